@@ -1,0 +1,1 @@
+"""laborwatch: a provenance-first REST API of reports on overseas North Korean labour."""

@@ -1,0 +1,140 @@
+"""Domain errors and their mapping to RFC 9457 problem documents, in one place."""
+
+import logging
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("laborwatch")
+
+
+class LaborwatchError(Exception):
+    """Base of the errors laborwatch reports to clients; `status` is the HTTP status it maps to."""
+
+    status = 500
+    code = "error"
+
+    def __init__(self, detail: str, errors: Sequence[dict[str, Any]] = ()) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = list(errors)
+
+
+class NotFound(LaborwatchError):
+    """The requested resource does not exist."""
+
+    status = 404
+    code = "not_found"
+
+
+class Conflict(LaborwatchError):
+    """The request contradicts what is stored (same report id, another content)."""
+
+    status = 409
+    code = "conflict"
+
+
+class InvalidBundle(LaborwatchError):
+    """A bundle failed a check; `errors` names each offending place."""
+
+    status = 422
+    code = "invalid_bundle"
+
+
+class InvalidQuery(LaborwatchError):
+    """A query parameter has a value that cannot be valid."""
+
+    status = 422
+    code = "invalid_query"
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document, as every error is answered."""
+
+    type: str = Field(default="about:blank", examples=["about:blank"])
+    title: str = Field(examples=["Not Found"])
+    status: int = Field(examples=[404])
+    detail: str = Field(examples=["No facility with id 'nowhere'."])
+    errors: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="On 422: each problem as {loc, msg}.",
+        examples=[[{"loc": ["query", "limit"], "msg": "..."}]],
+    )
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries declaring problem documents for `statuses`."""
+    return {
+        status: {
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }
+
+
+def problem(status: int, detail: str, errors: Sequence[dict[str, Any]] | None = None) -> JSONResponse:
+    """Build an RFC 9457 problem response; `errors` (loc, msg) is added on validation failures."""
+    content: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        content["errors"] = list(errors)
+    return JSONResponse(content, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def _loc(loc: Sequence[Any]) -> list[str | int]:
+    return [part if isinstance(part, int) else str(part) for part in loc]
+
+
+def validation_errors(raw: Sequence[Any]) -> list[dict[str, Any]]:
+    """Reduce pydantic's error list to `{loc, msg}` pairs, dropping inputs that may be huge or secret."""
+    return [{"loc": _loc(error.get("loc", ())), "msg": str(error.get("msg", ""))} for error in raw]
+
+
+async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, LaborwatchError)  # noqa: S101 - registered for this class only
+    errors = exc.errors if exc.status == 422 else None
+    return problem(exc.status, exc.detail, errors if errors is not None else None)
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)  # noqa: S101
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).description
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = "No resource at this path."
+    response = problem(exc.status_code, detail, [] if exc.status_code == 422 else None)
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+async def _request_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)  # noqa: S101
+    errors = validation_errors(exc.errors())
+    first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+    where = ".".join(str(part) for part in first["loc"])
+    return problem(422, f"Invalid request: {where}: {first['msg']}", errors)
+
+
+async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return problem(500, "The server failed to answer this request; the error has been logged.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Make every error the app can raise answer as a problem document."""
+    app.add_exception_handler(LaborwatchError, _domain_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _request_validation_error)
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -1,0 +1,143 @@
+"""The bundle format (contract section 5) as pydantic models that refuse unknown fields and bad values."""
+
+import math
+from datetime import date
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, model_validator
+
+from api.types import CountryCode, LanguageTag, Latitude, Longitude, Name, Slug, Text
+from api.vocabulary import PREDICATES, UNIT_MAXIMUM, Evidence, Precision, Role, Status
+
+
+class StrictModel(BaseModel):
+    """A model that refuses fields it does not know."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ContributorIn(StrictModel):
+    """A person credited on a report."""
+
+    name: Name
+    role: Role
+
+
+class ReportIn(StrictModel):
+    """The report part of a bundle; exactly one of `body` and `body_file`."""
+
+    id: Slug
+    title: Name
+    publisher: Name
+    url: Text | None = None
+    published_on: date | None = None
+    language: LanguageTag = "en"
+    contributors: list[ContributorIn] = Field(default_factory=list)
+    source: Text | None = None
+    body: Text | None = None
+    body_file: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_body(self) -> Self:
+        if (self.body is None) == (self.body_file is None):
+            raise ValueError("give exactly one of `body` (the text) and `body_file` (a path)")
+        return self
+
+
+class LocationIn(StrictModel):
+    """Coordinates and how exact they are."""
+
+    lat: Latitude
+    lon: Longitude
+    precision: Precision
+
+
+class FacilityIn(StrictModel):
+    """A facility the bundle's claims name."""
+
+    id: Slug
+    name: Name
+    aliases: list[Name] = Field(default_factory=list)
+    kind: Name | None = None
+    sector: Name | None = None
+    operator: Name | None = None
+    operator_country: CountryCode | None = None
+    city: Name | None = None
+    region: Name | None = None
+    country: CountryCode | None = None
+    location: LocationIn | None = None
+
+
+class PeriodIn(StrictModel):
+    """The time a claim speaks of; either end may be open."""
+
+    start: date | None = None
+    end: date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.start and self.end and self.start > self.end:
+            raise ValueError("period.start is after period.end")
+        return self
+
+
+class ClaimIn(StrictModel):
+    """One statement of the report, with the quote that carries it."""
+
+    facility: Slug | None = None
+    subject: Text | None = None
+    predicate: str
+    value: StrictInt | StrictFloat | Text | None = None
+    unit: str | None = None
+    approximate: StrictBool = False
+    period: PeriodIn | None = None
+    quote: Text = Field(min_length=1)
+    occurrence: int | None = Field(default=None, ge=1)
+    attributed_to: Text | None = None
+    evidence: Evidence = Evidence.source_statement
+    status: Status = Status.reported
+    notes: Text | None = None
+
+    @model_validator(mode="after")
+    def _value_fits_predicate(self) -> Self:
+        spec = PREDICATES.get(self.predicate)
+        if spec is None:
+            known = ", ".join(sorted(PREDICATES))
+            raise ValueError(f"unknown predicate {self.predicate!r}; known predicates: {known}")
+        if self.facility is None and not self.subject:
+            raise ValueError("a claim needs a `facility` id or a `subject` in words")
+        if not self.quote.strip():
+            raise ValueError("quote is blank")
+        if spec.numeric:
+            if not isinstance(self.value, int | float):
+                raise ValueError(f"{self.predicate} needs a number as value")
+            if not math.isfinite(self.value) or self.value < 0:
+                raise ValueError("value must be a finite number >= 0")
+            if self.unit != spec.unit:
+                raise ValueError(f"{self.predicate} is counted in {spec.unit!r}, not {self.unit!r}")
+            maximum = UNIT_MAXIMUM.get(spec.unit or "")
+            if maximum is not None and self.value > maximum:
+                raise ValueError(f"a value in {spec.unit} is at most {maximum:g}")
+        else:
+            if self.value is not None and not isinstance(self.value, str):
+                raise ValueError(f"{self.predicate} takes text or null as value")
+            if self.unit is not None:
+                raise ValueError(f"{self.predicate} takes no unit")
+        return self
+
+
+class Bundle(StrictModel):
+    """One report with the facilities and claims drawn from it."""
+
+    report: ReportIn
+    facilities: list[FacilityIn] = Field(default_factory=list)
+    claims: list[ClaimIn] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_facilities(self) -> Self:
+        seen: set[str] = set()
+        for facility in self.facilities:
+            if facility.id in seen:
+                raise ValueError(f"facility {facility.id!r} is listed twice")
+            seen.add(facility.id)
+        return self

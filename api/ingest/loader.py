@@ -1,0 +1,288 @@
+"""The one write path: validate a bundle, place every quote, and write it in the caller's transaction."""
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+from sqlmodel import col, select
+
+from api.errors import Conflict, InvalidBundle
+from api.ingest.bundle import Bundle, ClaimIn
+from api.ingest.figures import refresh_facility_figures
+from api.ingest.quotes import QuoteError, Span, find_span
+from models import Claim, Facility, FacilityAlias, Report, ReportContributor, ReportFacility
+
+BUNDLE_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass
+class LoadResult:
+    """What loading one bundle did: `added` it, or found it `unchanged`."""
+
+    status: Literal["added", "unchanged"]
+    report_id: str
+    claim_ids: list[str] = field(default_factory=list)
+    facility_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _PlacedClaim:
+    claim: ClaimIn
+    id: str
+    span: Span
+
+
+def read_bundle_file(path: Path) -> Bundle:
+    """Parse and validate the YAML or JSON bundle at `path` (its `body_file` is resolved later)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidBundle(f"{path}: cannot be read as UTF-8 text ({exc.__class__.__name__})") from exc
+    try:
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise InvalidBundle(
+            f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}"
+        ) from exc
+    return parse_bundle(data)
+
+
+def parse_bundle(data: Any) -> Bundle:
+    """Validate raw bundle data, turning every problem into one `InvalidBundle` that lists them all."""
+    try:
+        return Bundle.model_validate(data)
+    except ValidationError as exc:
+        errors = [
+            {"loc": [p if isinstance(p, int) else str(p) for p in error["loc"]], "msg": error["msg"]}
+            for error in exc.errors(include_input=False, include_url=False)
+        ]
+        raise InvalidBundle(_describe(errors[0]), errors) from exc
+
+
+def _describe(error: dict[str, Any]) -> str:
+    loc = error["loc"]
+    if len(loc) >= 2 and loc[0] == "claims" and isinstance(loc[1], int):
+        where = f"claim {loc[1]}" + (f" ({'.'.join(map(str, loc[2:]))})" if len(loc) > 2 else "")
+    else:
+        where = ".".join(map(str, loc)) or "bundle"
+    return f"Invalid bundle: {where}: {error['msg']}"
+
+
+def resolve_body(bundle: Bundle, base_dir: Path | None) -> str:
+    """Return the report body: inline, or read from `body_file` relative to the bundle's folder."""
+    report = bundle.report
+    if report.body is not None:
+        return report.body
+    if base_dir is None:
+        raise InvalidBundle(
+            "Invalid bundle: report.body_file: give the body inline as `body` here",
+            [{"loc": ["report", "body_file"], "msg": "body_file is not accepted here; give `body`"}],
+        )
+    path = base_dir / str(report.body_file)
+    try:
+        body = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        msg = f"cannot read {report.body_file} as UTF-8 text ({exc.__class__.__name__})"
+        raise InvalidBundle(
+            f"Invalid bundle: report.body_file: {msg}", [{"loc": ["report", "body_file"], "msg": msg}]
+        ) from exc
+    if "\x00" in body:
+        msg = "the body must not contain a NUL character"
+        raise InvalidBundle(
+            f"Invalid bundle: report.body_file: {msg}", [{"loc": ["report", "body_file"], "msg": msg}]
+        )
+    return body
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def claim_id(report_id: str, claim: ClaimIn, span: Span) -> str:
+    """A claim id that depends only on the report and what the claim says, so reloading gives the same id."""
+    key = json.dumps(
+        [report_id, claim.facility, claim.subject, claim.predicate, claim.value, span.start, span.end]
+    )
+    return "clm-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
+
+
+def bundle_fingerprint(bundle: Bundle, body: str) -> str:
+    """Hash what makes a report what it is (metadata, body, claims), whatever file format carried it."""
+    report = bundle.report.model_dump(mode="json", exclude={"body", "body_file"})
+    claims = [claim.model_dump(mode="json") for claim in bundle.claims]
+    return _sha256(json.dumps({"report": report, "body": body, "claims": claims}, sort_keys=True))
+
+
+def _claim_label(index: int, claim: ClaimIn) -> str:
+    about = f", facility {claim.facility}" if claim.facility else ""
+    return f"claim {index} ({claim.predicate}{about})"
+
+
+def _place_claims(session: Session, bundle: Bundle, body: str) -> list[_PlacedClaim]:
+    """Check each claim against the body and the facilities; raise once with every problem found."""
+    declared = {facility.id for facility in bundle.facilities}
+    named = {claim.facility for claim in bundle.claims if claim.facility} - declared
+    stored = set(session.scalars(select(Facility.id).where(col(Facility.id).in_(named)))) if named else set()
+    errors: list[dict[str, Any]] = []
+    details: list[str] = []
+    placed: list[_PlacedClaim] = []
+    seen: dict[str, int] = {}
+    for index, claim in enumerate(bundle.claims):
+        label = _claim_label(index, claim)
+        if claim.facility and claim.facility not in declared and claim.facility not in stored:
+            msg = f"unknown facility {claim.facility!r}: list it under `facilities` or use a stored id"
+            errors.append({"loc": ["claims", index, "facility"], "msg": msg})
+            details.append(f"{label}: {msg}")
+        try:
+            span = find_span(body, claim.quote, claim.occurrence)
+        except QuoteError as exc:
+            errors.append({"loc": ["claims", index, "quote"], "msg": str(exc)})
+            details.append(f"{label}: {exc}")
+            continue
+        identifier = claim_id(bundle.report.id, claim, span)
+        if identifier in seen:
+            msg = f"repeats claim {seen[identifier]} (same quote, predicate, facility and value)"
+            errors.append({"loc": ["claims", index], "msg": msg})
+            details.append(f"{label}: {msg}")
+            continue
+        seen[identifier] = index
+        placed.append(_PlacedClaim(claim, identifier, span))
+    if errors:
+        more = f" (and {len(details) - 1} more problem(s))" if len(details) > 1 else ""
+        raise InvalidBundle(f"Invalid bundle: {details[0]}{more}", errors)
+    return placed
+
+
+def load_bundle(
+    session: Session, bundle: Bundle, base_dir: Path | None = None, *, dry_run: bool = False
+) -> LoadResult:
+    """Check `bundle` completely, then (unless `dry_run`) write it in the session's open transaction.
+
+    Raises `InvalidBundle` naming the offending claim when a check fails, and `Conflict` when the report id
+    is already stored with another body, metadata or claims. Loading the same bundle again changes nothing.
+    """
+    body = resolve_body(bundle, base_dir)
+    placed = _place_claims(session, bundle, body)
+    fingerprint = bundle_fingerprint(bundle, body)
+    report_in = bundle.report
+    facility_ids = sorted(
+        {f.id for f in bundle.facilities} | {p.claim.facility for p in placed if p.claim.facility}
+    )
+    result = LoadResult("added", report_in.id, [p.id for p in placed], facility_ids)
+
+    existing = session.get(Report, report_in.id)
+    if existing is not None:
+        if existing.bundle_sha256 == fingerprint:
+            result.status = "unchanged"
+            return result
+        raise Conflict(
+            f"Report {report_in.id!r} is already stored with another body, metadata or claims; "
+            f"replace it with PUT /v1/reports/{report_in.id}."
+        )
+    taken = _taken_claim_ids(session, result.claim_ids)
+    if taken:
+        raise Conflict(f"Claim id(s) {', '.join(sorted(taken))} already belong to another report.")
+    if dry_run:
+        return result
+    _write(session, bundle, body, fingerprint, placed, facility_ids)
+    return result
+
+
+def _taken_claim_ids(session: Session, ids: Sequence[str]) -> set[str]:
+    if not ids:
+        return set()
+    return set(session.scalars(select(Claim.id).where(col(Claim.id).in_(ids))))
+
+
+def _write(
+    session: Session,
+    bundle: Bundle,
+    body: str,
+    fingerprint: str,
+    placed: list[_PlacedClaim],
+    facility_ids: list[str],
+) -> None:
+    report_in = bundle.report
+    session.add(
+        Report(
+            id=report_in.id,
+            title=report_in.title,
+            publisher=report_in.publisher,
+            url=report_in.url,
+            published_on=report_in.published_on,
+            language=report_in.language,
+            source=report_in.source,
+            body=body,
+            sha256=_sha256(body),
+            bundle_sha256=fingerprint,
+            claim_count=len(placed),
+        )
+    )
+    for position, contributor in enumerate(report_in.contributors):
+        session.add(
+            ReportContributor(
+                report_id=report_in.id, position=position, name=contributor.name, role=contributor.role
+            )
+        )
+    stored = set(session.scalars(select(Facility.id).where(col(Facility.id).in_(facility_ids))))
+    for facility in bundle.facilities:
+        if facility.id in stored:
+            continue  # an id already stored is reused as stored, not overwritten
+        location = facility.location
+        session.add(
+            Facility(
+                id=facility.id,
+                name=facility.name,
+                kind=facility.kind,
+                sector=facility.sector,
+                operator=facility.operator,
+                operator_country=facility.operator_country,
+                city=facility.city,
+                region=facility.region,
+                country=facility.country,
+                lat=location.lat if location else None,
+                lon=location.lon if location else None,
+                precision=location.precision if location else None,
+            )
+        )
+        for position, alias in enumerate(dict.fromkeys(facility.aliases)):
+            session.add(FacilityAlias(facility_id=facility.id, position=position, alias=alias))
+    session.flush()
+    for facility_id in facility_ids:
+        session.add(ReportFacility(report_id=report_in.id, facility_id=facility_id))
+    for position, item in enumerate(placed):
+        claim = item.claim
+        numeric = isinstance(claim.value, int | float)
+        period_end = claim.period.end if claim.period else None
+        session.add(
+            Claim(
+                id=item.id,
+                report_id=report_in.id,
+                facility_id=claim.facility,
+                position=position,
+                subject=claim.subject,
+                predicate=claim.predicate,
+                value_number=float(claim.value) if numeric else None,  # type: ignore[arg-type]
+                value_text=None if numeric else claim.value,  # type: ignore[arg-type]
+                unit=claim.unit,
+                approximate=claim.approximate,
+                period_start=claim.period.start if claim.period else None,
+                period_end=period_end,
+                quote=body[item.span.start : item.span.end],
+                span_start=item.span.start,
+                span_end=item.span.end,
+                attributed_to=claim.attributed_to,
+                evidence=claim.evidence,
+                status=claim.status,
+                notes=claim.notes,
+                dated_on=period_end or report_in.published_on,
+            )
+        )
+    session.flush()
+    refresh_facility_figures(session, facility_ids)

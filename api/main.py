@@ -1,0 +1,70 @@
+"""The application factory: routers, error handlers, middleware and the engine's lifespan."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from api import __doc__ as summary
+from api.db import make_engine
+from api.errors import Problem, install_error_handlers
+from api.middleware import BodyLimitMiddleware
+from api.routers import claims, facilities, health, reports
+from api.settings import Settings, get_settings
+
+DESCRIPTION = """
+Every figure laborwatch serves is traceable to a sentence: each **claim** carries the verbatim quote from
+its **report**, the quote's character span in the report body, who said it and how the report knows.
+**Facilities** carry the current best worker figure derived from their claims.
+
+Errors are RFC 9457 problem documents (`application/problem+json`).
+"""
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Build the laborwatch ASGI app; the engine is made from `settings` unless one is given."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_engine = engine is None
+        app.state.engine = engine if engine is not None else make_engine(settings)
+        try:
+            yield
+        finally:
+            if own_engine:
+                app.state.engine.dispose()
+
+    app = FastAPI(
+        title="laborwatch",
+        summary=(summary or "").strip(),
+        description=DESCRIPTION,
+        version="1.0.0",
+        lifespan=lifespan,
+        redirect_slashes=False,
+    )
+    app.state.settings = settings
+    app.router.redirect_slashes = False
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    for module in (health, reports, facilities, claims):
+        app.include_router(module.router)
+    _declare_problem_schema(app)
+    return app
+
+
+def _declare_problem_schema(app: FastAPI) -> None:
+    """Add the Problem schema to OpenAPI components, which the routes' error responses reference."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = original()
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,18 @@
+"""The health check: is the service up and its database reachable."""
+
+from fastapi import APIRouter
+from sqlalchemy import func, select
+
+from api.deps import SessionDep
+from api.errors import problem_responses
+from api.schemas import Health
+from models import Report
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", responses=problem_responses(503))
+def health(session: SessionDep) -> Health:
+    """`{"status": "ok"}` when the API and its database answer."""
+    reports = session.scalar(select(func.count()).select_from(Report)) or 0
+    return Health(status="ok", database=session.get_bind().dialect.name, reports=reports)

@@ -1,0 +1,143 @@
+"""Public read models: the JSON shapes of the contract's resources and the list envelope."""
+
+from datetime import date
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.vocabulary import Evidence, Precision, Role, Status
+
+
+class Public(BaseModel):
+    """Base of response models (they describe output; input models live in `api.ingest.bundle`)."""
+
+    model_config = ConfigDict(from_attributes=False)
+
+
+def as_number(value: float | None) -> int | float | None:
+    """Give whole numbers as integers (70, not 70.0), as the report wrote them."""
+    if value is not None and value.is_integer():
+        return int(value)
+    return value
+
+
+class Contributor(Public):
+    """A person credited on a report."""
+
+    name: str
+    role: Role
+
+
+class ReportPublic(Public):
+    """A source document, without its body."""
+
+    id: str = Field(examples=["dailynk-garment-orders-russia"])
+    title: str
+    publisher: str = Field(examples=["Daily NK"])
+    url: str | None
+    published_on: date | None
+    language: str = Field(examples=["en"])
+    contributors: list[Contributor]
+    source: str | None = Field(description="Who the information came from, as the report describes it.")
+    sha256: str = Field(description="SHA-256 of the body, UTF-8 encoded.")
+    claim_count: int
+    facility_ids: list[str]
+
+
+class ReportDetail(ReportPublic):
+    """A source document with its full body, exactly as ingested."""
+
+    body: str
+
+
+class Location(Public):
+    """Coordinates and how exact they are."""
+
+    lat: float
+    lon: float
+    precision: Precision
+
+
+class Workers(Public):
+    """A facility's current best worker figure and the claim it comes from."""
+
+    value: int | float
+    approximate: bool
+    as_of: date | None = Field(description="The claim's period end, else its report's publication date.")
+    claim_id: str
+
+
+class FacilityPublic(Public):
+    """A workplace the reports speak of, with figures derived from their claims."""
+
+    id: str = Field(examples=["irkutsk-dprk-garment-factory"])
+    name: str
+    aliases: list[str]
+    kind: str | None = Field(examples=["factory"])
+    sector: str | None = Field(examples=["garment"])
+    operator: str | None
+    operator_country: str | None = Field(examples=["KP"])
+    city: str | None = Field(examples=["Irkutsk"])
+    region: str | None
+    country: str | None = Field(examples=["RU"])
+    location: Location | None
+    workers: Workers | None
+    claim_count: int
+    report_count: int
+    first_reported: date | None
+    last_reported: date | None
+
+
+class Period(Public):
+    """The time a claim speaks of."""
+
+    start: date | None
+    end: date | None
+
+
+class Span(Public):
+    """Character offsets into the report body: `body[start:end] == quote`."""
+
+    start: int
+    end: int
+
+
+class ClaimPublic(Public):
+    """One statement a report makes, with its evidence."""
+
+    id: str
+    report_id: str
+    facility_id: str | None
+    subject: str | None
+    predicate: str = Field(examples=["worker_count"])
+    value: int | float | str | None
+    unit: str | None = Field(examples=["workers"])
+    approximate: bool
+    period: Period | None
+    quote: str
+    span: Span
+    attributed_to: str | None
+    evidence: Evidence
+    status: Status
+    notes: str | None
+
+
+Item = TypeVar("Item", bound=Public)
+
+
+class Page(BaseModel, Generic[Item]):
+    """The list envelope: one page of items, the total of matches and the link to the next page."""
+
+    items: list[Item]
+    total: int = Field(description="How many items match the filters, over all pages.")
+    limit: int
+    offset: int = Field(description="Position of the first item of this page among all matches.")
+    next: str | None = Field(description="URL of the next page (an opaque cursor), or null on the last page.")
+
+
+class Health(BaseModel):
+    """Liveness and database reachability."""
+
+    status: str = Field(examples=["ok"])
+    database: str = Field(examples=["sqlite"])
+    reports: int

@@ -1,0 +1,1 @@
+"""Benchmarks: not tests; each prints the figures it measures."""

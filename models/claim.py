@@ -1,0 +1,44 @@
+"""Claims: one statement a report makes, with its verbatim quote and where it stands in the body."""
+
+from datetime import date
+
+from sqlalchemy import Column, ForeignKey, Integer, String, Text
+from sqlmodel import Field, SQLModel
+
+from models.base import SLUG_LENGTH
+
+
+class Claim(SQLModel, table=True):
+    """One statement of a report; `pk` records ingest order, `id` is the stable public identifier."""
+
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    pk: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    id: str = Field(max_length=64, unique=True)
+    report_id: str = Field(
+        sa_column=Column(
+            String(SLUG_LENGTH), ForeignKey("report.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    facility_id: str | None = Field(
+        default=None,
+        sa_column=Column(String(SLUG_LENGTH), ForeignKey("facility.id"), nullable=True, index=True),
+    )
+    position: int
+    subject: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    predicate: str = Field(max_length=50, index=True)
+    value_number: float | None = None
+    value_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    unit: str | None = Field(default=None, max_length=30)
+    approximate: bool = False
+    period_start: date | None = None
+    period_end: date | None = None
+    quote: str = Field(sa_column=Column(Text, nullable=False))
+    span_start: int
+    span_end: int
+    attributed_to: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    evidence: str = Field(max_length=30)
+    status: str = Field(default="reported", max_length=20, index=True)
+    notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # period.end, else the report's published_on: the date a figure is "as of" (None when undated).
+    dated_on: date | None = Field(default=None, index=True)

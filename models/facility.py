@@ -1,0 +1,52 @@
+"""Facilities (workplaces) and their aliases, with figures derived from claims."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, DateTime, ForeignKey, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.base import SLUG_LENGTH, utc_now
+
+
+class Facility(SQLModel, table=True):
+    """A workplace the reports speak of.
+
+    The `workers_*`, `*_count` and `*_reported` columns are derived from claims by the loader, in the same
+    transaction as the write that changes them, so that reads and sorts need no aggregation.
+    """
+
+    id: str = Field(primary_key=True, max_length=SLUG_LENGTH)
+    name: str = Field(max_length=500)
+    kind: str | None = Field(default=None, max_length=50, index=True)
+    sector: str | None = Field(default=None, max_length=50, index=True)
+    operator: str | None = Field(default=None, max_length=500)
+    operator_country: str | None = Field(default=None, max_length=2, index=True)
+    city: str | None = Field(default=None, max_length=200)
+    region: str | None = Field(default=None, max_length=200)
+    country: str | None = Field(default=None, max_length=2, index=True)
+    lat: float | None = None
+    lon: float | None = None
+    precision: str | None = Field(default=None, max_length=10)
+    workers_value: float | None = Field(default=None, index=True)
+    workers_approximate: bool | None = None
+    workers_as_of: date | None = None
+    workers_claim_id: str | None = Field(default=None, max_length=64)
+    claim_count: int = 0
+    report_count: int = 0
+    first_reported: date | None = None
+    last_reported: date | None = None
+    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
+
+
+class FacilityAlias(SQLModel, table=True):
+    """Another name a facility goes by, in the order first given."""
+
+    __tablename__ = "facility_alias"
+    __table_args__ = (UniqueConstraint("facility_id", "alias"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    facility_id: str = Field(
+        sa_column=Column(String(SLUG_LENGTH), ForeignKey("facility.id", ondelete="CASCADE"), nullable=False)
+    )
+    position: int
+    alias: str = Field(max_length=500)

@@ -1,0 +1,58 @@
+"""Reports (source documents), their contributors and the facilities each one names."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.base import SLUG_LENGTH, utc_now
+
+
+class Report(SQLModel, table=True):
+    """One source document, with its body exactly as ingested."""
+
+    id: str = Field(primary_key=True, max_length=SLUG_LENGTH)
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    publisher: str = Field(max_length=200, index=True)
+    url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    published_on: date | None = Field(default=None, index=True)
+    language: str = Field(max_length=35)
+    source: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    sha256: str = Field(max_length=64)
+    # Hash of the normalized bundle: the same bundle again is a no-op, another under this id a conflict.
+    bundle_sha256: str = Field(max_length=64)
+    claim_count: int = Field(default=0)
+    ingested_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
+
+
+class ReportContributor(SQLModel, table=True):
+    """A person credited on a report, in the order the report gives."""
+
+    __tablename__ = "report_contributor"
+    __table_args__ = (UniqueConstraint("report_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: str = Field(
+        sa_column=Column(String(SLUG_LENGTH), ForeignKey("report.id", ondelete="CASCADE"), nullable=False)
+    )
+    position: int
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=20)
+
+
+class ReportFacility(SQLModel, table=True):
+    """A facility a report speaks of: declared in its bundle or named by one of its claims."""
+
+    __tablename__ = "report_facility"
+
+    report_id: str = Field(
+        sa_column=Column(
+            String(SLUG_LENGTH), ForeignKey("report.id", ondelete="CASCADE"), primary_key=True, nullable=False
+        )
+    )
+    facility_id: str = Field(
+        sa_column=Column(
+            String(SLUG_LENGTH), ForeignKey("facility.id"), primary_key=True, nullable=False, index=True
+        )
+    )

@@ -1,0 +1,1 @@
+"""The laborwatch test suite."""
