@@ -29,7 +29,7 @@ run: install
 
 ## Install with dev extras and run the whole test suite (lint and types first).
 test: install-dev lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check api models tests bench

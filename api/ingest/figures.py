@@ -1,4 +1,4 @@
-"""Facility figures derived from claims: the current worker figure, counts and first/last dates."""
+"""Facility figures derived from claims and reports: the current worker figure, counts, first/last dates."""
 
 from collections.abc import Iterable
 from datetime import date
@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from api.vocabulary import FIGURE_EXCLUDED_STATUSES
-from models import Claim, Facility, ReportFacility
+from models import Claim, Facility, Report, ReportFacility
 
 
 def best_worker_claim_order() -> tuple[Any, ...]:
@@ -44,20 +44,16 @@ def refresh_facility_figures(session: Session, facility_ids: Iterable[str]) -> N
         facility.workers_approximate = best.approximate if best else None
         facility.workers_as_of = best.dated_on if best else None
         facility.workers_claim_id = best.id if best else None
-        count, first, last = session.execute(
-            select(func.count(), func.min(Claim.dated_on), func.max(Claim.dated_on)).where(
-                col(Claim.facility_id) == facility_id
-            )
+        facility.claim_count = (
+            session.scalar(select(func.count()).where(col(Claim.facility_id) == facility_id)) or 0
+        )
+        reports, first, last = session.execute(
+            select(func.count(), func.min(Report.published_on), func.max(Report.published_on))
+            .select_from(ReportFacility)
+            .join(Report, col(Report.id) == col(ReportFacility.report_id))
+            .where(col(ReportFacility.facility_id) == facility_id)
         ).one()
-        facility.claim_count = count
+        facility.report_count = reports
         facility.first_reported = first
         facility.last_reported = last
-        facility.report_count = (
-            session.scalar(
-                select(func.count())
-                .select_from(ReportFacility)
-                .where(col(ReportFacility.facility_id) == facility_id)
-            )
-            or 0
-        )
         session.add(facility)

@@ -1,0 +1,109 @@
+"""Fixtures: a real database per test (a fresh SQLite file, or a fresh PostgreSQL schema) and API clients.
+
+Every database test runs once on SQLite and once on PostgreSQL; the PostgreSQL variant skips unless
+TEST_DATABASE_URL names a server (CI sets it to the local one).
+"""
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from api.db import make_engine
+from api.ingest.seed import seed
+from api.main import create_app
+from api.migrate import migrate
+from api.settings import PROJECT_ROOT, Settings
+
+SEEDS_DIR = PROJECT_ROOT / "seeds"
+DATA_DIR = Path(__file__).parent / "data"
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database backend a test runs on."""
+    if request.param == "postgresql" and not PG_URL:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    return str(request.param)
+
+
+class Database:
+    """One empty database of its own: a SQLite file or a PostgreSQL schema, dropped afterwards."""
+
+    def __init__(self, backend: str, folder: Path) -> None:
+        self.backend = backend
+        self.schema = f"lw_test_{uuid.uuid4().hex[:12]}"
+        if backend == "sqlite":
+            self.url = f"sqlite:///{folder / 'laborwatch.db'}"
+        else:
+            assert PG_URL
+            admin = sa.create_engine(PG_URL)
+            with admin.begin() as connection:
+                connection.exec_driver_sql(f'CREATE SCHEMA "{self.schema}"')
+            admin.dispose()
+            separator = "&" if "?" in PG_URL else "?"
+            self.url = f"{PG_URL}{separator}options=-csearch_path%3D{self.schema}"
+
+    def settings(self, **overrides: object) -> Settings:
+        """Settings pointing at this database."""
+        return Settings(database_url=self.url, **overrides)  # type: ignore[arg-type]
+
+    def drop(self) -> None:
+        """Remove the PostgreSQL schema (a SQLite file goes with its temporary folder)."""
+        if self.backend == "postgresql":
+            assert PG_URL
+            admin = sa.create_engine(PG_URL)
+            with admin.begin() as connection:
+                connection.exec_driver_sql(f'DROP SCHEMA "{self.schema}" CASCADE')
+            admin.dispose()
+
+
+@pytest.fixture
+def database(backend: str, tmp_path: Path) -> Iterator[Database]:
+    """A new, empty (unmigrated) database for this test."""
+    db = Database(backend, tmp_path)
+    yield db
+    db.drop()
+
+
+@pytest.fixture
+def engine(database: Database) -> Iterator[Engine]:
+    """An engine on a freshly migrated, empty database."""
+    engine = make_engine(database.settings())
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def client(database: Database, engine: Engine) -> Iterator[TestClient]:
+    """An httpx client on the ASGI app over the empty database of `engine`."""
+    with TestClient(create_app(database.settings(), engine)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def corpus(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A database loaded once per backend with the seeds and the test bundles; tests only read it."""
+    db = Database(backend, tmp_path_factory.mktemp("corpus"))
+    engine = make_engine(db.settings())
+    migrate(engine)
+    seed(engine, SEEDS_DIR)
+    seed(engine, DATA_DIR / "bundles")
+    yield engine
+    engine.dispose()
+    db.drop()
+
+
+@pytest.fixture(scope="session")
+def api(corpus: Engine) -> Iterator[TestClient]:
+    """An httpx client on the ASGI app over the read-only corpus."""
+    settings = Settings(database_url=corpus.url.render_as_string(hide_password=False))
+    with TestClient(create_app(settings, corpus)) as test_client:
+        yield test_client
