@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from sqlalchemy import Engine
@@ -29,6 +29,55 @@ def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Sess
     """A read session for the length of one request."""
     with read_session(engine) as session:
         yield session
+
+
+_allowed_params: dict[int, frozenset[str]] = {}
+
+
+def _query_names(dependant: Any) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def _query_params_of(route: Any) -> frozenset[str]:
+    key = id(route)
+    if key not in _allowed_params:
+        dependant = getattr(route, "dependant", None)
+        _allowed_params[key] = frozenset(_query_names(dependant) if dependant is not None else ())
+    return _allowed_params[key]
+
+
+def check_query(request: Request) -> None:
+    """Refuse query parameters the endpoint does not take, and NUL characters in the query or path.
+
+    A misspelt filter (`contry=RU`) would otherwise be ignored silently and answer every row.
+    """
+    allowed = _query_params_of(request.scope.get("route"))
+    for name, value in request.path_params.items():
+        if "\x00" in str(value):
+            raise InvalidQuery(
+                "Paths must not contain NUL characters.",
+                [{"loc": ["path", name], "msg": "contains a NUL character"}],
+            )
+    for name, value in request.query_params.multi_items():
+        if "\x00" in name or "\x00" in value:
+            raise InvalidQuery(
+                "Query parameters must not contain NUL characters.",
+                [{"loc": ["query", name.replace("\x00", "")], "msg": "contains a NUL character"}],
+            )
+        if name not in allowed:
+            takes = ", ".join(sorted(allowed)) or "no query parameters"
+            raise InvalidQuery(
+                f"Unknown query parameter {name!r}; this endpoint takes: {takes}.",
+                [{"loc": ["query", name], "msg": "unknown query parameter"}],
+            )
+
+
+def dialect_of(session: Session) -> str:
+    """The name of the database dialect behind a session: `sqlite` or `postgresql`."""
+    return session.get_bind().dialect.name
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]

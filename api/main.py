@@ -4,11 +4,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
 from api import __doc__ as summary
 from api.db import make_engine
+from api.deps import check_query
 from api.errors import Problem, install_error_handlers
 from api.middleware import BodyLimitMiddleware
 from api.routers import claims, facilities, health, reports
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         version="1.0.0",
         lifespan=lifespan,
         redirect_slashes=False,
+        dependencies=[Depends(check_query)],
     )
     app.state.settings = settings
     app.router.redirect_slashes = False

@@ -4,5 +4,15 @@ from models.base import metadata
 from models.claim import Claim
 from models.facility import Facility, FacilityAlias
 from models.report import Report, ReportContributor, ReportFacility
+from models.version import DataVersion
 
-__all__ = ["Claim", "Facility", "FacilityAlias", "Report", "ReportContributor", "ReportFacility", "metadata"]
+__all__ = [
+    "Claim",
+    "DataVersion",
+    "Facility",
+    "FacilityAlias",
+    "Report",
+    "ReportContributor",
+    "ReportFacility",
+    "metadata",
+]

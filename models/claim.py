@@ -42,3 +42,5 @@ class Claim(SQLModel, table=True):
     notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # period.end, else the report's published_on: the date a figure is "as of" (None when undated).
     dated_on: date | None = Field(default=None, index=True)
+    # What full-text search reads (kept in step by the loader; indexed by FTS5 or a GIN index).
+    search_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))

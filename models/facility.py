@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Column, DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.base import SLUG_LENGTH, utc_now
@@ -35,6 +35,8 @@ class Facility(SQLModel, table=True):
     report_count: int = 0
     first_reported: date | None = None
     last_reported: date | None = None
+    # What full-text search reads (kept in step by the loader; indexed by FTS5 or a GIN index).
+    search_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
 
 

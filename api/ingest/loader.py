@@ -16,6 +16,8 @@ from api.errors import Conflict, InvalidBundle
 from api.ingest.bundle import Bundle, ClaimIn
 from api.ingest.figures import refresh_facility_figures
 from api.ingest.quotes import QuoteError, Span, find_span
+from api.ingest.version import bump_data_version
+from api.queries.search import claim_search_text, facility_search_text, report_search_text
 from models import Claim, Facility, FacilityAlias, Report, ReportContributor, ReportFacility
 
 BUNDLE_SUFFIXES = (".yaml", ".yml", ".json")
@@ -220,6 +222,7 @@ def _write(
             source=report_in.source,
             body=body,
             sha256=_sha256(body),
+            search_text=report_search_text(report_in.title, body),
             bundle_sha256=fingerprint,
             claim_count=len(placed),
         )
@@ -249,6 +252,9 @@ def _write(
                 lat=location.lat if location else None,
                 lon=location.lon if location else None,
                 precision=location.precision if location else None,
+                search_text=facility_search_text(
+                    facility.name, facility.aliases, facility.operator, facility.city, facility.region
+                ),
             )
         )
         for position, alias in enumerate(dict.fromkeys(facility.aliases)):
@@ -282,7 +288,9 @@ def _write(
                 status=claim.status,
                 notes=claim.notes,
                 dated_on=period_end or report_in.published_on,
+                search_text=claim_search_text(body[item.span.start : item.span.end], claim.subject),
             )
         )
     session.flush()
     refresh_facility_figures(session, facility_ids)
+    bump_data_version(session)

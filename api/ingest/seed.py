@@ -6,6 +6,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 
 from api.db import read_session, write_session
+from api.errors import InvalidBundle
 from api.ingest.loader import BUNDLE_SUFFIXES, LoadResult, load_bundle, read_bundle_file
 from models import Report
 
@@ -24,6 +25,8 @@ def load_bundle_file(engine: Engine, path: Path) -> LoadResult:
 
 def seed(engine: Engine, folder: Path) -> list[LoadResult]:
     """Load every bundle under `folder`; bundles already stored unchanged are left as they are."""
+    if not folder.is_dir():
+        raise InvalidBundle(f"The seeds folder {folder} does not exist; set LABORWATCH_SEEDS_DIR.")
     return [load_bundle_file(engine, path) for path in bundle_paths(folder)]
 
 

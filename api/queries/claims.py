@@ -9,6 +9,7 @@ from sqlalchemy import Select, select
 from sqlmodel import col
 
 from api.queries.paging import SortKey
+from api.queries.search import matches
 from api.schemas import ClaimPublic, Period, Span, as_number
 from api.vocabulary import PREDICATES, Evidence, Status
 from models import Claim
@@ -37,8 +38,14 @@ class ClaimFilters:
     report_id: str | None = None
     predicate: str | None = None
     status: Status | None = None
+    q: str | None = None
 
 
+QQuery = Query(
+    max_length=500,
+    description='Full text over quote and subject; every word must match, "quoted words" as a phrase.',
+    examples=["sleep four hours"],
+)
 PredicateQuery = Query(
     pattern=PREDICATE_PATTERN, description="A predicate of the vocabulary.", examples=["worker_count"]
 )
@@ -64,24 +71,26 @@ def claim_filters(
     ] = None,
     predicate: Annotated[str | None, PredicateQuery] = None,
     status: Annotated[Status | None, StatusQuery] = None,
+    q: Annotated[str | None, QQuery] = None,
 ) -> ClaimFilters:
     """Collect the claim filters."""
-    return ClaimFilters(facility_id, report_id, predicate, status)
+    return ClaimFilters(facility_id, report_id, predicate, status, q)
 
 
 def claim_subfilters(
     predicate: Annotated[str | None, PredicateQuery] = None,
     status: Annotated[Status | None, StatusQuery] = None,
+    q: Annotated[str | None, QQuery] = None,
 ) -> ClaimFilters:
     """Collect the filters of a sub-list (`/reports/{id}/claims`, `/facilities/{id}/claims`)."""
-    return ClaimFilters(predicate=predicate, status=status)
+    return ClaimFilters(predicate=predicate, status=status, q=q)
 
 
 ClaimFiltersDep = Annotated[ClaimFilters, Depends(claim_filters)]
 ClaimSubfiltersDep = Annotated[ClaimFilters, Depends(claim_subfilters)]
 
 
-def claim_query(filters: ClaimFilters) -> Select[Any]:
+def claim_query(filters: ClaimFilters, dialect: str) -> Select[Any]:
     """Select claims matching `filters` (unordered)."""
     query = select(Claim)
     if filters.facility_id:
@@ -92,6 +101,8 @@ def claim_query(filters: ClaimFilters) -> Select[Any]:
         query = query.where(col(Claim.predicate) == filters.predicate)
     if filters.status:
         query = query.where(col(Claim.status) == filters.status.value)
+    if filters.q is not None:
+        query = query.where(matches("claim", filters.q, dialect))
     return query
 
 

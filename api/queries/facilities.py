@@ -1,8 +1,10 @@
 """Facility queries: filters, sort allow-list and serialization of rows into the public shape."""
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
@@ -11,9 +13,12 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from api.errors import InvalidQuery
+from api.ingest.figures import best_worker_claim_order
 from api.queries.paging import SortKey
+from api.queries.search import matches
 from api.schemas import FacilityPublic, Location, Workers, as_number
-from models import Facility, FacilityAlias, ReportFacility
+from api.vocabulary import FIGURE_EXCLUDED_STATUSES, Precision
+from models import Claim, Facility, FacilityAlias, ReportFacility
 
 FACILITY_SORTS: dict[str, SortKey] = {
     "id": SortKey(col(Facility.id), "str"),
@@ -35,6 +40,40 @@ COUNTRY = r"^[A-Za-z]{2}$"
 
 
 @dataclass(frozen=True)
+class BoundingBox:
+    """A longitude/latitude box; boxes across the antimeridian are not supported (min <= max)."""
+
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+
+
+def parse_bbox(raw: str) -> BoundingBox:
+    """Parse `minLon,minLat,maxLon,maxLat`, refusing anything that is not a valid box with 422."""
+
+    def refuse(msg: str) -> InvalidQuery:
+        return InvalidQuery(f"Invalid bbox: {msg}.", [{"loc": ["query", "bbox"], "msg": msg}])
+
+    parts = raw.split(",")
+    if len(parts) != 4:
+        raise refuse("give four numbers: minLon,minLat,maxLon,maxLat")
+    try:
+        min_lon, min_lat, max_lon, max_lat = (float(part) for part in parts)
+    except ValueError:
+        raise refuse("give four numbers: minLon,minLat,maxLon,maxLat") from None
+    if not all(math.isfinite(v) for v in (min_lon, min_lat, max_lon, max_lat)):
+        raise refuse("numbers must be finite")
+    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
+        raise refuse("longitudes must be within -180..180")
+    if not (-90 <= min_lat <= 90 and -90 <= max_lat <= 90):
+        raise refuse("latitudes must be within -90..90")
+    if min_lon > max_lon or min_lat > max_lat:
+        raise refuse("the minimum must not exceed the maximum")
+    return BoundingBox(min_lon, min_lat, max_lon, max_lat)
+
+
+@dataclass(frozen=True)
 class FacilityFilters:
     """The facility filters of contract section 3, validated."""
 
@@ -47,6 +86,9 @@ class FacilityFilters:
     min_workers: float | None = None
     max_workers: float | None = None
     report_id: str | None = None
+    q: str | None = None
+    bbox: BoundingBox | None = None
+    as_of: date | None = None
 
 
 def facility_filters(
@@ -84,6 +126,31 @@ def facility_filters(
             examples=["dailynk-garment-orders-russia"],
         ),
     ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=500,
+            description="Full text over name, aliases, operator, city and region; every word must match, "
+            '"quoted words" as a phrase.',
+            examples=["garment Irkutsk"],
+        ),
+    ] = None,
+    bbox: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="minLon,minLat,maxLon,maxLat: only facilities located inside this box.",
+            examples=["90,50,110,60"],
+        ),
+    ] = None,
+    as_of: Annotated[
+        date | None,
+        Query(
+            description="Give each facility's `workers` as known on this date (undated claims left out); "
+            "min_workers, max_workers and sort=workers then use that figure.",
+            examples=["2023-12-31"],
+        ),
+    ] = None,
 ) -> FacilityFilters:
     """Collect and cross-check the facility filters."""
     if min_workers is not None and max_workers is not None and min_workers > max_workers:
@@ -101,6 +168,9 @@ def facility_filters(
         min_workers=min_workers,
         max_workers=max_workers,
         report_id=report_id,
+        q=q,
+        bbox=parse_bbox(bbox) if bbox is not None else None,
+        as_of=as_of,
     )
 
 
@@ -111,8 +181,66 @@ def _same_text(column: Any, value: str) -> Any:
     return func.lower(column) == value.lower()
 
 
-def filter_facilities(query: Select[Any], filters: FacilityFilters) -> Select[Any]:
-    """Apply every given filter (AND) to a query over `facility`."""
+@dataclass(frozen=True)
+class WorkerColumns:
+    """Where a facility list reads each facility's worker figure: stored, or computed `as_of` a date."""
+
+    value: Any
+    approximate: Any
+    as_of: Any
+    claim_id: Any
+
+
+STORED_WORKERS = WorkerColumns(
+    col(Facility.workers_value),
+    col(Facility.workers_approximate),
+    col(Facility.workers_as_of),
+    col(Facility.workers_claim_id),
+)
+
+
+def _workers_as_of(day: date) -> Any:
+    """Each facility's best dated `worker_count` claim on or before `day` (contract section 3)."""
+    order = best_worker_claim_order()
+    ranked = (
+        select(
+            col(Claim.facility_id).label("facility_id"),
+            col(Claim.value_number).label("value"),
+            col(Claim.approximate).label("approximate"),
+            col(Claim.dated_on).label("as_of"),
+            col(Claim.id).label("claim_id"),
+            func.row_number().over(partition_by=col(Claim.facility_id), order_by=order).label("rank"),
+        )
+        .where(
+            col(Claim.facility_id).is_not(None),
+            col(Claim.predicate) == "worker_count",
+            col(Claim.status).not_in(FIGURE_EXCLUDED_STATUSES),
+            col(Claim.dated_on) <= day,
+        )
+        .subquery("ranked")
+    )
+    return select(ranked).where(ranked.c.rank == 1).subquery("as_of_workers")
+
+
+def facility_query(filters: FacilityFilters, dialect: str) -> tuple[Select[Any], dict[str, SortKey]]:
+    """Select facilities matching `filters` with their worker figure, and the sort keys that go with it.
+
+    Rows are `(Facility, workers_value, workers_approximate, workers_as_of, workers_claim_id)`.
+    """
+    workers = STORED_WORKERS
+    query: Select[Any]
+    if filters.as_of is None:
+        query = select(Facility)
+    else:
+        best = _workers_as_of(filters.as_of)
+        workers = WorkerColumns(best.c.value, best.c.approximate, best.c.as_of, best.c.claim_id)
+        query = select(Facility).outerjoin(best, best.c.facility_id == col(Facility.id))
+    query = query.add_columns(
+        workers.value.label("workers_value"),
+        workers.approximate.label("workers_approximate"),
+        workers.as_of.label("workers_as_of"),
+        workers.claim_id.label("workers_claim_id"),
+    )
     if filters.country:
         query = query.where(col(Facility.country) == filters.country)
     if filters.operator_country:
@@ -126,20 +254,26 @@ def filter_facilities(query: Select[Any], filters: FacilityFilters) -> Select[An
     if filters.kind:
         query = query.where(_same_text(Facility.kind, filters.kind))
     if filters.min_workers is not None:
-        query = query.where(col(Facility.workers_value) >= filters.min_workers)
+        query = query.where(workers.value >= filters.min_workers)
     if filters.max_workers is not None:
-        query = query.where(col(Facility.workers_value) <= filters.max_workers)
+        query = query.where(workers.value <= filters.max_workers)
     if filters.report_id:
         named = select(col(ReportFacility.facility_id)).where(
             col(ReportFacility.report_id) == filters.report_id
         )
         query = query.where(col(Facility.id).in_(named))
-    return query
-
-
-def facility_query(filters: FacilityFilters) -> Select[Any]:
-    """Select facilities matching `filters` (unordered)."""
-    return filter_facilities(select(Facility), filters)
+    if filters.bbox:
+        box = filters.bbox
+        query = query.where(
+            col(Facility.lon).between(box.min_lon, box.max_lon),
+            col(Facility.lat).between(box.min_lat, box.max_lat),
+        )
+    if filters.q is not None:
+        query = query.where(matches("facility", filters.q, dialect))
+    sorts = FACILITY_SORTS
+    if workers is not STORED_WORKERS:
+        sorts = {**FACILITY_SORTS, "workers": SortKey(workers.value, "float")}
+    return query, sorts
 
 
 def aliases_of(session: Session, facility_ids: Sequence[str]) -> dict[str, list[str]]:
@@ -156,21 +290,24 @@ def aliases_of(session: Session, facility_ids: Sequence[str]) -> dict[str, list[
     return aliases
 
 
-def to_public(facility: Facility, aliases: list[str]) -> FacilityPublic:
-    """Shape one facility row as the contract's Facility."""
+def to_public(row: Any, aliases: list[str]) -> FacilityPublic:
+    """Shape one row of `facility_query` as the contract's Facility."""
+    facility: Facility = row[0]
+    mapping = row._mapping
     location = (
-        Location(lat=facility.lat, lon=facility.lon, precision=facility.precision)
-        if facility.lat is not None and facility.lon is not None
+        Location(lat=facility.lat, lon=facility.lon, precision=Precision(facility.precision))
+        if facility.lat is not None and facility.lon is not None and facility.precision
         else None
     )
+    value = mapping["workers_value"]
     workers = (
         Workers(
-            value=as_number(facility.workers_value) or 0,
-            approximate=bool(facility.workers_approximate),
-            as_of=facility.workers_as_of,
-            claim_id=facility.workers_claim_id or "",
+            value=as_number(value) if value is not None else 0,
+            approximate=bool(mapping["workers_approximate"]),
+            as_of=mapping["workers_as_of"],
+            claim_id=mapping["workers_claim_id"] or "",
         )
-        if facility.workers_value is not None
+        if value is not None
         else None
     )
     return FacilityPublic(
@@ -193,7 +330,7 @@ def to_public(facility: Facility, aliases: list[str]) -> FacilityPublic:
     )
 
 
-def serialize_facilities(session: Session, facilities: Sequence[Facility]) -> list[FacilityPublic]:
-    """Shape facility rows, fetching their aliases in one query."""
-    aliases = aliases_of(session, [facility.id for facility in facilities])
-    return [to_public(facility, aliases.get(facility.id, [])) for facility in facilities]
+def serialize_facilities(session: Session, rows: Sequence[Any]) -> list[FacilityPublic]:
+    """Shape rows of `facility_query`, fetching the facilities' aliases in one query."""
+    aliases = aliases_of(session, [row[0].id for row in rows])
+    return [to_public(row, aliases.get(row[0].id, [])) for row in rows]

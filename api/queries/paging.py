@@ -3,6 +3,7 @@
 import base64
 import binascii
 import json
+import math
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -90,7 +91,7 @@ def decode_cursor(token: str, sort: Sort) -> Cursor:
         raise _invalid_cursor("not a cursor this server made") from None
     if sort_token != sort.token:
         raise _invalid_cursor(f"made for sort={sort_token!r}, not sort={sort.token!r}")
-    if not isinstance(last_id, str) or not isinstance(position, int) or position < 0:
+    if not isinstance(last_id, str) or "\x00" in last_id or not isinstance(position, int) or position < 0:
         raise _invalid_cursor("not a cursor this server made")
     return Cursor(sort_token, _from_json(value, sort.key.kind), last_id, position)
 
@@ -101,13 +102,15 @@ def _from_json(value: Any, kind: Kind) -> Any:
     try:
         if kind == "date":
             return date.fromisoformat(value)
-        if kind == "int" and isinstance(value, int) and not isinstance(value, bool):
+        if kind == "int" and isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63:
             return value
         if kind == "float" and isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-        if kind == "str" and isinstance(value, str):
+            number = float(value)
+            if math.isfinite(number):
+                return number
+        if kind == "str" and isinstance(value, str) and "\x00" not in value:
             return value
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         pass
     raise _invalid_cursor("not a cursor this server made")
 

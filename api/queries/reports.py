@@ -13,6 +13,7 @@ from sqlmodel import col
 
 from api.errors import InvalidQuery
 from api.queries.paging import SortKey
+from api.queries.search import matches
 from api.schemas import Contributor, ReportDetail, ReportPublic
 from api.vocabulary import Role
 from models import Report, ReportContributor, ReportFacility
@@ -33,6 +34,7 @@ class ReportFilters:
     publisher: str | None = None
     published_from: date | None = None
     published_to: date | None = None
+    q: str | None = None
 
 
 def report_filters(
@@ -45,6 +47,14 @@ def report_filters(
     published_to: Annotated[
         date | None, Query(description="Published on or before this date.", examples=["2023-12-31"])
     ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=500,
+            description='Full text over title and body; every word must match, "quoted words" as a phrase.',
+            examples=['"garment companies" Irkutsk'],
+        ),
+    ] = None,
 ) -> ReportFilters:
     """Collect and cross-check the report filters."""
     if published_from and published_to and published_from > published_to:
@@ -52,13 +62,13 @@ def report_filters(
             "published_from is after published_to.",
             [{"loc": ["query", "published_from"], "msg": "must not be after published_to"}],
         )
-    return ReportFilters(publisher, published_from, published_to)
+    return ReportFilters(publisher, published_from, published_to, q)
 
 
 ReportFiltersDep = Annotated[ReportFilters, Depends(report_filters)]
 
 
-def report_query(filters: ReportFilters) -> Select[Any]:
+def report_query(filters: ReportFilters, dialect: str) -> Select[Any]:
     """Select reports (without their bodies) matching `filters` (unordered)."""
     query = select(Report).options(defer(Report.body))  # type: ignore[arg-type]
     if filters.publisher:
@@ -67,6 +77,8 @@ def report_query(filters: ReportFilters) -> Select[Any]:
         query = query.where(col(Report.published_on) >= filters.published_from)
     if filters.published_to:
         query = query.where(col(Report.published_on) <= filters.published_to)
+    if filters.q is not None:
+        query = query.where(matches("report", filters.q, dialect))
     return query
 
 

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 from sqlmodel import col, select
 
-from api.deps import PagingDep, SessionDep
+from api.deps import PagingDep, SessionDep, dialect_of
 from api.errors import NotFound
 from api.queries.claims import CLAIM_SORTS, ClaimFiltersDep, claim_query, serialize_claims
 from api.queries.paging import fetch_page, parse_sort
@@ -27,7 +27,7 @@ def list_claims(
     """
     page = fetch_page(
         session,
-        claim_query(filters),
+        claim_query(filters, dialect_of(session)),
         url=request.url,
         sort=parse_sort(paging.sort, CLAIM_SORTS),
         id_column=col(Claim.id),

@@ -1,15 +1,16 @@
 """Facility routes: the list, one facility, and its claims."""
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 from sqlmodel import col
 
-from api.deps import PagingDep, SessionDep
+from api.deps import PagingDep, SessionDep, dialect_of
 from api.errors import NotFound
-from api.queries.claims import CLAIM_SORTS, ClaimFilters, ClaimSubfiltersDep, claim_query, serialize_claims
+from api.queries.claims import CLAIM_SORTS, ClaimSubfiltersDep, claim_query, serialize_claims
 from api.queries.facilities import (
-    FACILITY_SORTS,
+    FacilityFilters,
     FacilityFiltersDep,
     facility_query,
     serialize_facilities,
@@ -34,10 +35,11 @@ def list_facilities(
     report_count, first_reported, last_reported (prefix `-` for descending; facilities without a value
     come last either way).
     """
-    sort = parse_sort(paging.sort, FACILITY_SORTS)
+    query, sorts = facility_query(filters, dialect_of(session))
+    sort = parse_sort(paging.sort, sorts)
     page = fetch_page(
         session,
-        facility_query(filters),
+        query,
         url=request.url,
         sort=sort,
         id_column=col(Facility.id),
@@ -45,7 +47,7 @@ def list_facilities(
         offset=paging.offset,
         cursor_token=paging.cursor,
     )
-    return envelope(response, page, serialize_facilities(session, [row[0] for row in page.rows]))
+    return envelope(response, page, serialize_facilities(session, page.rows))
 
 
 def get_facility_or_404(session: SessionDep, facility_id: str) -> Facility:
@@ -59,7 +61,10 @@ def get_facility_or_404(session: SessionDep, facility_id: str) -> Facility:
 @router.get("/{facility_id}", responses=ITEM_ERRORS)
 def get_facility(session: SessionDep, facility_id: Annotated[str, FacilityId]) -> FacilityPublic:
     """One facility, with its current worker figure and counts."""
-    return serialize_facilities(session, [get_facility_or_404(session, facility_id)])[0]
+    get_facility_or_404(session, facility_id)
+    query, _sorts = facility_query(FacilityFilters(), dialect_of(session))
+    row = session.execute(query.where(col(Facility.id) == facility_id)).one()
+    return serialize_facilities(session, [row])[0]
 
 
 @router.get("/{facility_id}/claims", responses=ITEM_ERRORS | LIST_ERRORS)
@@ -73,10 +78,10 @@ def list_facility_claims(
 ) -> Page[ClaimPublic]:
     """The claims about one facility (the claim filters and sorts apply too)."""
     get_facility_or_404(session, facility_id)
-    scoped = ClaimFilters(facility_id=facility_id, predicate=filters.predicate, status=filters.status)
+    scoped = replace(filters, facility_id=facility_id)
     page = fetch_page(
         session,
-        claim_query(scoped),
+        claim_query(scoped, dialect_of(session)),
         url=request.url,
         sort=parse_sort(paging.sort, CLAIM_SORTS),
         id_column=col(Claim.id),

@@ -1,13 +1,14 @@
 """Report routes: the list, one report with its body, and its claims."""
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 from sqlmodel import col
 
-from api.deps import PagingDep, SessionDep
+from api.deps import PagingDep, SessionDep, dialect_of
 from api.errors import NotFound
-from api.queries.claims import CLAIM_SORTS, ClaimFilters, ClaimSubfiltersDep, claim_query, serialize_claims
+from api.queries.claims import CLAIM_SORTS, ClaimSubfiltersDep, claim_query, serialize_claims
 from api.queries.paging import fetch_page, parse_sort
 from api.queries.reports import (
     REPORT_SORTS,
@@ -36,7 +37,7 @@ def list_reports(
     """
     page = fetch_page(
         session,
-        report_query(filters),
+        report_query(filters, dialect_of(session)),
         url=request.url,
         sort=parse_sort(paging.sort, REPORT_SORTS),
         id_column=col(Report.id),
@@ -72,10 +73,10 @@ def list_report_claims(
 ) -> Page[ClaimPublic]:
     """The claims of one report (the claim filters and sorts apply too)."""
     get_report_or_404(session, report_id)
-    scoped = ClaimFilters(report_id=report_id, predicate=filters.predicate, status=filters.status)
+    scoped = replace(filters, report_id=report_id)
     page = fetch_page(
         session,
-        claim_query(scoped),
+        claim_query(scoped, dialect_of(session)),
         url=request.url,
         sort=parse_sort(paging.sort, CLAIM_SORTS),
         id_column=col(Claim.id),

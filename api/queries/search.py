@@ -1,0 +1,87 @@
+"""Full-text search behind one interface: SQLite FTS5 or PostgreSQL text search, from safe terms only.
+
+Whatever a user types is reduced to words (runs of letters and digits) and quoted phrases; no search
+syntax of either engine ever reaches it, so `"`, `*`, `NEAR(`, `AND` or `:` cannot raise errors.
+"""
+
+import re
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, literal_column, select, text
+from sqlalchemy.orm import Mapped
+from sqlmodel import col
+
+from models import Claim, Facility, Report
+
+_TERM = re.compile(r'"([^"]*)"|([^"\s]+)')
+_WORD = re.compile(r"\w+")
+
+Searchable = Literal["report", "facility", "claim"]
+_KEYS: dict[Searchable, Mapped[Any]] = {
+    "report": col(Report.id),
+    "facility": col(Facility.id),
+    "claim": col(Claim.pk),
+}
+_TEXT: dict[Searchable, Mapped[Any]] = {
+    "report": col(Report.search_text),
+    "facility": col(Facility.search_text),
+    "claim": col(Claim.search_text),
+}
+
+
+def search_terms(query: str) -> list[str]:
+    """Split a user's query into terms: each bare word alone, each quoted phrase as its words in order."""
+    terms: list[str] = []
+    for match in _TERM.finditer(query):
+        phrase = match.group(1) if match.group(1) is not None else match.group(2)
+        words = _WORD.findall(phrase)
+        if words:
+            terms.append(" ".join(words))
+    return terms
+
+
+def fts5_query(terms: list[str]) -> str:
+    """An FTS5 MATCH expression requiring every term, each as a quoted string (phrases stay phrases)."""
+    return " ".join(f'"{term}"' for term in terms)
+
+
+def matches(table: Searchable, query: str, dialect: str) -> ColumnElement[bool]:
+    """A WHERE clause keeping the rows of `table` whose search text contains every term of `query`."""
+    terms = search_terms(query)
+    if not terms:
+        return false()
+    if dialect == "sqlite":
+        key = "rowid" if table == "claim" else "key"
+        found: Select[Any] = (
+            select(literal_column(key))
+            .select_from(text(f"{table}_fts"))
+            .where(
+                text(f"{table}_fts MATCH :fts_query").bindparams(bindparam("fts_query", fts5_query(terms)))
+            )
+        )
+        return _KEYS[table].in_(found)
+    # PostgreSQL: the same expression as the GIN index of migration 0002, so the index serves it.
+    english: ColumnElement[Any] = literal_column("'english'")
+    vector = func.to_tsvector(english, _TEXT[table])
+    tsqueries = [func.phraseto_tsquery(english, term) for term in terms]
+    combined: ColumnElement[Any] = tsqueries[0]
+    for tsquery in tsqueries[1:]:
+        combined = combined.op("&&")(tsquery)
+    return and_(vector.op("@@")(combined))
+
+
+def facility_search_text(
+    name: str, aliases: list[str], operator: str | None, city: str | None, region: str | None
+) -> str:
+    """What facility search reads: name, aliases, operator, city and region."""
+    return "\n".join(part for part in (name, *aliases, operator, city, region) if part)
+
+
+def claim_search_text(quote: str, subject: str | None) -> str:
+    """What claim search reads: the quote and the subject."""
+    return "\n".join(part for part in (quote, subject) if part)
+
+
+def report_search_text(title: str, body: str) -> str:
+    """What report search reads: the title and the body."""
+    return f"{title}\n{body}"
