@@ -82,6 +82,7 @@ def dialect_of(session: Session) -> str:
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,16 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
 
 from api import __doc__ as summary
+from api.caching import ETagMiddleware
 from api.db import make_engine
 from api.deps import check_query
 from api.errors import Problem, install_error_handlers
 from api.middleware import BodyLimitMiddleware
-from api.routers import claims, facilities, health, reports
+from api.routers import claims, facilities, health, reports, stats
 from api.settings import Settings, get_settings
 
 DESCRIPTION = """
@@ -51,7 +53,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.router.redirect_slashes = False
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    for module in (health, reports, facilities, claims):
+    app.add_middleware(ETagMiddleware, engine=lambda: app.state.engine)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "HEAD", "OPTIONS"],
+        allow_headers=["If-None-Match", "Accept"],
+        expose_headers=["ETag", "Link", "Content-Disposition"],
+    )
+    for module in (health, reports, facilities, claims, stats):
         app.include_router(module.router)
     _declare_problem_schema(app)
     return app

@@ -141,3 +141,68 @@ class Health(BaseModel):
     status: str = Field(examples=["ok"])
     database: str = Field(examples=["sqlite"])
     reports: int
+
+
+class WorkerFigure(Public):
+    """One `worker_count` claim of a facility, as a point in its figure's history."""
+
+    as_of: date | None = Field(description="The claim's period end, else its report's publication date.")
+    value: int | float
+    approximate: bool
+    status: Status
+    counts: bool = Field(description="False for disputed or retracted claims, which give no figure.")
+    current: bool = Field(description="True for the claim that gives the facility's `workers` now.")
+    claim_id: str
+    report_id: str
+    quote: str
+
+
+class WorkerHistory(Public):
+    """Every worker figure a facility has had, oldest first (undated claims last, in ingest order)."""
+
+    facility_id: str
+    items: list[WorkerFigure]
+    total: int
+
+
+class CountryCount(Public):
+    """Facilities and their summed current worker figures in one country."""
+
+    country: str | None
+    facilities: int
+    workers: int | float
+
+
+class SectorCount(Public):
+    """Facilities and their summed current worker figures in one sector."""
+
+    sector: str | None
+    facilities: int
+    workers: int | float
+
+
+class PredicateCount(Public):
+    """How many claims use one predicate."""
+
+    predicate: str
+    claims: int
+
+
+class MonthCount(Public):
+    """How many claims are dated in one month (`YYYY-MM`)."""
+
+    month: str
+    claims: int
+
+
+class Stats(Public):
+    """Counts and sums for dashboards, over the facilities matching the filters given."""
+
+    reports: int
+    facilities: int
+    claims: int
+    workers_total: int | float = Field(description="Sum of the matching facilities' current worker figures.")
+    by_country: list[CountryCount]
+    by_sector: list[SectorCount]
+    by_predicate: list[PredicateCount]
+    claims_by_month: list[MonthCount]

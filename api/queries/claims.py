@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query
 from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from api.queries.paging import SortKey
@@ -128,6 +129,6 @@ def to_public(claim: Claim) -> ClaimPublic:
     )
 
 
-def serialize_claims(claims: Sequence[Claim]) -> list[ClaimPublic]:
-    """Shape claim rows."""
-    return [to_public(claim) for claim in claims]
+def serialize_claims(_session: Session, rows: Sequence[Any]) -> list[ClaimPublic]:
+    """Shape rows whose first column is a claim."""
+    return [to_public(row[0]) for row in rows]

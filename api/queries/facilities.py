@@ -8,7 +8,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -16,8 +16,8 @@ from api.errors import InvalidQuery
 from api.ingest.figures import best_worker_claim_order
 from api.queries.paging import SortKey
 from api.queries.search import matches
-from api.schemas import FacilityPublic, Location, Workers, as_number
-from api.vocabulary import FIGURE_EXCLUDED_STATUSES, Precision
+from api.schemas import FacilityPublic, Location, WorkerFigure, WorkerHistory, Workers, as_number
+from api.vocabulary import FIGURE_EXCLUDED_STATUSES, Precision, Status
 from models import Claim, Facility, FacilityAlias, ReportFacility
 
 FACILITY_SORTS: dict[str, SortKey] = {
@@ -225,7 +225,7 @@ def _workers_as_of(day: date) -> Any:
 def facility_query(filters: FacilityFilters, dialect: str) -> tuple[Select[Any], dict[str, SortKey]]:
     """Select facilities matching `filters` with their worker figure, and the sort keys that go with it.
 
-    Rows are `(Facility, workers_value, workers_approximate, workers_as_of, workers_claim_id)`.
+    Rows are `(Facility, w_value, w_approximate, w_as_of, w_claim_id)`: the figure to show.
     """
     workers = STORED_WORKERS
     query: Select[Any]
@@ -236,10 +236,10 @@ def facility_query(filters: FacilityFilters, dialect: str) -> tuple[Select[Any],
         workers = WorkerColumns(best.c.value, best.c.approximate, best.c.as_of, best.c.claim_id)
         query = select(Facility).outerjoin(best, best.c.facility_id == col(Facility.id))
     query = query.add_columns(
-        workers.value.label("workers_value"),
-        workers.approximate.label("workers_approximate"),
-        workers.as_of.label("workers_as_of"),
-        workers.claim_id.label("workers_claim_id"),
+        workers.value.label("w_value"),
+        workers.approximate.label("w_approximate"),
+        workers.as_of.label("w_as_of"),
+        workers.claim_id.label("w_claim_id"),
     )
     if filters.country:
         query = query.where(col(Facility.country) == filters.country)
@@ -299,13 +299,13 @@ def to_public(row: Any, aliases: list[str]) -> FacilityPublic:
         if facility.lat is not None and facility.lon is not None and facility.precision
         else None
     )
-    value = mapping["workers_value"]
+    value = mapping["w_value"]
     workers = (
         Workers(
             value=as_number(value) if value is not None else 0,
-            approximate=bool(mapping["workers_approximate"]),
-            as_of=mapping["workers_as_of"],
-            claim_id=mapping["workers_claim_id"] or "",
+            approximate=bool(mapping["w_approximate"]),
+            as_of=mapping["w_as_of"],
+            claim_id=mapping["w_claim_id"] or "",
         )
         if value is not None
         else None
@@ -334,3 +334,27 @@ def serialize_facilities(session: Session, rows: Sequence[Any]) -> list[Facility
     """Shape rows of `facility_query`, fetching the facilities' aliases in one query."""
     aliases = aliases_of(session, [row[0].id for row in rows])
     return [to_public(row, aliases.get(row[0].id, [])) for row in rows]
+
+
+def worker_history(session: Session, facility: Facility) -> WorkerHistory:
+    """Every `worker_count` claim of a facility, oldest first, undated ones last in ingest order."""
+    claims = session.scalars(
+        select(Claim)
+        .where(col(Claim.facility_id) == facility.id, col(Claim.predicate) == "worker_count")
+        .order_by(case((col(Claim.dated_on).is_(None), 1), else_=0), col(Claim.dated_on), col(Claim.pk))
+    ).all()
+    items = [
+        WorkerFigure(
+            as_of=claim.dated_on,
+            value=as_number(claim.value_number) if claim.value_number is not None else 0,
+            approximate=claim.approximate,
+            status=Status(claim.status),
+            counts=claim.status not in FIGURE_EXCLUDED_STATUSES,
+            current=claim.id == facility.workers_claim_id,
+            claim_id=claim.id,
+            report_id=claim.report_id,
+            quote=claim.quote,
+        )
+        for claim in claims
+    ]
+    return WorkerHistory(facility_id=facility.id, items=items, total=len(items))

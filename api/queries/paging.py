@@ -4,6 +4,7 @@ import base64
 import binascii
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -102,7 +103,12 @@ def _from_json(value: Any, kind: Kind) -> Any:
     try:
         if kind == "date":
             return date.fromisoformat(value)
-        if kind == "int" and isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63:
+        if (
+            kind == "int"
+            and isinstance(value, int)
+            and not isinstance(value, bool)
+            and -(2**31) <= value < 2**31
+        ):
             return value
         if kind == "float" and isinstance(value, int | float) and not isinstance(value, bool):
             number = float(value)
@@ -185,3 +191,23 @@ def fetch_page(
         )
         next_url = str(url.remove_query_params("offset").include_query_params(cursor=cursor.encode()))
     return Page(rows, total, limit, position, next_url)
+
+
+def iter_batches(
+    session: Session, query: Select[Any], *, sort: Sort, id_column: Mapped[Any], batch_size: int = 1000
+) -> Iterator[list[Any]]:
+    """Yield every row of `query` in `sort` order, a keyset batch at a time, so memory stays flat."""
+    keyed = query.add_columns(sort.key.column.label("_sort"), id_column.label("_id"))
+    keyed = keyed.order_by(*order_by(sort, id_column))
+    cursor: Cursor | None = None
+    while True:
+        batch_query = keyed if cursor is None else keyed.where(after_cursor(sort, id_column, cursor))
+        rows = list(session.execute(batch_query.limit(batch_size)).all())
+        if not rows:
+            return
+        yield rows
+        if len(rows) < batch_size:
+            return
+        last = rows[-1]._mapping
+        cursor = Cursor(sort.token, last["_sort"], last["_id"], 0)
+        session.expunge_all()

@@ -119,8 +119,9 @@ def _fields(report: Report, contributors: list[Contributor], facility_ids: list[
     }
 
 
-def serialize_reports(session: Session, reports: Sequence[Report]) -> list[ReportPublic]:
-    """Shape report rows (without bodies), fetching contributors and facility ids in two queries."""
+def serialize_reports(session: Session, rows: Sequence[Any]) -> list[ReportPublic]:
+    """Shape rows whose first column is a report (without body), fetching related rows in two queries."""
+    reports: list[Report] = [row[0] for row in rows]
     contributors, facility_ids = _related(session, [report.id for report in reports])
     return [
         ReportPublic(**_fields(report, contributors.get(report.id, []), facility_ids.get(report.id, [])))

@@ -1,41 +1,54 @@
 """Claim routes: the list and one claim."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from sqlmodel import col, select
 
-from api.deps import PagingDep, SessionDep, dialect_of
+from api.deps import EngineDep, PagingDep, SessionDep, dialect_of
 from api.errors import NotFound
 from api.queries.claims import CLAIM_SORTS, ClaimFiltersDep, claim_query, serialize_claims
-from api.queries.paging import fetch_page, parse_sort
-from api.routers.common import ITEM_ERRORS, LIST_ERRORS, envelope
+from api.queries.export import FORMAT_DESCRIPTION, ListFormat
+from api.routers.common import ITEM_ERRORS, LIST_ERRORS, answer_list
 from api.schemas import ClaimPublic, Page
 from models import Claim
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
 
+ClaimFormat = Annotated[
+    ListFormat, Query(alias="format", description=FORMAT_DESCRIPTION + ".", examples=["csv"])
+]
 
-@router.get("", responses=LIST_ERRORS)
+
+@router.get("", responses=LIST_ERRORS, response_model=Page[ClaimPublic])
 def list_claims(
-    request: Request, response: Response, session: SessionDep, paging: PagingDep, filters: ClaimFiltersDep
-) -> Page[ClaimPublic]:
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    engine: EngineDep,
+    paging: PagingDep,
+    filters: ClaimFiltersDep,
+    fmt: ClaimFormat = ListFormat.json,
+) -> Any:
     """List claims matching every filter given, `id` order unless `sort` says otherwise.
 
     Sort fields: id, report_id, facility_id, predicate, value, status, evidence, period_start, period_end,
     dated_on (prefix `-` for descending; claims without a value come last either way).
     """
-    page = fetch_page(
+    return answer_list(
+        request,
+        response,
         session,
-        claim_query(filters, dialect_of(session)),
-        url=request.url,
-        sort=parse_sort(paging.sort, CLAIM_SORTS),
+        engine,
+        paging,
+        fmt,
+        query=claim_query(filters, dialect_of(session)),
+        sorts=CLAIM_SORTS,
         id_column=col(Claim.id),
-        limit=paging.limit,
-        offset=paging.offset,
-        cursor_token=paging.cursor,
+        serialize=serialize_claims,
+        model=ClaimPublic,
+        name="claims",
     )
-    return envelope(response, page, serialize_claims([row[0] for row in page.rows]))
 
 
 @router.get("/{claim_id}", responses=ITEM_ERRORS)
@@ -49,4 +62,4 @@ def get_claim(
     claim = session.scalars(select(Claim).where(col(Claim.id) == claim_id)).first()
     if claim is None:
         raise NotFound(f"No claim with id {claim_id!r}.")
-    return serialize_claims([claim])[0]
+    return serialize_claims(session, [(claim,)])[0]

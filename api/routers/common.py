@@ -3,13 +3,25 @@
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import Response
+from fastapi import Request, Response
+from pydantic import BaseModel
+from sqlalchemy import Engine, Select
+from sqlalchemy.orm import Mapped, Session
 
+from api.deps import Paging
 from api.errors import problem_responses
+from api.queries.export import EXPORT_CONTENT, Format, Serializer, stream
 from api.queries.paging import Page as RowPage
+from api.queries.paging import SortKey, fetch_page, parse_sort
 from api.schemas import Item, Page
 
-LIST_ERRORS = problem_responses(400, 422)
+LIST_ERRORS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The list envelope, or a stream of every row in the asked `format`.",
+        "content": EXPORT_CONTENT,
+    },
+    **problem_responses(400, 422),
+}
 ITEM_ERRORS = problem_responses(404, 422)
 
 
@@ -20,3 +32,44 @@ def envelope(response: Response, page: RowPage, items: Sequence[Item]) -> Page[I
     return Page[Any](
         items=list(items), total=page.total, limit=page.limit, offset=page.offset, next=page.next
     )
+
+
+def answer_list(
+    request: Request,
+    response: Response,
+    session: Session,
+    engine: Engine,
+    paging: Paging,
+    fmt: str,
+    *,
+    query: Select[Any],
+    sorts: dict[str, SortKey],
+    id_column: Mapped[Any],
+    serialize: Serializer,
+    model: type[BaseModel],
+    name: str,
+) -> Any:
+    """Answer a list request: one page in the envelope, or every row streamed in another format."""
+    sort = parse_sort(paging.sort, sorts)
+    if fmt != Format.json:
+        return stream(
+            engine,
+            query,
+            sort=sort,
+            id_column=id_column,
+            serialize=serialize,
+            model=model,
+            fmt=Format(fmt),
+            name=name,
+        )
+    page = fetch_page(
+        session,
+        query,
+        url=request.url,
+        sort=sort,
+        id_column=id_column,
+        limit=paging.limit,
+        offset=paging.offset,
+        cursor_token=paging.cursor,
+    )
+    return envelope(response, page, serialize(session, page.rows))

@@ -1,34 +1,53 @@
-"""Facility routes: the list, one facility, and its claims."""
+"""Facility routes: the list, one facility, its claims and its worker figures over time."""
 
 from dataclasses import replace
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from sqlmodel import col
 
-from api.deps import PagingDep, SessionDep, dialect_of
+from api.deps import EngineDep, PagingDep, SessionDep, dialect_of
 from api.errors import NotFound
 from api.queries.claims import CLAIM_SORTS, ClaimSubfiltersDep, claim_query, serialize_claims
+from api.queries.export import FORMAT_DESCRIPTION, GEOJSON_CONTENT, Format, ListFormat
 from api.queries.facilities import (
     FacilityFilters,
     FacilityFiltersDep,
     facility_query,
     serialize_facilities,
+    worker_history,
 )
-from api.queries.paging import fetch_page, parse_sort
-from api.routers.common import ITEM_ERRORS, LIST_ERRORS, envelope
-from api.schemas import ClaimPublic, FacilityPublic, Page
+from api.routers.common import ITEM_ERRORS, LIST_ERRORS, answer_list
+from api.schemas import ClaimPublic, FacilityPublic, Page, WorkerHistory
 from models import Claim, Facility
 
 router = APIRouter(prefix="/v1/facilities", tags=["facilities"])
 
 FacilityId = Path(description="The facility's id.", examples=["irkutsk-dprk-garment-factory"], max_length=128)
+FacilityFormat = Annotated[
+    Format,
+    Query(
+        alias="format",
+        description=FORMAT_DESCRIPTION + ", or `geojson` (a FeatureCollection of the located facilities).",
+        examples=["geojson"],
+    ),
+]
+FACILITY_LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **LIST_ERRORS,
+    200: {**LIST_ERRORS[200], "content": {**LIST_ERRORS[200]["content"], **GEOJSON_CONTENT}},
+}
 
 
-@router.get("", responses=LIST_ERRORS)
+@router.get("", responses=FACILITY_LIST_RESPONSES, response_model=Page[FacilityPublic])
 def list_facilities(
-    request: Request, response: Response, session: SessionDep, paging: PagingDep, filters: FacilityFiltersDep
-) -> Page[FacilityPublic]:
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    engine: EngineDep,
+    paging: PagingDep,
+    filters: FacilityFiltersDep,
+    fmt: FacilityFormat = Format.json,
+) -> Any:
     """List facilities matching every filter given, `id` order unless `sort` says otherwise.
 
     Sort fields: id, name, country, region, city, kind, sector, operator_country, workers, claim_count,
@@ -36,18 +55,22 @@ def list_facilities(
     come last either way).
     """
     query, sorts = facility_query(filters, dialect_of(session))
-    sort = parse_sort(paging.sort, sorts)
-    page = fetch_page(
+    if fmt == Format.geojson:
+        query = query.where(col(Facility.lat).is_not(None), col(Facility.lon).is_not(None))
+    return answer_list(
+        request,
+        response,
         session,
-        query,
-        url=request.url,
-        sort=sort,
+        engine,
+        paging,
+        fmt,
+        query=query,
+        sorts=sorts,
         id_column=col(Facility.id),
-        limit=paging.limit,
-        offset=paging.offset,
-        cursor_token=paging.cursor,
+        serialize=serialize_facilities,
+        model=FacilityPublic,
+        name="facilities",
     )
-    return envelope(response, page, serialize_facilities(session, page.rows))
 
 
 def get_facility_or_404(session: SessionDep, facility_id: str) -> Facility:
@@ -67,26 +90,44 @@ def get_facility(session: SessionDep, facility_id: Annotated[str, FacilityId]) -
     return serialize_facilities(session, [row])[0]
 
 
-@router.get("/{facility_id}/claims", responses=ITEM_ERRORS | LIST_ERRORS)
+@router.get("/{facility_id}/claims", responses=ITEM_ERRORS | LIST_ERRORS, response_model=Page[ClaimPublic])
 def list_facility_claims(
     request: Request,
     response: Response,
     session: SessionDep,
+    engine: EngineDep,
     paging: PagingDep,
     filters: ClaimSubfiltersDep,
     facility_id: Annotated[str, FacilityId],
-) -> Page[ClaimPublic]:
-    """The claims about one facility (the claim filters and sorts apply too)."""
+    fmt: Annotated[
+        ListFormat, Query(alias="format", description=FORMAT_DESCRIPTION + ".", examples=["csv"])
+    ] = ListFormat.json,
+) -> Any:
+    """The claims about one facility (the claim filters, sorts and formats apply too)."""
     get_facility_or_404(session, facility_id)
-    scoped = replace(filters, facility_id=facility_id)
-    page = fetch_page(
+    return answer_list(
+        request,
+        response,
         session,
-        claim_query(scoped, dialect_of(session)),
-        url=request.url,
-        sort=parse_sort(paging.sort, CLAIM_SORTS),
+        engine,
+        paging,
+        fmt,
+        query=claim_query(replace(filters, facility_id=facility_id), dialect_of(session)),
+        sorts=CLAIM_SORTS,
         id_column=col(Claim.id),
-        limit=paging.limit,
-        offset=paging.offset,
-        cursor_token=paging.cursor,
+        serialize=serialize_claims,
+        model=ClaimPublic,
+        name=f"{facility_id}-claims",
     )
-    return envelope(response, page, serialize_claims([row[0] for row in page.rows]))
+
+
+@router.get("/{facility_id}/workers", responses=ITEM_ERRORS)
+def get_facility_workers(session: SessionDep, facility_id: Annotated[str, FacilityId]) -> WorkerHistory:
+    """The facility's worker figures over time: every `worker_count` claim, oldest first.
+
+    Dated claims come by date (their period end, else their report's publication date), undated ones
+    last in the order they were ingested. `counts` is false for disputed or retracted claims; `current`
+    marks the claim that gives the facility's `workers` now. Not paged.
+    """
+    facility = get_facility_or_404(session, facility_id)
+    return worker_history(session, facility)

@@ -1,15 +1,15 @@
 """Report routes: the list, one report with its body, and its claims."""
 
 from dataclasses import replace
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from sqlmodel import col
 
-from api.deps import PagingDep, SessionDep, dialect_of
+from api.deps import EngineDep, PagingDep, SessionDep, dialect_of
 from api.errors import NotFound
 from api.queries.claims import CLAIM_SORTS, ClaimSubfiltersDep, claim_query, serialize_claims
-from api.queries.paging import fetch_page, parse_sort
+from api.queries.export import FORMAT_DESCRIPTION, ListFormat
 from api.queries.reports import (
     REPORT_SORTS,
     ReportFiltersDep,
@@ -17,35 +17,47 @@ from api.queries.reports import (
     serialize_report_detail,
     serialize_reports,
 )
-from api.routers.common import ITEM_ERRORS, LIST_ERRORS, envelope
+from api.routers.common import ITEM_ERRORS, LIST_ERRORS, answer_list
 from api.schemas import ClaimPublic, Page, ReportDetail, ReportPublic
 from models import Claim, Report
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 ReportId = Path(description="The report's id.", examples=["dailynk-garment-orders-russia"], max_length=128)
+ReportFormat = Annotated[
+    ListFormat, Query(alias="format", description=FORMAT_DESCRIPTION + ".", examples=["csv"])
+]
 
 
-@router.get("", responses=LIST_ERRORS)
+@router.get("", responses=LIST_ERRORS, response_model=Page[ReportPublic])
 def list_reports(
-    request: Request, response: Response, session: SessionDep, paging: PagingDep, filters: ReportFiltersDep
-) -> Page[ReportPublic]:
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    engine: EngineDep,
+    paging: PagingDep,
+    filters: ReportFiltersDep,
+    fmt: ReportFormat = ListFormat.json,
+) -> Any:
     """List reports (without bodies) matching every filter given, `id` order unless `sort` says otherwise.
 
     Sort fields: id, title, publisher, published_on, claim_count (prefix `-` for descending; reports
     without a date come last either way).
     """
-    page = fetch_page(
+    return answer_list(
+        request,
+        response,
         session,
-        report_query(filters, dialect_of(session)),
-        url=request.url,
-        sort=parse_sort(paging.sort, REPORT_SORTS),
+        engine,
+        paging,
+        fmt,
+        query=report_query(filters, dialect_of(session)),
+        sorts=REPORT_SORTS,
         id_column=col(Report.id),
-        limit=paging.limit,
-        offset=paging.offset,
-        cursor_token=paging.cursor,
+        serialize=serialize_reports,
+        model=ReportPublic,
+        name="reports",
     )
-    return envelope(response, page, serialize_reports(session, [row[0] for row in page.rows]))
 
 
 def get_report_or_404(session: SessionDep, report_id: str) -> Report:
@@ -62,26 +74,30 @@ def get_report(session: SessionDep, report_id: Annotated[str, ReportId]) -> Repo
     return serialize_report_detail(session, get_report_or_404(session, report_id))
 
 
-@router.get("/{report_id}/claims", responses=ITEM_ERRORS | LIST_ERRORS)
+@router.get("/{report_id}/claims", responses=ITEM_ERRORS | LIST_ERRORS, response_model=Page[ClaimPublic])
 def list_report_claims(
     request: Request,
     response: Response,
     session: SessionDep,
+    engine: EngineDep,
     paging: PagingDep,
     filters: ClaimSubfiltersDep,
     report_id: Annotated[str, ReportId],
-) -> Page[ClaimPublic]:
-    """The claims of one report (the claim filters and sorts apply too)."""
+    fmt: ReportFormat = ListFormat.json,
+) -> Any:
+    """The claims of one report (the claim filters, sorts and formats apply too)."""
     get_report_or_404(session, report_id)
-    scoped = replace(filters, report_id=report_id)
-    page = fetch_page(
+    return answer_list(
+        request,
+        response,
         session,
-        claim_query(scoped, dialect_of(session)),
-        url=request.url,
-        sort=parse_sort(paging.sort, CLAIM_SORTS),
+        engine,
+        paging,
+        fmt,
+        query=claim_query(replace(filters, report_id=report_id), dialect_of(session)),
+        sorts=CLAIM_SORTS,
         id_column=col(Claim.id),
-        limit=paging.limit,
-        offset=paging.offset,
-        cursor_token=paging.cursor,
+        serialize=serialize_claims,
+        model=ClaimPublic,
+        name=f"{report_id}-claims",
     )
-    return envelope(response, page, serialize_claims([row[0] for row in page.rows]))

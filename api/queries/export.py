@@ -1,0 +1,174 @@
+"""Streaming exports of any list: CSV, NDJSON and GeoJSON, a keyset batch at a time (flat memory)."""
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from enum import StrEnum
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel
+from sqlalchemy import Engine, Select
+from sqlalchemy.orm import Mapped
+from starlette.responses import StreamingResponse
+
+from api.db import read_session
+from api.queries.paging import Sort, iter_batches
+
+Serializer = Callable[[Any, Sequence[Any]], Sequence[BaseModel]]
+
+
+class Format(StrEnum):
+    """Output formats of list endpoints (`geojson` on facilities only)."""
+
+    json = "json"
+    csv = "csv"
+    ndjson = "ndjson"
+    geojson = "geojson"
+
+
+class ListFormat(StrEnum):
+    """Formats of the report and claim lists."""
+
+    json = "json"
+    csv = "csv"
+    ndjson = "ndjson"
+
+
+FORMAT_DESCRIPTION = (
+    "`json` (the paged envelope, default), or a stream of every matching row (no paging, same filters "
+    "and sort): `csv` (nested objects as dotted columns, lists joined with `;`), `ndjson`"
+)
+
+
+MEDIA_TYPES = {
+    Format.csv: "text/csv; charset=utf-8",
+    Format.ndjson: "application/x-ndjson",
+    Format.geojson: "application/geo+json",
+}
+EXPORT_CONTENT: dict[str, dict[str, Any]] = {
+    "text/csv": {"schema": {"type": "string"}},
+    "application/x-ndjson": {"schema": {"type": "string"}},
+}
+GEOJSON_CONTENT: dict[str, dict[str, Any]] = {"application/geo+json": {"schema": {"type": "object"}}}
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    """The model class inside `Model`, `Model | None` or `Optional[Model]`, if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if get_origin(annotation) in (Union, UnionType):
+        for arg in get_args(annotation):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                return arg
+    return None
+
+
+def csv_columns(model: type[BaseModel]) -> list[str]:
+    """The CSV header of a resource: its fields, nested objects as dotted columns (`location.lat`)."""
+    columns: list[str] = []
+    for name, field in model.model_fields.items():
+        nested = _nested_model(field.annotation)
+        if nested is None:
+            columns.append(name)
+        else:
+            columns.extend(f"{name}.{inner}" for inner in csv_columns(nested))
+    return columns
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ";".join(_list_item(item) for item in value)
+    return str(value)
+
+
+def _list_item(item: Any) -> str:
+    # A list of objects (a report's contributors) reads "first value (other values)", e.g. "Ana (author)".
+    if isinstance(item, dict):
+        values = [str(v) for v in item.values() if v is not None]
+        return f"{values[0]} ({', '.join(values[1:])})" if len(values) > 1 else "".join(values)
+    return str(item)
+
+
+def csv_row(data: dict[str, Any], columns: list[str]) -> list[str]:
+    """One CSV row of a serialized item, following `csv_columns`."""
+    row = []
+    for column in columns:
+        value: Any = data
+        for part in column.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        row.append(_cell(value))
+    return row
+
+
+def _csv_lines(columns: list[str], items: Iterable[dict[str, Any]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for item in items:
+        writer.writerow(csv_row(item, columns))
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def geojson_feature(item: dict[str, Any]) -> dict[str, Any]:
+    """A facility as a GeoJSON Feature: a Point at its location, every field in `properties`."""
+    location = item["location"]
+    return {
+        "type": "Feature",
+        "id": item["id"],
+        "geometry": {"type": "Point", "coordinates": [location["lon"], location["lat"]]},
+        "properties": item,
+    }
+
+
+def stream(
+    engine: Engine,
+    query: Select[Any],
+    *,
+    sort: Sort,
+    id_column: Mapped[Any],
+    serialize: Serializer,
+    model: type[BaseModel],
+    fmt: Format,
+    name: str,
+) -> StreamingResponse:
+    """Stream every row of `query` in `fmt`, reading it a keyset batch at a time in one transaction."""
+
+    def items() -> Iterator[dict[str, Any]]:
+        with read_session(engine) as session:
+            for rows in iter_batches(session, query, sort=sort, id_column=id_column):
+                for item in serialize(session, rows):
+                    yield item.model_dump(mode="json")
+
+    def body() -> Iterator[bytes]:
+        if fmt is Format.csv:
+            columns = csv_columns(model)
+            yield (",".join(columns) + "\r\n").encode()
+            for line in _csv_lines(columns, items()):
+                yield line.encode()
+        elif fmt is Format.ndjson:
+            for item in items():
+                yield (json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+        else:
+            yield b'{"type":"FeatureCollection","features":['
+            separator = b""
+            for item in items():
+                yield (
+                    separator
+                    + json.dumps(geojson_feature(item), ensure_ascii=False, separators=(",", ":")).encode()
+                )
+                separator = b","
+            yield b"]}"
+
+    extension = {Format.csv: "csv", Format.ndjson: "ndjson", Format.geojson: "geojson"}[fmt]
+    return StreamingResponse(
+        body(),
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="laborwatch-{name}.{extension}"'},
+    )
