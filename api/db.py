@@ -48,11 +48,24 @@ def make_engine(settings: Settings) -> Engine:
 
 
 @contextmanager
-def write_session(engine: Engine) -> Iterator[Session]:
-    """Open a session for one atomic write: commit on success, roll back on any error."""
+def write_session(engine: Engine, *, commit: bool = True) -> Iterator[Session]:
+    """Open a session for one atomic write: commit on success, roll back on any error.
+
+    With `commit=False` (a dry run) everything is checked and written, then rolled back.
+    """
     writer = engine.execution_options(**{WRITE_OPTION: True})
-    with Session(writer, expire_on_commit=False) as session, session.begin():
-        yield session
+    with Session(writer, expire_on_commit=False) as session:
+        transaction = session.begin()
+        try:
+            yield session
+            session.flush()
+        except BaseException:
+            transaction.rollback()
+            raise
+        if commit:
+            transaction.commit()
+        else:
+            transaction.rollback()
 
 
 @contextmanager

@@ -41,6 +41,24 @@ class Conflict(LaborwatchError):
     code = "conflict"
 
 
+class Unauthorized(LaborwatchError):
+    """A write without a valid key."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class Moved(LaborwatchError):
+    """The resource lives at another URL now (a merged facility)."""
+
+    status = 308
+    code = "moved"
+
+    def __init__(self, detail: str, location: str) -> None:
+        super().__init__(detail)
+        self.location = location
+
+
 class InvalidBundle(LaborwatchError):
     """A bundle failed a check; `errors` names each offending place."""
 
@@ -104,8 +122,12 @@ def validation_errors(raw: Sequence[Any]) -> list[dict[str, Any]]:
 
 async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, LaborwatchError)  # noqa: S101 - registered for this class only
-    errors = exc.errors if exc.status == 422 else None
-    return problem(exc.status, exc.detail, errors if errors is not None else None)
+    response = problem(exc.status, exc.detail, exc.errors if exc.status == 422 else None)
+    if isinstance(exc, Unauthorized):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="laborwatch"'
+    if isinstance(exc, Moved):
+        response.headers["Location"] = exc.location
+    return response
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:

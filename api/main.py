@@ -14,8 +14,9 @@ from api.db import make_engine
 from api.deps import check_query
 from api.errors import Problem, install_error_handlers
 from api.middleware import BodyLimitMiddleware
-from api.routers import claims, facilities, health, reports, stats
+from api.routers import changes, claims, facilities, health, reports, stats
 from api.settings import Settings, get_settings
+from api.writing import bundle_schema
 
 DESCRIPTION = """
 Every figure laborwatch serves is traceable to a sentence: each **claim** carries the verbatim quote from
@@ -61,14 +62,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         allow_headers=["If-None-Match", "Accept"],
         expose_headers=["ETag", "Link", "Content-Disposition"],
     )
-    for module in (health, reports, facilities, claims, stats):
+    for module in (health, reports, facilities, claims, stats, changes):
         app.include_router(module.router)
     _declare_problem_schema(app)
     return app
 
 
 def _declare_problem_schema(app: FastAPI) -> None:
-    """Add the Problem schema to OpenAPI components, which the routes' error responses reference."""
+    """Add the Problem and Bundle schemas to OpenAPI components, which routes reference by name."""
     original = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -76,6 +77,9 @@ def _declare_problem_schema(app: FastAPI) -> None:
             schema = original()
             schemas = schema.setdefault("components", {}).setdefault("schemas", {})
             schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            bundle = bundle_schema()
+            schemas.update(bundle.pop("$defs", {}))
+            schemas["Bundle"] = bundle
             app.openapi_schema = schema
         return app.openapi_schema
 

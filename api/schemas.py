@@ -1,7 +1,7 @@
 """Public read models: the JSON shapes of the contract's resources and the list envelope."""
 
-from datetime import date
-from typing import Generic, TypeVar
+from datetime import date, datetime
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -206,3 +206,28 @@ class Stats(Public):
     by_sector: list[SectorCount]
     by_predicate: list[PredicateCount]
     claims_by_month: list[MonthCount]
+
+
+class WriteResult(Public):
+    """What a report write stored (or, on a dry run, would store): the report, its facilities and claims."""
+
+    status: Literal["added", "unchanged", "replaced"] = Field(
+        description="`added` (201), `unchanged` (the same bundle again, 200) or `replaced` (PUT, 200)."
+    )
+    dry_run: bool
+    report: ReportDetail
+    facilities: list[FacilityPublic]
+    claims: list[ClaimPublic]
+
+
+class ChangePublic(Public):
+    """One write in the audit log: who made it, when, and the values before and after."""
+
+    id: int
+    at: datetime = Field(description="When the write was committed (UTC).")
+    key_name: str = Field(description="The name of the key that made the write (`cli` for the CLI).")
+    action: str = Field(examples=["report.create"])
+    entity_type: str = Field(examples=["report"])
+    entity_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None

@@ -1,16 +1,21 @@
 """Database tables of laborwatch; importing this package registers every table on `metadata`."""
 
+from models.apikey import ApiKey
 from models.base import metadata
+from models.change import Change
 from models.claim import Claim
-from models.facility import Facility, FacilityAlias
+from models.facility import Facility, FacilityAlias, FacilityRedirect
 from models.report import Report, ReportContributor, ReportFacility
 from models.version import DataVersion
 
 __all__ = [
+    "ApiKey",
+    "Change",
     "Claim",
     "DataVersion",
     "Facility",
     "FacilityAlias",
+    "FacilityRedirect",
     "Report",
     "ReportContributor",
     "ReportFacility",

@@ -52,3 +52,16 @@ class FacilityAlias(SQLModel, table=True):
     )
     position: int
     alias: str = Field(max_length=500)
+
+
+class FacilityRedirect(SQLModel, table=True):
+    """A facility id merged into another: requests for `old_id` are redirected to `facility_id`."""
+
+    __tablename__ = "facility_redirect"
+
+    old_id: str = Field(primary_key=True, max_length=SLUG_LENGTH)
+    facility_id: str = Field(
+        sa_column=Column(
+            String(SLUG_LENGTH), ForeignKey("facility.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )

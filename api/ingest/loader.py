@@ -13,12 +13,20 @@ from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
 from api.errors import Conflict, InvalidBundle
+from api.ingest.audit import CLI_ACTOR, record_change, report_summary
 from api.ingest.bundle import Bundle, ClaimIn
 from api.ingest.figures import refresh_facility_figures
 from api.ingest.quotes import QuoteError, Span, find_span
-from api.ingest.version import bump_data_version
 from api.queries.search import claim_search_text, facility_search_text, report_search_text
-from models import Claim, Facility, FacilityAlias, Report, ReportContributor, ReportFacility
+from models import (
+    Claim,
+    Facility,
+    FacilityAlias,
+    FacilityRedirect,
+    Report,
+    ReportContributor,
+    ReportFacility,
+)
 
 BUNDLE_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -38,6 +46,19 @@ class _PlacedClaim:
     claim: ClaimIn
     id: str
     span: Span
+    facility_id: str | None  # the claim's facility after following merges (its id keeps the name written)
+
+
+def _redirects(session: Session, ids: set[str]) -> dict[str, str]:
+    """Where each of `ids` that was merged into another facility lives now."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(col(FacilityRedirect.old_id), col(FacilityRedirect.facility_id)).where(
+            col(FacilityRedirect.old_id).in_(ids)
+        )
+    )
+    return {old_id: facility_id for old_id, facility_id in rows}
 
 
 def read_bundle_file(path: Path) -> Bundle:
@@ -126,10 +147,16 @@ def _claim_label(index: int, claim: ClaimIn) -> str:
     return f"claim {index} ({claim.predicate}{about})"
 
 
-def _place_claims(session: Session, bundle: Bundle, body: str) -> list[_PlacedClaim]:
-    """Check each claim against the body and the facilities; raise once with every problem found."""
-    declared = {facility.id for facility in bundle.facilities}
-    named = {claim.facility for claim in bundle.claims if claim.facility} - declared
+def _place_claims(session: Session, bundle: Bundle, body: str) -> tuple[list[_PlacedClaim], dict[str, str]]:
+    """Check each claim against the body and the facilities; raise once with every problem found.
+
+    Returns the placed claims and the merges followed (old facility id -> surviving id).
+    """
+    merged = _redirects(
+        session, {f.id for f in bundle.facilities} | {c.facility for c in bundle.claims if c.facility}
+    )
+    declared = {facility.id for facility in bundle.facilities} - set(merged)
+    named = {merged.get(c.facility, c.facility) for c in bundle.claims if c.facility} - declared
     stored = set(session.scalars(select(Facility.id).where(col(Facility.id).in_(named)))) if named else set()
     errors: list[dict[str, Any]] = []
     details: list[str] = []
@@ -137,7 +164,8 @@ def _place_claims(session: Session, bundle: Bundle, body: str) -> list[_PlacedCl
     seen: dict[str, int] = {}
     for index, claim in enumerate(bundle.claims):
         label = _claim_label(index, claim)
-        if claim.facility and claim.facility not in declared and claim.facility not in stored:
+        facility_id = merged.get(claim.facility, claim.facility) if claim.facility else None
+        if facility_id and facility_id not in declared and facility_id not in stored:
             msg = f"unknown facility {claim.facility!r}: list it under `facilities` or use a stored id"
             errors.append({"loc": ["claims", index, "facility"], "msg": msg})
             details.append(f"{label}: {msg}")
@@ -154,27 +182,34 @@ def _place_claims(session: Session, bundle: Bundle, body: str) -> list[_PlacedCl
             details.append(f"{label}: {msg}")
             continue
         seen[identifier] = index
-        placed.append(_PlacedClaim(claim, identifier, span))
+        placed.append(_PlacedClaim(claim, identifier, span, facility_id))
     if errors:
         more = f" (and {len(details) - 1} more problem(s))" if len(details) > 1 else ""
         raise InvalidBundle(f"Invalid bundle: {details[0]}{more}", errors)
-    return placed
+    return placed, merged
 
 
 def load_bundle(
-    session: Session, bundle: Bundle, base_dir: Path | None = None, *, dry_run: bool = False
+    session: Session,
+    bundle: Bundle,
+    base_dir: Path | None = None,
+    *,
+    actor: str = CLI_ACTOR,
+    dry_run: bool = False,
+    record: bool = True,
 ) -> LoadResult:
     """Check `bundle` completely, then (unless `dry_run`) write it in the session's open transaction.
 
     Raises `InvalidBundle` naming the offending claim when a check fails, and `Conflict` when the report id
     is already stored with another body, metadata or claims. Loading the same bundle again changes nothing.
+    The write is recorded in the audit log under `actor` (unless `record` is false: the caller records it).
     """
     body = resolve_body(bundle, base_dir)
-    placed = _place_claims(session, bundle, body)
+    placed, merged = _place_claims(session, bundle, body)
     fingerprint = bundle_fingerprint(bundle, body)
     report_in = bundle.report
     facility_ids = sorted(
-        {f.id for f in bundle.facilities} | {p.claim.facility for p in placed if p.claim.facility}
+        {merged.get(f.id, f.id) for f in bundle.facilities} | {p.facility_id for p in placed if p.facility_id}
     )
     result = LoadResult("added", report_in.id, [p.id for p in placed], facility_ids)
 
@@ -192,7 +227,17 @@ def load_bundle(
         raise Conflict(f"Claim id(s) {', '.join(sorted(taken))} already belong to another report.")
     if dry_run:
         return result
-    _write(session, bundle, body, fingerprint, placed, facility_ids)
+    report = _write(session, bundle, body, fingerprint, placed, facility_ids)
+    if not record:
+        return result
+    record_change(
+        session,
+        actor,
+        "report.create",
+        "report",
+        report.id,
+        after=report_summary(report, result.claim_ids, result.facility_ids),
+    )
     return result
 
 
@@ -209,24 +254,23 @@ def _write(
     fingerprint: str,
     placed: list[_PlacedClaim],
     facility_ids: list[str],
-) -> None:
+) -> Report:
     report_in = bundle.report
-    session.add(
-        Report(
-            id=report_in.id,
-            title=report_in.title,
-            publisher=report_in.publisher,
-            url=report_in.url,
-            published_on=report_in.published_on,
-            language=report_in.language,
-            source=report_in.source,
-            body=body,
-            sha256=_sha256(body),
-            search_text=report_search_text(report_in.title, body),
-            bundle_sha256=fingerprint,
-            claim_count=len(placed),
-        )
+    report = Report(
+        id=report_in.id,
+        title=report_in.title,
+        publisher=report_in.publisher,
+        url=report_in.url,
+        published_on=report_in.published_on,
+        language=report_in.language,
+        source=report_in.source,
+        body=body,
+        sha256=_sha256(body),
+        search_text=report_search_text(report_in.title, body),
+        bundle_sha256=fingerprint,
+        claim_count=len(placed),
     )
+    session.add(report)
     for position, contributor in enumerate(report_in.contributors):
         session.add(
             ReportContributor(
@@ -235,8 +279,8 @@ def _write(
         )
     stored = set(session.scalars(select(Facility.id).where(col(Facility.id).in_(facility_ids))))
     for facility in bundle.facilities:
-        if facility.id in stored:
-            continue  # an id already stored is reused as stored, not overwritten
+        if facility.id in stored or facility.id not in facility_ids:
+            continue  # an id already stored (or merged away) is reused as stored, not overwritten
         location = facility.location
         session.add(
             Facility(
@@ -270,7 +314,7 @@ def _write(
             Claim(
                 id=item.id,
                 report_id=report_in.id,
-                facility_id=claim.facility,
+                facility_id=item.facility_id,
                 position=position,
                 subject=claim.subject,
                 predicate=claim.predicate,
@@ -293,4 +337,4 @@ def _write(
         )
     session.flush()
     refresh_facility_figures(session, facility_ids)
-    bump_data_version(session)
+    return report

@@ -61,7 +61,7 @@ class Cursor:
 
     sort: str
     value: Any
-    last_id: str
+    last_id: str | int
     position: int
 
     def encode(self) -> str:
@@ -83,7 +83,7 @@ def _invalid_cursor(reason: str) -> InvalidQuery:
     )
 
 
-def decode_cursor(token: str, sort: Sort) -> Cursor:
+def decode_cursor(token: str, sort: Sort, id_kind: Kind = "str") -> Cursor:
     """Decode a cursor made by `Cursor.encode` for the same sort, refusing anything else with 422."""
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
@@ -92,9 +92,9 @@ def decode_cursor(token: str, sort: Sort) -> Cursor:
         raise _invalid_cursor("not a cursor this server made") from None
     if sort_token != sort.token:
         raise _invalid_cursor(f"made for sort={sort_token!r}, not sort={sort.token!r}")
-    if not isinstance(last_id, str) or "\x00" in last_id or not isinstance(position, int) or position < 0:
+    if last_id is None or not isinstance(position, int) or isinstance(position, bool) or position < 0:
         raise _invalid_cursor("not a cursor this server made")
-    return Cursor(sort_token, _from_json(value, sort.key.kind), last_id, position)
+    return Cursor(sort_token, _from_json(value, sort.key.kind), _from_json(last_id, id_kind), position)
 
 
 def _from_json(value: Any, kind: Kind) -> Any:
@@ -161,6 +161,7 @@ def fetch_page(
     limit: int,
     offset: int,
     cursor_token: str | None,
+    id_kind: Kind = "str",
 ) -> Page:
     """Run `query` for one page: by `offset`, or after a keyset `cursor` (then `offset` must be 0)."""
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
@@ -173,7 +174,7 @@ def fetch_page(
                 "Give either `cursor` or `offset`, not both.",
                 [{"loc": ["query", "offset"], "msg": "offset cannot be combined with cursor"}],
             )
-        cursor = decode_cursor(cursor_token, sort)
+        cursor = decode_cursor(cursor_token, sort, id_kind)
         paged = paged.where(after_cursor(sort, id_column, cursor))
         position = cursor.position
     else:

@@ -5,15 +5,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 from sqlmodel import col, select
 
+from api.auth import KeyNameDep
+from api.db import write_session
 from api.deps import EngineDep, PagingDep, SessionDep, dialect_of
-from api.errors import NotFound
+from api.errors import NotFound, problem_responses
+from api.ingest.curation import update_claim
+from api.listing import ITEM_ERRORS, LIST_ERRORS, answer_list
 from api.queries.claims import CLAIM_SORTS, ClaimFiltersDep, claim_query, serialize_claims
 from api.queries.export import FORMAT_DESCRIPTION, ListFormat
-from api.routers.common import ITEM_ERRORS, LIST_ERRORS, answer_list
+from api.requests import ClaimPatch
 from api.schemas import ClaimPublic, Page
 from models import Claim
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
+ClaimId = Path(description="The claim's id.", max_length=64, examples=["clm-0123456789abcdef0123"])
 
 ClaimFormat = Annotated[
     ListFormat, Query(alias="format", description=FORMAT_DESCRIPTION + ".", examples=["csv"])
@@ -54,12 +59,20 @@ def list_claims(
 @router.get("/{claim_id}", responses=ITEM_ERRORS)
 def get_claim(
     session: SessionDep,
-    claim_id: Annotated[
-        str, Path(description="The claim's id.", max_length=64, examples=["clm-0123456789abcdef0123"])
-    ],
+    claim_id: Annotated[str, ClaimId],
 ) -> ClaimPublic:
     """One claim, with its quote and the span of the quote in the report body."""
     claim = session.scalars(select(Claim).where(col(Claim.id) == claim_id)).first()
     if claim is None:
         raise NotFound(f"No claim with id {claim_id!r}.")
     return serialize_claims(session, [(claim,)])[0]
+
+
+@router.patch("/{claim_id}", responses=problem_responses(400, 401, 404, 409, 413, 422))
+def patch_claim(
+    engine: EngineDep, actor: KeyNameDep, patch: ClaimPatch, claim_id: Annotated[str, ClaimId]
+) -> ClaimPublic:
+    """Set a claim's `status` and/or `notes`; a disputed or retracted claim stops giving figures."""
+    with write_session(engine) as session:
+        claim = update_claim(session, claim_id, patch.changes(), actor)
+        return serialize_claims(session, [(claim,)])[0]

@@ -2,12 +2,17 @@
 
 from dataclasses import replace
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from sqlmodel import col
 
+from api.auth import KeyNameDep
+from api.db import write_session
 from api.deps import EngineDep, PagingDep, SessionDep, dialect_of
-from api.errors import NotFound
+from api.errors import Moved, NotFound, problem_responses
+from api.ingest.curation import merge_facility
+from api.listing import ITEM_ERRORS, LIST_ERRORS, answer_list
 from api.queries.claims import CLAIM_SORTS, ClaimSubfiltersDep, claim_query, serialize_claims
 from api.queries.export import FORMAT_DESCRIPTION, GEOJSON_CONTENT, Format, ListFormat
 from api.queries.facilities import (
@@ -17,9 +22,10 @@ from api.queries.facilities import (
     serialize_facilities,
     worker_history,
 )
-from api.routers.common import ITEM_ERRORS, LIST_ERRORS, answer_list
+from api.requests import MergeRequest
 from api.schemas import ClaimPublic, FacilityPublic, Page, WorkerHistory
-from models import Claim, Facility
+from api.writing import integrity_as_conflict
+from models import Claim, Facility, FacilityRedirect
 
 router = APIRouter(prefix="/v1/facilities", tags=["facilities"])
 
@@ -73,18 +79,27 @@ def list_facilities(
     )
 
 
-def get_facility_or_404(session: SessionDep, facility_id: str) -> Facility:
-    """Return the facility or raise `NotFound`."""
+def get_facility_or_404(session: SessionDep, facility_id: str, request: Request | None = None) -> Facility:
+    """Return the facility; raise `Moved` (308) when it was merged into another, else `NotFound`."""
     facility = session.get(Facility, facility_id)
-    if facility is None:
-        raise NotFound(f"No facility with id {facility_id!r}.")
-    return facility
+    if facility is not None:
+        return facility
+    redirect = session.get(FacilityRedirect, facility_id)
+    if redirect is not None and request is not None:
+        old = f"/v1/facilities/{quote(facility_id, safe='')}"
+        new = f"/v1/facilities/{quote(redirect.facility_id, safe='')}"
+        path = request.url.path.replace(old, new, 1)
+        location = str(request.url.replace(path=path))
+        raise Moved(f"Facility {facility_id!r} was merged into {redirect.facility_id!r}.", location)
+    raise NotFound(f"No facility with id {facility_id!r}.")
 
 
 @router.get("/{facility_id}", responses=ITEM_ERRORS)
-def get_facility(session: SessionDep, facility_id: Annotated[str, FacilityId]) -> FacilityPublic:
-    """One facility, with its current worker figure and counts."""
-    get_facility_or_404(session, facility_id)
+def get_facility(
+    request: Request, session: SessionDep, facility_id: Annotated[str, FacilityId]
+) -> FacilityPublic:
+    """One facility, with its current worker figure and counts (308 to the survivor if merged)."""
+    get_facility_or_404(session, facility_id, request)
     query, _sorts = facility_query(FacilityFilters(), dialect_of(session))
     row = session.execute(query.where(col(Facility.id) == facility_id)).one()
     return serialize_facilities(session, [row])[0]
@@ -104,7 +119,7 @@ def list_facility_claims(
     ] = ListFormat.json,
 ) -> Any:
     """The claims about one facility (the claim filters, sorts and formats apply too)."""
-    get_facility_or_404(session, facility_id)
+    get_facility_or_404(session, facility_id, request)
     return answer_list(
         request,
         response,
@@ -122,12 +137,29 @@ def list_facility_claims(
 
 
 @router.get("/{facility_id}/workers", responses=ITEM_ERRORS)
-def get_facility_workers(session: SessionDep, facility_id: Annotated[str, FacilityId]) -> WorkerHistory:
+def get_facility_workers(
+    request: Request, session: SessionDep, facility_id: Annotated[str, FacilityId]
+) -> WorkerHistory:
     """The facility's worker figures over time: every `worker_count` claim, oldest first.
 
     Dated claims come by date (their period end, else their report's publication date), undated ones
     last in the order they were ingested. `counts` is false for disputed or retracted claims; `current`
     marks the claim that gives the facility's `workers` now. Not paged.
     """
-    facility = get_facility_or_404(session, facility_id)
+    facility = get_facility_or_404(session, facility_id, request)
     return worker_history(session, facility)
+
+
+@router.post("/{facility_id}/merge", responses=problem_responses(400, 401, 404, 409, 413, 422))
+def merge(
+    engine: EngineDep, actor: KeyNameDep, merge_request: MergeRequest, facility_id: Annotated[str, FacilityId]
+) -> FacilityPublic:
+    """Merge this facility into `into`: its claims and reports move there, its name and id become aliases.
+
+    The merged id answers 308 to the surviving facility from then on.
+    """
+    with integrity_as_conflict(), write_session(engine) as session:
+        survivor = merge_facility(session, facility_id, merge_request.into, actor)
+        query, _sorts = facility_query(FacilityFilters(), dialect_of(session))
+        row = session.execute(query.where(col(Facility.id) == survivor.id)).one()
+        return serialize_facilities(session, [row])[0]

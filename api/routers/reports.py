@@ -1,13 +1,18 @@
 """Report routes: the list, one report with its body, and its claims."""
 
 from dataclasses import replace
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 from sqlmodel import col
 
+from api.auth import KeyNameDep
+from api.db import write_session
 from api.deps import EngineDep, PagingDep, SessionDep, dialect_of
-from api.errors import NotFound
+from api.errors import NotFound, problem_responses
+from api.ingest.curation import delete_report, replace_report
+from api.ingest.loader import load_bundle, parse_bundle
+from api.listing import ITEM_ERRORS, LIST_ERRORS, answer_list
 from api.queries.claims import CLAIM_SORTS, ClaimSubfiltersDep, claim_query, serialize_claims
 from api.queries.export import FORMAT_DESCRIPTION, ListFormat
 from api.queries.reports import (
@@ -17,8 +22,8 @@ from api.queries.reports import (
     serialize_report_detail,
     serialize_reports,
 )
-from api.routers.common import ITEM_ERRORS, LIST_ERRORS, answer_list
-from api.schemas import ClaimPublic, Page, ReportDetail, ReportPublic
+from api.schemas import ClaimPublic, Page, ReportDetail, ReportPublic, WriteResult
+from api.writing import BUNDLE_BODY, WRITE_ERRORS, integrity_as_conflict, written
 from models import Claim, Report
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -101,3 +106,62 @@ def list_report_claims(
         model=ClaimPublic,
         name=f"{report_id}-claims",
     )
+
+
+BundlePayload = Annotated[Any, Body(description="A bundle with `report.body` inline.")]
+
+
+@router.post("", status_code=201, responses=WRITE_ERRORS, openapi_extra=BUNDLE_BODY)
+def create_report(
+    response: Response,
+    engine: EngineDep,
+    actor: KeyNameDep,
+    payload: BundlePayload,
+    dry_run: Annotated[
+        bool,
+        Query(description="Run every check and answer as if written, but write nothing.", examples=[True]),
+    ] = False,
+) -> WriteResult:
+    """Add a report from a bundle: 201 when new, 200 when the same bundle is stored already.
+
+    The same report id with another body, metadata or claims is a 409 (replace it with PUT). A quote not
+    found verbatim, an unknown facility or predicate, an unknown field or a value out of range is a 422
+    naming the claim; nothing of a refused bundle is written. `body_file` is not accepted here.
+    """
+    bundle = parse_bundle(payload)
+    with integrity_as_conflict(), write_session(engine, commit=not dry_run) as session:
+        result = load_bundle(session, bundle, None, actor=actor)
+        answer = written(session, result, status=result.status, dry_run=dry_run)
+    response.status_code = 201 if result.status == "added" else 200
+    return answer
+
+
+@router.put("/{report_id}", responses=WRITE_ERRORS, openapi_extra=BUNDLE_BODY)
+def put_report(
+    response: Response,
+    engine: EngineDep,
+    actor: KeyNameDep,
+    payload: BundlePayload,
+    report_id: Annotated[str, ReportId],
+) -> WriteResult:
+    """Replace a report (metadata, body and claims, quotes checked again): 200, or 201 when it is new.
+
+    Facilities the old version named keep existing, with their figures recomputed.
+    """
+    bundle = parse_bundle(payload)
+    with integrity_as_conflict(), write_session(engine) as session:
+        result, created = replace_report(session, report_id, bundle, actor)
+        status: Literal["added", "unchanged", "replaced"] = "added"
+        if not created:
+            status = "unchanged" if result.status == "unchanged" else "replaced"
+        answer = written(session, result, status=status, dry_run=False)
+    response.status_code = 201 if created else 200
+    return answer
+
+
+@router.delete("/{report_id}", status_code=204, responses=problem_responses(401, 404, 422))
+def remove_report(engine: EngineDep, actor: KeyNameDep, report_id: Annotated[str, ReportId]) -> Response:
+    """Delete a report and its claims; its facilities stay, with their figures recomputed."""
+    with integrity_as_conflict(), write_session(engine) as session:
+        delete_report(session, report_id, actor)
+    return Response(status_code=204)

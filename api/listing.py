@@ -1,4 +1,4 @@
-"""Pieces every list route shares: the envelope, the Link header and the declared error responses."""
+"""Pieces every list route shares: the envelope, the Link header, exports and declared error responses."""
 
 from collections.abc import Sequence
 from typing import Any

@@ -1,0 +1,50 @@
+"""Recording writes in the audit log, in the same transaction as the write itself."""
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from api.ingest.version import bump_data_version
+from models import Change, Report
+
+CLI_ACTOR = "cli"  # the name the audit log gives to writes made by `laborwatch seed` and `ingest`
+
+
+def record_change(
+    session: Session,
+    actor: str,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Log one write by `actor` (a key's name) and bump the data version behind ETags."""
+    session.add(
+        Change(
+            key_name=actor,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            before=before,
+            after=after,
+        )
+    )
+    bump_data_version(session)
+
+
+def report_summary(report: Report, claim_ids: list[str], facility_ids: list[str]) -> dict[str, Any]:
+    """What the audit log keeps of a report: its metadata, body hash, claims and facilities (not the body)."""
+    return {
+        "id": report.id,
+        "title": report.title,
+        "publisher": report.publisher,
+        "url": report.url,
+        "published_on": report.published_on.isoformat() if report.published_on else None,
+        "language": report.language,
+        "source": report.source,
+        "sha256": report.sha256,
+        "claim_ids": claim_ids,
+        "facility_ids": facility_ids,
+    }

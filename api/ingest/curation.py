@@ -1,0 +1,206 @@
+"""Curation writes: replacing and deleting reports, correcting claims and merging facilities.
+
+Each function works inside the caller's write transaction, keeps facility figures and search text in
+step, and records itself in the audit log; a failure anywhere leaves nothing written.
+"""
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from api.errors import InvalidBundle, NotFound
+from api.ingest.audit import record_change, report_summary
+from api.ingest.bundle import Bundle
+from api.ingest.figures import refresh_facility_figures
+from api.ingest.loader import LoadResult, bundle_fingerprint, load_bundle, resolve_body
+from api.queries.search import facility_search_text
+from models import Claim, Facility, FacilityAlias, FacilityRedirect, Report, ReportFacility
+
+
+def _report_links(session: Session, report_id: str) -> tuple[list[str], list[str]]:
+    claim_ids = list(
+        session.scalars(
+            select(col(Claim.id)).where(col(Claim.report_id) == report_id).order_by(col(Claim.pk))
+        )
+    )
+    facility_ids = list(
+        session.scalars(
+            select(col(ReportFacility.facility_id))
+            .where(col(ReportFacility.report_id) == report_id)
+            .order_by(col(ReportFacility.facility_id))
+        )
+    )
+    return claim_ids, facility_ids
+
+
+def _remove_report(session: Session, report: Report) -> list[str]:
+    """Delete a report with its claims and links; return the facilities whose figures need recomputing."""
+    claim_facilities = set(
+        session.scalars(select(col(Claim.facility_id)).where(col(Claim.report_id) == report.id).distinct())
+    )
+    _claims, linked = _report_links(session, report.id)
+    session.execute(delete(Report).where(col(Report.id) == report.id))
+    session.expunge(report)
+    return sorted({f for f in claim_facilities if f} | set(linked))
+
+
+def delete_report(session: Session, report_id: str, actor: str) -> None:
+    """Delete a report and its claims; the facilities it named stay, with their figures recomputed."""
+    report = session.get(Report, report_id)
+    if report is None:
+        raise NotFound(f"No report with id {report_id!r}.")
+    claim_ids, facility_ids = _report_links(session, report_id)
+    before = report_summary(report, claim_ids, facility_ids)
+    touched = _remove_report(session, report)
+    session.flush()
+    refresh_facility_figures(session, touched)
+    record_change(session, actor, "report.delete", "report", report_id, before=before)
+
+
+def replace_report(
+    session: Session, report_id: str, bundle: Bundle, actor: str, base_dir: Path | None = None
+) -> tuple[LoadResult, bool]:
+    """Replace the report `report_id` with `bundle` (PUT); returns the result and whether it was created.
+
+    The same bundle as stored changes nothing; otherwise the old report and its claims go and the new
+    ones are checked and written like any bundle, all in the caller's transaction.
+    """
+    if bundle.report.id != report_id:
+        msg = f"the bundle's report.id {bundle.report.id!r} differs from the path's {report_id!r}"
+        raise InvalidBundle(f"Invalid bundle: report.id: {msg}", [{"loc": ["report", "id"], "msg": msg}])
+    existing = session.get(Report, report_id)
+    if existing is None:
+        return load_bundle(session, bundle, base_dir, actor=actor), True
+    body = resolve_body(bundle, base_dir)
+    if existing.bundle_sha256 == bundle_fingerprint(bundle, body):
+        return load_bundle(session, bundle, base_dir, actor=actor), False
+    claim_ids, facility_ids = _report_links(session, report_id)
+    before = report_summary(existing, claim_ids, facility_ids)
+    touched = _remove_report(session, existing)
+    session.flush()
+    result = load_bundle(session, bundle, base_dir, actor=actor, record=False)
+    refresh_facility_figures(session, touched)
+    report = session.get(Report, report_id)
+    assert report is not None  # noqa: S101 - just written
+    record_change(
+        session,
+        actor,
+        "report.replace",
+        "report",
+        report_id,
+        before=before,
+        after=report_summary(report, result.claim_ids, result.facility_ids),
+    )
+    return result, False
+
+
+CLAIM_FIELDS = ("status", "notes")
+
+
+def update_claim(session: Session, claim_id: str, changes: dict[str, Any], actor: str) -> Claim:
+    """Set a claim's status and/or notes; the facility's figure follows (a disputed claim steps aside)."""
+    claim = session.scalars(select(Claim).where(col(Claim.id) == claim_id)).first()
+    if claim is None:
+        raise NotFound(f"No claim with id {claim_id!r}.")
+    if not changes or set(changes) - set(CLAIM_FIELDS):
+        raise ValueError(f"changes must name some of {CLAIM_FIELDS}")  # the route's model ensures it
+    before = {field: getattr(claim, field) for field in changes}
+    for field, value in changes.items():
+        setattr(claim, field, value)
+    session.add(claim)
+    session.flush()
+    if claim.facility_id:
+        refresh_facility_figures(session, [claim.facility_id])
+    record_change(session, actor, "claim.update", "claim", claim_id, before=before, after=dict(changes))
+    return claim
+
+
+def _facility_state(session: Session, facility: Facility) -> dict[str, Any]:
+    aliases = list(
+        session.scalars(
+            select(col(FacilityAlias.alias))
+            .where(col(FacilityAlias.facility_id) == facility.id)
+            .order_by(col(FacilityAlias.position))
+        )
+    )
+    return {
+        "id": facility.id,
+        "name": facility.name,
+        "aliases": aliases,
+        "claim_count": facility.claim_count,
+        "report_count": facility.report_count,
+    }
+
+
+def resolve_facility(session: Session, facility_id: str) -> str | None:
+    """The id a facility goes by now: itself, the facility it was merged into, or None if unknown."""
+    if session.get(Facility, facility_id) is not None:
+        return facility_id
+    redirect = session.get(FacilityRedirect, facility_id)
+    return redirect.facility_id if redirect else None
+
+
+def merge_facility(session: Session, facility_id: str, into: str, actor: str) -> Facility:
+    """Merge `facility_id` into `into`: claims and reports move, its name and id become aliases.
+
+    Requests for the merged id are redirected to the survivor from then on.
+    """
+    source = session.get(Facility, facility_id)
+    if source is None:
+        raise NotFound(f"No facility with id {facility_id!r}.")
+    target_id = resolve_facility(session, into)
+    if target_id is None:
+        msg = f"no facility with id {into!r}"
+        raise InvalidBundle(f"Cannot merge: {msg}.", [{"loc": ["body", "into"], "msg": msg}])
+    if target_id == facility_id:
+        msg = "a facility cannot be merged into itself"
+        raise InvalidBundle(f"Cannot merge: {msg}.", [{"loc": ["body", "into"], "msg": msg}])
+    target = session.get(Facility, target_id)
+    assert target is not None  # noqa: S101 - resolved above
+    before = {"merged": _facility_state(session, source), "into": _facility_state(session, target)}
+
+    session.execute(update(Claim).where(col(Claim.facility_id) == facility_id).values(facility_id=target_id))
+    target_reports = select(col(ReportFacility.report_id)).where(col(ReportFacility.facility_id) == target_id)
+    for report_id in session.scalars(
+        select(col(ReportFacility.report_id)).where(
+            col(ReportFacility.facility_id) == facility_id,
+            col(ReportFacility.report_id).not_in(target_reports),
+        )
+    ).all():
+        session.add(ReportFacility(report_id=report_id, facility_id=target_id))
+    session.execute(delete(ReportFacility).where(col(ReportFacility.facility_id) == facility_id))
+
+    aliases = before["into"]["aliases"] + [source.name, *before["merged"]["aliases"], facility_id]
+    unique = [alias for alias in dict.fromkeys(aliases) if alias != target.name]
+    session.execute(delete(FacilityAlias).where(col(FacilityAlias.facility_id) == target_id))
+    for position, alias in enumerate(unique):
+        session.add(FacilityAlias(facility_id=target_id, position=position, alias=alias))
+    target.search_text = facility_search_text(
+        target.name, unique, target.operator, target.city, target.region
+    )
+    session.add(target)
+
+    session.execute(
+        update(FacilityRedirect)
+        .where(col(FacilityRedirect.facility_id) == facility_id)
+        .values(facility_id=target_id)
+    )
+    session.flush()
+    session.execute(delete(Facility).where(col(Facility.id) == facility_id))
+    session.expunge(source)
+    session.add(FacilityRedirect(old_id=facility_id, facility_id=target_id))
+    session.flush()
+    refresh_facility_figures(session, [target_id])
+    record_change(
+        session,
+        actor,
+        "facility.merge",
+        "facility",
+        facility_id,
+        before=before,
+        after={"merged_into": target_id, "into": _facility_state(session, target)},
+    )
+    return target

@@ -1,0 +1,26 @@
+"""The audit log: one row per write, with who made it, when, and the values before and after."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Integer
+from sqlmodel import Field, SQLModel
+
+from models.base import utc_now
+
+
+class Change(SQLModel, table=True):
+    """One write: `action` on `entity_type`/`entity_id` by the key named `key_name` at `at`."""
+
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
+    )
+    key_name: str = Field(max_length=100)
+    action: str = Field(max_length=50)
+    entity_type: str = Field(max_length=20)
+    entity_id: str = Field(max_length=128, index=True)
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
