@@ -1,10 +1,11 @@
-"""The `laborwatch` command line: serve, seed (and, later, ingest, extract, keys, backup)."""
+"""The `laborwatch` command line: serve, seed, ingest, extract, keys."""
 
 from typing import Annotated
 
 import typer
 import uvicorn
 
+from api.commands import ingest_command, keys_app
 from api.db import make_engine
 from api.errors import LaborwatchError
 from api.ingest.seed import is_empty, seed
@@ -17,6 +18,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+app.add_typer(keys_app, name="keys")
+app.command("ingest")(ingest_command)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -58,3 +63,22 @@ def serve_command(
     except LaborwatchError as exc:
         raise _fail(f"seed refused: {exc.detail}") from None
     uvicorn.run(create_app(settings, engine), host=host, port=port, proxy_headers=False)
+
+
+@app.command("extract")
+def extract_command(
+    file: Annotated[str, typer.Argument(metavar="FILE.txt", help="The report's text file (UTF-8).")],
+    inline: Annotated[
+        bool, typer.Option("--inline", help="Embed the body in the draft instead of naming the file.")
+    ] = False,
+) -> None:
+    """Print a draft bundle (YAML) proposed from a report's raw text, for an analyst to review and ingest."""
+    from pathlib import Path  # imported here: the other commands do not need the extractor loaded
+
+    from api.extract import ExtractError, draft_from_file
+
+    try:
+        draft = draft_from_file(Path(file), inline=inline)
+    except ExtractError as exc:
+        raise _fail(f"extract refused: {exc}") from None
+    typer.echo(draft, nl=False)

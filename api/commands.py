@@ -1,0 +1,116 @@
+"""The `keys` and `ingest` commands of the CLI, kept apart from `serve` and `seed` in `api.cli`."""
+
+import re
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.auth import create_key, list_keys, revoke_key
+from api.db import make_engine, read_session, write_session
+from api.errors import LaborwatchError
+from api.ingest.audit import CLI_ACTOR
+from api.ingest.bulk import IngestOutcome, expand, ingest
+from api.migrate import migrate
+from api.settings import get_settings
+
+keys_app = typer.Typer(help="Create, list and revoke write keys.", no_args_is_help=True)
+KEY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(message, err=True, fg=typer.colors.RED)
+    return typer.Exit(code=1)
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Argument(help="Who the key is for; shown in the audit log.")],
+) -> None:
+    """Create a write key; it is printed once, alone on the last line, and only its hash is stored."""
+    if not KEY_NAME.match(name):
+        raise _fail(
+            "A key name is 1-100 letters, digits, '.', '_', '@' or '-', starting with a letter or digit."
+        )
+    engine = make_engine(get_settings())
+    try:
+        migrate(engine)
+        with write_session(engine) as session:
+            key = create_key(session, name)
+    except LaborwatchError as exc:
+        raise _fail(exc.detail) from None
+    finally:
+        engine.dispose()
+    typer.echo(
+        f"Created key {name!r}. It is shown only now; keep it secret. Use it as: Authorization: Bearer KEY"
+    )
+    typer.echo(key)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List keys by name with when they were created and revoked (keys themselves are never shown)."""
+    engine = make_engine(get_settings())
+    try:
+        migrate(engine)
+        with read_session(engine) as session:
+            keys = list_keys(session)
+    finally:
+        engine.dispose()
+    if not keys:
+        typer.echo("No keys. Create one with: laborwatch keys create NAME")
+    for api_key in keys:
+        state = f"revoked {api_key.revoked_at:%Y-%m-%d %H:%M}" if api_key.revoked_at else "active"
+        name = api_key.name.split("~revoked~")[0]
+        typer.echo(f"{name}\tcreated {api_key.created_at:%Y-%m-%d %H:%M}\t{state}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(name: Annotated[str, typer.Argument(help="The name the key was created with.")]) -> None:
+    """Revoke a key: requests with it get 401 from now on."""
+    engine = make_engine(get_settings())
+    try:
+        migrate(engine)
+        with write_session(engine) as session:
+            revoke_key(session, name)
+    except LaborwatchError as exc:
+        raise _fail(exc.detail) from None
+    finally:
+        engine.dispose()
+    typer.echo(f"Revoked key {name!r}.")
+
+
+def ingest_command(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Bundle files (.yaml, .yml, .json) or folders of them.")
+    ],
+) -> None:
+    """Load bundles: each one atomic and idempotent; exits 1 when any bundle was refused."""
+    engine = make_engine(get_settings())
+    try:
+        migrate(engine)
+        items = expand(paths)
+        show_bar = len(items) > 1 and any(path.is_dir() for path in paths)
+        if show_bar:
+            with typer.progressbar(length=len(items), label="Ingesting", file=sys.stderr) as bar:
+                outcomes = ingest(engine, items, CLI_ACTOR, advance=lambda: bar.update(1))
+        else:
+            outcomes = ingest(engine, items, CLI_ACTOR)
+    finally:
+        engine.dispose()
+    _summarize(outcomes)
+
+
+def _summarize(outcomes: list[IngestOutcome]) -> None:
+    refused = [outcome for outcome in outcomes if outcome.status == "refused"]
+    for outcome in outcomes:
+        if outcome.status != "refused":
+            typer.echo(f"{outcome.status:9} {outcome.report_id}  ({outcome.path})")
+    for outcome in refused:
+        typer.secho(f"refused   {outcome.path}: {outcome.reason}", err=True, fg=typer.colors.RED)
+    added = sum(outcome.status == "added" for outcome in outcomes)
+    unchanged = sum(outcome.status == "unchanged" for outcome in outcomes)
+    typer.echo(f"{added} added, {unchanged} unchanged, {len(refused)} refused")
+    if refused:
+        raise typer.Exit(code=1)
