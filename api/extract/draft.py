@@ -1,0 +1,251 @@
+"""Assembling a draft bundle from a report's text, and printing it as YAML the loader accepts unchanged."""
+
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from api.extract.credits import (
+    PLACEHOLDER,
+    propose_contributors,
+    propose_publisher,
+    propose_title,
+    slugify,
+)
+from api.extract.describe import Workplace, describe, describe_workplace
+from api.extract.figures import WorkerFigure, find_worker_figures
+from api.extract.gazetteer import PlaceMention, find_countries, find_places
+from api.extract.sentences import Span, clause_at, sentence_at, sentence_spans
+from api.ingest.bundle import Bundle, ClaimIn, ContributorIn, FacilityIn, LocationIn, ReportIn
+from api.ingest.loader import BUNDLE_SUFFIXES, parse_bundle
+from api.ingest.quotes import find_span, quote_pattern
+from api.vocabulary import Evidence, Precision, Status
+
+DRAFT_NOTE = "draft: review"
+_UNTITLED = "UNTITLED — fill in"
+
+
+class ExtractError(Exception):
+    """The text cannot be read or drafted from; the message says why, for the person at the terminal."""
+
+
+@dataclass
+class _Facilities:
+    """The facilities of a draft, one per place and kind of workplace, with ids unique in the draft."""
+
+    items: list[FacilityIn] = field(default_factory=list)
+    by_key: dict[tuple[str, str, str | None, str | None, str | None], str] = field(default_factory=dict)
+
+    def facility_id(self, mention: PlaceMention, workplace: Workplace) -> str:
+        place = mention.place
+        key = (place.name, place.country, workplace.kind, workplace.sector, workplace.operator_country)
+        if key in self.by_key:
+            return self.by_key[key]
+        description = describe_workplace(workplace)
+        base = slugify(f"{place.name} {describe_workplace(workplace, operator=False)}") or "facility"
+        taken = {item.id for item in self.items}
+        identifier, number = base, 1
+        while identifier in taken:
+            number += 1
+            identifier = f"{base}-{number}"
+        self.items.append(
+            FacilityIn(
+                id=identifier,
+                name=f"{description[0].upper()}{description[1:]} in {place.name}",
+                kind=workplace.kind or "site",
+                sector=workplace.sector,
+                operator_country=workplace.operator_country,
+                city=place.name,
+                region=None,  # GeoNames gives admin1 codes only; no reliable offline way to their names
+                country=place.country,
+                location=LocationIn(lat=place.lat, lon=place.lon, precision=Precision.city),
+            )
+        )
+        self.by_key[key] = identifier
+        return identifier
+
+
+def _nearest_place(
+    mentions: list[PlaceMention], span: Span, figure: WorkerFigure, body: str
+) -> PlaceMention | None:
+    """The place named in `span` nearest to the figure; a place workers came 'from' only as a last resort."""
+    inside = [m for m in mentions if span[0] <= m.start and m.end <= span[1]]
+
+    def rank(mention: PlaceMention) -> tuple[bool, int]:
+        origin = body[max(0, mention.start - 5) : mention.start].rstrip().lower().endswith("from")
+        if mention.end <= figure.start:
+            distance = figure.start - mention.end
+        else:
+            distance = max(0, mention.start - figure.end)
+        return origin, distance
+
+    return min(inside, key=rank, default=None)
+
+
+def _quote(body: str, figure: WorkerFigure, sentence: Span) -> tuple[str, int | None] | None:
+    """The figure's phrase verbatim, and which of its occurrences it is when the body repeats it."""
+    for start, end in ((figure.start, figure.end), sentence):
+        quote = body[start:end]
+        if not quote.strip():
+            continue
+        starts = [match.start() for match in quote_pattern(quote).finditer(body)]
+        if start in starts:
+            occurrence = starts.index(start) + 1 if len(starts) > 1 else None
+            if find_span(body, quote, occurrence).start == start:
+                return quote, occurrence
+    return None
+
+
+def _subject(body: str, workplace: Workplace, sentence: Span) -> str:
+    """What an unplaced figure is about, in words: 'North Korean farm in Mongolia', 'workers in Russia'."""
+    countries = [name for offset, name, _ in find_countries(body) if sentence[0] <= offset < sentence[1]]
+    where = f" in {countries[0]}" if countries else ""
+    return f"{describe_workplace(workplace) if workplace.kind else 'workers'}{where}"
+
+
+def propose_claims(body: str) -> tuple[list[FacilityIn], list[ClaimIn]]:
+    """Facilities and `worker_count` claims for every worker figure the body states."""
+    sentences = sentence_spans(body)
+    mentions = find_places(body)
+    facilities = _Facilities()
+    claims: list[ClaimIn] = []
+    for figure in find_worker_figures(body):
+        sentence = sentence_at(sentences, figure.number_start)
+        clause = clause_at(body, sentence, figure.number_start)
+        quoted = _quote(body, figure, sentence)
+        if quoted is None:
+            continue
+        workplace = describe(body, clause, sentence)
+        mention = _nearest_place(mentions, clause, figure, body) or _nearest_place(
+            mentions, sentence, figure, body
+        )
+        note = DRAFT_NOTE if mention else f"{DRAFT_NOTE}; no known city in the sentence"
+        if figure.low is not None:
+            note += f"; the text gives a range ({figure.low} to {figure.value}), value is its upper end"
+        claims.append(
+            ClaimIn(
+                facility=facilities.facility_id(mention, workplace) if mention else None,
+                subject=None if mention else _subject(body, workplace, sentence),
+                predicate="worker_count",
+                value=figure.value,
+                unit="workers",
+                approximate=figure.approximate,
+                period=None,
+                quote=quoted[0],
+                occurrence=quoted[1],
+                attributed_to=None,
+                evidence=Evidence.source_statement,
+                status=Status.reported,
+                notes=note,
+            )
+        )
+    return facilities.items, claims
+
+
+def propose_bundle(body: str, *, body_file: str | None, fallback_id: str) -> Bundle:
+    """A draft bundle for `body`: metadata from its text, a facility per placed figure, a claim per figure."""
+    title = propose_title(body)
+    facilities, claims = propose_claims(body)
+    report = ReportIn(
+        id=slugify(title or "") or slugify(fallback_id) or "draft-report",
+        title=title or _UNTITLED,
+        publisher=propose_publisher(body),
+        url=None,
+        published_on=None,
+        language="en",
+        contributors=[ContributorIn(name=name, role=role) for name, role in propose_contributors(body)],
+        source=None,
+        body=None if body_file else body,
+        body_file=body_file,
+    )
+    return Bundle(report=report, facilities=facilities, claims=claims)
+
+
+class _Verbatim(str):
+    """Text written as a double-quoted YAML scalar, which reads back exactly (line breaks, tabs, spaces)."""
+
+    __slots__ = ()
+
+
+class _DraftDumper(yaml.SafeDumper):
+    """A safe dumper that knows `_Verbatim`."""
+
+
+def _represent_verbatim(dumper: yaml.SafeDumper, data: _Verbatim) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", str(data), style='"')
+
+
+_DraftDumper.add_representer(_Verbatim, _represent_verbatim)
+
+
+def _plain_data(bundle: Bundle) -> dict[str, Any]:
+    data = bundle.model_dump(mode="json")
+    report = data["report"]
+    for key in ("body", "body_file"):
+        if report[key] is None:
+            del report[key]
+    if "body" in report:
+        report["body"] = _Verbatim(report["body"])
+    for claim in data["claims"]:
+        if claim["occurrence"] is None:
+            del claim["occurrence"]
+    return data
+
+
+def render_yaml(bundle: Bundle, header: str) -> str:
+    """The bundle as YAML after `header` (comment lines); checked to read back as the same bundle."""
+    data = _plain_data(bundle)
+    text = yaml.dump(data, Dumper=_DraftDumper, sort_keys=False, allow_unicode=True, width=100)
+    if yaml.safe_load(text) != data:  # never seen, but a draft that changes on reading would be worse
+        text = yaml.dump(data, Dumper=_DraftDumper, sort_keys=False, allow_unicode=True, default_style='"')
+    if yaml.safe_load(text) != data:
+        raise ExtractError("the draft does not read back as written; please report this text")
+    parse_bundle(yaml.safe_load(text))
+    return header + text
+
+
+def _header(path: Path, *, inline: bool, bundle: Bundle) -> str:
+    lines = [
+        f"# Draft bundle proposed by `laborwatch extract` from {path.name}.",
+        "# Review every value before ingesting it: this is a proposal, not a reading.",
+        "# Check each facility (place, kind, sector, operator), each figure and quote, and fill in url,",
+        "# published_on and source where the report gives them.",
+    ]
+    if bundle.report.publisher == PLACEHOLDER:
+        lines.append("# The publisher was not found in the text: replace the placeholder.")
+    if inline:
+        lines.append("# The body is embedded: this draft can be saved and ingested from anywhere.")
+    else:
+        suffix = ".bundle.yaml" if path.suffix in BUNDLE_SUFFIXES else ".yaml"
+        target = path.with_name(path.stem + suffix)
+        lines.append("# body_file names the text: save the draft beside it, e.g.")
+        lines.append(f"#   laborwatch extract {shlex.quote(str(path))} > {shlex.quote(str(target))}")
+    return "\n".join(lines) + "\n"
+
+
+def read_text(path: Path) -> str:
+    """The file's text exactly as the loader will read it (UTF-8, line endings untouched)."""
+    if not path.exists():
+        raise ExtractError(f"{path}: no such file")
+    if path.is_dir():
+        raise ExtractError(f"{path}: is a directory; give a text file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ExtractError(f"{path}: cannot be read ({exc.strerror or exc.__class__.__name__})") from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ExtractError(f"{path}: is not UTF-8 text (invalid byte at offset {exc.start})") from exc
+    if "\x00" in text:
+        raise ExtractError(f"{path}: contains a NUL character, which a report body cannot hold")
+    return text
+
+
+def draft_from_file(path: Path, *, inline: bool = False) -> str:
+    """The YAML draft bundle for the text file at `path`, ready to print."""
+    body = read_text(path)
+    bundle = propose_bundle(body, body_file=None if inline else path.name, fallback_id=path.stem)
+    return render_yaml(bundle, _header(path, inline=inline, bundle=bundle))

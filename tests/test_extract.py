@@ -1,0 +1,408 @@
+"""`laborwatch extract`: draft bundles from raw text that the loader takes unchanged, checked over HTTP."""
+
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from api.cli import app as cli
+from api.extract import draft_from_file
+from api.extract.figures import find_worker_figures
+from api.extract.gazetteer import find_places
+from api.ingest.loader import parse_bundle, read_bundle_file
+from api.ingest.quotes import find_span
+from api.ingest.seed import load_bundle_file
+from api.types import SLUG_PATTERN
+from tests.conftest import DATA_DIR, SEEDS_DIR
+
+TEXTS = DATA_DIR / "texts"
+SEED_TEXT = SEEDS_DIR / "documents" / "000_777e459705dab12a.txt"
+
+
+@dataclass(frozen=True)
+class Place:
+    """A facility the draft should propose: where it is (real coordinates) and what it is."""
+
+    country: str
+    lat: float
+    lon: float
+    kind: str
+    sector: str | None
+    operator_country: str | None
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A worker figure the draft should propose; `city` None means a claim with a subject only."""
+
+    value: int
+    approximate: bool
+    quote: str
+    city: str | None
+    occurrence: int | None = None
+
+
+@dataclass(frozen=True)
+class Case:
+    """One text and what a careful reader would take from it."""
+
+    path: Path
+    publisher: str
+    contributors: list[tuple[str, str]]
+    places: dict[str, Place] = field(default_factory=dict)
+    figures: list[Figure] = field(default_factory=list)
+
+
+CASES = [
+    Case(
+        SEED_TEXT,
+        "Daily NK",
+        [("David Black", "translator"), ("Robert Lauler", "editor")],
+        {
+            "Irkutsk": Place("RU", 52.2978, 104.2964, "factory", "garment", "KP"),
+            "Krasnoyarsk": Place("RU", 56.0153, 92.8932, "company", "garment", "KP"),
+        },
+        [
+            Figure(70, True, "about 70 workers", "Irkutsk"),
+            Figure(100, True, "about 100 workers", "Krasnoyarsk"),
+        ],
+    ),
+    Case(
+        TEXTS / "khabarovsk-logging-camp.txt",
+        "Daily NK",
+        [("Min Ji Park", "translator"), ("Robert Lauler", "editor")],
+        {"Khabarovsk": Place("RU", 48.48, 135.08, "camp", "logging", None)},
+        [Figure(300, True, "nearly 300 North Korean laborers", "Khabarovsk")],
+    ),
+    Case(
+        TEXTS / "vladivostok-ussuriysk-construction.txt",
+        "UNKNOWN — fill in",
+        [("Jane Doe", "author")],
+        {
+            "Vladivostok": Place("RU", 43.12, 131.89, "site", "construction", "KP"),
+            "Ussuriysk": Place("RU", 43.80, 131.95, "company", "construction", "RU"),
+        },
+        [
+            Figure(250, True, "some 250 workers", "Vladivostok"),
+            Figure(40, False, "40 North Korean builders", "Ussuriysk"),
+        ],
+    ),
+    Case(
+        TEXTS / "dandong-seafood-plant.txt",
+        "Daily NK",
+        [("Lee Min-ho", "photographer")],
+        {"Dandong": Place("CN", 40.12, 124.38, "plant", "seafood", "CN")},
+        [Figure(40, False, "40 North Korean women work", "Dandong")],
+    ),
+    Case(
+        TEXTS / "shenyang-beijing-restaurants.txt",
+        "UNKNOWN — fill in",
+        [("Kim Soo-jin", "author"), ("Daniel Cho", "author")],
+        {
+            "Shenyang": Place("CN", 41.80, 123.43, "restaurant", "hospitality", "KP"),
+            "Beijing": Place("CN", 39.90, 116.40, "restaurant", "hospitality", None),
+        },
+        [
+            Figure(30, True, "about 30 workers", "Shenyang", occurrence=1),
+            Figure(30, True, "about 30 workers", "Beijing", occurrence=2),
+        ],
+    ),
+    Case(
+        TEXTS / "ulaanbaatar-garment-workshop.txt",
+        "Daily NK",
+        [("Lee Sang-yong", "author")],
+        {"Ulan Bator": Place("MN", 47.92, 106.92, "workshop", "garment", None)},
+        [
+            Figure(40, False, "forty North Korean seamstresses", "Ulan Bator"),
+            Figure(200, True, "roughly two hundred North Korean workers", None),
+        ],
+    ),
+]
+IDS = [case.path.stem for case in CASES]
+
+
+def copy_text(case: Case, folder: Path) -> Path:
+    target = folder / case.path.name
+    shutil.copyfile(case.path, target)
+    return target
+
+
+def write_draft(text: Path, *, inline: bool = False) -> Path:
+    """Save the draft beside the text, as its header tells the analyst to."""
+    draft = text.with_suffix(".yaml")
+    draft.write_text(draft_from_file(text, inline=inline), encoding="utf-8")
+    return draft
+
+
+def body_of(path: Path) -> str:
+    return path.read_bytes().decode("utf-8")
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_draft_proposes_metadata_places_and_figures(case: Case, tmp_path: Path) -> None:
+    text = copy_text(case, tmp_path)
+    body = body_of(text)
+    output = draft_from_file(text)
+    data: dict[str, Any] = yaml.safe_load(output)
+    parse_bundle(data)  # the loader's own validation, on the draft as printed
+
+    assert output.startswith("# Draft bundle")
+    assert f"laborwatch extract {text} > {text.with_suffix('.yaml')}" in output
+    report = data["report"]
+    first_line = next(line for line in body.splitlines() if line.strip())
+    assert report["title"] == first_line.strip()
+    assert re.fullmatch(SLUG_PATTERN, report["id"])
+    assert len(report["id"]) <= 80
+    assert report["body_file"] == text.name
+    assert "body" not in report
+    assert (report["url"], report["published_on"], report["source"]) == (None, None, None)
+    assert report["language"] == "en"
+    assert report["publisher"] == case.publisher
+    assert [(c["name"], c["role"]) for c in report["contributors"]] == case.contributors
+
+    facilities = {facility["city"]: facility for facility in data["facilities"]}
+    assert set(facilities) == set(case.places)
+    assert len({facility["id"] for facility in data["facilities"]}) == len(facilities)
+    for city, place in case.places.items():
+        facility = facilities[city]
+        assert re.fullmatch(SLUG_PATTERN, facility["id"])
+        assert facility["id"].startswith(re.sub(r"\W+", "-", city.lower()))
+        assert city in facility["name"]
+        assert (facility["country"], facility["kind"]) == (place.country, place.kind)
+        assert facility["sector"] == place.sector
+        assert facility["operator_country"] == place.operator_country
+        assert facility["region"] is None
+        location = facility["location"]
+        assert location["precision"] == "city"
+        assert abs(location["lat"] - place.lat) < 0.2
+        assert abs(location["lon"] - place.lon) < 0.2
+
+    by_id = {facility["id"]: facility["city"] for facility in data["facilities"]}
+    claims = data["claims"]
+    assert len(claims) == len(case.figures)
+    for claim, figure in zip(claims, case.figures, strict=True):
+        assert (claim["predicate"], claim["unit"]) == ("worker_count", "workers")
+        assert claim["evidence"] == "source_statement"
+        assert (claim["value"], claim["approximate"]) == (figure.value, figure.approximate)
+        assert type(claim["value"]) is int
+        assert claim["quote"] == figure.quote
+        assert claim.get("occurrence") == figure.occurrence
+        assert claim["attributed_to"] is None
+        assert claim["notes"].startswith("draft: review")
+        span = find_span(body, claim["quote"], claim.get("occurrence"))
+        assert body[span.start : span.end] == claim["quote"]  # verbatim, not merely white-space equal
+        if figure.city is None:
+            assert claim["facility"] is None
+            assert claim["subject"]
+        else:
+            assert by_id[claim["facility"]] == figure.city
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_draft_loads_unchanged_and_serves_its_figures(
+    case: Case, tmp_path: Path, engine: Engine, client: TestClient
+) -> None:
+    text = copy_text(case, tmp_path)
+    draft = write_draft(text)
+    result = load_bundle_file(engine, draft)
+    assert result.status == "added"
+    assert len(result.claim_ids) == len(case.figures)
+    assert load_bundle_file(engine, draft).status == "unchanged"
+
+    report = client.get(f"/v1/reports/{result.report_id}").json()
+    assert report["body"] == body_of(text)
+    assert report["publisher"] == case.publisher
+    assert [(c["name"], c["role"]) for c in report["contributors"]] == case.contributors
+    assert report["claim_count"] == len(case.figures)
+    assert len(report["facility_ids"]) == len(case.places)
+
+    claims = client.get(f"/v1/reports/{result.report_id}/claims", params={"limit": 100}).json()["items"]
+    assert len(claims) == len(case.figures)
+    cities: dict[str, str] = {}
+    for facility_id in report["facility_ids"]:
+        facility = client.get(f"/v1/facilities/{facility_id}").json()
+        place = case.places[facility["city"]]
+        assert facility["country"] == place.country
+        assert facility["location"]["precision"] == "city"
+        assert abs(facility["location"]["lat"] - place.lat) < 0.2
+        cities[facility_id] = facility["city"]
+        figures = [f for f in case.figures if f.city == facility["city"]]
+        assert facility["workers"]["value"] == figures[-1].value
+        assert facility["workers"]["approximate"] is figures[-1].approximate
+    served = sorted(
+        (cities.get(claim["facility_id"] or "", ""), claim["value"], claim["approximate"], claim["quote"])
+        for claim in claims
+    )
+    expected = sorted((f.city or "", f.value, f.approximate, f.quote) for f in case.figures)
+    assert served == expected
+    for claim in claims:
+        assert report["body"][claim["span"]["start"] : claim["span"]["end"]] == claim["quote"]
+        assert claim["predicate"] == "worker_count"
+        assert claim["unit"] == "workers"
+
+
+def test_cli_prints_the_draft_for_a_text(tmp_path: Path) -> None:
+    text = copy_text(CASES[1], tmp_path)
+    result = CliRunner().invoke(cli, ["extract", str(text)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == draft_from_file(text)
+    assert result.stderr == ""
+    (tmp_path / "draft.yaml").write_text(result.stdout, encoding="utf-8")
+    bundle = read_bundle_file(tmp_path / "draft.yaml")
+    assert bundle.claims[0].value == 300
+
+
+TRICKY_BODY = (
+    "Workers in Khabarovsk\r\n\r\n"
+    "  A workshop in Khabarovsk has\tabout 40 workers.  \n"
+    "Line with a trailing space \nand a non\u00a0breaking space, “quotes” and a # sign: key: value\n\n\n"
+    "- not a list item\n'single' \"double\" \\ backslash\u2028line separator\n"
+)
+
+
+def test_cli_inline_embeds_the_body_so_it_round_trips_exactly(
+    tmp_path: Path, engine: Engine, client: TestClient
+) -> None:
+    text = tmp_path / "tricky.txt"
+    text.write_bytes(TRICKY_BODY.encode("utf-8"))
+    result = CliRunner().invoke(cli, ["extract", "--inline", str(text)])
+    assert result.exit_code == 0, result.output
+    data = yaml.safe_load(result.stdout)
+    assert data["report"]["body"] == TRICKY_BODY
+    assert "body_file" not in data["report"]
+    claims = [(c["value"], c["approximate"], c["quote"]) for c in data["claims"]]
+    assert claims == [(40, True, "about 40 workers")]
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "tricky.yaml").write_text(result.stdout, encoding="utf-8")
+    loaded = load_bundle_file(engine, elsewhere / "tricky.yaml")
+    report = client.get(f"/v1/reports/{loaded.report_id}").json()
+    assert report["body"] == TRICKY_BODY
+    facility = client.get(f"/v1/facilities/{report['facility_ids'][0]}").json()
+    assert (facility["city"], facility["kind"]) == ("Khabarovsk", "workshop")
+    assert facility["workers"]["value"] == 40
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda folder: folder / "missing.txt", "no such file"),
+        (lambda folder: folder, "is a directory"),
+        (lambda folder: _write(folder / "latin1.txt", "Caf\u00e9 workers".encode("latin-1")), "not UTF-8"),
+        (lambda folder: _write(folder / "nul.txt", b"about 70 workers\x00"), "NUL"),
+    ],
+    ids=["missing", "directory", "not-utf8", "nul"],
+)
+def test_cli_refuses_unreadable_input_with_a_message(make: Any, message: str, tmp_path: Path) -> None:
+    path: Path = make(tmp_path)
+    result = CliRunner().invoke(cli, ["extract", str(path)])
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert str(path) in result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"\n\n   \n", b"Opinion: sanctions work\n\nNo figures are given here at all.\n"],
+    ids=["empty", "blank", "no-figures"],
+)
+def test_text_without_figures_still_gives_a_loadable_draft(
+    content: bytes, tmp_path: Path, engine: Engine, client: TestClient
+) -> None:
+    text = _write(tmp_path / "Opinion piece.txt", content)
+    draft = write_draft(text)
+    data = yaml.safe_load(draft.read_text(encoding="utf-8"))
+    assert data["claims"] == []
+    assert data["facilities"] == []
+    assert re.fullmatch(SLUG_PATTERN, data["report"]["id"])
+    result = load_bundle_file(engine, draft)
+    assert client.get(f"/v1/reports/{result.report_id}").json()["body"] == content.decode()
+
+
+@pytest.mark.parametrize(
+    ("phrase", "value", "approximate"),
+    [
+        ("the plant has about 70 workers", 70, True),
+        ("some 250 workers are building", 250, True),
+        ("where 40 North Korean women work", 40, False),
+        ("nearly 300 North Korean laborers", 300, True),
+        ("around 1,200 workers, while", 1200, True),
+        ("the factory has 100 workers", 100, False),
+        ("employs forty seamstresses", 40, False),
+        ("a hundred North Korean employees", 100, False),
+        ("two hundred and fifty waitresses", 250, False),
+        ("more than 300 laborers", 300, True),
+        ("up to 1,000 construction workers", 1000, True),
+        ("at least 50 workers", 50, True),
+        ("an estimated 400 workers", 400, True),
+        ("only about 10 workers", 10, True),
+        ("between 50 and 60 workers", 60, True),
+        ("70-odd workers", 70, True),
+        ("a workforce of about 300.", 300, True),
+    ],
+)
+def test_worker_figures(phrase: str, value: int, approximate: bool) -> None:
+    [figure] = find_worker_figures(phrase)
+    assert (figure.value, figure.approximate) == (value, approximate)
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "only about 10% of them are professional seamsters",
+        "they work 16 hours a day",
+        "they sleep just four hours a day",
+        "in 2019 workers were sent home",
+        "some 300 women were arrested",
+        "after the COVID-19 pandemic workers left",
+        "about 100 kilometers to the north",
+    ],
+)
+def test_not_worker_figures(phrase: str) -> None:
+    assert find_worker_figures(phrase) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("workers in Irkutsk and Krasnoyarsk", ["Irkutsk", "Krasnoyarsk"]),
+        ("from St. Petersburg to Ulaanbaatar", ["Saint Petersburg", "Ulan Bator"]),
+        ("in Sinuiju and Nampo", ["Sin\u016diju", "Namp\u2019o"]),
+        ("a Moscow-based firm", ["Moscow"]),
+        ("a clothing factory in China's Jilin Province", []),
+        ("Vladimir Putin met Wang Xinyi", []),
+        ("Reading the report on Mobile phones in Bath was Nice", []),
+        ("jilin province workers work", []),
+    ],
+)
+def test_place_names(text: str, places: list[str]) -> None:
+    assert [mention.place.name for mention in find_places(text)] == places
+
+
+def test_report_id_is_a_short_slug_of_the_title_or_of_the_file_name(tmp_path: Path) -> None:
+    long_title = "Über 300 North Korean workers " + "and their long, long shifts " * 6
+    text = _write(tmp_path / "long.txt", f"\n  {long_title}\nThe camp has 300 workers.\n".encode())
+    report = yaml.safe_load(draft_from_file(text))["report"]
+    assert report["title"] == long_title.strip()
+    assert report["id"].startswith("uber-300-north-korean-workers-and-their-long-long-shifts")
+    assert len(report["id"]) <= 80
+    assert re.fullmatch(SLUG_PATTERN, report["id"])
+    korean = _write(tmp_path / "Shenyang notes 2.txt", "북한 노동자\n".encode())
+    report = yaml.safe_load(draft_from_file(korean))["report"]
+    assert (report["id"], report["title"]) == ("shenyang-notes-2", "북한 노동자")
