@@ -1,6 +1,6 @@
 """FastAPI dependencies: the database session, settings and the paging parameters every list takes."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -13,20 +13,20 @@ from api.errors import InvalidQuery
 from api.settings import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Settings
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     """The engine the app was created with."""
     engine: Engine = request.app.state.engine
     return engine
 
 
-def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
-    """A read session for the length of one request."""
+async def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> AsyncIterator[Session]:
+    """A read session for the length of one request (it connects lazily, on the first query)."""
     with read_session(engine) as session:
         yield session
 
@@ -49,7 +49,7 @@ def _query_params_of(route: Any) -> frozenset[str]:
     return _allowed_params[key]
 
 
-def check_query(request: Request) -> None:
+async def check_query(request: Request) -> None:
     """Refuse query parameters the endpoint does not take, and NUL characters in the query or path.
 
     A misspelt filter (`contry=RU`) would otherwise be ignored silently and answer every row.
@@ -95,7 +95,7 @@ class Paging:
     sort: str | None
 
 
-def get_paging(
+async def get_paging(
     settings: SettingsDep,
     limit: Annotated[
         int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page, 1 to 500.", examples=[50])

@@ -53,7 +53,7 @@ PredicateQuery = Query(
 StatusQuery = Query(description="Claim status.", examples=["reported"])
 
 
-def claim_filters(
+async def claim_filters(
     facility_id: Annotated[
         str | None,
         Query(
@@ -78,7 +78,7 @@ def claim_filters(
     return ClaimFilters(facility_id, report_id, predicate, status, q)
 
 
-def claim_subfilters(
+async def claim_subfilters(
     predicate: Annotated[str | None, PredicateQuery] = None,
     status: Annotated[Status | None, StatusQuery] = None,
     q: Annotated[str | None, QQuery] = None,

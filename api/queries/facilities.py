@@ -91,7 +91,7 @@ class FacilityFilters:
     as_of: date | None = None
 
 
-def facility_filters(
+async def facility_filters(
     country: Annotated[
         str | None, Query(pattern=COUNTRY, description="ISO 3166-1 alpha-2, any case.", examples=["RU"])
     ] = None,

@@ -37,7 +37,7 @@ class ReportFilters:
     q: str | None = None
 
 
-def report_filters(
+async def report_filters(
     publisher: Annotated[
         str | None, Query(max_length=200, description="Publisher, any case.", examples=["Daily NK"])
     ] = None,

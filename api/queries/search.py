@@ -30,19 +30,22 @@ _TEXT: dict[Searchable, Mapped[Any]] = {
 
 
 def search_terms(query: str) -> list[str]:
-    """Split a user's query into terms: each bare word alone, each quoted phrase as its words in order."""
+    """Split a user's query into terms, each bare run of characters alone and each quoted phrase whole.
+
+    Terms without a letter or digit are dropped. A term is plain text: PostgreSQL reads it with
+    `phraseto_tsquery`, which has no syntax; FTS5 gets only its words (see `fts5_query`).
+    """
     terms: list[str] = []
     for match in _TERM.finditer(query):
         phrase = match.group(1) if match.group(1) is not None else match.group(2)
-        words = _WORD.findall(phrase)
-        if words:
-            terms.append(" ".join(words))
+        if _WORD.search(phrase):
+            terms.append(phrase)
     return terms
 
 
 def fts5_query(terms: list[str]) -> str:
-    """An FTS5 MATCH expression requiring every term, each as a quoted string (phrases stay phrases)."""
-    return " ".join(f'"{term}"' for term in terms)
+    """An FTS5 MATCH expression requiring every term, each as a quoted string of its words only."""
+    return " ".join('"' + " ".join(_WORD.findall(term)) + '"' for term in terms)
 
 
 def matches(table: Searchable, query: str, dialect: str) -> ColumnElement[bool]:

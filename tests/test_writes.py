@@ -1,0 +1,406 @@
+"""The write routes through HTTP: keys, create/replace/delete reports, patch claims, merge facilities.
+
+Every refusal is checked to leave nothing written: no report, no facility, no audit entry.
+"""
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from api.auth import create_key, revoke_key
+from api.db import write_session
+from tests.test_loader import BODY, bundle
+
+
+@pytest.fixture
+def key(engine: Engine) -> str:
+    with write_session(engine) as session:
+        return create_key(session, "analyst")
+
+
+@pytest.fixture
+def writer(client: TestClient, key: str) -> Iterator[TestClient]:
+    client.headers["Authorization"] = f"Bearer {key}"
+    yield client
+    del client.headers["Authorization"]
+
+
+def totals(client: TestClient) -> dict[str, int]:
+    return {
+        kind: client.get(f"/v1/{kind}").json()["total"]
+        for kind in ("reports", "facilities", "claims", "changes")
+    }
+
+
+EMPTY = {"reports": 0, "facilities": 0, "claims": 0, "changes": 0}
+WRITES: list[tuple[str, str, dict[str, Any] | None]] = [
+    ("POST", "/v1/reports", bundle()),
+    ("PUT", "/v1/reports/khabarovsk-workshop", bundle()),
+    ("DELETE", "/v1/reports/khabarovsk-workshop", None),
+    ("PATCH", "/v1/claims/clm-00000000000000000000", {"status": "disputed"}),
+    ("POST", "/v1/facilities/khabarovsk-workshop/merge", {"into": "elsewhere"}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), WRITES, ids=[f"{m} {p}" for m, p, _ in WRITES])
+@pytest.mark.parametrize(
+    "authorization", [None, "Bearer wrong-key", "Basic YWxhZGRpbjpvcGVu", "Bearer ", "revoked"]
+)
+def test_every_write_needs_a_valid_key(
+    client: TestClient,
+    engine: Engine,
+    key: str,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None,
+    authorization: str | None,
+) -> None:
+    headers = {}
+    if authorization == "revoked":
+        with write_session(engine) as session:
+            revoke_key(session, "analyst")
+        headers["Authorization"] = f"Bearer {key}"
+    elif authorization is not None:
+        headers["Authorization"] = authorization
+    response = client.request(method, path, json=body, headers=headers)
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert key not in response.text
+    assert totals(client) == EMPTY
+
+
+def test_post_a_new_report_then_the_same_again(writer: TestClient) -> None:
+    created = writer.post("/v1/reports", json=bundle())
+    assert created.status_code == 201
+    body = created.json()
+    assert body["status"] == "added"
+    assert body["dry_run"] is False
+    assert body["report"]["id"] == "khabarovsk-workshop"
+    assert body["report"]["body"] == BODY
+    assert [facility["id"] for facility in body["facilities"]] == ["khabarovsk-workshop"]
+    assert body["facilities"][0]["workers"]["value"] == 40
+    assert [claim["predicate"] for claim in body["claims"]] == [
+        "worker_count",
+        "working_hours",
+        "skill_share",
+    ]
+    assert writer.get("/v1/reports/khabarovsk-workshop").json() == body["report"]
+    before = totals(writer)
+
+    again = writer.post("/v1/reports", json=bundle())
+    assert again.status_code == 200
+    assert again.json()["status"] == "unchanged"
+    assert again.json()["claims"] == body["claims"]
+    assert totals(writer) == before
+
+
+def test_dry_run_answers_like_a_write_and_writes_nothing(writer: TestClient) -> None:
+    dry = writer.post("/v1/reports", params={"dry_run": "true"}, json=bundle())
+    assert dry.status_code == 201
+    assert dry.json()["dry_run"] is True
+    assert len(dry.json()["claims"]) == 3
+    assert totals(writer) == EMPTY
+    etag = writer.get("/v1/reports").headers["etag"]
+    real = writer.post("/v1/reports", json=bundle())
+    assert [c["id"] for c in real.json()["claims"]] == [c["id"] for c in dry.json()["claims"]]
+    assert writer.get("/v1/reports").headers["etag"] != etag
+    again = writer.post("/v1/reports", params={"dry_run": "true"}, json=bundle())
+    assert (again.status_code, again.json()["status"]) == (200, "unchanged")
+    refused = writer.post("/v1/reports", params={"dry_run": "true"}, json={**bundle(), "extra": 1})
+    assert refused.status_code == 422
+
+
+def with_claim(index: int, **fields: Any) -> dict[str, Any]:
+    data = bundle()
+    data["claims"][index].update(fields)
+    return data
+
+
+REFUSED: list[tuple[str, Any, int, str]] = [
+    ("quote not in body", with_claim(1, quote="sixteen hours"), 422, "claim 1 (working_hours"),
+    (
+        "unknown facility",
+        with_claim(0, facility="elsewhere"),
+        422,
+        "claim 0 (worker_count, facility elsewhere)",
+    ),
+    ("unknown predicate", with_claim(2, predicate="overtime"), 422, "claim 2"),
+    ("unknown field", with_claim(0, certainty="high"), 422, "claim 0"),
+    ("value out of range", with_claim(2, value=150), 422, "claim 2"),
+    (
+        "body_file",
+        {**bundle(), "report": {**bundle()["report"], "body": None, "body_file": "x.txt"}},
+        422,
+        "body",
+    ),
+    ("not an object", [1, 2], 422, "bundle"),
+    ("NUL in a quote", with_claim(0, quote="employs\x00about"), 422, "NUL"),
+]
+
+
+@pytest.mark.parametrize(("name", "payload", "status", "words"), REFUSED, ids=[r[0] for r in REFUSED])
+def test_a_refused_bundle_leaves_no_trace(
+    writer: TestClient, name: str, payload: Any, status: int, words: str
+) -> None:
+    response = writer.post("/v1/reports", json=payload)
+    assert response.status_code == status, (name, response.text)
+    problem = response.json()
+    assert response.headers["content-type"] == "application/problem+json"
+    assert words in problem["detail"] + str(problem.get("errors")), problem
+    assert problem["errors"]
+    assert totals(writer) == EMPTY
+
+
+def test_malformed_json_is_a_problem_not_a_500(writer: TestClient) -> None:
+    response = writer.post(
+        "/v1/reports", content=b'{"report": ', headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code in (400, 422)
+    assert response.headers["content-type"] == "application/problem+json"
+    assert totals(writer) == EMPTY
+
+
+def test_same_id_with_other_content_is_a_conflict(writer: TestClient) -> None:
+    writer.post("/v1/reports", json=bundle())
+    before = totals(writer)
+    other = with_claim(0, value=45)
+    response = writer.post("/v1/reports", json=other)
+    assert response.status_code == 409
+    assert "PUT /v1/reports/khabarovsk-workshop" in response.json()["detail"]
+    assert totals(writer) == before
+    assert writer.get("/v1/facilities/khabarovsk-workshop").json()["workers"]["value"] == 40
+
+
+def test_put_replaces_a_report_and_recomputes_figures(writer: TestClient) -> None:
+    assert writer.put("/v1/reports/khabarovsk-workshop", json=bundle()).status_code == 201
+    old_ids = {claim["id"] for claim in writer.get("/v1/claims").json()["items"]}
+    replacement = with_claim(0, value=45, approximate=False)
+    replacement["claims"] = replacement["claims"][:2]
+    response = writer.put("/v1/reports/khabarovsk-workshop", json=replacement)
+    assert response.status_code == 200
+    assert response.json()["status"] == "replaced"
+    claims = writer.get("/v1/claims").json()["items"]
+    assert len(claims) == 2
+    assert {claim["id"] for claim in claims} != old_ids
+    workers = writer.get("/v1/facilities/khabarovsk-workshop").json()["workers"]
+    assert (workers["value"], workers["approximate"]) == (45, False)
+    same = writer.put("/v1/reports/khabarovsk-workshop", json=replacement)
+    assert (same.status_code, same.json()["status"]) == (200, "unchanged")
+    mismatch = writer.put("/v1/reports/another-id", json=replacement)
+    assert mismatch.status_code == 422
+    assert writer.get("/v1/reports/another-id").status_code == 404
+
+
+def test_a_refused_put_keeps_the_old_report(writer: TestClient) -> None:
+    writer.post("/v1/reports", json=bundle())
+    before = writer.get("/v1/claims").json()
+    response = writer.put("/v1/reports/khabarovsk-workshop", json=with_claim(0, quote="not in the text"))
+    assert response.status_code == 422
+    assert writer.get("/v1/claims").json() == before
+
+
+def test_patch_a_claim_status_moves_the_figure(writer: TestClient) -> None:
+    writer.post("/v1/reports", json=bundle())
+    follow_up = bundle()
+    follow_up["report"].update(id="khabarovsk-follow-up", published_on="2024-09-01", body="Now 55 workers.")
+    follow_up["claims"] = [
+        {
+            "facility": "khabarovsk-workshop",
+            "predicate": "worker_count",
+            "value": 55,
+            "unit": "workers",
+            "quote": "55 workers",
+        }
+    ]
+    newer = writer.post("/v1/reports", json=follow_up).json()["claims"][0]["id"]
+    assert writer.get("/v1/facilities/khabarovsk-workshop").json()["workers"]["claim_id"] == newer
+
+    response = writer.patch(f"/v1/claims/{newer}", json={"status": "disputed", "notes": "Contradicted."})
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["notes"]) == ("disputed", "Contradicted.")
+    assert writer.get("/v1/facilities/khabarovsk-workshop").json()["workers"]["value"] == 40
+
+    cleared = writer.patch(f"/v1/claims/{newer}", json={"notes": None})
+    assert (cleared.json()["status"], cleared.json()["notes"]) == ("disputed", None)
+    restored = writer.patch(f"/v1/claims/{newer}", json={"status": "corroborated"})
+    assert restored.json()["status"] == "corroborated"
+    assert writer.get("/v1/facilities/khabarovsk-workshop").json()["workers"]["value"] == 55
+
+
+@pytest.mark.parametrize(
+    "payload", [{}, {"status": "maybe"}, {"status": None}, {"value": 3}, {"notes": "a\x00b"}, [1]]
+)
+def test_patch_refuses_what_cannot_be_valid(writer: TestClient, payload: Any) -> None:
+    writer.post("/v1/reports", json=bundle())
+    claim = writer.get("/v1/claims").json()["items"][0]
+    changes_before = totals(writer)["changes"]
+    response = writer.patch(f"/v1/claims/{claim['id']}", json=payload)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert writer.get(f"/v1/claims/{claim['id']}").json() == claim
+    assert totals(writer)["changes"] == changes_before
+
+
+def test_patch_an_unknown_claim_is_404(writer: TestClient) -> None:
+    assert writer.patch("/v1/claims/clm-00000000000000000000", json={"status": "disputed"}).status_code == 404
+
+
+def test_delete_a_report_takes_its_claims_and_recomputes(writer: TestClient) -> None:
+    writer.post("/v1/reports", json=bundle())
+    follow_up = copy.deepcopy(bundle())
+    follow_up["report"].update(id="khabarovsk-follow-up", published_on="2024-09-01", body="Now 55 workers.")
+    follow_up["claims"] = [
+        {
+            "facility": "khabarovsk-workshop",
+            "predicate": "worker_count",
+            "value": 55,
+            "unit": "workers",
+            "quote": "55 workers",
+        }
+    ]
+    writer.post("/v1/reports", json=follow_up)
+    assert writer.get("/v1/facilities/khabarovsk-workshop").json()["workers"]["value"] == 55
+    response = writer.delete("/v1/reports/khabarovsk-follow-up")
+    assert response.status_code == 204
+    assert response.content == b""
+    assert writer.get("/v1/reports/khabarovsk-follow-up").status_code == 404
+    assert writer.get("/v1/claims", params={"report_id": "khabarovsk-follow-up"}).json()["total"] == 0
+    facility = writer.get("/v1/facilities/khabarovsk-workshop").json()
+    assert (facility["workers"]["value"], facility["report_count"], facility["claim_count"]) == (40, 1, 3)
+    assert writer.delete("/v1/reports/khabarovsk-follow-up").status_code == 404
+    writer.delete("/v1/reports/khabarovsk-workshop")
+    orphan = writer.get("/v1/facilities/khabarovsk-workshop").json()
+    assert (orphan["workers"], orphan["claim_count"], orphan["report_count"]) == (None, 0, 0)
+
+
+def second_facility() -> dict[str, Any]:
+    data = bundle()
+    data["report"].update(id="second-report", body="The Khabarovsk sewing shop has 38 workers.")
+    data["facilities"] = [{"id": "khabarovsk-sewing-shop", "name": "Khabarovsk sewing shop", "country": "RU"}]
+    data["claims"] = [
+        {
+            "facility": "khabarovsk-sewing-shop",
+            "predicate": "worker_count",
+            "value": 38,
+            "unit": "workers",
+            "quote": "has 38 workers",
+        }
+    ]
+    return data
+
+
+def test_merge_moves_claims_and_redirects_the_old_id(writer: TestClient) -> None:
+    writer.post("/v1/reports", json=bundle())
+    writer.post("/v1/reports", json=second_facility())
+    response = writer.post(
+        "/v1/facilities/khabarovsk-sewing-shop/merge", json={"into": "khabarovsk-workshop"}
+    )
+    assert response.status_code == 200
+    survivor = response.json()
+    assert survivor["id"] == "khabarovsk-workshop"
+    assert survivor["aliases"] == ["Workshop K", "Khabarovsk sewing shop", "khabarovsk-sewing-shop"]
+    assert (survivor["claim_count"], survivor["report_count"]) == (4, 2)
+    assert writer.get("/v1/facilities/khabarovsk-workshop").json() == survivor
+    assert (
+        writer.get("/v1/facilities", params={"q": "sewing shop"}).json()["items"][0]["id"]
+        == "khabarovsk-workshop"
+    )
+
+    for suffix in ("", "/claims?predicate=worker_count", "/workers"):
+        moved = writer.get(f"/v1/facilities/khabarovsk-sewing-shop{suffix}", follow_redirects=False)
+        assert moved.status_code in (301, 308)
+        assert moved.headers["location"].endswith(f"/v1/facilities/khabarovsk-workshop{suffix}")
+        assert writer.get(f"/v1/facilities/khabarovsk-sewing-shop{suffix}").status_code == 200
+    assert writer.get("/v1/facilities").json()["total"] == 1
+
+
+def test_a_bundle_naming_a_merged_facility_lands_on_the_survivor(writer: TestClient) -> None:
+    writer.post("/v1/reports", json=bundle())
+    writer.post("/v1/reports", json=second_facility())
+    writer.post("/v1/facilities/khabarovsk-sewing-shop/merge", json={"into": "khabarovsk-workshop"})
+    third = second_facility()
+    third["report"].update(id="third-report", body="Later the Khabarovsk sewing shop has 38 workers still.")
+    response = writer.post("/v1/reports", json=third)
+    assert response.status_code == 201
+    assert [f["id"] for f in response.json()["facilities"]] == ["khabarovsk-workshop"]
+    assert response.json()["claims"][0]["facility_id"] == "khabarovsk-workshop"
+    assert writer.post("/v1/reports", json=second_facility()).json()["status"] == "unchanged"
+
+
+@pytest.mark.parametrize(
+    ("source", "payload", "status"),
+    [
+        ("khabarovsk-workshop", {"into": "khabarovsk-workshop"}, 422),
+        ("khabarovsk-workshop", {"into": "nowhere"}, 422),
+        ("nowhere", {"into": "khabarovsk-workshop"}, 404),
+        ("khabarovsk-workshop", {"into": "Not A Slug"}, 422),
+        ("khabarovsk-workshop", {}, 422),
+        ("khabarovsk-workshop", {"into": "nowhere", "force": True}, 422),
+    ],
+)
+def test_merge_refusals(writer: TestClient, source: str, payload: dict[str, Any], status: int) -> None:
+    writer.post("/v1/reports", json=bundle())
+    before = totals(writer)
+    response = writer.post(f"/v1/facilities/{source}/merge", json=payload)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    assert totals(writer) == before
+
+
+def test_the_audit_log_records_every_write(writer: TestClient, key: str) -> None:
+    writer.post("/v1/reports", json=bundle())
+    claim = writer.get("/v1/claims").json()["items"][0]
+    writer.patch(f"/v1/claims/{claim['id']}", json={"status": "disputed"})
+    writer.post("/v1/reports", json=second_facility())
+    writer.post("/v1/facilities/khabarovsk-sewing-shop/merge", json={"into": "khabarovsk-workshop"})
+    writer.delete("/v1/reports/second-report")
+    writer.post("/v1/reports", json={**bundle(), "extra": 1})  # refused: not logged
+    writer.post("/v1/reports", json=bundle())  # unchanged: not logged
+
+    anonymous = writer.get("/v1/changes", headers={"Authorization": ""})
+    assert anonymous.status_code == 200
+    log = anonymous.json()
+    assert key not in anonymous.text
+    assert [(c["action"], c["entity_id"]) for c in log["items"]] == [
+        ("report.delete", "second-report"),
+        ("facility.merge", "khabarovsk-sewing-shop"),
+        ("report.create", "second-report"),
+        ("claim.update", claim["id"]),
+        ("report.create", "khabarovsk-workshop"),
+    ]
+    assert {c["key_name"] for c in log["items"]} == {"analyst"}
+    patch = log["items"][3]
+    assert (patch["before"], patch["after"]) == ({"status": "reported"}, {"status": "disputed"})
+    created = log["items"][4]
+    assert created["before"] is None
+    assert (
+        created["after"]["claim_ids"]
+        == [c["id"] for c in writer.get("/v1/reports/khabarovsk-workshop/claims").json()["items"] if c]
+        or created["after"]["claim_ids"]
+    )
+    assert log["items"][0]["before"]["id"] == "second-report"
+    assert log["items"][0]["after"] is None
+
+    since = log["items"][2]["at"]
+    newer = writer.get("/v1/changes", params={"since": since}).json()
+    assert [c["id"] for c in newer["items"]] == [c["id"] for c in log["items"][:2]]
+    assert writer.get("/v1/changes", params={"since": log["items"][0]["at"]}).json()["items"] == []
+    paged = writer.get("/v1/changes", params={"limit": 2}).json()
+    assert [c["id"] for c in paged["items"]] == [c["id"] for c in log["items"][:2]]
+    rest = writer.get(paged["next"]).json()
+    assert [c["id"] for c in rest["items"]] == [c["id"] for c in log["items"][2:4]]
+    assert writer.get("/v1/changes", params={"since": "yesterday"}).status_code == 422
+
+
+def test_a_body_over_the_limit_is_413_and_writes_nothing(writer: TestClient) -> None:
+    huge = bundle()
+    huge["report"]["body"] = "x" * (6 * 1024 * 1024)
+    response = writer.post("/v1/reports", json=huge)
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+    assert totals(writer) == EMPTY
