@@ -1,0 +1,123 @@
+"""The `keys` and `ingest` commands as a user runs them: output, exit codes and the database afterwards."""
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner, Result
+
+from api.cli import app as cli
+from api.settings import get_settings
+from tests.conftest import DATA_DIR, SEEDS_DIR, Database
+from tests.test_loader import bundle
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def run(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
+    monkeypatch.setenv("DATABASE_URL", database.url)
+    get_settings.cache_clear()
+
+    def invoke(*args: str) -> Result:
+        return CliRunner().invoke(cli, list(args))
+
+    yield invoke
+    get_settings.cache_clear()
+
+
+def test_keys_create_prints_the_key_alone_on_the_last_line(run: Run, client: TestClient) -> None:
+    result = run("keys", "create", "alice")
+    assert result.exit_code == 0, result.output
+    key = result.output.rstrip("\n").splitlines()[-1]
+    assert key.startswith("lw_")
+    assert " " not in key
+    assert len(key) > 30
+    listed = run("keys", "list")
+    assert "alice" in listed.output
+    assert "active" in listed.output
+    assert key not in listed.output
+
+    created = client.post("/v1/reports", json=bundle(), headers={"Authorization": f"Bearer {key}"})
+    assert created.status_code == 201
+    change = client.get("/v1/changes").json()["items"][0]
+    assert change["key_name"] == "alice"
+    assert key not in client.get("/v1/changes").text
+
+
+def test_keys_revoke_stops_the_key_at_once(run: Run, client: TestClient) -> None:
+    key = run("keys", "create", "bob").output.splitlines()[-1]
+    assert run("keys", "create", "bob").exit_code == 1
+    revoked = run("keys", "revoke", "bob")
+    assert revoked.exit_code == 0
+    response = client.post("/v1/reports", json=bundle(), headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 401
+    assert "revoked" in run("keys", "list").output
+    assert run("keys", "revoke", "bob").exit_code == 1
+    again = run("keys", "create", "bob")
+    assert again.exit_code == 0
+    assert again.output.splitlines()[-1] != key
+
+
+@pytest.mark.parametrize("name", ["", "has space", "a" * 101, "-leading", "tab\tname"])
+def test_keys_create_refuses_bad_names(run: Run, name: str) -> None:
+    result = run("keys", "create", name)
+    assert result.exit_code != 0
+
+
+def test_ingest_folders_then_again_unchanged(run: Run, client: TestClient) -> None:
+    first = run("ingest", str(SEEDS_DIR), str(DATA_DIR / "bundles"))
+    assert first.exit_code == 0, first.output
+    assert "4 added, 0 unchanged, 0 refused" in first.output
+    assert client.get("/v1/reports").json()["total"] == 4
+    assert {c["key_name"] for c in client.get("/v1/changes").json()["items"]} == {"cli"}
+    before = client.get("/v1/claims", params={"limit": 500}).json()
+    second = run("ingest", str(SEEDS_DIR))
+    assert second.exit_code == 0
+    assert "0 added, 1 unchanged, 0 refused" in second.output
+    assert client.get("/v1/claims", params={"limit": 500}).json() == before
+
+
+def test_ingest_refuses_bad_bundles_alone_and_exits_1(run: Run, client: TestClient, tmp_path: Path) -> None:
+    good = bundle()
+    (tmp_path / "a-good.yaml").write_text(yaml.safe_dump(good), encoding="utf-8")
+    bad = bundle()
+    bad["report"]["id"] = "bad-report"
+    bad["claims"][1]["quote"] = "not in the body"
+    (tmp_path / "b-bad.yaml").write_text(yaml.safe_dump(bad), encoding="utf-8")
+    (tmp_path / "c-broken.json").write_text("{not json", encoding="utf-8")
+    conflict = bundle()
+    conflict["claims"][0]["value"] = 41
+    (tmp_path / "d-conflict.yaml").write_text(yaml.safe_dump(conflict), encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("not a bundle", encoding="utf-8")
+
+    result = run("ingest", str(tmp_path), str(tmp_path / "missing.yaml"))
+    assert result.exit_code == 1
+    output = result.output
+    assert "1 added, 0 unchanged, 4 refused" in output
+    assert "b-bad.yaml: Invalid bundle: claim 1 (working_hours, facility khabarovsk-workshop)" in output
+    assert "c-broken.json" in output
+    assert "d-conflict.yaml" in output
+    assert "missing.yaml: no such file or folder" in output
+    reports = [r["id"] for r in client.get("/v1/reports").json()["items"]]
+    assert reports == ["khabarovsk-workshop"]
+    assert client.get("/v1/facilities/khabarovsk-workshop").json()["workers"]["value"] == 40
+
+
+def test_ingest_of_a_file_that_is_not_a_bundle_is_refused(run: Run, tmp_path: Path) -> None:
+    path = tmp_path / "report.txt"
+    path.write_text("text", encoding="utf-8")
+    result = run("ingest", str(path))
+    assert result.exit_code == 1
+    assert "not a bundle file" in result.output
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    from api.settings import Settings
+
+    for name in Settings.model_fields:
+        variable = "DATABASE_URL" if name == "database_url" else f"LABORWATCH_{name.upper()}"
+        assert f"`{variable}`" in readme, variable
