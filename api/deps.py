@@ -110,7 +110,11 @@ async def get_paging(
     ] = 0,
     cursor: Annotated[
         str | None,
-        Query(max_length=2000, description="Opaque cursor from a previous page's `next` link."),
+        Query(
+            max_length=2000,
+            description="Opaque cursor from a previous page's `next` link (made for the same `sort`).",
+            examples=["WyJpZCIsImNsbS0wMDAwMDAwMDAwMDAwMDAwMDAwMCIsImNsbS0wMDAwMDAwMDAwMDAwMDAwMDAwMCIsNTBd"],
+        ),
     ] = None,
     sort: Annotated[
         str | None,

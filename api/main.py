@@ -12,9 +12,14 @@ from api import __doc__ as summary
 from api.caching import ETagMiddleware
 from api.db import make_engine
 from api.deps import check_query
-from api.errors import Problem, install_error_handlers
+from api.errors import Problem, install_error_handlers, problem_responses
 from api.middleware import BodyLimitMiddleware
+from api.queries.claims import CLAIM_SORTS
+from api.queries.facilities import FACILITY_SORTS
+from api.queries.paging import SortKey
+from api.queries.reports import REPORT_SORTS
 from api.routers import changes, claims, facilities, health, reports, stats
+from api.routers.changes import CHANGE_SORTS
 from api.settings import Settings, get_settings
 from api.writing import bundle_schema
 
@@ -64,12 +69,40 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     for module in (health, reports, facilities, claims, stats, changes):
         app.include_router(module.router)
-    _declare_problem_schema(app)
+    _declare_problem_schema(app, settings)
     return app
 
 
-def _declare_problem_schema(app: FastAPI) -> None:
-    """Add the Problem and Bundle schemas to OpenAPI components, which routes reference by name."""
+NOT_MODIFIED = {"description": "Not Modified: the `If-None-Match` ETag still matches; no body."}
+UNAVAILABLE = problem_responses(503)[503]
+
+
+# The sort allow-list of each list path, written into OpenAPI as an enum so clients see the choices.
+SORTS_BY_PATH: dict[str, dict[str, SortKey]] = {
+    "/v1/reports": REPORT_SORTS,
+    "/v1/reports/{report_id}/claims": CLAIM_SORTS,
+    "/v1/facilities": FACILITY_SORTS,
+    "/v1/facilities/{facility_id}/claims": CLAIM_SORTS,
+    "/v1/claims": CLAIM_SORTS,
+    "/v1/changes": CHANGE_SORTS,
+}
+
+
+def _describe_paging(operation: dict[str, Any], sorts: dict[str, SortKey] | None, max_offset: int) -> None:
+    for parameter in operation.get("parameters", []):
+        if parameter["name"] == "offset":
+            parameter["schema"]["maximum"] = max_offset
+        elif parameter["name"] == "sort" and sorts is not None:
+            choices = [token for name in sorts for token in (name, f"-{name}")]
+            parameter["schema"] = {
+                "anyOf": [{"type": "string", "enum": choices}, {"type": "null"}],
+                "title": "Sort",
+                "examples": [choices[-1]],
+            }
+
+
+def _declare_problem_schema(app: FastAPI, settings: Settings) -> None:
+    """Complete the OpenAPI document: the Problem and Bundle schemas, 304 on every GET, 503 everywhere."""
     original = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -80,6 +113,12 @@ def _declare_problem_schema(app: FastAPI) -> None:
             bundle = bundle_schema()
             schemas.update(bundle.pop("$defs", {}))
             schemas["Bundle"] = bundle
+            for path, path_item in schema.get("paths", {}).items():
+                for method, operation in path_item.items():
+                    if method == "get":
+                        operation["responses"].setdefault("304", NOT_MODIFIED)
+                    operation["responses"].setdefault("503", UNAVAILABLE)
+                    _describe_paging(operation, SORTS_BY_PATH.get(path), settings.max_offset)
             app.openapi_schema = schema
         return app.openapi_schema
 

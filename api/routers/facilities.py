@@ -28,6 +28,12 @@ from api.writing import integrity_as_conflict
 from models import Claim, Facility, FacilityRedirect
 
 router = APIRouter(prefix="/v1/facilities", tags=["facilities"])
+MOVED: dict[int | str, dict[str, Any]] = {
+    308: {
+        "description": "Permanent Redirect: the facility was merged; `Location` names the survivor.",
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+}
 
 FacilityId = Path(description="The facility's id.", examples=["irkutsk-dprk-garment-factory"], max_length=128)
 FacilityFormat = Annotated[
@@ -94,7 +100,7 @@ def get_facility_or_404(session: SessionDep, facility_id: str, request: Request 
     raise NotFound(f"No facility with id {facility_id!r}.")
 
 
-@router.get("/{facility_id}", responses=ITEM_ERRORS)
+@router.get("/{facility_id}", responses=ITEM_ERRORS | MOVED)
 def get_facility(
     request: Request, session: SessionDep, facility_id: Annotated[str, FacilityId]
 ) -> FacilityPublic:
@@ -105,7 +111,9 @@ def get_facility(
     return serialize_facilities(session, [row])[0]
 
 
-@router.get("/{facility_id}/claims", responses=ITEM_ERRORS | LIST_ERRORS, response_model=Page[ClaimPublic])
+@router.get(
+    "/{facility_id}/claims", responses=ITEM_ERRORS | LIST_ERRORS | MOVED, response_model=Page[ClaimPublic]
+)
 def list_facility_claims(
     request: Request,
     response: Response,
@@ -136,7 +144,7 @@ def list_facility_claims(
     )
 
 
-@router.get("/{facility_id}/workers", responses=ITEM_ERRORS)
+@router.get("/{facility_id}/workers", responses=ITEM_ERRORS | MOVED)
 def get_facility_workers(
     request: Request, session: SessionDep, facility_id: Annotated[str, FacilityId]
 ) -> WorkerHistory:

@@ -108,10 +108,20 @@ def list_report_claims(
     )
 
 
+def response_for(status: int, description: str) -> dict[int | str, dict[str, Any]]:
+    """Declare another success status of a write route, with the same WriteResult body."""
+    return {status: {"model": WriteResult, "description": description}}
+
+
 BundlePayload = Annotated[Any, Body(description="A bundle with `report.body` inline.")]
 
 
-@router.post("", status_code=201, responses=WRITE_ERRORS, openapi_extra=BUNDLE_BODY)
+@router.post(
+    "",
+    status_code=201,
+    responses=response_for(200, "The same bundle was stored already: nothing changed.") | WRITE_ERRORS,
+    openapi_extra=BUNDLE_BODY,
+)
 def create_report(
     response: Response,
     engine: EngineDep,
@@ -136,7 +146,11 @@ def create_report(
     return answer
 
 
-@router.put("/{report_id}", responses=WRITE_ERRORS, openapi_extra=BUNDLE_BODY)
+@router.put(
+    "/{report_id}",
+    responses=response_for(201, "No report had this id: it was created.") | WRITE_ERRORS,
+    openapi_extra=BUNDLE_BODY,
+)
 def put_report(
     response: Response,
     engine: EngineDep,
