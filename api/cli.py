@@ -1,11 +1,11 @@
-"""The `laborwatch` command line: serve, seed, ingest, extract, keys."""
+"""The `laborwatch` command line: serve, seed, ingest, extract, keys, backup."""
 
 from typing import Annotated
 
 import typer
 import uvicorn
 
-from api.commands import ingest_command, keys_app
+from api.commands import backup_command, ingest_command, keys_app
 from api.db import make_engine
 from api.errors import LaborwatchError
 from api.ingest.seed import is_empty, seed
@@ -22,6 +22,7 @@ app = typer.Typer(
 
 app.add_typer(keys_app, name="keys")
 app.command("ingest")(ingest_command)
+app.command("backup")(backup_command)
 
 
 def _fail(message: str) -> typer.Exit:

@@ -1,4 +1,4 @@
-"""The `keys` and `ingest` commands of the CLI, kept apart from `serve` and `seed` in `api.cli`."""
+"""The `keys`, `ingest` and `backup` commands of the CLI, kept apart from `serve` and `seed` in `api.cli`."""
 
 import re
 import sys
@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from api.auth import create_key, list_keys, revoke_key
+from api.backup import backup
 from api.db import make_engine, read_session, write_session
 from api.errors import LaborwatchError
 from api.ingest.audit import CLI_ACTOR
@@ -114,3 +115,17 @@ def _summarize(outcomes: list[IngestOutcome]) -> None:
     typer.echo(f"{added} added, {unchanged} unchanged, {len(refused)} refused")
     if refused:
         raise typer.Exit(code=1)
+
+
+def backup_command(
+    destination: Annotated[Path, typer.Argument(help="A new file to write the copy to.")],
+) -> None:
+    """Write a consistent copy of the database while it stays in use (SQLite file, or a pg_dump archive)."""
+    engine = make_engine(get_settings())
+    try:
+        written = backup(engine, destination)
+    except LaborwatchError as exc:
+        raise _fail(f"backup failed: {exc.detail}") from None
+    finally:
+        engine.dispose()
+    typer.echo(f"Backed up to {written} ({written.stat().st_size} bytes).")
