@@ -1,5 +1,6 @@
 """The `keys` and `ingest` commands as a user runs them: output, exit codes and the database afterwards."""
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -121,3 +122,27 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     for name in Settings.model_fields:
         variable = "DATABASE_URL" if name == "database_url" else f"LABORWATCH_{name.upper()}"
         assert f"`{variable}`" in readme, variable
+
+
+def test_ingest_many_files_parses_in_worker_processes_with_the_same_result(
+    run: Run, client: TestClient, tmp_path: Path
+) -> None:
+    for index in range(40):
+        data = bundle()
+        data["report"]["id"] = f"report-{index:02d}"
+        data["report"]["body"] = f"Report {index}: {data['report']['body']}"
+        if index == 17:
+            data["claims"][0]["quote"] = "missing words"
+        (tmp_path / f"b{index:02d}.json").write_text(json.dumps(data), encoding="utf-8")
+    result = run("ingest", "--jobs", "2", str(tmp_path))
+    assert result.exit_code == 1
+    assert "39 added, 0 unchanged, 1 refused" in result.output
+    assert "b17.json" in result.output
+    ids = [item["id"] for item in client.get("/v1/reports", params={"limit": 500}).json()["items"]]
+    assert ids == [f"report-{index:02d}" for index in range(40) if index != 17]
+    order = [
+        c["entity_id"] for c in reversed(client.get("/v1/changes", params={"limit": 500}).json()["items"])
+    ]
+    assert order == ids
+    again = run("ingest", "--jobs", "1", str(tmp_path))
+    assert "0 added, 39 unchanged, 1 refused" in again.output

@@ -20,7 +20,7 @@ from api.extract.gazetteer import PlaceMention, find_countries, find_places
 from api.extract.sentences import Span, clause_at, sentence_at, sentence_spans
 from api.ingest.bundle import Bundle, ClaimIn, ContributorIn, FacilityIn, LocationIn, ReportIn
 from api.ingest.loader import BUNDLE_SUFFIXES, parse_bundle
-from api.ingest.quotes import find_span, quote_pattern
+from api.ingest.quotes import FoldedBody
 from api.vocabulary import Evidence, Precision, Status
 
 DRAFT_NOTE = "draft: review"
@@ -86,14 +86,15 @@ def _nearest_place(
 
 def _quote(body: str, figure: WorkerFigure, sentence: Span) -> tuple[str, int | None] | None:
     """The figure's phrase verbatim, and which of its occurrences it is when the body repeats it."""
+    folded = FoldedBody(body)
     for start, end in ((figure.start, figure.end), sentence):
         quote = body[start:end]
         if not quote.strip():
             continue
-        starts = [match.start() for match in quote_pattern(quote).finditer(body)]
+        starts = [span.start for span in folded.spans(quote)]
         if start in starts:
             occurrence = starts.index(start) + 1 if len(starts) > 1 else None
-            if find_span(body, quote, occurrence).start == start:
+            if folded.find_span(quote, occurrence).start == start:
                 return quote, occurrence
     return None
 

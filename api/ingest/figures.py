@@ -4,12 +4,15 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, func, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from api.vocabulary import FIGURE_EXCLUDED_STATUSES
 from models import Claim, Facility, Report, ReportFacility
+
+# Facilities are refreshed in chunks so that the IN list stays within every backend's parameter limit.
+CHUNK = 500
 
 
 def best_worker_claim_order() -> tuple[Any, ...]:
@@ -21,8 +24,8 @@ def best_worker_claim_order() -> tuple[Any, ...]:
     )
 
 
-def figure_claims(facility_id: str, as_of: date | None = None) -> Select[Claim]:
-    """Select the claims that may give `facility_id` its worker figure (as known on `as_of`, if given)."""
+def figure_claims(facility_id: Any, as_of: date | None = None) -> Select[Claim]:
+    """Select the claims that may give a facility its worker figure (as known on `as_of`, if given)."""
     query = select(Claim).where(
         col(Claim.facility_id) == facility_id,
         col(Claim.predicate) == "worker_count",
@@ -34,26 +37,49 @@ def figure_claims(facility_id: str, as_of: date | None = None) -> Select[Claim]:
 
 
 def refresh_facility_figures(session: Session, facility_ids: Iterable[str]) -> None:
-    """Recompute the derived columns of each facility named, inside the caller's transaction."""
-    for facility_id in sorted(set(facility_ids)):
-        facility = session.get(Facility, facility_id)
-        if facility is None:
-            continue
-        best = session.scalars(figure_claims(facility_id).limit(1)).first()
-        facility.workers_value = best.value_number if best else None
-        facility.workers_approximate = best.approximate if best else None
-        facility.workers_as_of = best.dated_on if best else None
-        facility.workers_claim_id = best.id if best else None
-        facility.claim_count = (
-            session.scalar(select(func.count()).where(col(Claim.facility_id) == facility_id)) or 0
+    """Recompute the derived columns of the facilities named, in two set-wise UPDATEs per chunk.
+
+    Runs inside the caller's transaction, so readers see old figures or new ones, never a mixture.
+    """
+    ids = sorted(set(facility_ids))
+    session.flush()
+    facility_id = col(Facility.id)
+    named_by = (
+        select(col(Report.published_on))
+        .select_from(ReportFacility)
+        .join(Report, col(Report.id) == col(ReportFacility.report_id))
+        .where(col(ReportFacility.facility_id) == facility_id)
+    )
+    best = figure_claims(facility_id).with_only_columns(col(Claim.id)).limit(1).scalar_subquery()
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        session.execute(
+            update(Facility)
+            .where(facility_id.in_(chunk))
+            .values(
+                claim_count=select(func.count())
+                .select_from(Claim)
+                .where(col(Claim.facility_id) == facility_id)
+                .scalar_subquery(),
+                report_count=select(func.count())
+                .select_from(ReportFacility)
+                .where(col(ReportFacility.facility_id) == facility_id)
+                .scalar_subquery(),
+                first_reported=named_by.with_only_columns(func.min(Report.published_on)).scalar_subquery(),
+                last_reported=named_by.with_only_columns(func.max(Report.published_on)).scalar_subquery(),
+                workers_claim_id=best,
+            ),
+            execution_options={"synchronize_session": False},
         )
-        reports, first, last = session.execute(
-            select(func.count(), func.min(Report.published_on), func.max(Report.published_on))
-            .select_from(ReportFacility)
-            .join(Report, col(Report.id) == col(ReportFacility.report_id))
-            .where(col(ReportFacility.facility_id) == facility_id)
-        ).one()
-        facility.report_count = reports
-        facility.first_reported = first
-        facility.last_reported = last
-        session.add(facility)
+        winner = select(Claim).where(col(Claim.id) == col(Facility.workers_claim_id))
+        session.execute(
+            update(Facility)
+            .where(facility_id.in_(chunk))
+            .values(
+                workers_value=winner.with_only_columns(col(Claim.value_number)).scalar_subquery(),
+                workers_approximate=winner.with_only_columns(col(Claim.approximate)).scalar_subquery(),
+                workers_as_of=winner.with_only_columns(col(Claim.dated_on)).scalar_subquery(),
+            ),
+            execution_options={"synchronize_session": False},
+        )
+    session.expire_all()

@@ -4,19 +4,21 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import ValidationError
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
 from api.errors import Conflict, InvalidBundle
 from api.ingest.audit import CLI_ACTOR, record_change, report_summary
-from api.ingest.bundle import Bundle, ClaimIn
+from api.ingest.bundle import Bundle, ClaimIn, FacilityIn
 from api.ingest.figures import refresh_facility_figures
-from api.ingest.quotes import QuoteError, Span, find_span
+from api.ingest.quotes import FoldedBody, QuoteError, Span
 from api.queries.search import claim_search_text, facility_search_text, report_search_text
 from models import (
     Claim,
@@ -27,6 +29,7 @@ from models import (
     ReportContributor,
     ReportFacility,
 )
+from models.base import utc_now
 
 BUNDLE_SUFFIXES = (".yaml", ".yml", ".json")
 # libyaml's safe loader when PyYAML was built with it: the same documents, several times faster.
@@ -164,6 +167,7 @@ def _place_claims(session: Session, bundle: Bundle, body: str) -> tuple[list[_Pl
     details: list[str] = []
     placed: list[_PlacedClaim] = []
     seen: dict[str, int] = {}
+    folded = FoldedBody(body)
     for index, claim in enumerate(bundle.claims):
         label = _claim_label(index, claim)
         facility_id = merged.get(claim.facility, claim.facility) if claim.facility else None
@@ -172,7 +176,7 @@ def _place_claims(session: Session, bundle: Bundle, body: str) -> tuple[list[_Pl
             errors.append({"loc": ["claims", index, "facility"], "msg": msg})
             details.append(f"{label}: {msg}")
         try:
-            span = find_span(body, claim.quote, claim.occurrence)
+            span = folded.find_span(claim.quote, claim.occurrence)
         except QuoteError as exc:
             errors.append({"loc": ["claims", index, "quote"], "msg": str(exc)})
             details.append(f"{label}: {exc}")
@@ -273,70 +277,94 @@ def _write(
         claim_count=len(placed),
     )
     session.add(report)
-    for position, contributor in enumerate(report_in.contributors):
-        session.add(
-            ReportContributor(
-                report_id=report_in.id, position=position, name=contributor.name, role=contributor.role
-            )
+    session.flush()
+    # Rows without ORM behaviour are inserted set-wise (executemany): the bulk path stays fast.
+    if report_in.contributors:
+        session.execute(
+            insert(ReportContributor),
+            [
+                {"report_id": report_in.id, "position": position, "name": person.name, "role": person.role}
+                for position, person in enumerate(report_in.contributors)
+            ],
         )
     stored = set(session.scalars(select(Facility.id).where(col(Facility.id).in_(facility_ids))))
-    for facility in bundle.facilities:
-        if facility.id in stored or facility.id not in facility_ids:
-            continue  # an id already stored (or merged away) is reused as stored, not overwritten
-        location = facility.location
-        session.add(
-            Facility(
-                id=facility.id,
-                name=facility.name,
-                kind=facility.kind,
-                sector=facility.sector,
-                operator=facility.operator,
-                operator_country=facility.operator_country,
-                city=facility.city,
-                region=facility.region,
-                country=facility.country,
-                lat=location.lat if location else None,
-                lon=location.lon if location else None,
-                precision=location.precision if location else None,
-                search_text=facility_search_text(
-                    facility.name, facility.aliases, facility.operator, facility.city, facility.region
-                ),
-            )
+    new_facilities = [f for f in bundle.facilities if f.id not in stored and f.id in facility_ids]
+    if new_facilities:
+        session.execute(insert(Facility), [_facility_row(facility) for facility in new_facilities])
+        aliases = [
+            {"facility_id": facility.id, "position": position, "alias": alias}
+            for facility in new_facilities
+            for position, alias in enumerate(dict.fromkeys(facility.aliases))
+        ]
+        if aliases:
+            session.execute(insert(FacilityAlias), aliases)
+    if facility_ids:
+        session.execute(
+            insert(ReportFacility), [{"report_id": report_in.id, "facility_id": f} for f in facility_ids]
         )
-        for position, alias in enumerate(dict.fromkeys(facility.aliases)):
-            session.add(FacilityAlias(facility_id=facility.id, position=position, alias=alias))
-    session.flush()
-    for facility_id in facility_ids:
-        session.add(ReportFacility(report_id=report_in.id, facility_id=facility_id))
-    for position, item in enumerate(placed):
-        claim = item.claim
-        numeric = isinstance(claim.value, int | float)
-        period_end = claim.period.end if claim.period else None
-        session.add(
-            Claim(
-                id=item.id,
-                report_id=report_in.id,
-                facility_id=item.facility_id,
-                position=position,
-                subject=claim.subject,
-                predicate=claim.predicate,
-                value_number=float(claim.value) if numeric else None,  # type: ignore[arg-type]
-                value_text=None if numeric else claim.value,  # type: ignore[arg-type]
-                unit=claim.unit,
-                approximate=claim.approximate,
-                period_start=claim.period.start if claim.period else None,
-                period_end=period_end,
-                quote=body[item.span.start : item.span.end],
-                span_start=item.span.start,
-                span_end=item.span.end,
-                attributed_to=claim.attributed_to,
-                evidence=claim.evidence,
-                status=claim.status,
-                notes=claim.notes,
-                dated_on=period_end or report_in.published_on,
-                search_text=claim_search_text(body[item.span.start : item.span.end], claim.subject),
-            )
+    if placed:
+        session.execute(
+            insert(Claim),
+            [
+                _claim_row(report_in.id, report_in.published_on, body, position, item)
+                for position, item in enumerate(placed)
+            ],
         )
     session.flush()
     refresh_facility_figures(session, facility_ids)
     return report
+
+
+def _facility_row(facility: FacilityIn) -> dict[str, Any]:
+    location = facility.location
+    return {
+        "id": facility.id,
+        "name": facility.name,
+        "kind": facility.kind,
+        "sector": facility.sector,
+        "operator": facility.operator,
+        "operator_country": facility.operator_country,
+        "city": facility.city,
+        "region": facility.region,
+        "country": facility.country,
+        "lat": location.lat if location else None,
+        "lon": location.lon if location else None,
+        "precision": location.precision.value if location else None,
+        "search_text": facility_search_text(
+            facility.name, facility.aliases, facility.operator, facility.city, facility.region
+        ),
+        "claim_count": 0,
+        "report_count": 0,
+        "created_at": utc_now(),
+    }
+
+
+def _claim_row(
+    report_id: str, published_on: date | None, body: str, position: int, item: _PlacedClaim
+) -> dict[str, Any]:
+    claim = item.claim
+    period_end = claim.period.end if claim.period else None
+    quote = body[item.span.start : item.span.end]
+    return {
+        "id": item.id,
+        "report_id": report_id,
+        "facility_id": item.facility_id,
+        "position": position,
+        "subject": claim.subject,
+        "predicate": claim.predicate,
+        "value_number": float(claim.value) if isinstance(claim.value, int | float) else None,
+        "value_text": claim.value if isinstance(claim.value, str) else None,
+        "unit": claim.unit,
+        "approximate": claim.approximate,
+        "period_start": claim.period.start if claim.period else None,
+        "period_end": period_end,
+        "quote": quote,
+        "span_start": item.span.start,
+        "span_end": item.span.end,
+        "attributed_to": claim.attributed_to,
+        "evidence": claim.evidence.value,
+        "status": claim.status.value,
+        "notes": claim.notes,
+        "dated_on": period_end or published_on,
+        "search_text": claim_search_text(quote, claim.subject),
+    }
