@@ -102,7 +102,7 @@ def claim_query(filters: ClaimFilters, dialect: str) -> Select[Any]:
         query = query.where(col(Claim.predicate) == filters.predicate)
     if filters.status:
         query = query.where(col(Claim.status) == filters.status.value)
-    if filters.q is not None:
+    if filters.q is not None and filters.q.strip():
         query = query.where(matches("claim", filters.q, dialect))
     return query
 

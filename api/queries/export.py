@@ -16,6 +16,7 @@ from starlette.responses import StreamingResponse
 from api.db import read_session
 from api.queries.paging import Sort, iter_batches
 
+CHUNK_BYTES = 64 * 1024
 Serializer = Callable[[Any, Sequence[Any]], Sequence[BaseModel]]
 
 
@@ -116,6 +117,21 @@ def _csv_lines(columns: list[str], items: Iterable[dict[str, Any]]) -> Iterator[
         buffer.truncate()
 
 
+def chunked(pieces: Iterable[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """Group small pieces into chunks of about `size` bytes: one send per chunk, not per row."""
+    buffer: list[bytes] = []
+    filled = 0
+    for piece in pieces:
+        buffer.append(piece)
+        filled += len(piece)
+        if filled >= size:
+            yield b"".join(buffer)
+            buffer.clear()
+            filled = 0
+    if buffer:
+        yield b"".join(buffer)
+
+
 def geojson_feature(item: dict[str, Any]) -> dict[str, Any]:
     """A facility as a GeoJSON Feature: a Point at its location, every field in `properties`."""
     location = item["location"]
@@ -146,7 +162,7 @@ def stream(
                 for item in serialize(session, rows):
                     yield item.model_dump(mode="json")
 
-    def body() -> Iterator[bytes]:
+    def pieces() -> Iterator[bytes]:
         if fmt is Format.csv:
             columns = csv_columns(model)
             yield (",".join(columns) + "\r\n").encode()
@@ -168,7 +184,7 @@ def stream(
 
     extension = {Format.csv: "csv", Format.ndjson: "ndjson", Format.geojson: "geojson"}[fmt]
     return StreamingResponse(
-        body(),
+        chunked(pieces()),
         media_type=MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="laborwatch-{name}.{extension}"'},
     )

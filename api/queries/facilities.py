@@ -1,6 +1,6 @@
 """Facility queries: filters, sort allow-list and serialization of rows into the public shape."""
 
-import math
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,6 +37,8 @@ FACILITY_SORTS: dict[str, SortKey] = {
 }
 
 COUNTRY = r"^[A-Za-z]{2}$"
+# A plain decimal: no exponent, NaN, infinity, underscore or non-ASCII digit (all of which float() takes).
+_DECIMAL = re.compile(r"^ *[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+) *$")
 
 
 @dataclass(frozen=True)
@@ -56,14 +58,9 @@ def parse_bbox(raw: str) -> BoundingBox:
         return InvalidQuery(f"Invalid bbox: {msg}.", [{"loc": ["query", "bbox"], "msg": msg}])
 
     parts = raw.split(",")
-    if len(parts) != 4:
-        raise refuse("give four numbers: minLon,minLat,maxLon,maxLat")
-    try:
-        min_lon, min_lat, max_lon, max_lat = (float(part) for part in parts)
-    except ValueError:
-        raise refuse("give four numbers: minLon,minLat,maxLon,maxLat") from None
-    if not all(math.isfinite(v) for v in (min_lon, min_lat, max_lon, max_lat)):
-        raise refuse("numbers must be finite")
+    if len(parts) != 4 or not all(_DECIMAL.match(part) for part in parts):
+        raise refuse("give four decimal numbers: minLon,minLat,maxLon,maxLat")
+    min_lon, min_lat, max_lon, max_lat = (float(part) for part in parts)
     if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
         raise refuse("longitudes must be within -180..180")
     if not (-90 <= min_lat <= 90 and -90 <= max_lat <= 90):
@@ -268,7 +265,7 @@ def facility_query(filters: FacilityFilters, dialect: str) -> tuple[Select[Any],
             col(Facility.lon).between(box.min_lon, box.max_lon),
             col(Facility.lat).between(box.min_lat, box.max_lat),
         )
-    if filters.q is not None:
+    if filters.q is not None and filters.q.strip():
         query = query.where(matches("facility", filters.q, dialect))
     sorts = FACILITY_SORTS
     if workers is not STORED_WORKERS:

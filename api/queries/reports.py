@@ -77,7 +77,7 @@ def report_query(filters: ReportFilters, dialect: str) -> Select[Any]:
         query = query.where(col(Report.published_on) >= filters.published_from)
     if filters.published_to:
         query = query.where(col(Report.published_on) <= filters.published_to)
-    if filters.q is not None:
+    if filters.q is not None and filters.q.strip():
         query = query.where(matches("report", filters.q, dialect))
     return query
 

@@ -1,5 +1,6 @@
 """Aggregates for `/v1/stats`: counts and sums over the facilities a dashboard's filters select."""
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import func, select
@@ -20,8 +21,8 @@ def _month(column: Any, dialect: str) -> Any:
 def compute_stats(session: Session, filters: FacilityFilters, dialect: str) -> Stats:
     """Aggregate the facilities matching `filters`, and the claims and reports about them.
 
-    With no filter at all, `reports`, `claims`, `by_predicate` and `claims_by_month` count everything,
-    claims about no particular facility included.
+    With no filter narrowing the facilities (`as_of` alone does not), `reports`, `claims`, `by_predicate`
+    and `claims_by_month` count everything, claims about no particular facility included.
     """
     query, _sorts = facility_query(filters, dialect)
     matched = query.subquery("matched")
@@ -44,12 +45,13 @@ def compute_stats(session: Session, filters: FacilityFilters, dialect: str) -> S
             .order_by(func.count().desc(), matched.c.sector)
         )
     ]
+    narrowed = replace(filters, as_of=None) != FacilityFilters()  # as_of changes figures, not the set
     claims = select(col(Claim.pk), col(Claim.predicate), col(Claim.dated_on), col(Claim.report_id))
-    if filters != FacilityFilters():
+    if narrowed:
         claims = claims.where(col(Claim.facility_id).in_(select(matched.c.id)))
     scoped = claims.subquery("scoped")
     claim_count = session.scalar(select(func.count()).select_from(scoped)) or 0
-    if filters != FacilityFilters():
+    if narrowed:
         report_count = session.scalar(select(func.count(func.distinct(scoped.c.report_id)))) or 0
     else:
         report_count = session.scalar(select(func.count()).select_from(Report)) or 0

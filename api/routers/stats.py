@@ -15,8 +15,8 @@ router = APIRouter(prefix="/v1/stats", tags=["stats"])
 def get_stats(session: SessionDep, filters: FacilityFiltersDep) -> Stats:
     """Totals, facilities and workers by country and by sector, claims by predicate and by month.
 
-    Takes the facility filters (`as_of` included: workers as known on that date). With no filter, the
-    report and claim counts cover everything; with filters, only the claims about matching facilities
-    and the reports they come from.
+    Takes the facility filters (`as_of` included: workers as known on that date). With no filter (or
+    `as_of` alone), the report and claim counts cover everything; with filters that narrow the
+    facilities, only the claims about matching facilities and the reports they come from.
     """
     return compute_stats(session, filters, dialect_of(session))
