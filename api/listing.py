@@ -7,13 +7,16 @@ from fastapi import Request, Response
 from pydantic import BaseModel
 from sqlalchemy import Engine, Select
 from sqlalchemy.orm import Mapped, Session
+from sqlmodel import col
 
 from api.deps import Paging
 from api.errors import problem_responses
+from api.queries.claims import CLAIM_SORTS, ClaimFilters, claim_query, serialize_claims
 from api.queries.export import EXPORT_CONTENT, Format, Serializer, stream
 from api.queries.paging import Page as RowPage
 from api.queries.paging import SortKey, fetch_page, parse_sort
-from api.schemas import Item, Page
+from api.schemas import ClaimPublic, Item, Page
+from models import Claim
 
 LIST_ERRORS: dict[int | str, dict[str, Any]] = {
     200: {
@@ -73,3 +76,30 @@ def answer_list(
         cursor_token=paging.cursor,
     )
     return envelope(response, page, serialize(session, page.rows))
+
+
+def answer_claim_list(
+    request: Request,
+    response: Response,
+    session: Session,
+    engine: Engine,
+    paging: Paging,
+    fmt: str,
+    filters: ClaimFilters,
+    name: str,
+) -> Any:
+    """Answer a list of claims (the claims list and the report and facility sub-lists)."""
+    return answer_list(
+        request,
+        response,
+        session,
+        engine,
+        paging,
+        fmt,
+        query=claim_query(filters, session.get_bind().dialect.name),
+        sorts=CLAIM_SORTS,
+        id_column=col(Claim.id),
+        serialize=serialize_claims,
+        model=ClaimPublic,
+        name=name,
+    )

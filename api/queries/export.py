@@ -6,8 +6,9 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from enum import StrEnum
 from types import UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
+from fastapi import Query
 from pydantic import BaseModel
 from sqlalchemy import Engine, Select
 from sqlalchemy.orm import Mapped
@@ -41,6 +42,9 @@ FORMAT_DESCRIPTION = (
     "`json` (the paged envelope, default), or a stream of every matching row (no paging, same filters "
     "and sort): `csv` (nested objects as dotted columns, lists joined with `;`), `ndjson`"
 )
+ListFormatQuery = Annotated[
+    ListFormat, Query(alias="format", description=FORMAT_DESCRIPTION + ".", examples=["csv"])
+]
 
 
 MEDIA_TYPES = {

@@ -2,27 +2,23 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from sqlmodel import col, select
 
 from api.auth import KeyNameDep
 from api.db import write_session
-from api.deps import EngineDep, PagingDep, SessionDep, dialect_of
+from api.deps import EngineDep, PagingDep, SessionDep
 from api.errors import NotFound, problem_responses
 from api.ingest.curation import update_claim
-from api.listing import ITEM_ERRORS, LIST_ERRORS, answer_list
-from api.queries.claims import CLAIM_SORTS, ClaimFiltersDep, claim_query, serialize_claims
-from api.queries.export import FORMAT_DESCRIPTION, ListFormat
+from api.listing import ITEM_ERRORS, LIST_ERRORS, answer_claim_list
+from api.queries.claims import ClaimFiltersDep, serialize_claims
+from api.queries.export import ListFormat, ListFormatQuery
 from api.requests import ClaimPatch
 from api.schemas import ClaimPublic, Page
 from models import Claim
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
 ClaimId = Path(description="The claim's id.", max_length=64, examples=["clm-0123456789abcdef0123"])
-
-ClaimFormat = Annotated[
-    ListFormat, Query(alias="format", description=FORMAT_DESCRIPTION + ".", examples=["csv"])
-]
 
 
 @router.get("", responses=LIST_ERRORS, response_model=Page[ClaimPublic])
@@ -33,27 +29,14 @@ def list_claims(
     engine: EngineDep,
     paging: PagingDep,
     filters: ClaimFiltersDep,
-    fmt: ClaimFormat = ListFormat.json,
+    fmt: ListFormatQuery = ListFormat.json,
 ) -> Any:
     """List claims matching every filter given, `id` order unless `sort` says otherwise.
 
     Sort fields: id, report_id, facility_id, predicate, value, status, evidence, period_start, period_end,
     dated_on (prefix `-` for descending; claims without a value come last either way).
     """
-    return answer_list(
-        request,
-        response,
-        session,
-        engine,
-        paging,
-        fmt,
-        query=claim_query(filters, dialect_of(session)),
-        sorts=CLAIM_SORTS,
-        id_column=col(Claim.id),
-        serialize=serialize_claims,
-        model=ClaimPublic,
-        name="claims",
-    )
+    return answer_claim_list(request, response, session, engine, paging, fmt, filters, "claims")
 
 
 @router.get("/{claim_id}", responses=ITEM_ERRORS)

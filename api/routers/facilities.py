@@ -12,9 +12,9 @@ from api.db import write_session
 from api.deps import EngineDep, PagingDep, SessionDep, dialect_of
 from api.errors import Moved, NotFound, problem_responses
 from api.ingest.curation import merge_facility
-from api.listing import ITEM_ERRORS, LIST_ERRORS, answer_list
-from api.queries.claims import CLAIM_SORTS, ClaimSubfiltersDep, claim_query, serialize_claims
-from api.queries.export import FORMAT_DESCRIPTION, GEOJSON_CONTENT, Format, ListFormat
+from api.listing import ITEM_ERRORS, LIST_ERRORS, answer_claim_list, answer_list
+from api.queries.claims import ClaimSubfiltersDep
+from api.queries.export import FORMAT_DESCRIPTION, GEOJSON_CONTENT, Format, ListFormat, ListFormatQuery
 from api.queries.facilities import (
     FacilityFilters,
     FacilityFiltersDep,
@@ -25,7 +25,7 @@ from api.queries.facilities import (
 from api.requests import MergeRequest
 from api.schemas import ClaimPublic, FacilityPublic, Page, WorkerHistory
 from api.writing import integrity_as_conflict
-from models import Claim, Facility, FacilityRedirect
+from models import Facility, FacilityRedirect
 
 router = APIRouter(prefix="/v1/facilities", tags=["facilities"])
 MOVED: dict[int | str, dict[str, Any]] = {
@@ -122,26 +122,12 @@ def list_facility_claims(
     paging: PagingDep,
     filters: ClaimSubfiltersDep,
     facility_id: Annotated[str, FacilityId],
-    fmt: Annotated[
-        ListFormat, Query(alias="format", description=FORMAT_DESCRIPTION + ".", examples=["csv"])
-    ] = ListFormat.json,
+    fmt: ListFormatQuery = ListFormat.json,
 ) -> Any:
     """The claims about one facility (the claim filters, sorts and formats apply too)."""
     get_facility_or_404(session, facility_id, request)
-    return answer_list(
-        request,
-        response,
-        session,
-        engine,
-        paging,
-        fmt,
-        query=claim_query(replace(filters, facility_id=facility_id), dialect_of(session)),
-        sorts=CLAIM_SORTS,
-        id_column=col(Claim.id),
-        serialize=serialize_claims,
-        model=ClaimPublic,
-        name=f"{facility_id}-claims",
-    )
+    scoped = replace(filters, facility_id=facility_id)
+    return answer_claim_list(request, response, session, engine, paging, fmt, scoped, f"{facility_id}-claims")
 
 
 @router.get("/{facility_id}/workers", responses=ITEM_ERRORS | MOVED)

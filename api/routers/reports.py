@@ -12,9 +12,9 @@ from api.deps import EngineDep, PagingDep, SessionDep, dialect_of
 from api.errors import NotFound, problem_responses
 from api.ingest.curation import delete_report, replace_report
 from api.ingest.loader import load_bundle, parse_bundle
-from api.listing import ITEM_ERRORS, LIST_ERRORS, answer_list
-from api.queries.claims import CLAIM_SORTS, ClaimSubfiltersDep, claim_query, serialize_claims
-from api.queries.export import FORMAT_DESCRIPTION, ListFormat
+from api.listing import ITEM_ERRORS, LIST_ERRORS, answer_claim_list, answer_list
+from api.queries.claims import ClaimSubfiltersDep
+from api.queries.export import ListFormat, ListFormatQuery
 from api.queries.reports import (
     REPORT_SORTS,
     ReportFiltersDep,
@@ -24,14 +24,11 @@ from api.queries.reports import (
 )
 from api.schemas import ClaimPublic, Page, ReportDetail, ReportPublic, WriteResult
 from api.writing import BUNDLE_BODY, WRITE_ERRORS, integrity_as_conflict, written
-from models import Claim, Report
+from models import Report
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 ReportId = Path(description="The report's id.", examples=["dailynk-garment-orders-russia"], max_length=128)
-ReportFormat = Annotated[
-    ListFormat, Query(alias="format", description=FORMAT_DESCRIPTION + ".", examples=["csv"])
-]
 
 
 @router.get("", responses=LIST_ERRORS, response_model=Page[ReportPublic])
@@ -42,7 +39,7 @@ def list_reports(
     engine: EngineDep,
     paging: PagingDep,
     filters: ReportFiltersDep,
-    fmt: ReportFormat = ListFormat.json,
+    fmt: ListFormatQuery = ListFormat.json,
 ) -> Any:
     """List reports (without bodies) matching every filter given, `id` order unless `sort` says otherwise.
 
@@ -88,24 +85,12 @@ def list_report_claims(
     paging: PagingDep,
     filters: ClaimSubfiltersDep,
     report_id: Annotated[str, ReportId],
-    fmt: ReportFormat = ListFormat.json,
+    fmt: ListFormatQuery = ListFormat.json,
 ) -> Any:
     """The claims of one report (the claim filters, sorts and formats apply too)."""
     get_report_or_404(session, report_id)
-    return answer_list(
-        request,
-        response,
-        session,
-        engine,
-        paging,
-        fmt,
-        query=claim_query(replace(filters, report_id=report_id), dialect_of(session)),
-        sorts=CLAIM_SORTS,
-        id_column=col(Claim.id),
-        serialize=serialize_claims,
-        model=ClaimPublic,
-        name=f"{report_id}-claims",
-    )
+    scoped = replace(filters, report_id=report_id)
+    return answer_claim_list(request, response, session, engine, paging, fmt, scoped, f"{report_id}-claims")
 
 
 def response_for(status: int, description: str) -> dict[int | str, dict[str, Any]]:
