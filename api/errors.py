@@ -42,6 +42,13 @@ class Conflict(LaborwatchError):
     code = "conflict"
 
 
+class UnsupportedMediaType(LaborwatchError):
+    """A request body in a format the route does not read."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
 class Unauthorized(LaborwatchError):
     """A write without a valid key."""
 

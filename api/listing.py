@@ -13,8 +13,8 @@ from api.deps import Paging
 from api.errors import problem_responses
 from api.queries.claims import CLAIM_SORTS, ClaimFilters, claim_query, serialize_claims
 from api.queries.export import EXPORT_CONTENT, Format, Serializer, stream
+from api.queries.paging import Kind, SortKey, fetch_page, parse_sort
 from api.queries.paging import Page as RowPage
-from api.queries.paging import SortKey, fetch_page, parse_sort
 from api.schemas import ClaimPublic, Item, Page
 from models import Claim
 
@@ -51,9 +51,11 @@ def answer_list(
     serialize: Serializer,
     model: type[BaseModel],
     name: str,
+    default_sort: str = "id",
+    id_kind: Kind = "str",
 ) -> Any:
     """Answer a list request: one page in the envelope, or every row streamed in another format."""
-    sort = parse_sort(paging.sort, sorts)
+    sort = parse_sort(paging.sort, sorts, default=default_sort)
     if fmt != Format.json:
         return stream(
             engine,
@@ -74,6 +76,7 @@ def answer_list(
         limit=paging.limit,
         offset=paging.offset,
         cursor_token=paging.cursor,
+        id_kind=id_kind,
     )
     return envelope(response, page, serialize(session, page.rows))
 

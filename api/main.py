@@ -13,7 +13,7 @@ from api.caching import ETagMiddleware
 from api.db import make_engine
 from api.deps import check_query
 from api.errors import Problem, install_error_handlers, problem_responses
-from api.middleware import BodyLimitMiddleware
+from api.middleware import BodyLimitMiddleware, DropEmptyParamsMiddleware
 from api.queries.claims import CLAIM_SORTS
 from api.queries.facilities import FACILITY_SORTS
 from api.queries.paging import SortKey
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(ETagMiddleware, engine=lambda: app.state.engine)
+    app.add_middleware(DropEmptyParamsMiddleware)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],

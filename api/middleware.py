@@ -1,4 +1,6 @@
-"""ASGI middleware: the request body size limit (FastAPI does not enforce one itself)."""
+"""ASGI middleware: the request body size limit (FastAPI does not enforce one itself), empty parameters."""
+
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -53,3 +55,21 @@ class BodyLimitMiddleware:
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem(413, f"The request body is larger than the limit of {self.max_bytes} bytes.")
         await response(scope, receive, send)
+
+
+class DropEmptyParamsMiddleware:
+    """Treat `name=` (an empty value) as if the parameter were absent, on every endpoint.
+
+    Dashboards send unset variables as empty values; `country=` should mean "any country", not a 422.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        query = scope.get("query_string", b"") if scope["type"] == "http" else b""
+        if query and (b"=&" in query or query.endswith(b"=") or b"&&" in query):
+            pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+            kept = [(name, value) for name, value in pairs if value != ""]
+            scope = {**scope, "query_string": urlencode(kept).encode("latin-1")}
+        await self.app(scope, receive, send)

@@ -4,11 +4,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
 
+from fastapi import Request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from api.errors import Conflict, problem_responses
+from api.errors import Conflict, UnsupportedMediaType, problem_responses
 from api.ingest.bundle import Bundle
 from api.ingest.loader import LoadResult
 from api.queries.claims import ClaimFilters, claim_query, serialize_claims
@@ -17,7 +18,17 @@ from api.queries.reports import serialize_report_detail
 from api.schemas import WriteResult
 from models import Claim, Facility, Report
 
-WRITE_ERRORS = problem_responses(400, 401, 409, 413, 422)
+WRITE_ERRORS = problem_responses(400, 401, 409, 413, 415, 422)
+
+
+async def require_json(request: Request) -> None:
+    """Refuse a write whose body is not declared as JSON (`curl -d` sends a form by default)."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise UnsupportedMediaType(
+            f"Send the body as JSON with `Content-Type: application/json` (got {media_type or 'none'!r})."
+        )
+
 
 BUNDLE_BODY: dict[str, Any] = {
     "requestBody": {

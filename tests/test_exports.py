@@ -297,7 +297,7 @@ ALL_LISTS = ["/v1/facilities", "/v1/claims", "/v1/reports", f"/v1/reports/{DAILY
 
 
 @pytest.mark.parametrize("path", [*ALL_LISTS, f"/v1/facilities/{VLADIVOSTOK}/claims"])
-@pytest.mark.parametrize("fmt", ["xml", "", "jsonl", "tsv", "csv,ndjson", "geo"])
+@pytest.mark.parametrize("fmt", ["xml", "jsonl", "tsv", "csv,ndjson", "geo", "CSV"])
 def test_unknown_format_is_a_422_problem(api: TestClient, path: str, fmt: str) -> None:
     response = api.get(path, params={"format": fmt})
     assert response.status_code == 422, response.text

@@ -4,6 +4,9 @@ Every refusal is checked to leave nothing written: no report, no facility, no au
 """
 
 import copy
+import csv
+import io
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -404,3 +407,52 @@ def test_a_body_over_the_limit_is_413_and_writes_nothing(writer: TestClient) -> 
     assert response.status_code == 413
     assert response.headers["content-type"] == "application/problem+json"
     assert totals(writer) == EMPTY
+
+
+def test_a_put_keeps_analysts_corrections_on_unchanged_claims(writer: TestClient) -> None:
+    claims = writer.post("/v1/reports", json=bundle()).json()["claims"]
+    kept, dropped = claims[0]["id"], claims[2]["id"]
+    writer.patch(f"/v1/claims/{kept}", json={"status": "disputed", "notes": "Checked by phone."})
+    writer.patch(f"/v1/claims/{dropped}", json={"status": "retracted"})
+    replacement = bundle()
+    replacement["report"]["title"] = "A workshop in Khabarovsk (corrected title)"
+    replacement["claims"][2]["value"] = 25  # another value: another claim, which starts as reported
+    assert writer.put("/v1/reports/khabarovsk-workshop", json=replacement).json()["status"] == "replaced"
+    assert (
+        writer.get(f"/v1/claims/{kept}").json()["status"],
+        writer.get(f"/v1/claims/{kept}").json()["notes"],
+    ) == (
+        "disputed",
+        "Checked by phone.",
+    )
+    assert writer.get(f"/v1/claims/{dropped}").status_code == 404
+    assert writer.get("/v1/facilities/khabarovsk-workshop").json()["workers"] is None  # 40 stays disputed
+    explicit = copy.deepcopy(replacement)
+    explicit["claims"][0]["status"] = "corroborated"
+    explicit["report"]["title"] = "Third version"
+    writer.put("/v1/reports/khabarovsk-workshop", json=explicit)
+    assert writer.get(f"/v1/claims/{kept}").json()["status"] == "corroborated"
+
+
+@pytest.mark.parametrize("content_type", [None, "application/x-www-form-urlencoded", "text/plain"])
+def test_a_write_body_must_be_json(writer: TestClient, content_type: str | None) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = writer.post("/v1/reports", content=b'{"report": {}}', headers=headers)
+    assert response.status_code == 415
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "application/json" in response.json()["detail"]
+    assert totals(writer) == EMPTY
+
+
+def test_the_audit_log_exports_as_csv_and_ndjson(writer: TestClient) -> None:
+    writer.post("/v1/reports", json=bundle())
+    claim = writer.get("/v1/claims").json()["items"][0]
+    writer.patch(f"/v1/claims/{claim['id']}", json={"notes": 'a, "quoted" note'})
+    listed = writer.get("/v1/changes").json()["items"]
+    ndjson = writer.get("/v1/changes", params={"format": "ndjson"})
+    assert ndjson.headers["content-type"] == "application/x-ndjson"
+    assert [json.loads(line) for line in ndjson.text.splitlines()] == listed
+    rows = list(csv.DictReader(io.StringIO(writer.get("/v1/changes", params={"format": "csv"}).text)))
+    assert [int(row["id"]) for row in rows] == [change["id"] for change in listed]
+    assert json.loads(rows[0]["after"]) == {"notes": 'a, "quoted" note'}
+    assert rows[1]["before"] == ""

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from api.ingest.version import bump_data_version
 from models import Change, Report
+from models.base import utc_now
 
 CLI_ACTOR = "cli"  # the name the audit log gives to writes made by `laborwatch seed` and `ingest`
 
@@ -20,9 +21,15 @@ def record_change(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    """Log one write by `actor` (a key's name) and bump the data version behind ETags."""
+    """Log one write by `actor` (a key's name) and bump the data version behind ETags.
+
+    The version row is updated first: that takes the row's lock, which writers hold until they commit,
+    so `at` is taken after every earlier write committed and `since=` never skips a change.
+    """
+    bump_data_version(session)
     session.add(
         Change(
+            at=utc_now(),
             key_name=actor,
             action=action,
             entity_type=entity_type,
@@ -31,7 +38,6 @@ def record_change(
             after=after,
         )
     )
-    bump_data_version(session)
 
 
 def report_summary(report: Report, claim_ids: list[str], facility_ids: list[str]) -> dict[str, Any]:

@@ -79,9 +79,11 @@ def replace_report(
         return load_bundle(session, bundle, base_dir, actor=actor), False
     claim_ids, facility_ids = _report_links(session, report_id)
     before = report_summary(existing, claim_ids, facility_ids)
+    curated = _curated_claims(session, report_id)
     touched = _remove_report(session, existing)
     session.flush()
     result = load_bundle(session, bundle, base_dir, actor=actor, record=False)
+    _restore_curation(session, bundle, result, curated)
     refresh_facility_figures(session, touched)
     report = session.get(Report, report_id)
     assert report is not None  # noqa: S101 - just written
@@ -98,6 +100,40 @@ def replace_report(
 
 
 CLAIM_FIELDS = ("status", "notes")
+
+
+def _curated_claims(session: Session, report_id: str) -> dict[str, tuple[str, str | None]]:
+    """Status and notes of a report's claims, to carry analysts' corrections over a replacement."""
+    rows = session.execute(
+        select(col(Claim.id), col(Claim.status), col(Claim.notes)).where(col(Claim.report_id) == report_id)
+    )
+    return {claim_id: (status, notes) for claim_id, status, notes in rows}
+
+
+def _restore_curation(
+    session: Session, bundle: Bundle, result: LoadResult, curated: dict[str, tuple[str, str | None]]
+) -> None:
+    """Keep the status and notes of claims that survive a PUT unchanged, unless the new bundle sets them."""
+    restored: list[str] = []
+    for claim_id, claim in zip(result.claim_ids, bundle.claims, strict=True):
+        if claim_id not in curated:
+            continue
+        status, notes = curated[claim_id]
+        values: dict[str, Any] = {}
+        if "status" not in claim.model_fields_set:
+            values["status"] = status
+        if "notes" not in claim.model_fields_set:
+            values["notes"] = notes
+        if values:
+            session.execute(update(Claim).where(col(Claim.id) == claim_id).values(**values))
+            restored.append(claim_id)
+    if restored:
+        facilities = session.scalars(
+            select(col(Claim.facility_id)).where(
+                col(Claim.id).in_(restored), col(Claim.facility_id).is_not(None)
+            )
+        )
+        refresh_facility_figures(session, [f for f in facilities if f])
 
 
 def update_claim(session: Session, claim_id: str, changes: dict[str, Any], actor: str) -> Claim:

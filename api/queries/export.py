@@ -89,6 +89,8 @@ def _cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, list):
         return ";".join(_list_item(item) for item in value)
+    if isinstance(value, dict):  # free-form objects (an audit entry's before/after) as JSON text
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
 
 

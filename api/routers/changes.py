@@ -7,9 +7,10 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
-from api.deps import PagingDep, SessionDep
-from api.listing import LIST_ERRORS, envelope
-from api.queries.paging import SortKey, fetch_page, parse_sort
+from api.deps import EngineDep, PagingDep, SessionDep
+from api.listing import LIST_ERRORS, answer_list
+from api.queries.export import ListFormat, ListFormatQuery
+from api.queries.paging import SortKey
 from api.schemas import ChangePublic, Page
 from models import Change
 
@@ -42,6 +43,8 @@ def list_changes(
     response: Response,
     session: SessionDep,
     paging: PagingDep,
+    engine: EngineDep,
+    fmt: ListFormatQuery = ListFormat.json,
     since: Annotated[
         datetime | None,
         Query(
@@ -53,21 +56,26 @@ def list_changes(
 ) -> Any:
     """The audit log, newest first: who (the key's name, never the key), when, what, before and after.
 
-    Readable without a key. Sort: `-id` (default, newest first) or `id`.
+    Readable without a key. Sort: `-id` (default, newest first) or `id`. In csv, `before` and `after`
+    are JSON texts.
     """
     query = select(Change)
     if since is not None:
         moment = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
         query = query.where(col(Change.at) > moment)
-    page = fetch_page(
+    return answer_list(
+        request,
+        response,
         session,
-        query,
-        url=request.url,
-        sort=parse_sort(paging.sort, CHANGE_SORTS, default="-id"),
+        engine,
+        paging,
+        fmt,
+        query=query,
+        sorts=CHANGE_SORTS,
         id_column=col(Change.id),
-        limit=paging.limit,
-        offset=paging.offset,
-        cursor_token=paging.cursor,
+        serialize=serialize_changes,
+        model=ChangePublic,
+        name="changes",
+        default_sort="-id",
         id_kind="int",
     )
-    return envelope(response, page, serialize_changes(session, page.rows))

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from sqlmodel import col, select
 
 from api.auth import KeyNameDep
@@ -15,6 +15,7 @@ from api.queries.claims import ClaimFiltersDep, serialize_claims
 from api.queries.export import ListFormat, ListFormatQuery
 from api.requests import ClaimPatch
 from api.schemas import ClaimPublic, Page
+from api.writing import require_json
 from models import Claim
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
@@ -51,7 +52,11 @@ def get_claim(
     return serialize_claims(session, [(claim,)])[0]
 
 
-@router.patch("/{claim_id}", responses=problem_responses(400, 401, 404, 409, 413, 422))
+@router.patch(
+    "/{claim_id}",
+    responses=problem_responses(400, 401, 404, 409, 413, 415, 422),
+    dependencies=[Depends(require_json)],
+)
 def patch_claim(
     engine: EngineDep, actor: KeyNameDep, patch: ClaimPatch, claim_id: Annotated[str, ClaimId]
 ) -> ClaimPublic:

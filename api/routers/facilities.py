@@ -4,7 +4,7 @@ from dataclasses import replace
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlmodel import col
 
 from api.auth import KeyNameDep
@@ -24,7 +24,7 @@ from api.queries.facilities import (
 )
 from api.requests import MergeRequest
 from api.schemas import ClaimPublic, FacilityPublic, Page, WorkerHistory
-from api.writing import integrity_as_conflict
+from api.writing import integrity_as_conflict, require_json
 from models import Facility, FacilityRedirect
 
 router = APIRouter(prefix="/v1/facilities", tags=["facilities"])
@@ -144,7 +144,11 @@ def get_facility_workers(
     return worker_history(session, facility)
 
 
-@router.post("/{facility_id}/merge", responses=problem_responses(400, 401, 404, 409, 413, 422))
+@router.post(
+    "/{facility_id}/merge",
+    responses=problem_responses(400, 401, 404, 409, 413, 415, 422),
+    dependencies=[Depends(require_json)],
+)
 def merge(
     engine: EngineDep, actor: KeyNameDep, merge_request: MergeRequest, facility_id: Annotated[str, FacilityId]
 ) -> FacilityPublic:

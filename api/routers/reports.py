@@ -3,7 +3,7 @@
 from dataclasses import replace
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from sqlmodel import col
 
 from api.auth import KeyNameDep
@@ -23,7 +23,7 @@ from api.queries.reports import (
     serialize_reports,
 )
 from api.schemas import ClaimPublic, Page, ReportDetail, ReportPublic, WriteResult
-from api.writing import BUNDLE_BODY, WRITE_ERRORS, integrity_as_conflict, written
+from api.writing import BUNDLE_BODY, WRITE_ERRORS, integrity_as_conflict, require_json, written
 from models import Report
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -106,6 +106,7 @@ BundlePayload = Annotated[Any, Body(description="A bundle with `report.body` inl
     status_code=201,
     responses=response_for(200, "The same bundle was stored already: nothing changed.") | WRITE_ERRORS,
     openapi_extra=BUNDLE_BODY,
+    dependencies=[Depends(require_json)],
 )
 def create_report(
     response: Response,
@@ -135,6 +136,7 @@ def create_report(
     "/{report_id}",
     responses=response_for(201, "No report had this id: it was created.") | WRITE_ERRORS,
     openapi_extra=BUNDLE_BODY,
+    dependencies=[Depends(require_json)],
 )
 def put_report(
     response: Response,
