@@ -1,0 +1,527 @@
+"""A generator of synthetic corpora: a fresh, migrated database filled with N claims, fast and deterministic.
+
+Rows go in with SQLAlchemy Core `executemany` in large batches, not through the bundle loader (which checks
+and places every quote and would take hours for a million claims). Every NOT NULL column is filled,
+`search_text` included, so SQLite's FTS5 triggers (or PostgreSQL's GIN indexes) do their real work; the
+facilities' derived columns follow the loader's rules (best `worker_count` figure, counts, first and last
+report dates). Each report's body is made of its claims' quotes, so every span is exact.
+
+Run `python -m bench.corpus 1000000 --out /tmp/claims.db` to build one on its own.
+"""
+
+import argparse
+import hashlib
+import itertools
+import math
+import random
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote as url_quote
+
+from sqlalchemy import Engine, Table, bindparam, create_engine, event, func, select, text
+
+from api.migrate import migrate
+from api.vocabulary import FIGURE_EXCLUDED_STATUSES, PREDICATES
+from models import metadata
+
+CLAIMS_PER_REPORT = 1000
+CLAIMS_PER_FACILITY = 200
+FACILITIES_PER_REPORT = (1, 8)
+INSERT_BATCH = 25_000
+DEFAULT_SEED = 20261128
+
+Progress = Callable[[str], None]
+
+PLACES = (
+    ("Vladivostok", "Primorsky Krai", "RU", 43.12, 131.89),
+    ("Khabarovsk", "Khabarovsk Krai", "RU", 48.48, 135.08),
+    ("Irkutsk", "Irkutsk Oblast", "RU", 52.29, 104.28),
+    ("Moscow", None, "RU", 55.76, 37.62),
+    ("Novosibirsk", "Novosibirsk Oblast", "RU", 55.01, 82.93),
+    ("Dandong", "Liaoning", "CN", 40.12, 124.38),
+    ("Hunchun", "Jilin", "CN", 42.87, 130.36),
+    ("Shenyang", "Liaoning", "CN", 41.80, 123.43),
+    ("Yanji", "Jilin", "CN", 42.89, 129.51),
+    ("Ulaanbaatar", None, "MN", 47.89, 106.91),
+    ("Dubai", None, "AE", 25.20, 55.27),
+    ("Doha", None, "QA", 25.29, 51.53),
+    ("Kuwait City", None, "KW", 29.38, 47.99),
+    ("Warsaw", "Masovia", "PL", 52.23, 21.01),
+    ("Luanda", None, "AO", -8.84, 13.23),
+)
+KINDS = {
+    "garment": ("factory", "workshop"),
+    "construction": ("construction_site", "dormitory"),
+    "catering": ("restaurant",),
+    "fishing": ("fishery", "processing_plant"),
+    "logging": ("logging_camp", "sawmill"),
+    "agriculture": ("farm", "greenhouse"),
+    "it": ("office",),
+}
+NAME_WORDS = (
+    "Amur", "Baikal", "Pacific", "Northern", "Golden", "Eastern", "Siberian", "Red Star", "Harbour", "Taiga",
+    "Pine", "Morning", "Bright", "United", "Friendship", "Victory", "Ocean", "Steppe", "Crane", "River",
+)  # fmt: skip
+OPERATORS = (
+    ("Korea Rungra Trading", "KP"),
+    ("Chonji Industrial Group", "KP"),
+    ("Kangsong General Corporation", "KP"),
+    ("Far East Stroy LLC", "RU"),
+    ("Dalian Haixing Garments", "CN"),
+    ("Liaoning Hongxiang Group", "CN"),
+    (None, None),
+)
+PUBLISHERS = ("Daily NK", "NK News", "Radio Free Asia", "Asia Press", "Open Newsroom", "Vostok Monitor")
+PEOPLE = ("Kim Min-ji", "Lee Seung-ho", "Park Ji-won", "Anna Sokolova", "Chen Wei", "Ivan Petrov")
+ROLES = ("author", "translator", "editor")
+SOURCES = (
+    "a source in {city}",
+    "a former worker",
+    "a local official in {city}",
+    "a trading company employee",
+    "a manager at the site",
+)
+VERBS = ("were employed", "worked", "were seen working", "were housed", "were registered")
+HOURS_PHRASES = ("worked up to", "were made to work", "put in", "logged")
+TEXT_VALUES: dict[str, tuple[str, ...]] = {
+    "product_mix": ("winter coats", "work uniforms", "sportswear", "fish fillets", "timber", "vegetables"),
+    "client_demand": ("orders from Russian retailers rose", "Chinese buyers cut their orders", "orders held"),
+    "operating_status": ("operating", "suspended", "closed", "reopened under a new name"),
+    "rotation": ("workers rotate every three years", "no rotation since the border closed"),
+    "training": ("two weeks of training on arrival", "no training before work"),
+    "wages": ("most of the wages go to the state", "wages unpaid for months", "paid in yuan"),
+    "quota": ("a monthly quota per worker", "quotas doubled before holidays"),
+    "profitability": ("profitable", "making losses", "break-even"),
+    "existence": ("the site exists", "the site could not be confirmed"),
+}
+NUMERIC = [name for name, spec in PREDICATES.items() if spec.numeric]
+PREDICATE_NAMES = list(PREDICATES)
+# worker_count is the claim the API is built around: weight 30; other numbers 6; text predicates 3.
+PREDICATE_WEIGHTS = [
+    30 if n == "worker_count" else 6 if PREDICATES[n].numeric else 3 for n in PREDICATE_NAMES
+]
+PREDICATE_CUMULATIVE = list(itertools.accumulate(float(w) for w in PREDICATE_WEIGHTS))
+STATUSES = ("reported", "corroborated", "disputed", "retracted")
+STATUS_CUMULATIVE = (85.0, 95.0, 99.0, 100.0)
+EVIDENCE = ("source_statement", "photo_caption", "editorial")
+EVIDENCE_CUMULATIVE = (80.0, 85.0, 100.0)
+FIRST_PUBLISHED = date(2012, 1, 1)
+PUBLISHED_DAYS = (date(2025, 12, 31) - FIRST_PUBLISHED).days
+
+
+@dataclass
+class FacilityFigures:
+    """A facility's derived columns, accumulated while its claims are generated (the loader's rules)."""
+
+    best: tuple[int, date, int] | None = None  # (dated, dated_on, pk): larger is better
+    workers_value: float | None = None
+    workers_approximate: bool | None = None
+    workers_as_of: date | None = None
+    workers_claim_id: str | None = None
+    claim_count: int = 0
+    report_count: int = 0
+    first_reported: date | None = None
+    last_reported: date | None = None
+
+
+@dataclass
+class CorpusSummary:
+    """What was built, and how long each part took."""
+
+    claims: int
+    reports: int
+    facilities: int
+    links: int
+    seconds: float
+    migrate_seconds: float
+    insert_seconds: float
+    finish_seconds: float
+
+
+@dataclass
+class _Facility:
+    id: str
+    name: str
+    city: str
+    figures: FacilityFigures
+
+
+def _pick(rng: random.Random, values: tuple[str, ...], cumulative: tuple[float, ...] | list[float]) -> str:
+    return rng.choices(values, cum_weights=cumulative)[0]
+
+
+def _facility_rows(
+    rng: random.Random, count: int, created_at: datetime
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[_Facility]]:
+    rows: list[dict[str, Any]] = []
+    aliases: list[dict[str, Any]] = []
+    facilities: list[_Facility] = []
+    sectors = tuple(KINDS)
+    for index in range(count):
+        sector = rng.choice(sectors)
+        kind = rng.choice(KINDS[sector])
+        city, region, country, lat, lon = rng.choice(PLACES)
+        operator, operator_country = rng.choice(OPERATORS)
+        name = f"{rng.choice(NAME_WORDS)} {sector.title()} {kind.replace('_', ' ').title()} No. {index + 1}"
+        facility_id = f"bench-facility-{index:07d}"
+        alias_names = [f"{city} {kind.replace('_', ' ')} {index + 1}"] if rng.random() < 0.3 else []
+        exact = rng.random() < 0.4
+        rows.append(
+            {
+                "id": facility_id,
+                "name": name,
+                "kind": kind,
+                "sector": sector,
+                "operator": operator,
+                "operator_country": operator_country,
+                "city": city,
+                "region": region,
+                "country": country,
+                "lat": round(lat + rng.uniform(-0.2, 0.2), 5) if exact else lat,
+                "lon": round(lon + rng.uniform(-0.2, 0.2), 5) if exact else lon,
+                "precision": "exact" if exact else "city",
+                "claim_count": 0,
+                "report_count": 0,
+                "search_text": "\n".join(p for p in (name, *alias_names, operator, city, region) if p),
+                "created_at": created_at,
+            }
+        )
+        aliases.extend(
+            {"facility_id": facility_id, "position": position, "alias": alias}
+            for position, alias in enumerate(alias_names)
+        )
+        facilities.append(_Facility(facility_id, name, city, FacilityFigures()))
+    return rows, aliases, facilities
+
+
+def _sentence(
+    rng: random.Random, predicate: str, facility: _Facility | None, year: int
+) -> tuple[str, str | None, float | None, str | None, bool]:
+    """A claim's quote, subject, numeric or text value, and whether the number is approximate."""
+    where = f"the {facility.name} in {facility.city}" if facility else "sites across the region"
+    source = rng.choice(SOURCES).format(city=facility.city if facility else "the region")
+    approximate = predicate in NUMERIC and rng.random() < 0.3
+    about = "About " if approximate else ""
+    if predicate == "worker_count":
+        count = rng.randint(5, 3000)
+        quote = (
+            f"{about}{count} North Korean workers {rng.choice(VERBS)} at {where} in {year}, said {source}."
+        )
+        return quote, "North Korean workers", float(count), None, approximate
+    if predicate in ("working_hours", "sleep_hours"):
+        hours = rng.randint(10, 20) if predicate == "working_hours" else rng.randint(3, 7)
+        phrase = rng.choice(HOURS_PHRASES) if predicate == "working_hours" else "slept only"
+        quote = f"Workers at {where} {phrase} {hours} hours a day in {year}, according to {source}."
+        return quote, "workers", float(hours), None, approximate
+    if predicate == "skill_share":
+        share = rng.randint(5, 95)
+        quote = (
+            f"{about}{share} percent of the workers at {where} were skilled hands in {year}, said {source}."
+        )
+        return quote, "skilled workers", float(share), None, approximate
+    if predicate == "production_change":
+        ratio = round(rng.uniform(0.3, 3.0), 2)
+        quote = f"Output at {where} changed by a factor of {ratio} in {year}, {source} estimated."
+        return quote, "output", ratio, None, approximate
+    value = rng.choice(TEXT_VALUES[predicate])
+    quote = f"In {year}, {source} said of {where}: {value}."
+    # As the bundle rules require, a claim names a facility or says in words what it is about.
+    return quote, None if facility else "North Korean workers in the region", None, value, False
+
+
+def _report_rows(
+    rng: random.Random,
+    index: int,
+    claim_total: int,
+    first_claim: int,
+    facilities: list[_Facility],
+    ingested_at: datetime,
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """One report with its contributors, facility links and claims (pks continue from `first_claim`)."""
+    report_id = f"bench-report-{index:07d}"
+    published_on = FIRST_PUBLISHED + timedelta(days=rng.randrange(PUBLISHED_DAYS))
+    chosen = rng.sample(facilities, min(len(facilities), rng.randint(*FACILITIES_PER_REPORT)))
+    publisher = rng.choice(PUBLISHERS)
+    title = f"{publisher}: North Korean workers at {chosen[0].name} ({published_on.year})"
+    parts = [title, "\n\n"]
+    offset = len(title) + 2
+    claims: list[dict[str, Any]] = []
+    for position in range(claim_total):
+        pk = first_claim + position
+        facility = rng.choice(chosen) if rng.random() < 0.9 else None
+        predicate = rng.choices(PREDICATE_NAMES, cum_weights=PREDICATE_CUMULATIVE)[0]
+        year = published_on.year - rng.randint(0, 3)
+        quote, subject, number, value_text, approximate = _sentence(rng, predicate, facility, year)
+        separator = "\n\n" if position % 8 == 7 else " "
+        start, end = offset, offset + len(quote)
+        parts.append(quote)
+        parts.append(separator)
+        offset = end + len(separator)
+        period_start = period_end = None
+        if rng.random() < 0.5:
+            period_start = date(year, 1, 1)
+            period_end = min(date(year, 12, 31), published_on)
+        dated_on = period_end or published_on
+        status = _pick(rng, STATUSES, STATUS_CUMULATIVE)
+        claim_id = f"clm-{rng.getrandbits(80):020x}"
+        attributed_to = rng.choice(SOURCES).format(city="the region") if rng.random() < 0.6 else None
+        claims.append(
+            {
+                "id": claim_id,
+                "report_id": report_id,
+                "facility_id": facility.id if facility else None,
+                "position": position,
+                "subject": subject,
+                "predicate": predicate,
+                "value_number": number,
+                "value_text": value_text,
+                "unit": PREDICATES[predicate].unit,
+                "approximate": approximate,
+                "period_start": period_start,
+                "period_end": period_end,
+                "quote": quote,
+                "span_start": start,
+                "span_end": end,
+                "attributed_to": attributed_to,
+                "evidence": _pick(rng, EVIDENCE, EVIDENCE_CUMULATIVE),
+                "status": status,
+                "notes": "Synthetic claim for benchmarks." if rng.random() < 0.05 else None,
+                "dated_on": dated_on,
+                "search_text": "\n".join(p for p in (quote, subject) if p),
+            }
+        )
+        if facility is not None:
+            _count_claim(facility.figures, pk, claims[-1])
+    body = "".join(parts)
+    for facility in chosen:
+        figures = facility.figures
+        figures.report_count += 1
+        figures.first_reported = min(figures.first_reported or published_on, published_on)
+        figures.last_reported = max(figures.last_reported or published_on, published_on)
+    report = {
+        "id": report_id,
+        "title": title,
+        "publisher": publisher,
+        "url": f"https://example.org/{url_quote(report_id)}",
+        "published_on": published_on,
+        "language": "en",
+        "source": "Synthetic sources",
+        "body": body,
+        "sha256": hashlib.sha256(body.encode()).hexdigest(),
+        "bundle_sha256": hashlib.sha256(f"bench:{report_id}".encode()).hexdigest(),
+        "claim_count": claim_total,
+        "search_text": f"{title}\n{body}",
+        "ingested_at": ingested_at,
+    }
+    contributors = [
+        {"report_id": report_id, "position": position, "name": name, "role": ROLES[position % len(ROLES)]}
+        for position, name in enumerate(rng.sample(PEOPLE, rng.randint(1, 2)))
+    ]
+    links = [{"report_id": report_id, "facility_id": facility.id} for facility in chosen]
+    return report, contributors, links, claims
+
+
+def _count_claim(figures: FacilityFigures, pk: int, claim: dict[str, Any]) -> None:
+    figures.claim_count += 1
+    if claim["predicate"] != "worker_count" or claim["status"] in FIGURE_EXCLUDED_STATUSES:
+        return
+    rank = (1, claim["dated_on"], pk)  # always dated here; the loader puts undated ones last
+    if figures.best is None or rank > figures.best:
+        figures.best = rank
+        figures.workers_value = claim["value_number"]
+        figures.workers_approximate = claim["approximate"]
+        figures.workers_as_of = claim["dated_on"]
+        figures.workers_claim_id = claim["id"]
+
+
+@contextmanager
+def _bulk_sqlite(engine: Engine) -> Iterator[None]:
+    """Speed SQLite up while the corpus goes in (no journal, no fsync); WAL again afterwards."""
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+
+    def tune(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode = OFF")
+        cursor.execute("PRAGMA synchronous = OFF")
+        cursor.execute("PRAGMA cache_size = -262144")
+        cursor.close()
+
+    event.listen(engine, "connect", tune)
+    engine.dispose()
+    try:
+        yield
+    finally:
+        event.remove(engine, "connect", tune)
+        engine.dispose()
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA journal_mode = WAL")
+            connection.exec_driver_sql("ANALYZE")
+        engine.dispose()
+
+
+def build_corpus(
+    engine: Engine, claims: int, *, seed: int = DEFAULT_SEED, progress: Progress | None = None
+) -> CorpusSummary:
+    """Migrate the empty database behind `engine` and fill it with `claims` synthetic claims."""
+    say = progress or (lambda _message: None)
+    rng = random.Random(seed)
+    started = time.perf_counter()
+    migrate(engine)
+    migrated = time.perf_counter()
+    tables: dict[str, Table] = dict(metadata.tables)
+    created_at = datetime(2026, 1, 1, tzinfo=UTC)
+    facility_count = max(1, claims // CLAIMS_PER_FACILITY)
+    report_count = max(1, math.ceil(claims / CLAIMS_PER_REPORT))
+    facility_rows, alias_rows, facilities = _facility_rows(rng, facility_count, created_at)
+    links_total = 0
+    with _bulk_sqlite(engine):
+        with engine.begin() as connection:
+            connection.execute(tables["facility"].insert(), facility_rows)
+            if alias_rows:
+                connection.execute(tables["facility_alias"].insert(), alias_rows)
+        pending: dict[str, list[dict[str, Any]]] = {
+            "report": [],
+            "report_contributor": [],
+            "report_facility": [],
+            "claim": [],
+        }
+        written = 0
+        next_pk = 1
+
+        def flush() -> None:
+            with engine.begin() as connection:
+                for name in ("report", "report_contributor", "report_facility", "claim"):
+                    if pending[name]:
+                        connection.execute(tables[name].insert(), pending[name])
+                        pending[name] = []
+
+        for index in range(report_count):
+            total = min(CLAIMS_PER_REPORT, claims - index * CLAIMS_PER_REPORT)
+            report, contributors, links, claim_rows = _report_rows(
+                rng, index, total, next_pk, facilities, created_at
+            )
+            next_pk += total
+            links_total += len(links)
+            pending["report"].append(report)
+            pending["report_contributor"].extend(contributors)
+            pending["report_facility"].extend(links)
+            pending["claim"].extend(claim_rows)
+            if len(pending["claim"]) >= INSERT_BATCH or index == report_count - 1:
+                written += len(pending["claim"])
+                flush()
+                elapsed = time.perf_counter() - migrated
+                say(f"  {written:>9,} / {claims:,} claims  {elapsed:6.1f} s  ({written / elapsed:,.0f}/s)")
+        inserted = time.perf_counter()
+        _write_figures(engine, facilities)
+        with engine.begin() as connection:
+            stored = connection.scalar(select(func.count()).select_from(tables["claim"]))
+        if stored != claims:
+            raise RuntimeError(f"expected {claims} claims in the corpus, found {stored}")
+    finished = time.perf_counter()
+    say(f"  facility figures, ANALYZE/WAL: {finished - inserted:.1f} s")
+    return CorpusSummary(
+        claims=claims,
+        reports=report_count,
+        facilities=facility_count,
+        links=links_total,
+        seconds=finished - started,
+        migrate_seconds=migrated - started,
+        insert_seconds=inserted - migrated,
+        finish_seconds=finished - inserted,
+    )
+
+
+def _write_figures(engine: Engine, facilities: list[_Facility]) -> None:
+    rows = [
+        {
+            "key": facility.id,
+            "workers_value": facility.figures.workers_value,
+            "workers_approximate": facility.figures.workers_approximate,
+            "workers_as_of": facility.figures.workers_as_of,
+            "workers_claim_id": facility.figures.workers_claim_id,
+            "claim_count": facility.figures.claim_count,
+            "report_count": facility.figures.report_count,
+            "first_reported": facility.figures.first_reported,
+            "last_reported": facility.figures.last_reported,
+        }
+        for facility in facilities
+    ]
+    table = metadata.tables["facility"]
+    statement = (
+        table.update()
+        .where(table.c.id == bindparam("key"))
+        .values({name: bindparam(name) for name in rows[0] if name != "key"})
+    )
+    with engine.begin() as connection:
+        connection.execute(statement, rows)
+
+
+def sqlite_url(path: Path) -> str:
+    """The SQLAlchemy URL of a SQLite file."""
+    return f"sqlite:///{path}"
+
+
+def schema_url(base_url: str, schema: str) -> str:
+    """A PostgreSQL URL whose connections use `schema` as their search path."""
+    separator = "&" if "?" in base_url else "?"
+    return f"{base_url}{separator}options=-csearch_path%3D{schema}"
+
+
+def create_schema(base_url: str, schema: str) -> None:
+    """Create an empty PostgreSQL schema (dropping any left from an earlier run)."""
+    admin = create_engine(base_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+
+
+def drop_schema(base_url: str, schema: str) -> None:
+    """Drop a PostgreSQL schema and everything in it."""
+    admin = create_engine(base_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build one corpus from the command line and print how long it took."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("claims", type=int, help="How many claims to generate.")
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--out", type=Path, help="A new SQLite file to create.")
+    target.add_argument("--database-url", help="A PostgreSQL URL; the corpus goes into --schema.")
+    parser.add_argument("--schema", default="bench", help="PostgreSQL schema to (re)create (default bench).")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="Random seed (default %(default)s).")
+    args = parser.parse_args(argv)
+    if args.out is not None:
+        if args.out.exists():
+            parser.error(f"{args.out} exists; give a new file")
+        url = sqlite_url(args.out)
+    else:
+        create_schema(args.database_url, args.schema)
+        url = schema_url(args.database_url, args.schema)
+    engine = create_engine(url)
+    try:
+        summary = build_corpus(engine, args.claims, seed=args.seed, progress=print)
+    finally:
+        engine.dispose()
+    print(
+        f"built {summary.claims:,} claims, {summary.reports:,} reports, {summary.facilities:,} facilities, "
+        f"{summary.links:,} report-facility links in {summary.seconds:.1f} s "
+        f"(migrate {summary.migrate_seconds:.1f} s, insert {summary.insert_seconds:.1f} s, "
+        f"finish {summary.finish_seconds:.1f} s)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
