@@ -456,3 +456,19 @@ def test_the_audit_log_exports_as_csv_and_ndjson(writer: TestClient) -> None:
     assert [int(row["id"]) for row in rows] == [change["id"] for change in listed]
     assert json.loads(rows[0]["after"]) == {"notes": 'a, "quoted" note'}
     assert rows[1]["before"] == ""
+
+
+def test_totals_stay_true_across_pages_when_data_or_filters_change(writer: TestClient) -> None:
+    writer.post("/v1/reports", json=bundle())
+    first = writer.get("/v1/claims", params={"limit": 1}).json()
+    assert first["total"] == 3
+    second = writer.get(first["next"]).json()
+    assert second["total"] == 3  # carried in the cursor, nothing changed
+    writer.post("/v1/reports", json=second_facility())
+    third = writer.get(second["next"]).json()
+    assert third["total"] == 4  # a write landed: counted again
+    cursor = first["next"].split("cursor=")[1]
+    narrowed = writer.get(
+        "/v1/claims", params={"limit": 1, "cursor": cursor, "predicate": "skill_share"}
+    ).json()
+    assert narrowed["total"] == 1  # another filter: counted again

@@ -4,16 +4,19 @@ import base64
 import binascii
 import json
 import math
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
+from urllib.parse import parse_qsl
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Mapped, Session
 from starlette.datastructures import URL
 
 from api.errors import InvalidQuery
+from api.ingest.version import current_data_version
 
 Kind = Literal["str", "int", "float", "date"]
 
@@ -57,18 +60,25 @@ def parse_sort(raw: str | None, allowed: dict[str, SortKey], default: str = "id"
 
 @dataclass(frozen=True)
 class Cursor:
-    """Where the previous page ended: its last row's sort value and id, and how many rows came before."""
+    """Where the previous page ended: its last row's sort value and id, and how many rows came before.
+
+    It also carries the total of matches, with the data version and the filters it was counted under,
+    so that following `next` does not count every match again while nothing has changed.
+    """
 
     sort: str
     value: Any
     last_id: str | int
     position: int
+    total: int | None = None
+    counted_under: str | None = None
 
     def encode(self) -> str:
         """Serialize to an opaque URL-safe token."""
-        raw = json.dumps(
-            [self.sort, _to_json(self.value), self.last_id, self.position], separators=(",", ":")
-        )
+        fields = [self.sort, _to_json(self.value), self.last_id, self.position]
+        if self.total is not None:
+            fields += [self.total, self.counted_under]
+        raw = json.dumps(fields, separators=(",", ":"))
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -87,14 +97,27 @@ def decode_cursor(token: str, sort: Sort, id_kind: Kind = "str") -> Cursor:
     """Decode a cursor made by `Cursor.encode` for the same sort, refusing anything else with 422."""
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        sort_token, value, last_id, position = json.loads(raw)
+        fields = json.loads(raw)
+        sort_token, value, last_id, position = fields[:4]
+        total, counted_under = fields[4:] if len(fields) == 6 else (None, None)
+        if len(fields) not in (4, 6):
+            raise ValueError
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
         raise _invalid_cursor("not a cursor this server made") from None
     if sort_token != sort.token:
         raise _invalid_cursor(f"made for sort={sort_token!r}, not sort={sort.token!r}")
     if last_id is None or not isinstance(position, int) or isinstance(position, bool) or position < 0:
         raise _invalid_cursor("not a cursor this server made")
-    return Cursor(sort_token, _from_json(value, sort.key.kind), _from_json(last_id, id_kind), position)
+    if not isinstance(total, int) or isinstance(total, bool) or not isinstance(counted_under, str):
+        total, counted_under = None, None  # recount rather than trust a total of unknown origin
+    return Cursor(
+        sort_token,
+        _from_json(value, sort.key.kind),
+        _from_json(last_id, id_kind),
+        position,
+        total,
+        counted_under,
+    )
 
 
 def _from_json(value: Any, kind: Kind) -> Any:
@@ -163,11 +186,16 @@ def fetch_page(
     cursor_token: str | None,
     id_kind: Kind = "str",
 ) -> Page:
-    """Run `query` for one page: by `offset`, or after a keyset `cursor` (then `offset` must be 0)."""
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    """Run `query` for one page: by `offset`, or after a keyset `cursor` (then `offset` must be 0).
+
+    The total of matches is counted on the first page and carried in the cursor; a later page counts
+    again only when the data or the filters differ from when it was counted.
+    """
     paged = query.add_columns(sort.key.column.label("_sort"), id_column.label("_id"))
     paged = paged.order_by(*order_by(sort, id_column))
     position = offset
+    counted_under = f"{current_data_version(session)}:{_filters_key(url)}"
+    total: int | None = None
     if cursor_token:
         if offset:
             raise InvalidQuery(
@@ -177,21 +205,27 @@ def fetch_page(
         cursor = decode_cursor(cursor_token, sort, id_kind)
         paged = paged.where(after_cursor(sort, id_column, cursor))
         position = cursor.position
+        if cursor.counted_under == counted_under:
+            total = cursor.total
     else:
         paged = paged.offset(offset)
+    if total is None:
+        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     rows = list(session.execute(paged.limit(limit + 1)).all())
     next_url = None
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]._mapping
-        cursor = Cursor(
-            sort.token,
-            last["_sort"],
-            last["_id"],
-            position + limit,
-        )
+        cursor = Cursor(sort.token, last["_sort"], last["_id"], position + limit, total, counted_under)
         next_url = str(url.remove_query_params("offset").include_query_params(cursor=cursor.encode()))
     return Page(rows, total, limit, position, next_url)
+
+
+def _filters_key(url: URL) -> str:
+    """A short digest of the query's filters and sort (not its paging), to tell whether a total applies."""
+    pairs = parse_qsl(url.query, keep_blank_values=True)
+    params = sorted((name, value) for name, value in pairs if name not in ("cursor", "offset", "limit"))
+    return f"{zlib.crc32(json.dumps(params).encode()):08x}"
 
 
 def iter_batches(
