@@ -11,8 +11,15 @@ from sqlmodel import col
 
 from api.deps import Paging
 from api.errors import problem_responses
-from api.queries.claims import CLAIM_SORTS, ClaimFilters, claim_query, serialize_claims
-from api.queries.export import EXPORT_CONTENT, Format, Serializer, stream
+from api.queries.claims import (
+    CLAIM_SORTS,
+    EXPORT_COLUMNS,
+    ClaimFilters,
+    claim_query,
+    export_claims,
+    serialize_claims,
+)
+from api.queries.export import EXPORT_CONTENT, Format, Recorder, Serializer, stream
 from api.queries.paging import Kind, SortKey, fetch_page, parse_sort
 from api.queries.paging import Page as RowPage
 from api.schemas import ClaimPublic, Item, Page
@@ -53,6 +60,8 @@ def answer_list(
     name: str,
     default_sort: str = "id",
     id_kind: Kind = "str",
+    records: Recorder | None = None,
+    record_columns: Sequence[Any] | None = None,
 ) -> Any:
     """Answer a list request: one page in the envelope, or every row streamed in another format."""
     sort = parse_sort(paging.sort, sorts, default=default_sort)
@@ -66,6 +75,8 @@ def answer_list(
             model=model,
             fmt=Format(fmt),
             name=name,
+            records=records,
+            columns=record_columns,
         )
     page = fetch_page(
         session,
@@ -105,4 +116,6 @@ def answer_claim_list(
         serialize=serialize_claims,
         model=ClaimPublic,
         name=name,
+        records=export_claims,
+        record_columns=EXPORT_COLUMNS,
     )

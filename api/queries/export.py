@@ -19,6 +19,7 @@ from api.queries.paging import Sort, iter_batches
 
 CHUNK_BYTES = 64 * 1024
 Serializer = Callable[[Any, Sequence[Any]], Sequence[BaseModel]]
+Recorder = Callable[[Any, Sequence[Any]], Sequence[dict[str, Any]]]
 
 
 class Format(StrEnum):
@@ -159,14 +160,26 @@ def stream(
     model: type[BaseModel],
     fmt: Format,
     name: str,
+    records: Recorder | None = None,
+    columns: Sequence[Any] | None = None,
 ) -> StreamingResponse:
-    """Stream every row of `query` in `fmt`, reading it a keyset batch at a time in one transaction."""
+    """Stream every row of `query` in `fmt`, reading it a keyset batch at a time in one transaction.
+
+    `records`, when given, shapes rows straight into JSON-ready dicts (a fast path that must equal
+    `serialize` followed by a JSON dump), reading only `columns` if given; otherwise the rows go
+    through `serialize`.
+    """
+    if columns is not None:
+        query = query.with_only_columns(*columns)
 
     def items() -> Iterator[dict[str, Any]]:
         with read_session(engine) as session:
             for rows in iter_batches(session, query, sort=sort, id_column=id_column):
-                for item in serialize(session, rows):
-                    yield item.model_dump(mode="json")
+                if records is not None:
+                    yield from records(session, rows)
+                else:
+                    for item in serialize(session, rows):
+                        yield item.model_dump(mode="json")
 
     def pieces() -> Iterator[bytes]:
         if fmt is Format.csv:
