@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Text
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
 from models.base import SLUG_LENGTH
@@ -11,7 +11,11 @@ from models.base import SLUG_LENGTH
 class Claim(SQLModel, table=True):
     """One statement of a report; `pk` records ingest order, `id` is the stable public identifier."""
 
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = (
+        # Facility figures pick a facility's best worker_count claim: this index serves that lookup.
+        Index("ix_claim_facility_id_predicate", "facility_id", "predicate", "dated_on"),
+        {"sqlite_autoincrement": True},
+    )
 
     pk: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
     id: str = Field(max_length=64, unique=True)
@@ -22,7 +26,7 @@ class Claim(SQLModel, table=True):
     )
     facility_id: str | None = Field(
         default=None,
-        sa_column=Column(String(SLUG_LENGTH), ForeignKey("facility.id"), nullable=True, index=True),
+        sa_column=Column(String(SLUG_LENGTH), ForeignKey("facility.id"), nullable=True),
     )
     position: int
     subject: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, case, func, select, update
+from sqlalchemy import Select, Table, case, func, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -43,7 +43,8 @@ def refresh_facility_figures(session: Session, facility_ids: Iterable[str]) -> N
     """
     ids = sorted(set(facility_ids))
     session.flush()
-    facility_id = col(Facility.id)
+    table: Table = Facility.__table__  # type: ignore[attr-defined]  # Core UPDATEs: no ORM bookkeeping
+    facility_id = table.c.id
     named_by = (
         select(col(Report.published_on))
         .select_from(ReportFacility)
@@ -54,7 +55,7 @@ def refresh_facility_figures(session: Session, facility_ids: Iterable[str]) -> N
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         session.execute(
-            update(Facility)
+            update(table)
             .where(facility_id.in_(chunk))
             .values(
                 claim_count=select(func.count())
@@ -68,18 +69,16 @@ def refresh_facility_figures(session: Session, facility_ids: Iterable[str]) -> N
                 first_reported=named_by.with_only_columns(func.min(Report.published_on)).scalar_subquery(),
                 last_reported=named_by.with_only_columns(func.max(Report.published_on)).scalar_subquery(),
                 workers_claim_id=best,
-            ),
-            execution_options={"synchronize_session": False},
+            )
         )
-        winner = select(Claim).where(col(Claim.id) == col(Facility.workers_claim_id))
+        winner = select(Claim).where(col(Claim.id) == table.c.workers_claim_id)
         session.execute(
-            update(Facility)
+            update(table)
             .where(facility_id.in_(chunk))
             .values(
                 workers_value=winner.with_only_columns(col(Claim.value_number)).scalar_subquery(),
                 workers_approximate=winner.with_only_columns(col(Claim.approximate)).scalar_subquery(),
                 workers_as_of=winner.with_only_columns(col(Claim.dated_on)).scalar_subquery(),
-            ),
-            execution_options={"synchronize_session": False},
+            )
         )
     session.expire_all()
