@@ -3,18 +3,26 @@
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable, Sequence
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import Depends, Request
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
+from starlette.datastructures import Headers
+from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.db import read_session
 from api.deps import SessionDep
-from api.errors import Conflict, NotFound, Unauthorized
+from api.errors import Conflict, NotFound, Unauthorized, problem
 from models import ApiKey
 from models.base import utc_now
 
 KEY_PREFIX = "lw_"
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
 def key_digest(key: str) -> str:
@@ -59,16 +67,60 @@ def key_name_for(session: Session, presented: str) -> str | None:
     return api_key.name
 
 
-def require_key(request: Request, session: SessionDep) -> str:
-    """Authenticate a write: the name of the key in `Authorization: Bearer KEY`, or 401."""
-    header = request.headers.get("authorization", "")
-    scheme, _, presented = header.partition(" ")
+def authenticate(session: Session, header: str | None) -> str:
+    """The name of the key in an `Authorization: Bearer KEY` header, or raise `Unauthorized`."""
+    scheme, _, presented = (header or "").partition(" ")
     if scheme.lower() != "bearer" or not presented.strip():
         raise Unauthorized("This request writes: send `Authorization: Bearer KEY` with a laborwatch key.")
     name = key_name_for(session, presented.strip())
     if name is None:
         raise Unauthorized("The key is not valid (unknown or revoked).")
     return name
+
+
+def require_key(request: Request, session: SessionDep) -> str:
+    """Authenticate a write: the key's name, as `WriteKeyMiddleware` found it (or checked here), or 401."""
+    checked = getattr(request.state, "key_name", None)
+    if isinstance(checked, str):
+        return checked
+    return authenticate(session, request.headers.get("authorization"))
+
+
+class WriteKeyMiddleware:
+    """Check the key of a write before anything reads the request, so a keyless write is always a 401.
+
+    Only requests that reach a write route are checked (an unknown path stays a 404, a wrong method a
+    405); the key's name is left in the request state for the route.
+    """
+
+    def __init__(
+        self, app: ASGIApp, routes: Callable[[], Sequence[BaseRoute]], engine: Callable[[], Engine]
+    ) -> None:
+        self.app = app
+        self.routes = routes
+        self.engine = engine
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in WRITE_METHODS or not self._is_write(scope):
+            await self.app(scope, receive, send)
+            return
+        header = Headers(scope=scope).get("authorization")
+        try:
+            name = await anyio.to_thread.run_sync(self._authenticate, header)
+        except Unauthorized as exc:
+            response = problem(401, exc.detail)
+            response.headers["WWW-Authenticate"] = 'Bearer realm="laborwatch"'
+            await response(scope, receive, send)
+            return
+        scope.setdefault("state", {})["key_name"] = name
+        await self.app(scope, receive, send)
+
+    def _is_write(self, scope: Scope) -> bool:
+        return any(route.matches(scope)[0] is Match.FULL for route in self.routes())
+
+    def _authenticate(self, header: str | None) -> str:
+        with read_session(self.engine()) as session:
+            return authenticate(session, header)
 
 
 KeyNameDep = Annotated[str, Depends(require_key)]

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,10 @@ WRITE_OPTION = "laborwatch_write"
 def is_sqlite(engine: Engine) -> bool:
     """Tell whether the engine talks to SQLite."""
     return engine.dialect.name == "sqlite"
+
+
+def _casefold(value: object) -> object:
+    return value.casefold() if isinstance(value, str) else value
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -38,6 +42,8 @@ def make_engine(settings: Settings) -> Engine:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
+        # SQLite's lower() folds ASCII only; filters on Russian or Chinese place names need Unicode.
+        dbapi_connection.create_function("casefold", 1, _casefold, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
@@ -57,6 +63,10 @@ def write_session(engine: Engine, *, commit: bool = True) -> Iterator[Session]:
     with Session(writer, expire_on_commit=False) as session:
         transaction = session.begin()
         try:
+            if not is_sqlite(engine):
+                # One writer at a time, as SQLite's BEGIN IMMEDIATE gives: figures recomputed from
+                # counts must see every earlier write, and the same bundle sent twice must find itself.
+                session.execute(text("SELECT version FROM data_version WHERE id = 1 FOR UPDATE"))
             yield session
             session.flush()
         except BaseException:

@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -162,6 +162,11 @@ async def _database_unavailable(_request: Request, exc: Exception) -> JSONRespon
     return problem(503, "The database is not answering; try again shortly.")
 
 
+async def _value_does_not_fit(_request: Request, exc: Exception) -> JSONResponse:
+    log.warning("value refused by the database: %s", exc.__class__.__name__)
+    return problem(422, "A value does not fit what the database stores (too long or out of range).", [])
+
+
 async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     return problem(500, "The server failed to answer this request; the error has been logged.")
@@ -173,4 +178,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _request_validation_error)
     app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(DataError, _value_does_not_fit)
     app.add_exception_handler(Exception, _unexpected_error)

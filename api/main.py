@@ -9,6 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
 
 from api import __doc__ as summary
+from api.auth import WriteKeyMiddleware
 from api.caching import ETagMiddleware
 from api.db import make_engine
 from api.deps import check_query
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.router.redirect_slashes = False
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(WriteKeyMiddleware, routes=lambda: app.router.routes, engine=lambda: app.state.engine)
     app.add_middleware(ETagMiddleware, engine=lambda: app.state.engine)
     app.add_middleware(DropEmptyParamsMiddleware)
     app.add_middleware(

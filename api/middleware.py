@@ -69,7 +69,8 @@ class DropEmptyParamsMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         query = scope.get("query_string", b"") if scope["type"] == "http" else b""
         if query and (b"=&" in query or query.endswith(b"=") or b"&&" in query):
-            pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+            # latin-1 both ways maps every byte to itself, so the kept parameters come through unchanged
+            pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True, encoding="latin-1")
             kept = [(name, value) for name, value in pairs if value != ""]
-            scope = {**scope, "query_string": urlencode(kept).encode("latin-1")}
+            scope = {**scope, "query_string": urlencode(kept, encoding="latin-1").encode("latin-1")}
         await self.app(scope, receive, send)

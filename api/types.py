@@ -37,13 +37,23 @@ Name = Annotated[
 ]
 """A short non-empty label."""
 
+ShortName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_no_nul)
+]
+"""A place name, publisher or person's name (at most 200 characters, as stored)."""
+
+Label = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), AfterValidator(_no_nul)
+]
+"""A short category such as a facility's kind or sector (at most 50 characters, as stored)."""
+
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 """A stable identifier: lowercase letters, digits and inner hyphens, at most 128 characters."""
 
 CountryCode = Annotated[str, AfterValidator(_country)]
 """An ISO 3166-1 alpha-2 code, any case on input, upper case once validated."""
 
-LanguageTag = Annotated[str, AfterValidator(_language)]
+LanguageTag = Annotated[str, StringConstraints(max_length=35), AfterValidator(_language)]
 
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]

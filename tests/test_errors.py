@@ -11,6 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from api.auth import create_key
+from api.db import write_session
 from api.main import create_app
 from api.settings import Settings
 from tests.conftest import Database
@@ -41,9 +43,12 @@ def raw_api(corpus: Engine) -> Iterator[TestClient]:
 
 @pytest.fixture
 def small_limit_app(database: Database, engine: Engine) -> Iterator[TestClient]:
-    """An app whose request body limit is 1 KiB."""
+    """An app whose request body limit is 1 KiB, and a client with a write key (writes check it first)."""
+    with write_session(engine) as session:
+        key = create_key(session, "limits")
     app = create_app(database.settings(max_body_bytes=LIMIT), engine)
     with TestClient(app, raise_server_exceptions=False, follow_redirects=False) as test_client:
+        test_client.headers["Authorization"] = f"Bearer {key}"
         yield test_client
 
 
@@ -291,7 +296,10 @@ def test_a_body_streamed_in_many_messages_is_counted_as_it_arrives(small_limit_a
 
     async def send() -> None:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        headers = {"Authorization": small_limit_app.headers["Authorization"]}
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=headers
+        ) as client:
             responses.append(await client.post("/v1/reports", content=stream(10, 300)))
             responses.append(await client.post("/v1/facilities", content=stream(4, LIMIT // 4)))
 

@@ -451,3 +451,31 @@ def test_unknown_sort_is_422_naming_the_allowed_fields(
     for field in allowed:
         assert field in body["detail"], field
         assert field in body["errors"][0]["msg"], field
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        ["name", "\ud800", "a", 0],
+        ["name", "a", "\udfff", 0],
+        ["name", "a", "a", 0, 5],
+        ["name", "a", "a", 0, 5, "x", "extra"],
+    ],
+    ids=["surrogate-value", "surrogate-id", "five-fields", "seven-fields"],
+)
+def test_more_forged_cursors_are_422(api: TestClient, parts: list[Any]) -> None:
+    token = base64.urlsafe_b64encode(json.dumps(parts).encode()).decode().rstrip("=")
+    response = api.get("/v1/facilities", params={"sort": "name", "cursor": token})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+
+
+def test_a_cursor_with_a_forged_or_foreign_total_is_counted_again(api: TestClient) -> None:
+    real = api.get("/v1/claims", params={"limit": 1}).json()
+    first_id = real["items"][0]["id"]
+    forged = make_cursor("id", first_id, first_id, 1, -7, "anything")
+    assert api.get("/v1/claims", params={"limit": 1, "cursor": forged}).json()["total"] == real["total"]
+    facilities = api.get("/v1/facilities", params={"limit": 1}).json()
+    borrowed = cursor_of(facilities["next"])  # a facilities cursor used on the claims list
+    page = api.get("/v1/claims", params={"limit": 1, "cursor": borrowed}).json()
+    assert page["total"] == real["total"]

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -472,3 +473,133 @@ def test_totals_stay_true_across_pages_when_data_or_filters_change(writer: TestC
         "/v1/claims", params={"limit": 1, "cursor": cursor, "predicate": "skill_share"}
     ).json()
     assert narrowed["total"] == 1  # another filter: counted again
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "content", "content_type"),
+    [
+        ("POST", "/v1/reports", b'{"report": ', "application/json"),
+        ("POST", "/v1/reports", b"report=1", "application/x-www-form-urlencoded"),
+        ("POST", "/v1/reports?unknown=1", b"{}", "application/json"),
+        ("PATCH", "/v1/claims/clm-00000000000000000000", b"not json", "text/plain"),
+        ("POST", "/v1/facilities/x/merge", b"", "application/json"),
+    ],
+)
+def test_a_keyless_write_is_401_whatever_else_is_wrong(
+    client: TestClient, method: str, path: str, content: bytes, content_type: str
+) -> None:
+    response = client.request(method, path, content=content, headers={"Content-Type": content_type})
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_keyless_requests_to_non_write_paths_keep_their_status(client: TestClient) -> None:
+    assert client.post("/v1/claims").status_code == 405
+    assert client.post("/v1/nowhere").status_code == 404
+
+
+def test_a_noop_patch_writes_nothing(writer: TestClient) -> None:
+    claim = writer.post("/v1/reports", json=bundle()).json()["claims"][0]
+    etag = writer.get("/v1/claims").headers["etag"]
+    changes = totals(writer)["changes"]
+    response = writer.patch(f"/v1/claims/{claim['id']}", json={"status": "reported", "notes": None})
+    assert response.status_code == 200
+    assert writer.get("/v1/claims").headers["etag"] == etag
+    assert totals(writer)["changes"] == changes
+
+
+def test_a_merged_id_still_finds_its_claims_and_redirects_a_second_merge(writer: TestClient) -> None:
+    writer.post("/v1/reports", json=bundle())
+    writer.post("/v1/reports", json=second_facility())
+    writer.post("/v1/facilities/khabarovsk-sewing-shop/merge", json={"into": "khabarovsk-workshop"})
+    found = writer.get("/v1/claims", params={"facility_id": "khabarovsk-sewing-shop"}).json()
+    assert found["total"] == 4
+    assert {claim["facility_id"] for claim in found["items"]} == {"khabarovsk-workshop"}
+    again = writer.post(
+        "/v1/facilities/khabarovsk-sewing-shop/merge",
+        json={"into": "khabarovsk-workshop"},
+        follow_redirects=False,
+    )
+    assert again.status_code == 308
+    assert again.headers["location"] == "/v1/facilities/khabarovsk-workshop/merge"
+    moved = writer.get(
+        "/v1/facilities/khabarovsk-sewing-shop", follow_redirects=False, headers={"Host": "evil.example"}
+    )
+    assert moved.headers["location"] == "/v1/facilities/khabarovsk-workshop"
+
+
+def test_a_bundle_declaring_another_facility_is_not_the_same_bundle(writer: TestClient) -> None:
+    writer.post("/v1/reports", json=bundle())
+    more = bundle()
+    more["facilities"].append({"id": "khabarovsk-annex", "name": "Workshop annex", "country": "RU"})
+    assert writer.post("/v1/reports", json=more).status_code == 409
+    replaced = writer.put("/v1/reports/khabarovsk-workshop", json=more)
+    assert replaced.json()["status"] == "replaced"
+    assert writer.get("/v1/facilities/khabarovsk-annex").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [
+        (("report", "publisher"), "P" * 201),
+        (("report", "language"), "en-" + "-".join(["abcdefgh"] * 5)),
+        (("facility", "kind"), "k" * 51),
+        (("facility", "city"), "C" * 201),
+        (("claim", "value"), 10**400),
+        (("claim", "value"), 2e9),
+    ],
+)
+def test_values_beyond_what_is_stored_are_422(writer: TestClient, where: tuple[str, str], value: Any) -> None:
+    data = bundle()
+    part, field = where
+    target = {"report": data["report"], "facility": data["facilities"][0], "claim": data["claims"][0]}[part]
+    target[field] = value
+    response = writer.post(
+        "/v1/reports", content=json.dumps(data), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+    assert totals(writer) == EMPTY
+
+
+def test_a_since_beyond_the_calendar_is_422(client: TestClient) -> None:
+    for since in ("9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00"):
+        assert client.get("/v1/changes", params={"since": since}).status_code == 422
+
+
+def test_filters_fold_case_in_any_script(writer: TestClient) -> None:
+    data = bundle()
+    data["facilities"][0]["city"] = "Хабаровск"
+    writer.post("/v1/reports", json=data)
+    assert writer.get("/v1/facilities", params={"city": "хабаровск"}).json()["total"] == 1
+    assert writer.get("/v1/facilities", params={"city": "ХАБАРОВСК"}).json()["total"] == 1
+
+
+def test_concurrent_writes_keep_figures_true(writer: TestClient) -> None:
+    writer.post("/v1/reports", json=bundle())
+
+    def post(index: int) -> int:
+        data = bundle()
+        data["report"]["id"] = f"parallel-{index}"
+        data["report"]["body"] = f"Note {index}: the workshop has {100 + index} workers."
+        data["claims"] = [
+            {
+                "facility": "khabarovsk-workshop",
+                "predicate": "worker_count",
+                "value": 100 + index,
+                "unit": "workers",
+                "quote": f"has {100 + index} workers",
+            }
+        ]
+        status: int = writer.post("/v1/reports", json=data).status_code
+        return status
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert sorted(pool.map(post, range(12))) == [201] * 12
+        same = list(
+            pool.map(lambda _: writer.post("/v1/reports", json=second_facility()).status_code, range(6))
+        )
+    assert sorted(same) == [200] * 5 + [201]
+    facility = writer.get("/v1/facilities/khabarovsk-workshop").json()
+    claims = writer.get("/v1/claims", params={"facility_id": "khabarovsk-workshop", "limit": 500}).json()
+    assert facility["claim_count"] == claims["total"] == 15
+    assert facility["report_count"] == 13

@@ -6,8 +6,14 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, model_validator
 
-from api.types import CountryCode, LanguageTag, Latitude, Longitude, Name, Slug, Text
+from api.types import CountryCode, Label, LanguageTag, Latitude, Longitude, Name, ShortName, Slug, Text
 from api.vocabulary import PREDICATES, UNIT_MAXIMUM, Evidence, Precision, Role, Status
+
+# No figure in this field comes near a billion; a bound keeps sums and conversions safe on every backend.
+MAX_VALUE = 1_000_000_000
+# Claims one bundle may hold (a report with more is better split); keeps every statement's parameters
+# within PostgreSQL's limit.
+MAX_CLAIMS = 10_000
 
 
 class StrictModel(BaseModel):
@@ -19,7 +25,7 @@ class StrictModel(BaseModel):
 class ContributorIn(StrictModel):
     """A person credited on a report."""
 
-    name: Name
+    name: ShortName
     role: Role
 
 
@@ -28,7 +34,7 @@ class ReportIn(StrictModel):
 
     id: Slug
     title: Name
-    publisher: Name
+    publisher: ShortName
     url: Text | None = None
     published_on: date | None = None
     language: LanguageTag = "en"
@@ -58,12 +64,12 @@ class FacilityIn(StrictModel):
     id: Slug
     name: Name
     aliases: list[Name] = Field(default_factory=list)
-    kind: Name | None = None
-    sector: Name | None = None
+    kind: Label | None = None
+    sector: Label | None = None
     operator: Name | None = None
     operator_country: CountryCode | None = None
-    city: Name | None = None
-    region: Name | None = None
+    city: ShortName | None = None
+    region: ShortName | None = None
     country: CountryCode | None = None
     location: LocationIn | None = None
 
@@ -111,8 +117,12 @@ class ClaimIn(StrictModel):
         if spec.numeric:
             if not isinstance(self.value, int | float):
                 raise ValueError(f"{self.predicate} needs a number as value")
+            if isinstance(self.value, int) and self.value > MAX_VALUE:
+                raise ValueError(f"value must be at most {MAX_VALUE:g}")
             if not math.isfinite(self.value) or self.value < 0:
                 raise ValueError("value must be a finite number >= 0")
+            if self.value > MAX_VALUE:
+                raise ValueError(f"value must be at most {MAX_VALUE:g}")
             if self.unit != spec.unit:
                 raise ValueError(f"{self.predicate} is counted in {spec.unit!r}, not {self.unit!r}")
             maximum = UNIT_MAXIMUM.get(spec.unit or "")
@@ -130,8 +140,8 @@ class Bundle(StrictModel):
     """One report with the facilities and claims drawn from it."""
 
     report: ReportIn
-    facilities: list[FacilityIn] = Field(default_factory=list)
-    claims: list[ClaimIn] = Field(default_factory=list)
+    facilities: list[FacilityIn] = Field(default_factory=list, max_length=MAX_CLAIMS)
+    claims: list[ClaimIn] = Field(default_factory=list, max_length=MAX_CLAIMS)
 
     @model_validator(mode="after")
     def _unique_facilities(self) -> Self:

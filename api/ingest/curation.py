@@ -6,12 +6,13 @@ step, and records itself in the audit log; a failure anywhere leaves nothing wri
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from api.errors import InvalidBundle, NotFound
+from api.errors import InvalidBundle, Moved, NotFound
 from api.ingest.audit import record_change, report_summary
 from api.ingest.bundle import Bundle
 from api.ingest.figures import refresh_facility_figures
@@ -144,6 +145,8 @@ def update_claim(session: Session, claim_id: str, changes: dict[str, Any], actor
     if not changes or set(changes) - set(CLAIM_FIELDS):
         raise ValueError(f"changes must name some of {CLAIM_FIELDS}")  # the route's model ensures it
     before = {field: getattr(claim, field) for field in changes}
+    if before == changes:
+        return claim  # nothing changes: no write, no audit entry, the ETag stays
     for field, value in changes.items():
         setattr(claim, field, value)
     session.add(claim)
@@ -186,6 +189,12 @@ def merge_facility(session: Session, facility_id: str, into: str, actor: str) ->
     """
     source = session.get(Facility, facility_id)
     if source is None:
+        redirect = session.get(FacilityRedirect, facility_id)
+        if redirect is not None:
+            raise Moved(
+                f"Facility {facility_id!r} was merged into {redirect.facility_id!r} already.",
+                f"/v1/facilities/{quote(redirect.facility_id, safe='')}/merge",
+            )
         raise NotFound(f"No facility with id {facility_id!r}.")
     target_id = resolve_facility(session, into)
     if target_id is None:

@@ -141,10 +141,14 @@ def claim_id(report_id: str, claim: ClaimIn, span: Span) -> str:
 
 
 def bundle_fingerprint(bundle: Bundle, body: str) -> str:
-    """Hash what makes a report what it is (metadata, body, claims), whatever file format carried it."""
+    """Hash what makes a bundle itself (metadata, body, facilities, claims), whatever format carried it."""
     report = bundle.report.model_dump(mode="json", exclude={"body", "body_file"})
+    facilities = sorted(
+        (facility.model_dump(mode="json") for facility in bundle.facilities), key=lambda f: f["id"]
+    )
     claims = [claim.model_dump(mode="json") for claim in bundle.claims]
-    return _sha256(json.dumps({"report": report, "body": body, "claims": claims}, sort_keys=True))
+    document = {"report": report, "body": body, "facilities": facilities, "claims": claims}
+    return _sha256(json.dumps(document, sort_keys=True))
 
 
 def _claim_label(index: int, claim: ClaimIn) -> str:
@@ -206,8 +210,9 @@ def load_bundle(
 ) -> LoadResult:
     """Check `bundle` completely, then (unless `dry_run`) write it in the session's open transaction.
 
-    Raises `InvalidBundle` naming the offending claim when a check fails, and `Conflict` when the report id
-    is already stored with another body, metadata or claims. Loading the same bundle again changes nothing.
+    Raises `InvalidBundle` naming the offending claim when a check fails, and `Conflict` when the report
+    id is already stored with another body, metadata, facilities or claims. Loading the same bundle again
+    changes nothing.
     The write is recorded in the audit log under `actor` (unless `record` is false: the caller records it).
     """
     body = resolve_body(bundle, base_dir)
@@ -225,7 +230,7 @@ def load_bundle(
             result.status = "unchanged"
             return result
         raise Conflict(
-            f"Report {report_in.id!r} is already stored with another body, metadata or claims; "
+            f"Report {report_in.id!r} is already stored with another body, metadata, facilities or claims; "
             f"replace it with PUT /v1/reports/{report_in.id}."
         )
     taken = _taken_claim_ids(session, result.claim_ids)

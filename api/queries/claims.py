@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
-from sqlalchemy import Select, Table, select
+from sqlalchemy import Select, Table, func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -13,7 +13,7 @@ from api.queries.paging import SortKey
 from api.queries.search import matches
 from api.schemas import ClaimPublic, Period, Span, as_number
 from api.vocabulary import PREDICATES, Evidence, Status
-from models import Claim
+from models import Claim, FacilityRedirect
 
 CLAIM_SORTS: dict[str, SortKey] = {
     "id": SortKey(col(Claim.id), "str"),
@@ -95,7 +95,13 @@ def claim_query(filters: ClaimFilters, dialect: str) -> Select[Any]:
     """Select claims matching `filters` (unordered)."""
     query = select(Claim)
     if filters.facility_id:
-        query = query.where(col(Claim.facility_id) == filters.facility_id)
+        # A merged facility's id still finds its claims, now filed under the survivor.
+        merged_into = select(col(FacilityRedirect.facility_id)).where(
+            col(FacilityRedirect.old_id) == filters.facility_id
+        )
+        query = query.where(
+            col(Claim.facility_id) == func.coalesce(merged_into.scalar_subquery(), filters.facility_id)
+        )
     if filters.report_id:
         query = query.where(col(Claim.report_id) == filters.report_id)
     if filters.predicate:

@@ -15,7 +15,7 @@ from sqlmodel import col
 from api.errors import InvalidQuery
 from api.ingest.figures import best_worker_claim_order
 from api.queries.paging import SortKey
-from api.queries.search import matches
+from api.queries.search import matches, same_text
 from api.schemas import FacilityPublic, Location, WorkerFigure, WorkerHistory, Workers, as_number
 from api.vocabulary import FIGURE_EXCLUDED_STATUSES, Precision, Status
 from models import Claim, Facility, FacilityAlias, ReportFacility
@@ -174,10 +174,6 @@ async def facility_filters(
 FacilityFiltersDep = Annotated[FacilityFilters, Depends(facility_filters)]
 
 
-def _same_text(column: Any, value: str) -> Any:
-    return func.lower(column) == value.lower()
-
-
 @dataclass(frozen=True)
 class WorkerColumns:
     """Where a facility list reads each facility's worker figure: stored, or computed `as_of` a date."""
@@ -243,13 +239,13 @@ def facility_query(filters: FacilityFilters, dialect: str) -> tuple[Select[Any],
     if filters.operator_country:
         query = query.where(col(Facility.operator_country) == filters.operator_country)
     if filters.city:
-        query = query.where(_same_text(Facility.city, filters.city))
+        query = query.where(same_text(Facility.city, filters.city, dialect))
     if filters.region:
-        query = query.where(_same_text(Facility.region, filters.region))
+        query = query.where(same_text(Facility.region, filters.region, dialect))
     if filters.sector:
-        query = query.where(_same_text(Facility.sector, filters.sector))
+        query = query.where(same_text(Facility.sector, filters.sector, dialect))
     if filters.kind:
-        query = query.where(_same_text(Facility.kind, filters.kind))
+        query = query.where(same_text(Facility.kind, filters.kind, dialect))
     if filters.min_workers is not None:
         query = query.where(workers.value >= filters.min_workers)
     if filters.max_workers is not None:

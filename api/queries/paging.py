@@ -108,7 +108,12 @@ def decode_cursor(token: str, sort: Sort, id_kind: Kind = "str") -> Cursor:
         raise _invalid_cursor(f"made for sort={sort_token!r}, not sort={sort.token!r}")
     if last_id is None or not isinstance(position, int) or isinstance(position, bool) or position < 0:
         raise _invalid_cursor("not a cursor this server made")
-    if not isinstance(total, int) or isinstance(total, bool) or not isinstance(counted_under, str):
+    if (
+        not isinstance(total, int)
+        or isinstance(total, bool)
+        or total < 0
+        or not isinstance(counted_under, str)
+    ):
         total, counted_under = None, None  # recount rather than trust a total of unknown origin
     return Cursor(
         sort_token,
@@ -138,8 +143,9 @@ def _from_json(value: Any, kind: Kind) -> Any:
             if math.isfinite(number):
                 return number
         if kind == "str" and isinstance(value, str) and "\x00" not in value:
+            value.encode("utf-8")  # a lone surrogate cannot be sent to the database
             return value
-    except (TypeError, ValueError, OverflowError):
+    except (TypeError, ValueError, OverflowError, UnicodeEncodeError):
         pass
     raise _invalid_cursor("not a cursor this server made")
 
@@ -222,10 +228,10 @@ def fetch_page(
 
 
 def _filters_key(url: URL) -> str:
-    """A short digest of the query's filters and sort (not its paging), to tell whether a total applies."""
+    """A digest of the path, filters and sort (not the paging), to tell whether a carried total applies."""
     pairs = parse_qsl(url.query, keep_blank_values=True)
     params = sorted((name, value) for name, value in pairs if name not in ("cursor", "offset", "limit"))
-    return f"{zlib.crc32(json.dumps(params).encode()):08x}"
+    return f"{zlib.crc32(json.dumps([url.path, params]).encode()):08x}"
 
 
 def iter_batches(

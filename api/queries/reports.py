@@ -7,13 +7,13 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, defer
 from sqlmodel import col
 
 from api.errors import InvalidQuery
 from api.queries.paging import SortKey
-from api.queries.search import matches
+from api.queries.search import matches, same_text
 from api.schemas import Contributor, ReportDetail, ReportPublic
 from api.vocabulary import Role
 from models import Report, ReportContributor, ReportFacility
@@ -72,7 +72,7 @@ def report_query(filters: ReportFilters, dialect: str) -> Select[Any]:
     """Select reports (without their bodies) matching `filters` (unordered)."""
     query = select(Report).options(defer(Report.body))  # type: ignore[arg-type]
     if filters.publisher:
-        query = query.where(func.lower(Report.publisher) == filters.publisher.lower())
+        query = query.where(same_text(Report.publisher, filters.publisher, dialect))
     if filters.published_from:
         query = query.where(col(Report.published_on) >= filters.published_from)
     if filters.published_to:

@@ -88,3 +88,10 @@ def claim_search_text(quote: str, subject: str | None) -> str:
 def report_search_text(title: str, body: str) -> str:
     """What report search reads: the title and the body."""
     return f"{title}\n{body}"
+
+
+def same_text(column: Any, value: str, dialect: str) -> ColumnElement[bool]:
+    """Case-insensitive equality in any script: Python's casefold on SQLite, lower() on PostgreSQL."""
+    if dialect == "sqlite":
+        return func.casefold(column) == value.casefold()
+    return func.lower(column) == func.lower(value)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
 from api.deps import EngineDep, PagingDep, SessionDep
+from api.errors import InvalidQuery
 from api.listing import LIST_ERRORS, answer_list
 from api.queries.export import ListFormat, ListFormatQuery
 from api.queries.paging import SortKey
@@ -61,7 +62,13 @@ def list_changes(
     """
     query = select(Change)
     if since is not None:
-        moment = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
+        try:
+            moment = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
+        except OverflowError:
+            raise InvalidQuery(
+                "since is outside the range of dates.",
+                [{"loc": ["query", "since"], "msg": "out of range once converted to UTC"}],
+            ) from None
         query = query.where(col(Change.at) > moment)
     return answer_list(
         request,

@@ -95,7 +95,8 @@ def get_facility_or_404(session: SessionDep, facility_id: str, request: Request 
         old = f"/v1/facilities/{quote(facility_id, safe='')}"
         new = f"/v1/facilities/{quote(redirect.facility_id, safe='')}"
         path = request.url.path.replace(old, new, 1)
-        location = str(request.url.replace(path=path))
+        # A relative reference (RFC 9110 §10.2.2): the Host header a client sent is not repeated back.
+        location = path + (f"?{request.url.query}" if request.url.query else "")
         raise Moved(f"Facility {facility_id!r} was merged into {redirect.facility_id!r}.", location)
     raise NotFound(f"No facility with id {facility_id!r}.")
 
@@ -146,7 +147,7 @@ def get_facility_workers(
 
 @router.post(
     "/{facility_id}/merge",
-    responses=problem_responses(400, 401, 404, 409, 413, 415, 422),
+    responses=problem_responses(400, 401, 404, 409, 413, 415, 422) | MOVED,
     dependencies=[Depends(require_json)],
 )
 def merge(

@@ -120,9 +120,9 @@ def create_report(
 ) -> WriteResult:
     """Add a report from a bundle: 201 when new, 200 when the same bundle is stored already.
 
-    The same report id with another body, metadata or claims is a 409 (replace it with PUT). A quote not
-    found verbatim, an unknown facility or predicate, an unknown field or a value out of range is a 422
-    naming the claim; nothing of a refused bundle is written. `body_file` is not accepted here.
+    The same report id with another body, metadata, facilities or claims is a 409 (replace it with PUT).
+    A quote not found verbatim, an unknown facility or predicate, an unknown field or a value out of range
+    is a 422 naming the claim; nothing of a refused bundle is written. `body_file` is not accepted here.
     """
     bundle = parse_bundle(payload)
     with integrity_as_conflict(), write_session(engine, commit=not dry_run) as session:
