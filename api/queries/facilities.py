@@ -329,6 +329,13 @@ def serialize_facilities(session: Session, rows: Sequence[Any]) -> list[Facility
     return [to_public(row, aliases.get(row[0].id, [])) for row in rows]
 
 
+def facility_public(session: Session, facility_id: str) -> FacilityPublic:
+    """One stored facility in its public shape (the caller knows it exists)."""
+    query, _sorts = facility_query(FacilityFilters(), session.get_bind().dialect.name)
+    row = session.execute(query.where(col(Facility.id) == facility_id)).one()
+    return serialize_facilities(session, [row])[0]
+
+
 def worker_history(session: Session, facility: Facility) -> WorkerHistory:
     """Every `worker_count` claim of a facility, oldest first, undated ones last in ingest order."""
     claims = session.scalars(

@@ -16,8 +16,8 @@ from api.listing import ITEM_ERRORS, LIST_ERRORS, answer_claim_list, answer_list
 from api.queries.claims import ClaimSubfiltersDep
 from api.queries.export import FORMAT_DESCRIPTION, GEOJSON_CONTENT, Format, ListFormat, ListFormatQuery
 from api.queries.facilities import (
-    FacilityFilters,
     FacilityFiltersDep,
+    facility_public,
     facility_query,
     serialize_facilities,
     worker_history,
@@ -107,9 +107,7 @@ def get_facility(
 ) -> FacilityPublic:
     """One facility, with its current worker figure and counts (308 to the survivor if merged)."""
     get_facility_or_404(session, facility_id, request)
-    query, _sorts = facility_query(FacilityFilters(), dialect_of(session))
-    row = session.execute(query.where(col(Facility.id) == facility_id)).one()
-    return serialize_facilities(session, [row])[0]
+    return facility_public(session, facility_id)
 
 
 @router.get(
@@ -159,6 +157,4 @@ def merge(
     """
     with integrity_as_conflict(), write_session(engine) as session:
         survivor = merge_facility(session, facility_id, merge_request.into, actor)
-        query, _sorts = facility_query(FacilityFilters(), dialect_of(session))
-        row = session.execute(query.where(col(Facility.id) == survivor.id)).one()
-        return serialize_facilities(session, [row])[0]
+        return facility_public(session, survivor.id)
