@@ -603,3 +603,18 @@ def test_concurrent_writes_keep_figures_true(writer: TestClient) -> None:
     claims = writer.get("/v1/claims", params={"facility_id": "khabarovsk-workshop", "limit": 500}).json()
     assert facility["claim_count"] == claims["total"] == 15
     assert facility["report_count"] == 13
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("PATCH", "/v1/reports", "GET, HEAD, POST"),
+        ("POST", "/v1/reports/some-report", "DELETE, GET, HEAD, PUT"),
+        ("PUT", "/v1/claims/clm-00000000000000000000", "GET, HEAD, PATCH"),
+    ],
+)
+def test_405_names_every_method_of_the_path(client: TestClient, method: str, path: str, allowed: str) -> None:
+    response = client.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allowed
+    assert allowed in response.json()["detail"]
