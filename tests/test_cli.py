@@ -146,3 +146,28 @@ def test_ingest_many_files_parses_in_worker_processes_with_the_same_result(
     assert order == ids
     again = run("ingest", "--jobs", "1", str(tmp_path))
     assert "0 added, 39 unchanged, 1 refused" in again.output
+
+
+def test_extract_then_ingest_every_text_of_our_own(run: Run, client: TestClient, tmp_path: Path) -> None:
+    # The analyst's loop with the two commands: extract a draft beside each text, then ingest the folder.
+    texts = sorted((DATA_DIR / "texts").glob("*.txt"))
+    assert len(texts) >= 5
+    for text in texts:
+        copy = tmp_path / text.name
+        copy.write_bytes(text.read_bytes())
+        drafted = run("extract", str(copy))
+        assert drafted.exit_code == 0, drafted.output
+        copy.with_suffix(".yaml").write_text(drafted.stdout, encoding="utf-8")
+    result = run("ingest", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert f"{len(texts)} added, 0 unchanged, 0 refused" in result.output
+    reports = client.get("/v1/reports", params={"limit": 500}).json()["items"]
+    assert len(reports) == len(texts)
+    located = client.get("/v1/facilities", params={"limit": 500, "min_workers": 1}).json()["items"]
+    assert located, "the drafts propose facilities with worker figures"
+    for facility in located:
+        claim = client.get(f"/v1/claims/{facility['workers']['claim_id']}").json()
+        body = client.get(f"/v1/reports/{claim['report_id']}").json()["body"]
+        assert body[claim["span"]["start"] : claim["span"]["end"]] == claim["quote"]
+        assert claim["predicate"] == "worker_count"
+        assert claim["value"] == facility["workers"]["value"] > 0
