@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, Select
 from sqlalchemy.orm import Mapped, Session
 from sqlmodel import col
+from starlette.datastructures import URL
 
 from api.deps import Paging
 from api.errors import problem_responses
@@ -81,7 +82,7 @@ def answer_list(
     page = fetch_page(
         session,
         query,
-        url=request.url,
+        url=public_url(request),
         sort=sort,
         id_column=id_column,
         limit=paging.limit,
@@ -90,6 +91,16 @@ def answer_list(
         id_kind=id_kind,
     )
     return envelope(response, page, serialize(session, page.rows))
+
+
+def public_url(request: Request) -> URL:
+    """The request's URL as clients know it: under `LABORWATCH_PUBLIC_URL` when that is set."""
+    base = request.app.state.settings.public_url
+    if not base:
+        return request.url
+    public = URL(base.rstrip("/"))
+    path = public.path + request.url.path
+    return request.url.replace(scheme=public.scheme, netloc=public.netloc, path=path)
 
 
 def answer_claim_list(

@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(
         default=10_000, ge=0, description="How long a SQLite connection waits for a lock before failing."
     )
+    public_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$",
+        description="The URL clients reach the API at (behind a proxy), e.g. https://data.example.org/lw; "
+        "`next` links start with it. Unset: built from the request (its Host header).",
+    )
 
 
 @lru_cache

@@ -13,10 +13,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from api.auth import create_key, revoke_key
 from api.db import write_session
+from api.main import create_app
+from api.settings import Settings
+from tests.conftest import Database
 from tests.test_loader import BODY, bundle
 
 
@@ -618,3 +622,27 @@ def test_405_names_every_method_of_the_path(client: TestClient, method: str, pat
     assert response.status_code == 405
     assert response.headers["allow"] == allowed
     assert allowed in response.json()["detail"]
+
+
+def test_public_url_is_where_next_links_and_redirects_point(
+    database: Database, engine: Engine, key: str
+) -> None:
+    settings = database.settings(public_url="https://data.example.org/laborwatch")
+    with TestClient(create_app(settings, engine), follow_redirects=False) as client:
+        client.headers["Authorization"] = f"Bearer {key}"
+        client.post("/v1/reports", json=bundle())
+        client.post("/v1/reports", json=second_facility())
+        page = client.get("/v1/claims", params={"limit": 1}, headers={"Host": "evil.example"})
+        assert page.json()["next"].startswith("https://data.example.org/laborwatch/v1/claims?")
+        assert page.headers["link"].startswith("<https://data.example.org/laborwatch/v1/claims?")
+        client.post("/v1/facilities/khabarovsk-sewing-shop/merge", json={"into": "khabarovsk-workshop"})
+        moved = client.get("/v1/facilities/khabarovsk-sewing-shop/claims", params={"limit": 1})
+        assert moved.headers["location"] == (
+            "https://data.example.org/laborwatch/v1/facilities/khabarovsk-workshop/claims?limit=1"
+        )
+
+
+@pytest.mark.parametrize("value", ["data.example.org", "ftp://x.org", "https://x.org/a?b=1", "https://"])
+def test_a_public_url_that_is_not_a_base_url_is_refused(value: str) -> None:
+    with pytest.raises(ValidationError):
+        Settings(database_url="sqlite://", public_url=value)

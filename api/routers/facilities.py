@@ -12,7 +12,7 @@ from api.db import write_session
 from api.deps import EngineDep, PagingDep, SessionDep, dialect_of
 from api.errors import Moved, NotFound, problem_responses
 from api.ingest.curation import merge_facility
-from api.listing import ITEM_ERRORS, LIST_ERRORS, answer_claim_list, answer_list
+from api.listing import ITEM_ERRORS, LIST_ERRORS, answer_claim_list, answer_list, public_url
 from api.queries.claims import ClaimSubfiltersDep
 from api.queries.export import FORMAT_DESCRIPTION, GEOJSON_CONTENT, Format, ListFormat, ListFormatQuery
 from api.queries.facilities import (
@@ -94,9 +94,13 @@ def get_facility_or_404(session: SessionDep, facility_id: str, request: Request 
     if redirect is not None and request is not None:
         old = f"/v1/facilities/{quote(facility_id, safe='')}"
         new = f"/v1/facilities/{quote(redirect.facility_id, safe='')}"
-        path = request.url.path.replace(old, new, 1)
-        # A relative reference (RFC 9110 §10.2.2): the Host header a client sent is not repeated back.
-        location = path + (f"?{request.url.query}" if request.url.query else "")
+        # A relative reference (RFC 9110 §10.2.2) unless LABORWATCH_PUBLIC_URL says where clients are:
+        # the Host header a client sent is never repeated back.
+        url = public_url(request)
+        path = url.path.replace(old, new, 1)
+        location = path + (f"?{url.query}" if url.query else "")
+        if request.app.state.settings.public_url:
+            location = str(url.replace(path=path))
         raise Moved(f"Facility {facility_id!r} was merged into {redirect.facility_id!r}.", location)
     raise NotFound(f"No facility with id {facility_id!r}.")
 
