@@ -1,5 +1,8 @@
 """`laborwatch backup`: a consistent copy of a live database that laborwatch can serve again."""
 
+import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -40,6 +43,13 @@ def test_backup_of_a_live_database(
                 assert copy.get(path).json() == client.get(path).json()
     else:
         assert destination.read_bytes().startswith(b"PGDMP")
+        pg_restore = shutil.which("pg_restore")
+        assert pg_restore, "pg_dump's companion pg_restore reads the archive"
+        listing = subprocess.run(  # noqa: S603 - the archive's table of contents
+            [pg_restore, "--list", str(destination)], capture_output=True, text=True, check=True
+        ).stdout
+        for table in ("report", "facility", "claim", "change", "data_version"):
+            assert re.search(rf"TABLE DATA {database.schema} {table} ", listing), table
 
 
 def test_backup_refuses_to_overwrite(

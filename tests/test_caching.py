@@ -253,9 +253,13 @@ def test_a_cross_origin_get_is_allowed_and_sees_the_caching_headers(
 
 
 def test_a_cross_origin_error_is_readable(api: TestClient) -> None:
-    for path, params in [("/v1/facilities/no-such-place", {}), ("/v1/facilities", {"country": "RUS"})]:
+    cases: list[tuple[str, dict[str, str], int]] = [
+        ("/v1/facilities/no-such-place", {}, 404),
+        ("/v1/facilities", {"country": "RUS"}, 422),
+    ]
+    for path, params, status in cases:
         response = api.get(path, params=params, headers={"Origin": ORIGIN})
-        assert response.status_code in {404, 422}
+        assert response.status_code == status
         assert response.headers["access-control-allow-origin"] == "*"
 
 
@@ -280,7 +284,7 @@ def test_a_preflight_for_get_succeeds(api: TestClient, path: str) -> None:
 @pytest.mark.parametrize("method", ["POST", "DELETE", "PUT", "PATCH"])
 def test_a_preflight_for_a_write_method_is_refused(api: TestClient, method: str) -> None:
     response = api.options("/v1/reports", headers={"Origin": ORIGIN, "Access-Control-Request-Method": method})
-    assert response.status_code >= 400
+    assert response.status_code == 400
     allowed = header_set(response, "access-control-allow-methods")
     assert method.lower() not in allowed
     assert "post" not in allowed

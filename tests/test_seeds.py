@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -57,13 +58,14 @@ def test_seed_loads_the_report_with_its_metadata(seeded: TestClient) -> None:
         {"name": "Robert Lauler", "role": "editor"},
     ]
     assert "reporting partner" in report["source"]
-    assert report["title"] != body.splitlines()[0]
+    bundle = yaml.safe_load((SEEDS_DIR / "bundles" / "dailynk-garment-orders-russia.yaml").read_text())
+    assert report["title"] == bundle["report"]["title"] != body.splitlines()[0]
     assert report["facility_ids"] == [
         "irkutsk-dprk-garment-factory",
         "jilin-clothing-factory-file-photo",
         "krasnoyarsk-dprk-garment-company",
     ]
-    assert report["claim_count"] >= 15
+    assert report["claim_count"] == len(bundle["claims"]) >= 15
 
 
 def test_every_seeded_quote_is_the_body_at_its_span(seeded: TestClient) -> None:
