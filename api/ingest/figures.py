@@ -1,7 +1,6 @@
 """Facility figures derived from claims and reports: the current worker figure, counts, first/last dates."""
 
 from collections.abc import Iterable
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, Table, case, func, select, update
@@ -24,15 +23,14 @@ def best_worker_claim_order() -> tuple[Any, ...]:
     )
 
 
-def figure_claims(facility_id: Any, as_of: date | None = None) -> Select[Claim]:
-    """Select the claims that may give a facility its worker figure (as known on `as_of`, if given)."""
-    query = select(Claim).where(
-        col(Claim.facility_id) == facility_id,
-        col(Claim.predicate) == "worker_count",
-        col(Claim.status).not_in(FIGURE_EXCLUDED_STATUSES),
-    )
-    if as_of is not None:
-        query = query.where(col(Claim.dated_on) <= as_of)
+def gives_figures() -> tuple[Any, ...]:
+    """The conditions for a claim to give a worker figure: a `worker_count` not disputed or retracted."""
+    return (col(Claim.predicate) == "worker_count", col(Claim.status).not_in(FIGURE_EXCLUDED_STATUSES))
+
+
+def figure_claims(facility_id: Any) -> Select[Claim]:
+    """Select the claims that may give a facility its worker figure, best first."""
+    query = select(Claim).where(col(Claim.facility_id) == facility_id, *gives_figures())
     return query.order_by(*best_worker_claim_order())
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from api.errors import InvalidQuery
-from api.ingest.figures import best_worker_claim_order
+from api.ingest.figures import best_worker_claim_order, gives_figures
 from api.queries.paging import SortKey
 from api.queries.search import matches, same_text
 from api.schemas import FacilityPublic, Location, WorkerFigure, WorkerHistory, Workers, as_number
@@ -204,12 +204,7 @@ def _workers_as_of(day: date) -> Any:
             col(Claim.id).label("claim_id"),
             func.row_number().over(partition_by=col(Claim.facility_id), order_by=order).label("rank"),
         )
-        .where(
-            col(Claim.facility_id).is_not(None),
-            col(Claim.predicate) == "worker_count",
-            col(Claim.status).not_in(FIGURE_EXCLUDED_STATUSES),
-            col(Claim.dated_on) <= day,
-        )
+        .where(col(Claim.facility_id).is_not(None), *gives_figures(), col(Claim.dated_on) <= day)
         .subquery("ranked")
     )
     return select(ranked).where(ranked.c.rank == 1).subquery("as_of_workers")
