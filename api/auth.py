@@ -16,7 +16,6 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.db import read_session
-from api.deps import SessionDep
 from api.errors import Conflict, NotFound, Unauthorized, problem
 from models import ApiKey
 from models.base import utc_now
@@ -78,12 +77,13 @@ def authenticate(session: Session, header: str | None) -> str:
     return name
 
 
-def require_key(request: Request, session: SessionDep) -> str:
+def require_key(request: Request) -> str:
     """Authenticate a write: the key's name, as `WriteKeyMiddleware` found it (or checked here), or 401."""
     checked = getattr(request.state, "key_name", None)
     if isinstance(checked, str):
         return checked
-    return authenticate(session, request.headers.get("authorization"))
+    with read_session(request.app.state.engine) as session:
+        return authenticate(session, request.headers.get("authorization"))
 
 
 class WriteKeyMiddleware:

@@ -1,16 +1,13 @@
-"""FastAPI dependencies: the database session, settings and the paging parameters every list takes."""
+"""FastAPI dependencies: settings, the engine, a read connection, and the check of query parameter names."""
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
+from fastapi import Depends, Request
+from sqlalchemy import Connection, Engine
 
-from api.db import read_session
 from api.errors import InvalidQuery
-from api.settings import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Settings
+from api.settings import Settings
 
 
 async def get_settings_dep(request: Request) -> Settings:
@@ -25,10 +22,10 @@ async def get_engine(request: Request) -> Engine:
     return engine
 
 
-async def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> AsyncIterator[Session]:
-    """A read session for the length of one request (it connects lazily, on the first query)."""
-    with read_session(engine) as session:
-        yield session
+async def get_db(engine: Annotated[Engine, Depends(get_engine)]) -> AsyncIterator[Connection]:
+    """A read connection for the length of one request: every query of it sees one snapshot."""
+    with engine.connect() as db:
+        yield db
 
 
 _allowed_params: dict[int, frozenset[str]] = {}
@@ -75,63 +72,6 @@ async def check_query(request: Request) -> None:
             )
 
 
-def dialect_of(session: Session) -> str:
-    """The name of the database dialect behind a session: `sqlite` or `postgresql`."""
-    return session.get_bind().dialect.name
-
-
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-SessionDep = Annotated[Session, Depends(get_session)]
+ReadDep = Annotated[Connection, Depends(get_db)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
-
-
-@dataclass(frozen=True)
-class Paging:
-    """The paging parameters of a list request, validated."""
-
-    limit: int
-    offset: int
-    cursor: str | None
-    sort: str | None
-
-
-async def get_paging(
-    settings: SettingsDep,
-    limit: Annotated[
-        int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page, 1 to 500.", examples=[50])
-    ] = DEFAULT_PAGE_SIZE,
-    offset: Annotated[
-        int,
-        Query(
-            ge=0,
-            description="Items to skip (at most LABORWATCH_MAX_OFFSET); deeper, follow `next`.",
-            examples=[0],
-        ),
-    ] = 0,
-    cursor: Annotated[
-        str | None,
-        Query(
-            max_length=2000,
-            description="Opaque cursor from a previous page's `next` link (made for the same `sort`).",
-            examples=["WyJpZCIsImNsbS0wMDAwMDAwMDAwMDAwMDAwMDAwMCIsImNsbS0wMDAwMDAwMDAwMDAwMDAwMDAwMCIsNTBd"],
-        ),
-    ] = None,
-    sort: Annotated[
-        str | None,
-        Query(
-            max_length=64,
-            description="FIELD or -FIELD from the endpoint's allow-list; default `id`.",
-            examples=["-workers"],
-        ),
-    ] = None,
-) -> Paging:
-    """Validate limit, offset, cursor and sort (the allow-list is checked by each list)."""
-    if offset > settings.max_offset:
-        raise InvalidQuery(
-            f"offset may be at most {settings.max_offset}; follow the `next` link to go deeper.",
-            [{"loc": ["query", "offset"], "msg": f"must be at most {settings.max_offset}"}],
-        )
-    return Paging(limit, offset, cursor, sort)
-
-
-PagingDep = Annotated[Paging, Depends(get_paging)]

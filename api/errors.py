@@ -13,6 +13,8 @@ from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from api.urls import facility_moved_to
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("laborwatch")
 
@@ -43,6 +45,14 @@ class Conflict(LaborwatchError):
     code = "conflict"
 
 
+class ReportExists(Conflict):
+    """A bundle's report id is stored already with other content (a replacement is a separate write)."""
+
+    def __init__(self, detail: str, report_id: str) -> None:
+        super().__init__(detail)
+        self.report_id = report_id
+
+
 class UnsupportedMediaType(LaborwatchError):
     """A request body in a format the route does not read."""
 
@@ -57,15 +67,16 @@ class Unauthorized(LaborwatchError):
     code = "unauthorized"
 
 
-class Moved(LaborwatchError):
-    """The resource lives at another URL now (a merged facility)."""
+class Merged(LaborwatchError):
+    """The facility asked for was merged into another: answered 308 to the same path under the survivor."""
 
     status = 308
     code = "moved"
 
-    def __init__(self, detail: str, location: str) -> None:
+    def __init__(self, detail: str, old_id: str, survivor_id: str) -> None:
         super().__init__(detail)
-        self.location = location
+        self.old_id = old_id
+        self.survivor_id = survivor_id
 
 
 class InvalidBundle(LaborwatchError):
@@ -129,13 +140,13 @@ def validation_errors(raw: Sequence[Any]) -> list[dict[str, Any]]:
     return [{"loc": _loc(error.get("loc", ())), "msg": str(error.get("msg", ""))} for error in raw]
 
 
-async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, LaborwatchError)  # noqa: S101 - registered for this class only
     response = problem(exc.status, exc.detail, exc.errors if exc.status == 422 else None)
     if isinstance(exc, Unauthorized):
         response.headers["WWW-Authenticate"] = 'Bearer realm="laborwatch"'
-    if isinstance(exc, Moved):
-        response.headers["Location"] = exc.location
+    if isinstance(exc, Merged):
+        response.headers["Location"] = facility_moved_to(request, exc.old_id, exc.survivor_id)
     return response
 
 

@@ -1,132 +1,199 @@
-"""Pieces every list route shares: the envelope, the Link header, exports and declared error responses."""
+"""Listed resources described once, and the one way every list is answered: a JSON page, CSV, NDJSON, GeoJSON.
 
-from collections.abc import Sequence
-from typing import Any
+A resource module (`api.resources.*`) declares a `Listing`: its query, its sort keys, its id column and the
+one function that shapes its rows. The list routes, every export format, the paging and the sort and format
+enums in OpenAPI all follow from it.
+"""
 
-from fastapi import Request, Response
+import zlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Annotated, Any, Generic, TypeVar
+from urllib.parse import parse_qsl
+
+from fastapi import Query, Request
 from pydantic import BaseModel
-from sqlalchemy import Engine, Select
-from sqlalchemy.orm import Mapped, Session
-from sqlmodel import col
+from sqlalchemy import Connection, Select
 from starlette.datastructures import URL
+from starlette.responses import Response
 
-from api.deps import Paging
-from api.errors import problem_responses
-from api.queries.claims import (
-    CLAIM_SORTS,
-    EXPORT_COLUMNS,
-    ClaimFilters,
-    claim_query,
-    export_claims,
-    serialize_claims,
-)
-from api.queries.export import EXPORT_CONTENT, Format, Recorder, Serializer, stream
-from api.queries.paging import Kind, SortKey, fetch_page, parse_sort
-from api.queries.paging import Page as RowPage
-from api.schemas import ClaimPublic, Item, Page
-from models import Claim
+from api.errors import InvalidQuery, problem_responses
+from api.queries.export import EXPORT_CONTENT, GEOJSON_CONTENT, Format, Shaper, stream
+from api.queries.paging import Keyset, Kind, Sort, SortKey, fetch_page, parse_sort
+from api.responses import dumps, json_response
+from api.settings import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from api.urls import public_url
 
-LIST_ERRORS: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "The list envelope, or a stream of every row in the asked `format`.",
-        "content": EXPORT_CONTENT,
-    },
-    **problem_responses(400, 422),
+Filters = TypeVar("Filters")
+
+FORMAT_TEXT = {
+    Format.json: "`json` (the paged envelope, default)",
+    Format.csv: "`csv` (nested objects as dotted columns, lists joined with `;`)",
+    Format.ndjson: "`ndjson` (one item per line)",
+    Format.geojson: "`geojson` (a FeatureCollection of the located items)",
 }
-ITEM_ERRORS = problem_responses(404, 422)
 
 
-def envelope(response: Response, page: RowPage, items: Sequence[Item]) -> Page[Item]:
-    """Wrap a page of serialized items in the list envelope and set the `Link: rel="next"` header."""
-    if page.next:
-        response.headers["Link"] = f'<{page.next}>; rel="next"'
-    return Page[Any](
-        items=list(items), total=page.total, limit=page.limit, offset=page.offset, next=page.next
-    )
+@dataclass(frozen=True)
+class ListRequest:
+    """The paging and format parameters of one list request, validated."""
+
+    limit: int
+    offset: int
+    cursor: str | None
+    sort: Sort
+    format: Format
 
 
-def answer_list(
+@dataclass(frozen=True)
+class Listing(Generic[Filters]):
+    """Everything one listed resource's lists need; `params` is the FastAPI dependency made from it."""
+
+    name: str
+    item: type[BaseModel]
+    query: Callable[[Filters, Connection], Select[Any]]
+    shape: Shaper
+    sorts: dict[str, SortKey]
+    id_column: str = "id"
+    id_kind: Kind = "str"
+    default_sort: str = "id"
+    formats: tuple[Format, ...] = (Format.json, Format.csv, Format.ndjson)
+    params: Callable[..., Awaitable[ListRequest]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", _params_dependency(self))
+
+    def sort_tokens(self) -> list[str]:
+        """Every value `sort` takes: each key, ascending and with `-` for descending."""
+        return [token for name in self.sorts for token in (name, f"-{name}")]
+
+    def responses(self) -> dict[int | str, dict[str, Any]]:
+        """The OpenAPI responses of this list: the envelope or a stream in each format, and the problems."""
+        content = dict(EXPORT_CONTENT)
+        if Format.geojson in self.formats:
+            content |= GEOJSON_CONTENT
+        ok = {
+            "description": "The list envelope, or a stream of every row in the asked `format`.",
+            "content": content,
+        }
+        return {200: ok, **problem_responses(400, 422)}
+
+
+def _params_dependency(listing: "Listing[Any]") -> Callable[..., Awaitable[ListRequest]]:
+    """Build the dependency that reads a list's paging, sort and format, with enums made from `listing`."""
+    title = listing.item.__name__.removesuffix("Public")
+    sort_enum = StrEnum(f"{title}Sort", {token: token for token in listing.sort_tokens()})  # type: ignore[misc]
+    format_enum = StrEnum(f"{title}Format", {fmt.value: fmt.value for fmt in listing.formats})  # type: ignore[misc]
+    json_format = format_enum("json")
+    keys = ", ".join(listing.sorts)
+    formats = ", ".join(FORMAT_TEXT[fmt] for fmt in listing.formats)
+
+    async def params(
+        request: Request,
+        limit: Annotated[
+            int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page, 1 to 500.", examples=[50])
+        ] = DEFAULT_PAGE_SIZE,
+        offset: Annotated[
+            int,
+            Query(
+                ge=0,
+                description="Items to skip (at most LABORWATCH_MAX_OFFSET); deeper, follow `next`.",
+                examples=[0],
+            ),
+        ] = 0,
+        cursor: Annotated[
+            str | None,
+            Query(
+                max_length=2000,
+                description="Opaque cursor from a previous page's `next` link (made for the same `sort`).",
+                examples=[
+                    "WyJpZCIsImNsbS0wMDAwMDAwMDAwMDAwMDAwMDAwMCIsImNsbS0wMDAwMDAwMDAwMDAwMDAwMDAwMCIsNTBd"
+                ],
+            ),
+        ] = None,
+        sort: Annotated[
+            sort_enum | None,
+            Query(
+                description=f"Sort on one of: {keys}; prefix `-` for descending (missing values come last "
+                f"either way). Default `{listing.default_sort}`.",
+                examples=[listing.sort_tokens()[-1]],
+            ),
+        ] = None,
+        fmt: Annotated[
+            format_enum,
+            Query(
+                alias="format",
+                description=f"{formats}. Every format but `json` streams every matching row (no paging, "
+                "same filters and sort).",
+                examples=["csv"],
+            ),
+        ] = json_format,
+    ) -> ListRequest:
+        max_offset: int = request.app.state.settings.max_offset
+        if offset > max_offset:
+            raise InvalidQuery(
+                f"offset may be at most {max_offset}; follow the `next` link to go deeper.",
+                [{"loc": ["query", "offset"], "msg": f"must be at most {max_offset}"}],
+            )
+        chosen = parse_sort(str(sort) if sort is not None else None, listing.sorts, listing.default_sort)
+        return ListRequest(limit, offset, cursor, chosen, Format(str(fmt)))
+
+    return params
+
+
+def answer(
     request: Request,
-    response: Response,
-    session: Session,
-    engine: Engine,
-    paging: Paging,
-    fmt: str,
-    *,
-    query: Select[Any],
-    sorts: dict[str, SortKey],
-    id_column: Mapped[Any],
-    serialize: Serializer,
-    model: type[BaseModel],
-    name: str,
-    default_sort: str = "id",
-    id_kind: Kind = "str",
-    records: Recorder | None = None,
-    record_columns: Sequence[Any] | None = None,
-) -> Any:
-    """Answer a list request: one page in the envelope, or every row streamed in another format."""
-    sort = parse_sort(paging.sort, sorts, default=default_sort)
-    if fmt != Format.json:
-        return stream(
-            engine,
-            query,
-            sort=sort,
-            id_column=id_column,
-            serialize=serialize,
-            model=model,
-            fmt=Format(fmt),
-            name=name,
-            records=records,
-            columns=record_columns,
-        )
+    db: Connection,
+    listing: Listing[Filters],
+    filters: Filters,
+    params: ListRequest,
+    export_name: str | None = None,
+) -> Response:
+    """Answer a list request: one page in the envelope (with `Link: rel="next"`), or every row streamed."""
+    keyset = Keyset(listing.query(filters, db), params.sort, listing.id_column)
+    if params.format is not Format.json:
+        engine = request.app.state.engine
+        return stream(engine, keyset, listing.shape, listing.item, params.format, export_name or listing.name)
+    url = public_url(request)
     page = fetch_page(
-        session,
-        query,
-        url=public_url(request),
-        sort=sort,
-        id_column=id_column,
-        limit=paging.limit,
-        offset=paging.offset,
-        cursor_token=paging.cursor,
-        id_kind=id_kind,
+        db,
+        keyset,
+        limit=params.limit,
+        offset=params.offset,
+        cursor_token=params.cursor,
+        counted_under=f"{data_version(request)}:{_filters_key(url)}",
+        id_kind=listing.id_kind,
     )
-    return envelope(response, page, serialize(session, page.rows))
+    next_url = None
+    headers = None
+    if page.next is not None:
+        next_url = str(url.remove_query_params("offset").include_query_params(cursor=page.next.encode()))
+        headers = {"Link": f'<{next_url}>; rel="next"'}
+    envelope = {
+        "items": listing.shape(db, page.rows),
+        "total": page.total,
+        "limit": page.limit,
+        "offset": page.offset,
+        "next": next_url,
+    }
+    return json_response(envelope, headers=headers)
 
 
-def public_url(request: Request) -> URL:
-    """The request's URL as clients know it: under `LABORWATCH_PUBLIC_URL` when that is set."""
-    base = request.app.state.settings.public_url
-    if not base:
-        return request.url
-    public = URL(base.rstrip("/"))
-    path = public.path + request.url.path
-    return request.url.replace(scheme=public.scheme, netloc=public.netloc, path=path)
+def data_version(request: Request) -> int:
+    """The data version this request is answered under: as the ETag middleware read it, else read now."""
+    version = getattr(request.state, "data_version", None)
+    if isinstance(version, int):
+        return version
+    read: int = request.app.state.versions.read()
+    return read
 
 
-def answer_claim_list(
-    request: Request,
-    response: Response,
-    session: Session,
-    engine: Engine,
-    paging: Paging,
-    fmt: str,
-    filters: ClaimFilters,
-    name: str,
-) -> Any:
-    """Answer a list of claims (the claims list and the report and facility sub-lists)."""
-    return answer_list(
-        request,
-        response,
-        session,
-        engine,
-        paging,
-        fmt,
-        query=claim_query(filters, session.get_bind().dialect.name),
-        sorts=CLAIM_SORTS,
-        id_column=col(Claim.id),
-        serialize=serialize_claims,
-        model=ClaimPublic,
-        name=name,
-        records=export_claims,
-        record_columns=EXPORT_COLUMNS,
+def _filters_key(url: URL) -> str:
+    """A digest of the path, filters and sort (not the paging), to tell whether a carried total applies."""
+    params = sorted(
+        (name, value)
+        for name, value in parse_qsl(url.query, keep_blank_values=True)
+        if name not in ("cursor", "offset", "limit")
     )
+    return f"{zlib.crc32(dumps([url.path, params])):08x}"

@@ -15,12 +15,8 @@ from api.db import make_engine
 from api.deps import check_query
 from api.errors import Problem, install_error_handlers, problem_responses
 from api.middleware import BodyLimitMiddleware, DropEmptyParamsMiddleware
-from api.queries.claims import CLAIM_SORTS
-from api.queries.facilities import FACILITY_SORTS
-from api.queries.paging import SortKey
-from api.queries.reports import REPORT_SORTS
 from api.routers import changes, claims, facilities, health, reports, stats
-from api.routers.changes import CHANGE_SORTS
+from api.rules.version import VersionReader
 from api.settings import Settings, get_settings
 from api.writing import bundle_schema
 
@@ -41,9 +37,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own_engine = engine is None
         app.state.engine = engine if engine is not None else make_engine(settings)
+        app.state.versions = VersionReader(app.state.engine)
         try:
             yield
         finally:
+            app.state.versions.close()
             if own_engine:
                 app.state.engine.dispose()
 
@@ -61,7 +59,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(WriteKeyMiddleware, routes=lambda: app.router.routes, engine=lambda: app.state.engine)
-    app.add_middleware(ETagMiddleware, engine=lambda: app.state.engine)
+    app.add_middleware(ETagMiddleware, versions=lambda: app.state.versions)
     app.add_middleware(DropEmptyParamsMiddleware)
     app.add_middleware(
         CORSMiddleware,
@@ -80,28 +78,10 @@ NOT_MODIFIED = {"description": "Not Modified: the `If-None-Match` ETag still mat
 UNAVAILABLE = problem_responses(503)[503]
 
 
-# The sort allow-list of each list path, written into OpenAPI as an enum so clients see the choices.
-SORTS_BY_PATH: dict[str, dict[str, SortKey]] = {
-    "/v1/reports": REPORT_SORTS,
-    "/v1/reports/{report_id}/claims": CLAIM_SORTS,
-    "/v1/facilities": FACILITY_SORTS,
-    "/v1/facilities/{facility_id}/claims": CLAIM_SORTS,
-    "/v1/claims": CLAIM_SORTS,
-    "/v1/changes": CHANGE_SORTS,
-}
-
-
-def _describe_paging(operation: dict[str, Any], sorts: dict[str, SortKey] | None, max_offset: int) -> None:
+def _describe_paging(operation: dict[str, Any], max_offset: int) -> None:
     for parameter in operation.get("parameters", []):
         if parameter["name"] == "offset":
             parameter["schema"]["maximum"] = max_offset
-        elif parameter["name"] == "sort" and sorts is not None:
-            choices = [token for name in sorts for token in (name, f"-{name}")]
-            parameter["schema"] = {
-                "anyOf": [{"type": "string", "enum": choices}, {"type": "null"}],
-                "title": "Sort",
-                "examples": [choices[-1]],
-            }
 
 
 def _declare_problem_schema(app: FastAPI, settings: Settings) -> None:
@@ -116,12 +96,12 @@ def _declare_problem_schema(app: FastAPI, settings: Settings) -> None:
             bundle = bundle_schema()
             schemas.update(bundle.pop("$defs", {}))
             schemas["Bundle"] = bundle
-            for path, path_item in schema.get("paths", {}).items():
+            for path_item in schema.get("paths", {}).values():
                 for method, operation in path_item.items():
                     if method == "get":
                         operation["responses"].setdefault("304", NOT_MODIFIED)
                     operation["responses"].setdefault("503", UNAVAILABLE)
-                    _describe_paging(operation, SORTS_BY_PATH.get(path), settings.max_offset)
+                    _describe_paging(operation, settings.max_offset)
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -1,6 +1,10 @@
-"""Public read models: the JSON shapes of the contract's resources and the list envelope."""
+"""Public read models: the documented JSON schema of the contract's resources and the list envelope.
 
-from datetime import date, datetime
+Answers are shaped as plain dicts by each resource's one shaping function (`api.resources.*`), and a
+test checks every answer against these models; FastAPI shows them in OpenAPI.
+"""
+
+from datetime import UTC, date, datetime
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,6 +23,17 @@ def as_number(value: float | None) -> int | float | None:
     if value is not None and value.is_integer():
         return int(value)
     return value
+
+
+def iso(day: date | None) -> str | None:
+    """A date as JSON gives it (ISO 8601), or None."""
+    return day.isoformat() if day is not None else None
+
+
+def iso_moment(moment: datetime) -> str:
+    """A time as JSON gives it: ISO 8601 in UTC with `Z` (a naive time is taken to be UTC)."""
+    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return utc.isoformat().replace("+00:00", "Z")
 
 
 class Contributor(Public):

@@ -7,16 +7,13 @@ from typing import Any, Literal
 from fastapi import Request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlmodel import col
 
 from api.errors import Conflict, UnsupportedMediaType, problem_responses
 from api.ingest.bundle import Bundle
 from api.ingest.loader import LoadResult
-from api.queries.claims import ClaimFilters, claim_query, serialize_claims
-from api.queries.facilities import FacilityFilters, facility_query, serialize_facilities
-from api.queries.reports import serialize_report_detail
-from api.schemas import WriteResult
-from models import Claim, Facility, Report
+from api.resources.claims import claims_of_report
+from api.resources.facilities import FacilityFilters, facility_query, shape_facilities
+from api.resources.reports import report_by_id
 
 WRITE_ERRORS = problem_responses(400, 401, 409, 413, 415, 422)
 
@@ -55,20 +52,14 @@ def integrity_as_conflict() -> Iterator[None]:
 
 def written(
     session: Session, result: LoadResult, *, status: Literal["added", "unchanged", "replaced"], dry_run: bool
-) -> WriteResult:
-    """Serialize the report a write produced, with its facilities and claims, from the open transaction."""
-    report = session.get(Report, result.report_id)
-    assert report is not None  # noqa: S101 - written (or found unchanged) in this transaction
-    dialect = session.get_bind().dialect.name
-    facilities_query, _sorts = facility_query(FacilityFilters(report_id=result.report_id), dialect)
-    facility_rows = session.execute(facilities_query.order_by(col(Facility.id))).all()
-    claim_rows = session.execute(
-        claim_query(ClaimFilters(report_id=result.report_id), dialect).order_by(col(Claim.position))
-    ).all()
-    return WriteResult(
-        status=status,
-        dry_run=dry_run,
-        report=serialize_report_detail(session, report),
-        facilities=serialize_facilities(session, facility_rows),
-        claims=serialize_claims(session, claim_rows),
-    )
+) -> dict[str, Any]:
+    """The WriteResult of a report write, shaped from the open transaction like every read answer."""
+    db = session.connection()
+    facilities = facility_query(FacilityFilters(report_id=result.report_id), db).order_by("id")
+    return {
+        "status": status,
+        "dry_run": dry_run,
+        "report": report_by_id(db, result.report_id),
+        "facilities": shape_facilities(db, db.execute(facilities).all()),
+        "claims": claims_of_report(db, result.report_id),
+    }

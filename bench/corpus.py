@@ -27,6 +27,7 @@ from urllib.parse import quote as url_quote
 from sqlalchemy import Engine, Table, bindparam, create_engine, event, func, select, text
 
 from api.migrate import migrate
+from api.rules.search import fold
 from api.vocabulary import FIGURE_EXCLUDED_STATUSES, PREDICATES
 from models import metadata
 
@@ -183,6 +184,10 @@ def _facility_rows(
                 "city": city,
                 "region": region,
                 "country": country,
+                "city_fold": fold(city),
+                "region_fold": fold(region),
+                "sector_fold": fold(sector),
+                "kind_fold": fold(kind),
                 "lat": round(lat + rng.uniform(-0.2, 0.2), 5) if exact else lat,
                 "lon": round(lon + rng.uniform(-0.2, 0.2), 5) if exact else lon,
                 "precision": "exact" if exact else "city",
@@ -308,6 +313,7 @@ def _report_rows(
         "id": report_id,
         "title": title,
         "publisher": publisher,
+        "publisher_fold": fold(publisher),
         "url": f"https://example.org/{url_quote(report_id)}",
         "published_on": published_on,
         "language": "en",

@@ -26,8 +26,8 @@ import httpx
 from sqlalchemy import Engine, create_engine, func, select
 from sqlmodel import col
 
-from api.queries.claims import ClaimFilters, claim_query
 from api.queries.paging import Cursor
+from api.resources.claims import ClaimFilters, claim_query
 from bench.corpus import (
     DEFAULT_SEED,
     CorpusSummary,
@@ -158,10 +158,10 @@ def deep_cursor(engine: Engine, position: int) -> str:
 
 def time_count(engine: Engine, runs: int) -> float:
     """Median time of the COUNT every JSON page runs for its `total` (the same SQL as `fetch_page`)."""
-    query = claim_query(ClaimFilters(), engine.dialect.name)
-    count = select(func.count()).select_from(query.order_by(None).subquery())
     times = []
     with engine.connect() as connection:
+        query = claim_query(ClaimFilters(), connection)
+        count = select(func.count()).select_from(query.order_by(None).subquery())
         for _ in range(runs):
             started = time.perf_counter()
             connection.scalar(count)

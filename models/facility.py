@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.base import SLUG_LENGTH, utc_now
@@ -15,15 +15,18 @@ class Facility(SQLModel, table=True):
     transaction as the write that changes them, so that reads and sorts need no aggregation.
     """
 
+    # Country then city, the dashboards' drill-down (migration 0005).
+    __table_args__ = (Index("ix_facility_country_city", "country", "city_fold"),)
+
     id: str = Field(primary_key=True, max_length=SLUG_LENGTH)
     name: str = Field(max_length=500)
-    kind: str | None = Field(default=None, max_length=50, index=True)
-    sector: str | None = Field(default=None, max_length=50, index=True)
+    kind: str | None = Field(default=None, max_length=50)
+    sector: str | None = Field(default=None, max_length=50)
     operator: str | None = Field(default=None, max_length=500)
     operator_country: str | None = Field(default=None, max_length=2, index=True)
     city: str | None = Field(default=None, max_length=200)
     region: str | None = Field(default=None, max_length=200)
-    country: str | None = Field(default=None, max_length=2, index=True)
+    country: str | None = Field(default=None, max_length=2)
     lat: float | None = None
     lon: float | None = None
     precision: str | None = Field(default=None, max_length=10)
@@ -37,6 +40,11 @@ class Facility(SQLModel, table=True):
     last_reported: date | None = None
     # What full-text search reads (kept in step by the loader; indexed by FTS5 or a GIN index).
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # Case-folded copies of the filterable labels (`api.rules.search.fold`): filters are indexed equalities.
+    city_fold: str | None = Field(default=None, max_length=200, index=True)
+    region_fold: str | None = Field(default=None, max_length=200, index=True)
+    sector_fold: str | None = Field(default=None, max_length=50, index=True)
+    kind_fold: str | None = Field(default=None, max_length=50, index=True)
     created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
 
 

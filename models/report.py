@@ -13,7 +13,9 @@ class Report(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=SLUG_LENGTH)
     title: str = Field(sa_column=Column(Text, nullable=False))
-    publisher: str = Field(max_length=200, index=True)
+    publisher: str = Field(max_length=200)
+    # The publisher case-folded (`api.rules.search.fold`), so the publisher filter is an indexed equality.
+    publisher_fold: str = Field(default="", max_length=200, index=True)
     url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     published_on: date | None = Field(default=None, index=True)
     language: str = Field(max_length=35)

@@ -4,7 +4,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from api.ingest.version import bump_data_version
+from api.rules.version import bump_data_version
 from models import Change, Report
 from models.base import utc_now
 

@@ -6,18 +6,18 @@ step, and records itself in the audit log; a failure anywhere leaves nothing wri
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from api.errors import InvalidBundle, Moved, NotFound
+from api.errors import InvalidBundle, Merged, NotFound
 from api.ingest.audit import record_change, report_summary
 from api.ingest.bundle import Bundle
 from api.ingest.figures import refresh_facility_figures
 from api.ingest.loader import LoadResult, bundle_fingerprint, load_bundle, resolve_body
-from api.queries.search import facility_search_text
+from api.rules.merges import current_facility_id, follow_merges
+from api.rules.search import facility_search_text
 from models import Claim, Facility, FacilityAlias, FacilityRedirect, Report, ReportFacility
 
 
@@ -174,14 +174,6 @@ def _facility_state(session: Session, facility: Facility) -> dict[str, Any]:
     }
 
 
-def resolve_facility(session: Session, facility_id: str) -> str | None:
-    """The id a facility goes by now: itself, the facility it was merged into, or None if unknown."""
-    if session.get(Facility, facility_id) is not None:
-        return facility_id
-    redirect = session.get(FacilityRedirect, facility_id)
-    return redirect.facility_id if redirect else None
-
-
 def merge_facility(session: Session, facility_id: str, into: str, actor: str) -> Facility:
     """Merge `facility_id` into `into`: claims and reports move, its name and id become aliases.
 
@@ -189,14 +181,13 @@ def merge_facility(session: Session, facility_id: str, into: str, actor: str) ->
     """
     source = session.get(Facility, facility_id)
     if source is None:
-        redirect = session.get(FacilityRedirect, facility_id)
-        if redirect is not None:
-            raise Moved(
-                f"Facility {facility_id!r} was merged into {redirect.facility_id!r} already.",
-                f"/v1/facilities/{quote(redirect.facility_id, safe='')}/merge",
+        survivor = follow_merges(session, [facility_id]).get(facility_id)
+        if survivor is not None:
+            raise Merged(
+                f"Facility {facility_id!r} was merged into {survivor!r} already.", facility_id, survivor
             )
         raise NotFound(f"No facility with id {facility_id!r}.")
-    target_id = resolve_facility(session, into)
+    target_id = current_facility_id(session, into)
     if target_id is None:
         msg = f"no facility with id {into!r}"
         raise InvalidBundle(f"Cannot merge: {msg}.", [{"loc": ["body", "into"], "msg": msg}])

@@ -1,37 +1,16 @@
-"""Facility figures derived from claims and reports: the current worker figure, counts, first/last dates."""
+"""Storing the figures derived from claims and reports: the current worker figure, counts, first/last seen."""
 
 from collections.abc import Iterable
-from typing import Any
 
-from sqlalchemy import Select, Table, case, func, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from api.vocabulary import FIGURE_EXCLUDED_STATUSES
+from api.rules.figures import best_figure_claim
 from models import Claim, Facility, Report, ReportFacility
 
 # Facilities are refreshed in chunks so that the IN list stays within every backend's parameter limit.
 CHUNK = 500
-
-
-def best_worker_claim_order() -> tuple[Any, ...]:
-    """Order `worker_count` claims best first: dated before undated, latest date, then ingested last."""
-    return (
-        case((col(Claim.dated_on).is_(None), 1), else_=0),
-        col(Claim.dated_on).desc(),
-        col(Claim.pk).desc(),
-    )
-
-
-def gives_figures() -> tuple[Any, ...]:
-    """The conditions for a claim to give a worker figure: a `worker_count` not disputed or retracted."""
-    return (col(Claim.predicate) == "worker_count", col(Claim.status).not_in(FIGURE_EXCLUDED_STATUSES))
-
-
-def figure_claims(facility_id: Any) -> Select[Claim]:
-    """Select the claims that may give a facility its worker figure, best first."""
-    query = select(Claim).where(col(Claim.facility_id) == facility_id, *gives_figures())
-    return query.order_by(*best_worker_claim_order())
 
 
 def refresh_facility_figures(session: Session, facility_ids: Iterable[str]) -> None:
@@ -49,7 +28,7 @@ def refresh_facility_figures(session: Session, facility_ids: Iterable[str]) -> N
         .join(Report, col(Report.id) == col(ReportFacility.report_id))
         .where(col(ReportFacility.facility_id) == facility_id)
     )
-    best = figure_claims(facility_id).with_only_columns(col(Claim.id)).limit(1).scalar_subquery()
+    best = best_figure_claim(facility_id)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         session.execute(

@@ -14,17 +14,18 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
-from api.errors import Conflict, InvalidBundle
+from api.errors import Conflict, InvalidBundle, ReportExists
 from api.ingest.audit import CLI_ACTOR, record_change, report_summary
 from api.ingest.bundle import Bundle, ClaimIn, FacilityIn
 from api.ingest.figures import refresh_facility_figures
 from api.ingest.quotes import FoldedBody, QuoteError, Span
-from api.queries.search import claim_search_text, facility_search_text, report_search_text
+from api.rules.figures import dated_on
+from api.rules.merges import follow_merges
+from api.rules.search import claim_search_text, facility_search_text, fold, report_search_text
 from models import (
     Claim,
     Facility,
     FacilityAlias,
-    FacilityRedirect,
     Report,
     ReportContributor,
     ReportFacility,
@@ -52,18 +53,6 @@ class _PlacedClaim:
     id: str
     span: Span
     facility_id: str | None  # the claim's facility after following merges (its id keeps the name written)
-
-
-def _redirects(session: Session, ids: set[str]) -> dict[str, str]:
-    """Where each of `ids` that was merged into another facility lives now."""
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(col(FacilityRedirect.old_id), col(FacilityRedirect.facility_id)).where(
-            col(FacilityRedirect.old_id).in_(ids)
-        )
-    )
-    return dict(rows.all())
 
 
 def read_bundle_file(path: Path) -> Bundle:
@@ -161,7 +150,7 @@ def _place_claims(session: Session, bundle: Bundle, body: str) -> tuple[list[_Pl
 
     Returns the placed claims and the merges followed (old facility id -> surviving id).
     """
-    merged = _redirects(
+    merged = follow_merges(
         session, {f.id for f in bundle.facilities} | {c.facility for c in bundle.claims if c.facility}
     )
     declared = {facility.id for facility in bundle.facilities} - set(merged)
@@ -229,9 +218,9 @@ def load_bundle(
         if existing.bundle_sha256 == fingerprint:
             result.status = "unchanged"
             return result
-        raise Conflict(
-            f"Report {report_in.id!r} is already stored with another body, metadata, facilities or claims; "
-            f"replace it with PUT /v1/reports/{report_in.id}."
+        raise ReportExists(
+            f"Report {report_in.id!r} is already stored with another body, metadata, facilities or claims.",
+            report_in.id,
         )
     taken = _taken_claim_ids(session, result.claim_ids)
     if taken:
@@ -271,6 +260,7 @@ def _write(
         id=report_in.id,
         title=report_in.title,
         publisher=report_in.publisher,
+        publisher_fold=fold(report_in.publisher) or "",
         url=report_in.url,
         published_on=report_in.published_on,
         language=report_in.language,
@@ -332,6 +322,10 @@ def _facility_row(facility: FacilityIn) -> dict[str, Any]:
         "city": facility.city,
         "region": facility.region,
         "country": facility.country,
+        "city_fold": fold(facility.city),
+        "region_fold": fold(facility.region),
+        "sector_fold": fold(facility.sector),
+        "kind_fold": fold(facility.kind),
         "lat": location.lat if location else None,
         "lon": location.lon if location else None,
         "precision": location.precision.value if location else None,
@@ -370,6 +364,6 @@ def _claim_row(
         "evidence": claim.evidence.value,
         "status": claim.status.value,
         "notes": claim.notes,
-        "dated_on": period_end or published_on,
+        "dated_on": dated_on(period_end, published_on),
         "search_text": claim_search_text(quote, claim.subject),
     }

@@ -6,20 +6,18 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from enum import StrEnum
 from types import UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Any, Union, get_args, get_origin
 
-from fastapi import Query
 from pydantic import BaseModel
-from sqlalchemy import Engine, Select
-from sqlalchemy.orm import Mapped
+from sqlalchemy import Connection, Engine
 from starlette.responses import StreamingResponse
 
-from api.db import read_session
-from api.queries.paging import Sort, iter_batches
+from api.queries.paging import Keyset, iter_batches
+from api.responses import dumps
 
 CHUNK_BYTES = 64 * 1024
-Serializer = Callable[[Any, Sequence[Any]], Sequence[BaseModel]]
-Recorder = Callable[[Any, Sequence[Any]], Sequence[dict[str, Any]]]
+# A resource's shaping: rows of its query, read on `db`, into the dicts its JSON, CSV and NDJSON carry.
+Shaper = Callable[[Connection, Sequence[Any]], list[dict[str, Any]]]
 
 
 class Format(StrEnum):
@@ -29,23 +27,6 @@ class Format(StrEnum):
     csv = "csv"
     ndjson = "ndjson"
     geojson = "geojson"
-
-
-class ListFormat(StrEnum):
-    """Formats of the report and claim lists."""
-
-    json = "json"
-    csv = "csv"
-    ndjson = "ndjson"
-
-
-FORMAT_DESCRIPTION = (
-    "`json` (the paged envelope, default), or a stream of every matching row (no paging, same filters "
-    "and sort): `csv` (nested objects as dotted columns, lists joined with `;`), `ndjson`"
-)
-ListFormatQuery = Annotated[
-    ListFormat, Query(alias="format", description=FORMAT_DESCRIPTION + ".", examples=["csv"])
-]
 
 
 MEDIA_TYPES = {
@@ -139,9 +120,11 @@ def chunked(pieces: Iterable[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes]
         yield b"".join(buffer)
 
 
-def geojson_feature(item: dict[str, Any]) -> dict[str, Any]:
-    """A facility as a GeoJSON Feature: a Point at its location, every field in `properties`."""
+def geojson_feature(item: dict[str, Any]) -> dict[str, Any] | None:
+    """A facility as a GeoJSON Feature: a Point at its location, its fields in `properties` (or None)."""
     location = item["location"]
+    if location is None:
+        return None
     return {
         "type": "Feature",
         "id": item["id"],
@@ -151,54 +134,35 @@ def geojson_feature(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def stream(
-    engine: Engine,
-    query: Select[Any],
-    *,
-    sort: Sort,
-    id_column: Mapped[Any],
-    serialize: Serializer,
-    model: type[BaseModel],
-    fmt: Format,
-    name: str,
-    records: Recorder | None = None,
-    columns: Sequence[Any] | None = None,
+    engine: Engine, keyset: Keyset, shape: Shaper, schema: type[BaseModel], fmt: Format, name: str
 ) -> StreamingResponse:
-    """Stream every row of `query` in `fmt`, reading it a keyset batch at a time in one transaction.
+    """Stream every row of the keyset's query in `fmt`, a batch at a time in one read transaction.
 
-    `records`, when given, shapes rows straight into JSON-ready dicts (a fast path that must equal
-    `serialize` followed by a JSON dump), reading only `columns` if given; otherwise the rows go
-    through `serialize`.
+    Each batch is shaped by the resource's one `shape` function, the same dicts the JSON page holds.
     """
-    if columns is not None:
-        query = query.with_only_columns(*columns)
 
     def items() -> Iterator[dict[str, Any]]:
-        with read_session(engine) as session:
-            for rows in iter_batches(session, query, sort=sort, id_column=id_column):
-                if records is not None:
-                    yield from records(session, rows)
-                else:
-                    for item in serialize(session, rows):
-                        yield item.model_dump(mode="json")
+        with engine.connect() as db:
+            for rows in iter_batches(db, keyset):
+                yield from shape(db, rows)
 
     def pieces() -> Iterator[bytes]:
         if fmt is Format.csv:
-            columns = csv_columns(model)
+            columns = csv_columns(schema)
             yield (",".join(columns) + "\r\n").encode()
             for line in _csv_lines(columns, items()):
                 yield line.encode()
         elif fmt is Format.ndjson:
             for item in items():
-                yield (json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+                yield dumps(item) + b"\n"
         else:
             yield b'{"type":"FeatureCollection","features":['
             separator = b""
             for item in items():
-                yield (
-                    separator
-                    + json.dumps(geojson_feature(item), ensure_ascii=False, separators=(",", ":")).encode()
-                )
-                separator = b","
+                feature = geojson_feature(item)
+                if feature is not None:
+                    yield separator + dumps(feature)
+                    separator = b","
             yield b"]}"
 
     extension = {Format.csv: "csv", Format.ndjson: "ndjson", Format.geojson: "geojson"}[fmt]

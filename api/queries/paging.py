@@ -1,31 +1,26 @@
-"""Sorting from allow-lists, keyset cursors and the list envelope's paging arithmetic."""
+"""Sorting from allow-lists, keyset cursors, and reading a page or every row in a sort's order."""
 
 import base64
 import binascii
 import json
 import math
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
-from urllib.parse import parse_qsl
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import Mapped, Session
-from starlette.datastructures import URL
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
 
 from api.errors import InvalidQuery
-from api.ingest.version import current_data_version
 
 Kind = Literal["str", "int", "float", "date"]
 
 
 @dataclass(frozen=True)
 class SortKey:
-    """A column a list may be sorted on, and the Python type of its values (for cursors)."""
+    """A column a list may be sorted on (named as the list's query selects it) and its values' type."""
 
-    column: Mapped[Any]
+    column: str
     kind: Kind
 
 
@@ -150,57 +145,83 @@ def _from_json(value: Any, kind: Kind) -> Any:
     raise _invalid_cursor("not a cursor this server made")
 
 
-def order_by(sort: Sort, id_column: Mapped[Any]) -> list[Any]:
-    """ORDER BY for a sort: missing values last either way, then the id as the tie-breaker."""
-    column = sort.key.column
-    if sort.key.column is id_column:
-        return [id_column.desc() if sort.descending else id_column.asc()]
-    return [column.is_(None).asc(), column.desc() if sort.descending else column.asc(), id_column.asc()]
+class Keyset:
+    """A query in a sort's order, with the WHERE clause that resumes it after a cursor.
 
+    The sort column and the id are found among the query's selected columns by name, so a list whose
+    figure is computed (`as_of`) sorts and resumes on the computed column like on a stored one.
+    """
 
-def after_cursor(sort: Sort, id_column: Mapped[Any], cursor: Cursor) -> ColumnElement[bool]:
-    """WHERE clause selecting the rows that come after the cursor in `order_by(sort, ...)` order."""
-    column = sort.key.column
-    if column is id_column:
-        return id_column < cursor.last_id if sort.descending else id_column > cursor.last_id
-    if cursor.value is None:
-        return and_(column.is_(None), id_column > cursor.last_id)
-    beyond = column < cursor.value if sort.descending else column > cursor.value
-    return or_(beyond, and_(column == cursor.value, id_column > cursor.last_id), column.is_(None))
+    def __init__(self, query: Select[Any], sort: Sort, id_column: str) -> None:
+        self.query = query
+        self.sort = sort
+        self.id_name = id_column
+        self.column: ColumnElement[Any] = query.selected_columns[sort.key.column]
+        self.id: ColumnElement[Any] = query.selected_columns[id_column]
+        self.by_id = sort.key.column == id_column
+
+    def ordered(self) -> Select[Any]:
+        """The query ordered by the sort: missing values last either way, then the id as the tie-breaker."""
+        if self.by_id:
+            return self.query.order_by(self.id.desc() if self.sort.descending else self.id.asc())
+        column = self.column
+        return self.query.order_by(
+            column.is_(None).asc(), column.desc() if self.sort.descending else column.asc(), self.id.asc()
+        )
+
+    def after(self, cursor: "Cursor") -> ColumnElement[bool]:
+        """WHERE clause selecting the rows that come after the cursor in `ordered()` order."""
+        if self.by_id:
+            return self.id < cursor.last_id if self.sort.descending else self.id > cursor.last_id
+        column = self.column
+        if cursor.value is None:
+            return and_(column.is_(None), self.id > cursor.last_id)
+        beyond = column < cursor.value if self.sort.descending else column > cursor.value
+        return or_(beyond, and_(column == cursor.value, self.id > cursor.last_id), column.is_(None))
+
+    def cursor_after(
+        self, row: Any, position: int, total: int | None = None, counted_under: str | None = None
+    ) -> "Cursor":
+        """The cursor that resumes after `row`, the `position`-th match."""
+        mapping = row._mapping
+        return Cursor(
+            self.sort.token,
+            mapping[self.sort.key.column],
+            mapping[self.id_name],
+            position,
+            total,
+            counted_under,
+        )
 
 
 @dataclass
 class Page:
-    """One page of rows, ready for the envelope."""
+    """One page of rows, and the cursor of the next page (None on the last page)."""
 
     rows: list[Any]
     total: int
     limit: int
     offset: int
-    next: str | None
+    next: Cursor | None
 
 
 def fetch_page(
-    session: Session,
-    query: Select[Any],
+    db: Connection,
+    keyset: Keyset,
     *,
-    url: URL,
-    sort: Sort,
-    id_column: Mapped[Any],
     limit: int,
     offset: int,
     cursor_token: str | None,
+    counted_under: str,
     id_kind: Kind = "str",
 ) -> Page:
-    """Run `query` for one page: by `offset`, or after a keyset `cursor` (then `offset` must be 0).
+    """Read one page: by `offset`, or after a keyset `cursor` (then `offset` must be 0).
 
-    The total of matches is counted on the first page and carried in the cursor; a later page counts
-    again only when the data or the filters differ from when it was counted.
+    The total of matches is counted on the first page and carried in the cursor with `counted_under`
+    (the data version and the filters); a later page counts again only when that differs.
     """
-    paged = query.add_columns(sort.key.column.label("_sort"), id_column.label("_id"))
-    paged = paged.order_by(*order_by(sort, id_column))
+    paged = keyset.ordered()
     position = offset
-    counted_under = f"{current_data_version(session)}:{_filters_key(url)}"
     total: int | None = None
     if cursor_token:
         if offset:
@@ -208,47 +229,34 @@ def fetch_page(
                 "Give either `cursor` or `offset`, not both.",
                 [{"loc": ["query", "offset"], "msg": "offset cannot be combined with cursor"}],
             )
-        cursor = decode_cursor(cursor_token, sort, id_kind)
-        paged = paged.where(after_cursor(sort, id_column, cursor))
+        cursor = decode_cursor(cursor_token, keyset.sort, id_kind)
+        paged = paged.where(keyset.after(cursor))
         position = cursor.position
         if cursor.counted_under == counted_under:
             total = cursor.total
     else:
         paged = paged.offset(offset)
     if total is None:
-        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    rows = list(session.execute(paged.limit(limit + 1)).all())
-    next_url = None
+        counting = select(func.count()).select_from(keyset.query.order_by(None).subquery())
+        total = db.execute(counting).scalar() or 0
+    rows = list(db.execute(paged.limit(limit + 1)).all())
+    following = None
     if len(rows) > limit:
         rows = rows[:limit]
-        last = rows[-1]._mapping
-        cursor = Cursor(sort.token, last["_sort"], last["_id"], position + limit, total, counted_under)
-        next_url = str(url.remove_query_params("offset").include_query_params(cursor=cursor.encode()))
-    return Page(rows, total, limit, position, next_url)
+        following = keyset.cursor_after(rows[-1], position + limit, total, counted_under)
+    return Page(rows, total, limit, position, following)
 
 
-def _filters_key(url: URL) -> str:
-    """A digest of the path, filters and sort (not the paging), to tell whether a carried total applies."""
-    pairs = parse_qsl(url.query, keep_blank_values=True)
-    params = sorted((name, value) for name, value in pairs if name not in ("cursor", "offset", "limit"))
-    return f"{zlib.crc32(json.dumps([url.path, params]).encode()):08x}"
-
-
-def iter_batches(
-    session: Session, query: Select[Any], *, sort: Sort, id_column: Mapped[Any], batch_size: int = 1000
-) -> Iterator[list[Any]]:
-    """Yield every row of `query` in `sort` order, a keyset batch at a time, so memory stays flat."""
-    keyed = query.add_columns(sort.key.column.label("_sort"), id_column.label("_id"))
-    keyed = keyed.order_by(*order_by(sort, id_column))
+def iter_batches(db: Connection, keyset: Keyset, batch_size: int = 1000) -> Iterator[list[Any]]:
+    """Yield every row of the keyset's query in its order, a batch at a time, so memory stays flat."""
+    ordered = keyset.ordered()
     cursor: Cursor | None = None
     while True:
-        batch_query = keyed if cursor is None else keyed.where(after_cursor(sort, id_column, cursor))
-        rows = list(session.execute(batch_query.limit(batch_size)).all())
+        batch_query = ordered if cursor is None else ordered.where(keyset.after(cursor))
+        rows = list(db.execute(batch_query.limit(batch_size)).all())
         if not rows:
             return
         yield rows
         if len(rows) < batch_size:
             return
-        last = rows[-1]._mapping
-        cursor = Cursor(sort.token, last["_sort"], last["_id"], 0)
-        session.expunge_all()
+        cursor = keyset.cursor_after(rows[-1], 0)

@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 from sqlalchemy import func, select
 
-from api.deps import SessionDep
+from api.deps import ReadDep
 from api.errors import problem_responses
 from api.schemas import Health
 from models import Report
@@ -12,7 +12,7 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health", responses=problem_responses(503))
-def health(session: SessionDep) -> Health:
+def health(db: ReadDep) -> Health:
     """`{"status": "ok"}` when the API and its database answer."""
-    reports = session.scalar(select(func.count()).select_from(Report)) or 0
-    return Health(status="ok", database=session.get_bind().dialect.name, reports=reports)
+    reports = db.execute(select(func.count()).select_from(Report)).scalar() or 0
+    return Health(status="ok", database=db.dialect.name, reports=reports)

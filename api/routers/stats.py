@@ -2,21 +2,21 @@
 
 from fastapi import APIRouter
 
-from api.deps import SessionDep, dialect_of
+from api.deps import ReadDep
 from api.errors import problem_responses
-from api.queries.facilities import FacilityFiltersDep
-from api.queries.stats import compute_stats
+from api.resources.facilities import FacilityFiltersDep
+from api.resources.stats import compute_stats
 from api.schemas import Stats
 
 router = APIRouter(prefix="/v1/stats", tags=["stats"])
 
 
 @router.get("", responses=problem_responses(400, 422))
-def get_stats(session: SessionDep, filters: FacilityFiltersDep) -> Stats:
+def get_stats(db: ReadDep, filters: FacilityFiltersDep) -> Stats:
     """Totals, facilities and workers by country and by sector, claims by predicate and by month.
 
     Takes the facility filters (`as_of` included: workers as known on that date). With no filter (or
     `as_of` alone), the report and claim counts cover everything; with filters that narrow the
     facilities, only the claims about matching facilities and the reports they come from.
     """
-    return compute_stats(session, filters, dialect_of(session))
+    return compute_stats(db, filters)

@@ -1,4 +1,4 @@
-"""Full-text search behind one interface: SQLite FTS5 or PostgreSQL text search, from safe terms only.
+"""Search: full text behind one interface (SQLite FTS5 or PostgreSQL), what each search reads, folding.
 
 Whatever a user types is reduced to words (runs of letters and digits) and quoted phrases; no search
 syntax of either engine ever reaches it, so `"`, `*`, `NEAR(`, `AND` or `:` cannot raise errors.
@@ -90,8 +90,10 @@ def report_search_text(title: str, body: str) -> str:
     return f"{title}\n{body}"
 
 
-def same_text(column: Any, value: str, dialect: str) -> ColumnElement[bool]:
-    """Case-insensitive equality in any script: Python's casefold on SQLite, lower() on PostgreSQL."""
-    if dialect == "sqlite":
-        return func.casefold(column) == value.casefold()
-    return func.lower(column) == func.lower(value)
+def fold(value: str | None) -> str | None:
+    """The form case-insensitive filters compare, in any script: Python's casefold ("Straße" = "STRASSE").
+
+    Stored beside each filterable column (`city_fold`, ...) by the loader and applied to the filter
+    value, so that the comparison is a plain indexed equality on both databases.
+    """
+    return value.casefold() if value is not None else None

@@ -3,11 +3,10 @@
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, func, select
 from sqlmodel import col
 
-from api.queries.facilities import FacilityFilters, facility_query
+from api.resources.facilities import FacilityFilters, facility_query
 from api.schemas import CountryCount, MonthCount, PredicateCount, SectorCount, Stats, as_number
 from models import Claim, Report
 
@@ -18,29 +17,30 @@ def _month(column: Any, dialect: str) -> Any:
     return func.to_char(column, "YYYY-MM")
 
 
-def compute_stats(session: Session, filters: FacilityFilters, dialect: str) -> Stats:
+def compute_stats(db: Connection, filters: FacilityFilters) -> Stats:
     """Aggregate the facilities matching `filters`, and the claims and reports about them.
 
     With no filter narrowing the facilities (`as_of` alone does not), `reports`, `claims`, `by_predicate`
     and `claims_by_month` count everything, claims about no particular facility included.
     """
-    query, _sorts = facility_query(filters, dialect)
+    dialect = db.dialect.name
+    query = facility_query(filters, db)
     matched = query.subquery("matched")
-    facilities, workers_total = session.execute(
-        select(func.count(), func.coalesce(func.sum(matched.c.w_value), 0))
+    facilities, workers_total = db.execute(
+        select(func.count(), func.coalesce(func.sum(matched.c.workers_value), 0))
     ).one()
     by_country = [
         CountryCount(country=country, facilities=count, workers=as_number(float(workers)) or 0)
-        for country, count, workers in session.execute(
-            select(matched.c.country, func.count(), func.coalesce(func.sum(matched.c.w_value), 0))
+        for country, count, workers in db.execute(
+            select(matched.c.country, func.count(), func.coalesce(func.sum(matched.c.workers_value), 0))
             .group_by(matched.c.country)
             .order_by(func.count().desc(), matched.c.country)
         )
     ]
     by_sector = [
         SectorCount(sector=sector, facilities=count, workers=as_number(float(workers)) or 0)
-        for sector, count, workers in session.execute(
-            select(matched.c.sector, func.count(), func.coalesce(func.sum(matched.c.w_value), 0))
+        for sector, count, workers in db.execute(
+            select(matched.c.sector, func.count(), func.coalesce(func.sum(matched.c.workers_value), 0))
             .group_by(matched.c.sector)
             .order_by(func.count().desc(), matched.c.sector)
         )
@@ -50,14 +50,14 @@ def compute_stats(session: Session, filters: FacilityFilters, dialect: str) -> S
     if narrowed:
         claims = claims.where(col(Claim.facility_id).in_(select(matched.c.id)))
     scoped = claims.subquery("scoped")
-    claim_count = session.scalar(select(func.count()).select_from(scoped)) or 0
+    claim_count = db.scalar(select(func.count()).select_from(scoped)) or 0
     if narrowed:
-        report_count = session.scalar(select(func.count(func.distinct(scoped.c.report_id)))) or 0
+        report_count = db.scalar(select(func.count(func.distinct(scoped.c.report_id)))) or 0
     else:
-        report_count = session.scalar(select(func.count()).select_from(Report)) or 0
+        report_count = db.scalar(select(func.count()).select_from(Report)) or 0
     by_predicate = [
         PredicateCount(predicate=predicate, claims=count)
-        for predicate, count in session.execute(
+        for predicate, count in db.execute(
             select(scoped.c.predicate, func.count())
             .group_by(scoped.c.predicate)
             .order_by(func.count().desc(), scoped.c.predicate)
@@ -66,7 +66,7 @@ def compute_stats(session: Session, filters: FacilityFilters, dialect: str) -> S
     month = _month(scoped.c.dated_on, dialect)
     claims_by_month = [
         MonthCount(month=value, claims=count)
-        for value, count in session.execute(
+        for value, count in db.execute(
             select(month, func.count()).where(scoped.c.dated_on.is_not(None)).group_by(month).order_by(month)
         )
     ]

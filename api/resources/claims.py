@@ -1,0 +1,160 @@
+"""Claims as a listed resource: filters, query, sort keys and the one shaping of a claim row."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Query
+from sqlalchemy import Connection, Select, Table, select
+
+from api.listing import Listing
+from api.queries.paging import SortKey
+from api.rules.merges import follow_merges
+from api.rules.search import matches
+from api.schemas import ClaimPublic, as_number, iso
+from api.vocabulary import PREDICATES, Status
+from models import Claim
+
+_CLAIM: Table = Claim.__table__  # type: ignore[attr-defined]
+# What a claim answer reads: plain columns, no ORM objects (they cost as much again as the SQL).
+_COLUMNS = [c for c in _CLAIM.columns if c.name not in ("pk", "search_text", "position")]
+
+PREDICATE_PATTERN = "^(" + "|".join(sorted(PREDICATES)) + ")$"
+
+
+@dataclass(frozen=True)
+class ClaimFilters:
+    """The claim filters of contract section 3, validated."""
+
+    facility_id: str | None = None
+    report_id: str | None = None
+    predicate: str | None = None
+    status: Status | None = None
+    q: str | None = None
+
+
+QQuery = Query(
+    max_length=500,
+    description='Full text over quote and subject; every word must match, "quoted words" as a phrase.',
+    examples=["sleep four hours"],
+)
+PredicateQuery = Query(
+    pattern=PREDICATE_PATTERN, description="A predicate of the vocabulary.", examples=["worker_count"]
+)
+StatusQuery = Query(description="Claim status.", examples=["reported"])
+
+
+async def claim_filters(
+    facility_id: Annotated[
+        str | None,
+        Query(
+            max_length=128,
+            description="Only claims about this facility.",
+            examples=["irkutsk-dprk-garment-factory"],
+        ),
+    ] = None,
+    report_id: Annotated[
+        str | None,
+        Query(
+            max_length=128,
+            description="Only claims of this report.",
+            examples=["dailynk-garment-orders-russia"],
+        ),
+    ] = None,
+    predicate: Annotated[str | None, PredicateQuery] = None,
+    status: Annotated[Status | None, StatusQuery] = None,
+    q: Annotated[str | None, QQuery] = None,
+) -> ClaimFilters:
+    """Collect the claim filters."""
+    return ClaimFilters(facility_id, report_id, predicate, status, q)
+
+
+async def claim_subfilters(
+    predicate: Annotated[str | None, PredicateQuery] = None,
+    status: Annotated[Status | None, StatusQuery] = None,
+    q: Annotated[str | None, QQuery] = None,
+) -> ClaimFilters:
+    """Collect the filters of a sub-list (`/reports/{id}/claims`, `/facilities/{id}/claims`)."""
+    return ClaimFilters(predicate=predicate, status=status, q=q)
+
+
+ClaimFiltersDep = Annotated[ClaimFilters, Depends(claim_filters)]
+ClaimSubfiltersDep = Annotated[ClaimFilters, Depends(claim_subfilters)]
+
+
+def claim_query(filters: ClaimFilters, db: Connection) -> Select[Any]:
+    """Select the claims matching `filters` (unordered)."""
+    query = select(*_COLUMNS)
+    c = _CLAIM.c
+    if filters.facility_id:
+        # A merged facility's id still finds its claims, now filed under the survivor.
+        facility_id = follow_merges(db, [filters.facility_id]).get(filters.facility_id, filters.facility_id)
+        query = query.where(c.facility_id == facility_id)
+    if filters.report_id:
+        query = query.where(c.report_id == filters.report_id)
+    if filters.predicate:
+        query = query.where(c.predicate == filters.predicate)
+    if filters.status:
+        query = query.where(c.status == filters.status.value)
+    if filters.q is not None and filters.q.strip():
+        query = query.where(matches("claim", filters.q, db.dialect.name))
+    return query
+
+
+def claim_record(row: Any) -> dict[str, Any]:
+    """The contract's Claim, JSON-ready, from a row of `claim_query`: the one shaping of a claim."""
+    has_period = row.period_start is not None or row.period_end is not None
+    return {
+        "id": row.id,
+        "report_id": row.report_id,
+        "facility_id": row.facility_id,
+        "subject": row.subject,
+        "predicate": row.predicate,
+        "value": as_number(row.value_number) if row.value_number is not None else row.value_text,
+        "unit": row.unit,
+        "approximate": row.approximate,
+        "period": {"start": iso(row.period_start), "end": iso(row.period_end)} if has_period else None,
+        "quote": row.quote,
+        "span": {"start": row.span_start, "end": row.span_end},
+        "attributed_to": row.attributed_to,
+        "evidence": row.evidence,
+        "status": row.status,
+        "notes": row.notes,
+    }
+
+
+def shape_claims(_db: Connection, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """Shape rows of `claim_query`."""
+    return [claim_record(row) for row in rows]
+
+
+CLAIMS: Listing[ClaimFilters] = Listing(
+    name="claims",
+    item=ClaimPublic,
+    query=claim_query,
+    shape=shape_claims,
+    sorts={
+        "id": SortKey("id", "str"),
+        "report_id": SortKey("report_id", "str"),
+        "facility_id": SortKey("facility_id", "str"),
+        "predicate": SortKey("predicate", "str"),
+        "value": SortKey("value_number", "float"),
+        "status": SortKey("status", "str"),
+        "evidence": SortKey("evidence", "str"),
+        "period_start": SortKey("period_start", "date"),
+        "period_end": SortKey("period_end", "date"),
+        "dated_on": SortKey("dated_on", "date"),
+    },
+)
+
+
+def claim_by_id(db: Connection, claim_id: str) -> dict[str, Any] | None:
+    """One claim in its public shape, or None when no claim has this id."""
+    row = db.execute(select(*_COLUMNS).where(_CLAIM.c.id == claim_id)).first()
+    return claim_record(row) if row is not None else None
+
+
+def claims_of_report(db: Connection, report_id: str) -> list[dict[str, Any]]:
+    """Every claim of a report in the order its bundle gives them."""
+    rows = db.execute(select(*_COLUMNS).where(_CLAIM.c.report_id == report_id).order_by(_CLAIM.c.position))
+    return [claim_record(row) for row in rows]

@@ -1,0 +1,320 @@
+"""Facilities as a listed resource: filters, query, sort keys and the one shaping of a facility row."""
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Depends, Query
+from sqlalchemy import Connection, Select, Table, case, select
+from sqlalchemy.orm import aliased
+from sqlmodel import col
+
+from api.errors import InvalidQuery
+from api.listing import Listing
+from api.queries.export import Format
+from api.queries.paging import SortKey
+from api.rules.figures import best_figure_claim
+from api.rules.search import fold, matches
+from api.schemas import FacilityPublic, as_number, iso
+from api.vocabulary import FIGURE_EXCLUDED_STATUSES
+from models import Claim, Facility, FacilityAlias, ReportFacility
+
+COUNTRY = r"^[A-Za-z]{2}$"
+# A plain decimal: no exponent, NaN, infinity, underscore or non-ASCII digit (all of which float() takes).
+_DECIMAL = re.compile(r"^ *[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+) *$")
+
+
+@dataclass(frozen=True)
+class BoundingBox:
+    """A longitude/latitude box; boxes across the antimeridian are not supported (min <= max)."""
+
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+
+
+def parse_bbox(raw: str) -> BoundingBox:
+    """Parse `minLon,minLat,maxLon,maxLat`, refusing anything that is not a valid box with 422."""
+
+    def refuse(msg: str) -> InvalidQuery:
+        return InvalidQuery(f"Invalid bbox: {msg}.", [{"loc": ["query", "bbox"], "msg": msg}])
+
+    parts = raw.split(",")
+    if len(parts) != 4 or not all(_DECIMAL.match(part) for part in parts):
+        raise refuse("give four decimal numbers: minLon,minLat,maxLon,maxLat")
+    min_lon, min_lat, max_lon, max_lat = (float(part) for part in parts)
+    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
+        raise refuse("longitudes must be within -180..180")
+    if not (-90 <= min_lat <= 90 and -90 <= max_lat <= 90):
+        raise refuse("latitudes must be within -90..90")
+    if min_lon > max_lon or min_lat > max_lat:
+        raise refuse("the minimum must not exceed the maximum")
+    return BoundingBox(min_lon, min_lat, max_lon, max_lat)
+
+
+@dataclass(frozen=True)
+class FacilityFilters:
+    """The facility filters of contract section 3, validated."""
+
+    country: str | None = None
+    city: str | None = None
+    region: str | None = None
+    sector: str | None = None
+    kind: str | None = None
+    operator_country: str | None = None
+    min_workers: float | None = None
+    max_workers: float | None = None
+    report_id: str | None = None
+    q: str | None = None
+    bbox: BoundingBox | None = None
+    as_of: date | None = None
+
+
+async def facility_filters(
+    country: Annotated[
+        str | None, Query(pattern=COUNTRY, description="ISO 3166-1 alpha-2, any case.", examples=["RU"])
+    ] = None,
+    city: Annotated[
+        str | None, Query(max_length=200, description="City, any case.", examples=["Irkutsk"])
+    ] = None,
+    region: Annotated[
+        str | None, Query(max_length=200, description="Region, any case.", examples=["Irkutsk Oblast"])
+    ] = None,
+    sector: Annotated[
+        str | None, Query(max_length=50, description="Sector, any case.", examples=["garment"])
+    ] = None,
+    kind: Annotated[
+        str | None, Query(max_length=50, description="Kind, any case.", examples=["factory"])
+    ] = None,
+    operator_country: Annotated[
+        str | None, Query(pattern=COUNTRY, description="Operator's country, alpha-2.", examples=["KP"])
+    ] = None,
+    min_workers: Annotated[
+        float | None,
+        Query(ge=0, allow_inf_nan=False, description="Current worker figure at least this.", examples=[50]),
+    ] = None,
+    max_workers: Annotated[
+        float | None,
+        Query(ge=0, allow_inf_nan=False, description="Current worker figure at most this.", examples=[500]),
+    ] = None,
+    report_id: Annotated[
+        str | None,
+        Query(
+            max_length=128,
+            description="Only facilities this report names.",
+            examples=["dailynk-garment-orders-russia"],
+        ),
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=500,
+            description="Full text over name, aliases, operator, city and region; every word must match, "
+            '"quoted words" as a phrase.',
+            examples=["garment Irkutsk"],
+        ),
+    ] = None,
+    bbox: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="minLon,minLat,maxLon,maxLat: only facilities located inside this box.",
+            examples=["90,50,110,60"],
+        ),
+    ] = None,
+    as_of: Annotated[
+        date | None,
+        Query(
+            description="Give each facility's `workers` as known on this date (undated claims left out); "
+            "min_workers, max_workers and sort=workers then use that figure.",
+            examples=["2023-12-31"],
+        ),
+    ] = None,
+) -> FacilityFilters:
+    """Collect and cross-check the facility filters."""
+    if min_workers is not None and max_workers is not None and min_workers > max_workers:
+        raise InvalidQuery(
+            "min_workers is greater than max_workers.",
+            [{"loc": ["query", "min_workers"], "msg": "must not exceed max_workers"}],
+        )
+    return FacilityFilters(
+        country=country.upper() if country else None,
+        city=city,
+        region=region,
+        sector=sector,
+        kind=kind,
+        operator_country=operator_country.upper() if operator_country else None,
+        min_workers=min_workers,
+        max_workers=max_workers,
+        report_id=report_id,
+        q=q,
+        bbox=parse_bbox(bbox) if bbox is not None else None,
+        as_of=as_of,
+    )
+
+
+FacilityFiltersDep = Annotated[FacilityFilters, Depends(facility_filters)]
+
+
+_FACILITY: Table = Facility.__table__  # type: ignore[attr-defined]
+_WORKERS = ("workers_value", "workers_approximate", "workers_as_of", "workers_claim_id")
+# What a facility answer reads: plain columns, the stored figure included (replaced when `as_of` is asked).
+_COLUMNS = [
+    c
+    for c in _FACILITY.columns
+    if c.name not in ("search_text", "created_at") and not c.name.endswith("_fold")
+]
+
+
+def facility_query(filters: FacilityFilters, db: Connection) -> Select[Any]:
+    """Select the facilities matching `filters`, each with the worker figure to show (stored or `as_of`)."""
+    if filters.as_of is None:
+        query = select(*_COLUMNS)
+        workers_value: Any = _FACILITY.c.workers_value
+    else:
+        # Each facility's figure as known on that day: the best claim dated on or before it.
+        best = aliased(Claim, name="as_of_claim")
+        figure: tuple[Any, ...] = (
+            col(best.value_number).label("workers_value"),
+            col(best.approximate).label("workers_approximate"),
+            col(best.dated_on).label("workers_as_of"),
+            col(best.id).label("workers_claim_id"),
+        )
+        query = select(*(c for c in _COLUMNS if c.name not in _WORKERS), *figure).outerjoin(
+            best, col(best.id) == best_figure_claim(_FACILITY.c.id, on_or_before=filters.as_of)
+        )
+        workers_value = col(best.value_number)
+    c = _FACILITY.c
+    if filters.country:
+        query = query.where(c.country == filters.country)
+    if filters.operator_country:
+        query = query.where(c.operator_country == filters.operator_country)
+    for name in ("city", "region", "sector", "kind"):
+        value = getattr(filters, name)
+        if value:
+            query = query.where(c[f"{name}_fold"] == fold(value))
+    if filters.min_workers is not None:
+        query = query.where(workers_value >= filters.min_workers)
+    if filters.max_workers is not None:
+        query = query.where(workers_value <= filters.max_workers)
+    if filters.report_id:
+        named = select(col(ReportFacility.facility_id)).where(
+            col(ReportFacility.report_id) == filters.report_id
+        )
+        query = query.where(c.id.in_(named))
+    if filters.bbox:
+        box = filters.bbox
+        query = query.where(c.lon.between(box.min_lon, box.max_lon), c.lat.between(box.min_lat, box.max_lat))
+    if filters.q is not None and filters.q.strip():
+        query = query.where(matches("facility", filters.q, db.dialect.name))
+    return query
+
+
+def aliases_of(db: Connection, facility_ids: Sequence[str]) -> dict[str, list[str]]:
+    """Each facility's aliases, in the order first given."""
+    aliases: dict[str, list[str]] = defaultdict(list)
+    if facility_ids:
+        rows = db.execute(
+            select(col(FacilityAlias.facility_id), col(FacilityAlias.alias))
+            .where(col(FacilityAlias.facility_id).in_(facility_ids))
+            .order_by(col(FacilityAlias.facility_id), col(FacilityAlias.position))
+        )
+        for facility_id, alias in rows:
+            aliases[facility_id].append(alias)
+    return aliases
+
+
+def facility_record(row: Any, aliases: list[str]) -> dict[str, Any]:
+    """The contract's Facility, JSON-ready, from a row of `facility_query`: the one shaping of a facility."""
+    located = row.lat is not None and row.lon is not None and row.precision
+    value = row.workers_value
+    return {
+        "id": row.id,
+        "name": row.name,
+        "aliases": aliases,
+        "kind": row.kind,
+        "sector": row.sector,
+        "operator": row.operator,
+        "operator_country": row.operator_country,
+        "city": row.city,
+        "region": row.region,
+        "country": row.country,
+        "location": {"lat": row.lat, "lon": row.lon, "precision": row.precision} if located else None,
+        "workers": {
+            "value": as_number(value),
+            "approximate": bool(row.workers_approximate),
+            "as_of": iso(row.workers_as_of),
+            "claim_id": row.workers_claim_id or "",
+        }
+        if value is not None
+        else None,
+        "claim_count": row.claim_count,
+        "report_count": row.report_count,
+        "first_reported": iso(row.first_reported),
+        "last_reported": iso(row.last_reported),
+    }
+
+
+def shape_facilities(db: Connection, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """Shape rows of `facility_query`, fetching the facilities' aliases in one query."""
+    aliases = aliases_of(db, [row.id for row in rows])
+    return [facility_record(row, aliases.get(row.id, [])) for row in rows]
+
+
+FACILITIES: Listing[FacilityFilters] = Listing(
+    name="facilities",
+    item=FacilityPublic,
+    query=facility_query,
+    shape=shape_facilities,
+    sorts={
+        "id": SortKey("id", "str"),
+        "name": SortKey("name", "str"),
+        "country": SortKey("country", "str"),
+        "region": SortKey("region", "str"),
+        "city": SortKey("city", "str"),
+        "kind": SortKey("kind", "str"),
+        "sector": SortKey("sector", "str"),
+        "operator_country": SortKey("operator_country", "str"),
+        "workers": SortKey("workers_value", "float"),
+        "claim_count": SortKey("claim_count", "int"),
+        "report_count": SortKey("report_count", "int"),
+        "first_reported": SortKey("first_reported", "date"),
+        "last_reported": SortKey("last_reported", "date"),
+    },
+    formats=(Format.json, Format.csv, Format.ndjson, Format.geojson),
+)
+
+
+def facility_by_id(db: Connection, facility_id: str) -> dict[str, Any] | None:
+    """One stored facility in its public shape, or None when no facility has this id."""
+    row = db.execute(facility_query(FacilityFilters(), db).where(_FACILITY.c.id == facility_id)).first()
+    return shape_facilities(db, [row])[0] if row is not None else None
+
+
+def worker_history(db: Connection, facility_id: str) -> dict[str, Any]:
+    """Every `worker_count` claim of a facility, oldest first, undated ones last in ingest order."""
+    current = db.execute(select(_FACILITY.c.workers_claim_id).where(_FACILITY.c.id == facility_id)).scalar()
+    claims = db.execute(
+        select(Claim.__table__)  # type: ignore[attr-defined]
+        .where(col(Claim.facility_id) == facility_id, col(Claim.predicate) == "worker_count")
+        .order_by(case((col(Claim.dated_on).is_(None), 1), else_=0), col(Claim.dated_on), col(Claim.pk))
+    ).all()
+    items = [
+        {
+            "as_of": iso(claim.dated_on),
+            "value": as_number(claim.value_number) if claim.value_number is not None else 0,
+            "approximate": claim.approximate,
+            "status": claim.status,
+            "counts": claim.status not in FIGURE_EXCLUDED_STATUSES,
+            "current": claim.id == current,
+            "claim_id": claim.id,
+            "report_id": claim.report_id,
+            "quote": claim.quote,
+        }
+        for claim in claims
+    ]
+    return {"facility_id": facility_id, "items": items, "total": len(items)}

@@ -1,0 +1,79 @@
+"""The data version: one counter bumped by every write, behind ETags and the totals carried in cursors.
+
+Writers bump it in their own transaction. Readers ask a `VersionReader` once per request: on SQLite it
+keeps a connection of its own and rereads the counter only when `PRAGMA data_version` says another
+connection committed since its last look (no table read on most requests); elsewhere it reads the row.
+"""
+
+import contextlib
+import sqlite3
+import threading
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from models import DataVersion
+from models.base import utc_now
+
+_READ = "SELECT version FROM data_version WHERE id = 1"
+
+
+def bump_data_version(session: Session) -> None:
+    """Add one to the data version in the caller's transaction."""
+    session.execute(
+        update(DataVersion)
+        .where(col(DataVersion.id) == 1)
+        .values(version=DataVersion.version + 1, changed_at=utc_now())
+    )
+
+
+def current_data_version(session: Session) -> int:
+    """The data version as the session sees it (0 before any write)."""
+    return session.scalar(select(col(DataVersion.version)).where(col(DataVersion.id) == 1)) or 0
+
+
+class VersionReader:
+    """Reads the data version of one engine's database cheaply, from any thread."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._raw: Any = None  # SQLite: a DB-API connection used for nothing else
+        self._seen: tuple[int, int] | None = None  # (PRAGMA data_version, version) at the last look
+
+    def read(self) -> int:
+        """The data version now; raises SQLAlchemy's or sqlite3's errors when the database is down."""
+        if self.engine.dialect.name != "sqlite":
+            with self.engine.connect() as connection:
+                return int(connection.exec_driver_sql(_READ).scalar() or 0)
+        with self._lock:
+            try:
+                return self._read_sqlite()
+            except sqlite3.Error:
+                self.close()
+                raise
+
+    def _read_sqlite(self) -> int:
+        if self._raw is None:
+            self._raw = self.engine.raw_connection()
+        cursor = self._raw.cursor()
+        try:
+            marker = cursor.execute("PRAGMA data_version").fetchone()[0]
+            if self._seen is not None and self._seen[0] == marker:
+                return self._seen[1]
+            row = cursor.execute(_READ).fetchone()
+            self._raw.rollback()  # end the read transaction the SELECT may have opened
+        finally:
+            cursor.close()
+        version = int(row[0]) if row else 0
+        self._seen = (marker, version)
+        return version
+
+    def close(self) -> None:
+        """Give the connection back (after an error, or when the engine is disposed)."""
+        if self._raw is not None:
+            raw, self._raw, self._seen = self._raw, None, None
+            with contextlib.suppress(sqlite3.Error):
+                raw.close()

@@ -1,0 +1,94 @@
+"""Case-folded copies of the filterable labels, indexed.
+
+The city, region, sector, kind and publisher filters compared a Python `casefold` function registered in
+SQLite (called back for every candidate row, which no index can serve: ~70% of a list request) or
+`lower()` on PostgreSQL. Each label now has a folded copy written by the loader, and the filters compare
+it with an indexed equality on both databases. Existing rows are folded here with the same function.
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-01
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+FACILITY_LABELS = {"city": 200, "region": 200, "sector": 50, "kind": 50}
+
+
+def _fold(value: str | None) -> str | None:
+    # The rule of api.rules.search.fold, repeated so this migration keeps working if that module moves.
+    return value.casefold() if value is not None else None
+
+
+def upgrade() -> None:
+    for name, length in FACILITY_LABELS.items():
+        op.add_column("facility", sa.Column(f"{name}_fold", sa.String(length=length), nullable=True))
+    op.add_column(
+        "report", sa.Column("publisher_fold", sa.String(length=200), nullable=False, server_default="")
+    )
+    bind = op.get_bind()
+    facility = sa.table(
+        "facility",
+        sa.column("id"),
+        *(sa.column(n) for n in FACILITY_LABELS),
+        *(sa.column(f"{n}_fold") for n in FACILITY_LABELS),
+    )
+    rows = [
+        {"key": row.id, **{f"{n}_fold": _fold(getattr(row, n)) for n in FACILITY_LABELS}}
+        for row in bind.execute(sa.select(facility.c.id, *(facility.c[n] for n in FACILITY_LABELS)))
+    ]
+    if rows:
+        bind.execute(
+            facility.update()
+            .where(facility.c.id == sa.bindparam("key"))
+            .values({f"{n}_fold": sa.bindparam(f"{n}_fold") for n in FACILITY_LABELS}),
+            rows,
+        )
+    report = sa.table("report", sa.column("id"), sa.column("publisher"), sa.column("publisher_fold"))
+    reports = [
+        {"key": row.id, "folded": _fold(row.publisher)}
+        for row in bind.execute(sa.select(report.c.id, report.c.publisher))
+    ]
+    if reports:
+        bind.execute(
+            report.update()
+            .where(report.c.id == sa.bindparam("key"))
+            .values(publisher_fold=sa.bindparam("folded")),
+            reports,
+        )
+    for name in FACILITY_LABELS:
+        op.create_index(f"ix_facility_{name}_fold", "facility", [f"{name}_fold"])
+    # Country then city is how dashboards drill down: one index serves both (and counts without the table).
+    op.create_index("ix_facility_country_city", "facility", ["country", "city_fold"])
+    op.create_index("ix_report_publisher_fold", "report", ["publisher_fold"])
+    # The plain columns' indexes served only these filters (country is the new index's first column).
+    op.drop_index("ix_facility_country", table_name="facility")
+    op.drop_index("ix_facility_kind", table_name="facility")
+    op.drop_index("ix_facility_sector", table_name="facility")
+    op.drop_index("ix_report_publisher", table_name="report")
+    if bind.dialect.name == "sqlite":
+        # Give the planner the new indexes' statistics (PostgreSQL's autovacuum gathers its own).
+        op.execute("ANALYZE")
+
+
+def downgrade() -> None:
+    op.create_index("ix_report_publisher", "report", ["publisher"])
+    op.create_index("ix_facility_sector", "facility", ["sector"])
+    op.create_index("ix_facility_kind", "facility", ["kind"])
+    op.create_index("ix_facility_country", "facility", ["country"])
+    op.drop_index("ix_facility_country_city", table_name="facility")
+    op.drop_index("ix_report_publisher_fold", table_name="report")
+    for name in FACILITY_LABELS:
+        op.drop_index(f"ix_facility_{name}_fold", table_name="facility")
+    # Plain ALTER TABLE DROP COLUMN (SQLite 3.35+): a batch copy would drop the FTS5 triggers.
+    op.drop_column("report", "publisher_fold")
+    for name in FACILITY_LABELS:
+        op.drop_column("facility", f"{name}_fold")
