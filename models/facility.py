@@ -15,8 +15,15 @@ class Facility(SQLModel, table=True):
     transaction as the write that changes them, so that reads and sorts need no aggregation.
     """
 
-    # Country then city, the dashboards' drill-down (migration 0005).
-    __table_args__ = (Index("ix_facility_country_city", "country", "city_fold"),)
+    # Equality filters in the default (id) order, and country then city, the dashboards' drill-down.
+    __table_args__ = (
+        Index("ix_facility_country_city", "country", "city_fold", "id"),
+        Index("ix_facility_country_id", "country", "id"),
+        Index("ix_facility_city_fold", "city_fold", "id"),
+        Index("ix_facility_region_fold", "region_fold", "id"),
+        Index("ix_facility_sector_fold", "sector_fold", "id"),
+        Index("ix_facility_kind_fold", "kind_fold", "id"),
+    )
 
     id: str = Field(primary_key=True, max_length=SLUG_LENGTH)
     name: str = Field(max_length=500)
@@ -41,10 +48,10 @@ class Facility(SQLModel, table=True):
     # What full-text search reads (kept in step by the loader; indexed by FTS5 or a GIN index).
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     # Case-folded copies of the filterable labels (`api.rules.search.fold`): filters are indexed equalities.
-    city_fold: str | None = Field(default=None, max_length=200, index=True)
-    region_fold: str | None = Field(default=None, max_length=200, index=True)
-    sector_fold: str | None = Field(default=None, max_length=50, index=True)
-    kind_fold: str | None = Field(default=None, max_length=50, index=True)
+    city_fold: str | None = Field(default=None, max_length=200)
+    region_fold: str | None = Field(default=None, max_length=200)
+    sector_fold: str | None = Field(default=None, max_length=50)
+    kind_fold: str | None = Field(default=None, max_length=50)
     created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
 
 

@@ -161,13 +161,14 @@ FacilityFiltersDep = Annotated[FacilityFilters, Depends(facility_filters)]
 
 
 _FACILITY: Table = Facility.__table__  # type: ignore[attr-defined]
-_WORKERS = ("workers_value", "workers_approximate", "workers_as_of", "workers_claim_id")
-# What a facility answer reads: plain columns, the stored figure included (replaced when `as_of` is asked).
-_COLUMNS = [
-    c
-    for c in _FACILITY.columns
-    if c.name not in ("search_text", "created_at") and not c.name.endswith("_fold")
-]
+# What a facility answer reads, in this order (`facility_record` unpacks it): plain columns, the stored
+# figure included (the four workers_* columns are replaced by the figure as of a date when asked).
+_READ = (
+    "id", "name", "kind", "sector", "operator", "operator_country", "city", "region", "country",
+    "lat", "lon", "precision", "workers_value", "workers_approximate", "workers_as_of", "workers_claim_id",
+    "claim_count", "report_count", "first_reported", "last_reported",
+)  # fmt: skip
+_COLUMNS = [_FACILITY.c[name] for name in _READ]
 
 
 def facility_query(filters: FacilityFilters, db: Connection) -> Select[Any]:
@@ -184,7 +185,14 @@ def facility_query(filters: FacilityFilters, db: Connection) -> Select[Any]:
             col(best.dated_on).label("workers_as_of"),
             col(best.id).label("workers_claim_id"),
         )
-        query = select(*(c for c in _COLUMNS if c.name not in _WORKERS), *figure).outerjoin(
+        replaced = dict(
+            zip(
+                ("workers_value", "workers_approximate", "workers_as_of", "workers_claim_id"),
+                figure,
+                strict=True,
+            )
+        )
+        query = select(*(replaced.get(c.name, c) for c in _COLUMNS)).outerjoin(
             best, col(best.id) == best_figure_claim(_FACILITY.c.id, on_or_before=filters.as_of)
         )
         workers_value = col(best.value_number)
@@ -230,32 +238,36 @@ def aliases_of(db: Connection, facility_ids: Sequence[str]) -> dict[str, list[st
 
 def facility_record(row: Any, aliases: list[str]) -> dict[str, Any]:
     """The contract's Facility, JSON-ready, from a row of `facility_query`: the one shaping of a facility."""
-    located = row.lat is not None and row.lon is not None and row.precision
-    value = row.workers_value
+    (
+        facility_id, name, kind, sector, operator, operator_country, city, region, country,
+        lat, lon, precision, workers_value, workers_approximate, workers_as_of, workers_claim_id,
+        claim_count, report_count, first_reported, last_reported,
+    ) = row  # fmt: skip
+    located = lat is not None and lon is not None and precision
     return {
-        "id": row.id,
-        "name": row.name,
+        "id": facility_id,
+        "name": name,
         "aliases": aliases,
-        "kind": row.kind,
-        "sector": row.sector,
-        "operator": row.operator,
-        "operator_country": row.operator_country,
-        "city": row.city,
-        "region": row.region,
-        "country": row.country,
-        "location": {"lat": row.lat, "lon": row.lon, "precision": row.precision} if located else None,
+        "kind": kind,
+        "sector": sector,
+        "operator": operator,
+        "operator_country": operator_country,
+        "city": city,
+        "region": region,
+        "country": country,
+        "location": {"lat": lat, "lon": lon, "precision": precision} if located else None,
         "workers": {
-            "value": as_number(value),
-            "approximate": bool(row.workers_approximate),
-            "as_of": iso(row.workers_as_of),
-            "claim_id": row.workers_claim_id or "",
+            "value": as_number(workers_value),
+            "approximate": bool(workers_approximate),
+            "as_of": iso(workers_as_of),
+            "claim_id": workers_claim_id or "",
         }
-        if value is not None
+        if workers_value is not None
         else None,
-        "claim_count": row.claim_count,
-        "report_count": row.report_count,
-        "first_reported": iso(row.first_reported),
-        "last_reported": iso(row.last_reported),
+        "claim_count": claim_count,
+        "report_count": report_count,
+        "first_reported": iso(first_reported),
+        "last_reported": iso(last_reported),
     }
 
 
