@@ -64,6 +64,7 @@ def say(message: str) -> None:
 
 
 def _terminate(signum: int, _frame: FrameType | None) -> None:
+    say(f"stopped by signal {signum}: cleaning up")
     raise SystemExit(128 + signum)  # runs every `finally`, which stops what we started
 
 
@@ -71,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the options, run every step, print the table and rewrite docs/performance.md."""
     args = _parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
     try:
         wrk = find_wrk()
     except WrkMissing as exc:
@@ -195,6 +197,7 @@ def _run_ingest(folder: Path, database_url: str, log_path: Path) -> float:
             env=servers.server_env(database_url),
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # so that stopping it stops its parsing workers too
         )
         try:
             returncode = process.wait()
@@ -390,4 +393,8 @@ def _load_average() -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        say("interrupted: everything the benchmark started has been stopped")
+        sys.exit(130)
