@@ -284,6 +284,7 @@ def read_benchmarks(
         figures.notes.append(f"`laborwatch serve` has no --workers here: --workers {workers} ignored.")
         say(figures.notes[-1])
         workers = None
+        figures.options["workers"] = None
     payload = work / "bare-payload.json"
     with servers.laborwatch(sqlite_url(db_file), work / "laborwatch.log", workers) as server:
         urls = laborwatch_urls(server.base_url, figures.deep_page, payload)

@@ -93,7 +93,7 @@ def find_wrk() -> str:
     if found is None:
         raise WrkMissing(
             "wrk (the HTTP load generator) is not installed. On Debian or Ubuntu: sudo apt-get install wrk; "
-            "on macOS: brew install wrk; or build it from its source (github.com/wg/wrk)."
+            "on macOS: brew install wrk; or build it from source."
         )
     return found
 
