@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install install-dev clean
+.PHONY: run test lint bench install install-dev install-bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@ $(VENV)/.installed-dev $(VENV)/.installed
+
 install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
@@ -30,6 +34,13 @@ run: install
 ## Install with dev extras and run the whole test suite (lint and types first).
 test: install-dev lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Benchmark: bundles -> `laborwatch ingest` (SQLite, PostgreSQL) -> wrk on laborwatch, Datasette, bare
+## Starlette; prints the table and rewrites docs/performance.md. Options: make bench BENCH_ARGS="--help".
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m bench.compare $(BENCH_ARGS)
+
+install-bench: $(VENV)/.installed-bench
 
 lint: install-dev
 	$(BIN)/ruff check api models tests bench

@@ -1,0 +1,401 @@
+"""`make bench`: bundles, `laborwatch ingest` (SQLite, PostgreSQL), wrk on laborwatch, Datasette, Starlette.
+
+Run `python -m bench.compare [--scale 1] [--duration 8] [--connections 32] ...`; `--help` lists the options.
+Everything it starts (ingest commands, servers, wrk) is stopped when it ends, also on Ctrl-C or an error,
+and the PostgreSQL schema it creates is always dropped.
+"""
+
+import argparse
+import importlib.util
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+from sqlalchemy import create_engine, text
+
+from api.settings import PROJECT_ROOT
+from bench import bundles, report, servers
+from bench.corpus import create_schema, drop_schema, schema_url, sqlite_url
+from bench.load import LoadResult, LoadSettings, WrkMissing, find_wrk, run_wrk, wrk_version
+from bench.server import machine
+
+DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+DB_NAME = "laborwatch"  # the file's stem is Datasette's database name in its URLs
+DETAIL_IDS = 5
+PAGE_LIMIT = 10
+DEEP_PAGE = 10_000
+SEARCH = "Irkutsk hours"
+REQUESTS = ("list", "detail", "search", "first", "deep")
+
+
+@dataclass
+class Figures:
+    """Everything one run measured, as the report and the JSON file show it."""
+
+    started_at: str
+    machine: dict[str, str]
+    options: dict[str, Any]
+    corpus: dict[str, Any] = field(default_factory=dict)
+    ingest: dict[str, dict[str, Any]] = field(default_factory=dict)
+    urls: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    loads: dict[str, dict[str, LoadResult]] = field(default_factory=dict)
+    deep_page: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def say(message: str) -> None:
+    """Progress on stderr, so that stdout is the table alone."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def _terminate(signum: int, _frame: FrameType | None) -> None:
+    say(f"stopped by signal {signum}: cleaning up")
+    raise SystemExit(128 + signum)  # runs every `finally`, which stops what we started
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the options, run every step, print the table and rewrite docs/performance.md."""
+    args = _parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
+    try:
+        wrk = find_wrk()
+    except WrkMissing as exc:
+        say(str(exc))
+        return 2
+    if importlib.util.find_spec("datasette") is None:
+        say("Datasette is not installed: `make bench` installs it (pip install -e '.[dev,bench]').")
+        return 2
+    settings = LoadSettings(
+        threads=args.threads, connections=args.connections, seconds=args.duration, warmup_seconds=args.warmup
+    )
+    facts = machine()
+    facts["wrk"] = wrk_version(wrk)
+    facts["datasette"] = _datasette_version()
+    facts["load_before"] = _load_average()
+    figures = Figures(
+        started_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        machine=facts,
+        options={
+            "scale": args.scale,
+            "threads": args.threads,
+            "connections": args.connections,
+            "duration": args.duration,
+            "warmup": args.warmup,
+            "workers": args.workers,
+            "datasette_immutable": not args.datasette_mutable,
+        },
+    )
+    with ExitStack() as cleanup:
+        work = _work_dir(args, cleanup)
+        corpus = _bundles(args, work)
+        figures.corpus = {"reports": corpus.size.reports, "facilities": corpus.size.facilities}
+        figures.corpus["claims"] = corpus.size.claims
+        db_file = work / f"{DB_NAME}.db"
+        figures.ingest["sqlite"] = ingest_sqlite(corpus, db_file, work)
+        if args.skip_postgres:
+            figures.notes.append("PostgreSQL ingest skipped (--skip-postgres).")
+        else:
+            figures.ingest["postgresql"] = ingest_postgres(corpus, args.database_url, work, figures)
+        _checkpoint(db_file)
+        read_benchmarks(args, wrk, settings, db_file, work, corpus, figures)
+    figures.machine["load_after"] = _load_average()
+    table = report.markdown(figures)
+    print(table)
+    if not args.no_docs:
+        report.rewrite_docs(args.docs, figures, table)
+        say(f"results written into {args.docs}")
+    if args.json is not None:
+        args.json.write_text(json.dumps(report.as_json(figures), indent=2), encoding="utf-8")
+        say(f"raw figures written to {args.json}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="make bench BENCH_ARGS=...", description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="corpus size; 1 = 1,000 reports, 10,000 "
+                        "facilities, 100,000 claims (default 1; 10 for a million claims)")  # fmt: skip
+    parser.add_argument("--seed", type=int, default=bundles.DEFAULT_SEED, help="corpus seed")
+    parser.add_argument("--duration", type=float, default=8.0, help="seconds of wrk per request (default 8)")
+    parser.add_argument(
+        "--warmup", type=float, default=1.0, help="seconds of wrk warm-up per request (default 1)"
+    )
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1)")
+    parser.add_argument("--workers", type=int, default=None, help="`laborwatch serve --workers N` (and bare "
+                        "Starlette's), when this checkout's serve has that option")  # fmt: skip
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
+                        help="PostgreSQL for ingest (a schema of its own, dropped after)")  # fmt: skip
+    parser.add_argument("--skip-postgres", action="store_true", help="measure ingest on SQLite only")
+    parser.add_argument("--corpus-dir", type=Path, help="keep bundles (and the SQLite file) here, and reuse "
+                        "bundles of the same scale and seed next time")  # fmt: skip
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temporary folder (bundles, SQLite, logs)"
+    )
+    parser.add_argument("--deep-page", type=int, default=DEEP_PAGE, help="page reached through `next`")
+    parser.add_argument("--datasette-mutable", action="store_true", help="serve Datasette without -i")
+    parser.add_argument("--docs", type=Path, default=PROJECT_ROOT / "docs" / "performance.md")
+    parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/performance.md")
+    parser.add_argument("--json", type=Path, help="also write the raw figures as JSON")
+    return parser
+
+
+def _work_dir(args: argparse.Namespace, cleanup: ExitStack) -> Path:
+    if args.corpus_dir is not None:
+        args.corpus_dir.mkdir(parents=True, exist_ok=True)
+        return Path(args.corpus_dir).resolve()
+    work = Path(tempfile.mkdtemp(prefix="laborwatch-bench-"))
+    if args.keep:
+        say(f"working in {work} (kept)")
+    else:
+        cleanup.callback(_remove_tree, work)
+    return work
+
+
+def _remove_tree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _bundles(args: argparse.Namespace, work: Path) -> bundles.CorpusInfo:
+    size = bundles.CorpusSize.scaled(args.scale)
+    folder = work / f"bundles-{size.reports}-{size.facilities}-{size.claims}-{args.seed}"
+    reused = bundles.reuse_bundles(folder, size, args.seed)
+    if reused is not None:
+        say(f"reusing {reused.bundles:,} bundles in {folder}")
+        return reused
+    _remove_tree(folder)
+    say(f"writing {size.reports:,} bundles ({size.facilities:,} facilities, {size.claims:,} claims)...")
+    info = bundles.write_bundles(folder, size, args.seed)
+    say(f"  {info.seconds:.1f} s")
+    return info
+
+
+def _run_ingest(folder: Path, database_url: str, log_path: Path) -> float:
+    """`laborwatch ingest FOLDER` as a subprocess; its wall time in seconds."""
+    started = time.perf_counter()
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603 (our own interpreter, fixed arguments)
+            [*servers.LABORWATCH, "ingest", str(folder)],
+            cwd=PROJECT_ROOT,
+            env=servers.server_env(database_url),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # so that stopping it stops its parsing workers too
+        )
+        try:
+            returncode = process.wait()
+        finally:
+            servers.stop(process)
+    seconds = time.perf_counter() - started
+    if returncode != 0:
+        tail = log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
+        raise RuntimeError(f"laborwatch ingest failed ({returncode}):\n{tail}")
+    return seconds
+
+
+def _ingest_figures(seconds: float, claims: int, stored: int, expected: int) -> dict[str, Any]:
+    if stored != expected:
+        raise RuntimeError(f"ingest stored {stored} claims, the bundles hold {expected}")
+    return {"seconds": seconds, "claims": claims, "claims_per_second": claims / seconds}
+
+
+def ingest_sqlite(corpus: bundles.CorpusInfo, db_file: Path, work: Path) -> dict[str, Any]:
+    """Ingest the bundles into a fresh SQLite file (the read benchmarks' corpus)."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_file}{suffix}").unlink(missing_ok=True)
+    say(f"ingest into SQLite ({corpus.size.claims:,} claims)...")
+    seconds = _run_ingest(corpus.folder, sqlite_url(db_file), work / "ingest-sqlite.log")
+    with sqlite3.connect(db_file) as connection:
+        stored = connection.execute("SELECT count(*) FROM claim").fetchone()[0]
+    connection.close()
+    result = _ingest_figures(seconds, corpus.size.claims, stored, corpus.size.claims)
+    say(f"  {seconds:.1f} s, {result['claims_per_second']:,.0f} claims/s")
+    return result
+
+
+def ingest_postgres(
+    corpus: bundles.CorpusInfo, base_url: str, work: Path, figures: Figures
+) -> dict[str, Any]:
+    """Ingest the bundles into a fresh schema of the PostgreSQL database, then drop the schema."""
+    try:
+        engine = create_engine(base_url, connect_args={"connect_timeout": 5})
+        with engine.connect() as connection:
+            figures.machine["postgresql"] = str(connection.scalar(text("SHOW server_version")))
+        engine.dispose()
+    except Exception as exc:  # any failure to connect means: no PostgreSQL here
+        figures.notes.append(f"PostgreSQL ingest skipped: cannot connect ({type(exc).__name__}).")
+        say(figures.notes[-1])
+        return {}
+    schema = f"bench_ingest_{uuid.uuid4().hex[:10]}"
+    create_schema(base_url, schema)
+    try:
+        say(f"ingest into PostgreSQL schema {schema}...")
+        url = schema_url(base_url, schema)
+        seconds = _run_ingest(corpus.folder, url, work / "ingest-postgresql.log")
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            stored = int(connection.scalar(text("SELECT count(*) FROM claim")) or 0)
+        engine.dispose()
+    finally:
+        drop_schema(base_url, schema)
+    result = _ingest_figures(seconds, corpus.size.claims, stored, corpus.size.claims)
+    say(f"  {seconds:.1f} s, {result['claims_per_second']:,.0f} claims/s")
+    return result
+
+
+def _checkpoint(db_file: Path) -> None:
+    """Move everything from the WAL into the file, so that Datasette's immutable mode sees all of it."""
+    with sqlite3.connect(db_file) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+
+
+def read_benchmarks(
+    args: argparse.Namespace,
+    wrk: str,
+    settings: LoadSettings,
+    db_file: Path,
+    work: Path,
+    corpus: bundles.CorpusInfo,
+    figures: Figures,
+) -> None:
+    """The same wrk load on laborwatch, then Datasette, then bare Starlette, one after the other."""
+    pages = max(1, -(-corpus.size.claims // PAGE_LIMIT))
+    figures.deep_page = min(args.deep_page, pages)
+    workers = args.workers
+    if workers is not None and not servers.serve_takes_workers():
+        figures.notes.append(f"`laborwatch serve` has no --workers here: --workers {workers} ignored.")
+        say(figures.notes[-1])
+        workers = None
+        figures.options["workers"] = None
+    payload = work / "bare-payload.json"
+    with servers.laborwatch(sqlite_url(db_file), work / "laborwatch.log", workers) as server:
+        urls = laborwatch_urls(server.base_url, figures.deep_page, payload)
+        figures.urls["laborwatch"] = urls
+        figures.loads["laborwatch"] = _load_all(server.name, wrk, urls, settings)
+    _checkpoint(db_file)
+    metadata = {"databases": {DB_NAME: {"tables": {"claim": {"fts_table": "claim_fts", "fts_pk": "pk"}}}}}
+    log = work / "datasette.log"
+    with servers.datasette(db_file, log, metadata, immutable=not args.datasette_mutable) as server:
+        detail_ids = [url.rsplit("/", 1)[1] for url in figures.urls["laborwatch"]["detail"]]
+        urls = datasette_urls(server.base_url, detail_ids, figures.deep_page)
+        figures.urls["Datasette"] = urls
+        figures.loads["Datasette"] = _load_all(server.name, wrk, urls, settings)
+    with servers.bare(payload, work / "bare.log", workers) as server:
+        figures.urls["bare"] = {"list": [server.base_url + "/"]}
+        figures.loads["bare"] = _load_all(server.name, wrk, figures.urls["bare"], settings)
+
+
+def _load_all(
+    name: str, wrk: str, urls: dict[str, list[str]], settings: LoadSettings
+) -> dict[str, LoadResult]:
+    results: dict[str, LoadResult] = {}
+    for request, request_urls in urls.items():
+        result = run_wrk(wrk, request_urls, settings)
+        results[request] = result
+        say(
+            f"  {name:10} {request:7} {result.requests_per_second:8,.0f} req/s  p50 {result.p50_ms:6.1f} ms  "
+            f"p99 {result.p99_ms:6.1f} ms  non-2xx {result.non2xx}  socket errors {result.socket_errors}"
+        )
+    return results
+
+
+def _check(client: httpx.Client, url: str) -> Any:
+    response = client.get(url)
+    if response.status_code != 200:
+        raise RuntimeError(f"{url} answered {response.status_code}: {response.text[:500]}")
+    return response.json()
+
+
+def laborwatch_urls(base_url: str, deep_page: int, payload_path: Path) -> dict[str, list[str]]:
+    """laborwatch's URLs, checked once; the list page is saved as the bare app's payload."""
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        listing = base_url + "/v1/facilities?" + urlencode({"country": "RU", "city": "Irkutsk", "limit": 50})
+        page = _check(client, listing)
+        payload_path.write_text(json.dumps(page), encoding="utf-8")
+        ids = [item["id"] for item in page["items"][:DETAIL_IDS]]
+        if not ids:
+            raise RuntimeError(f"{listing} found no facility")
+        detail = [f"{base_url}/v1/facilities/{facility_id}" for facility_id in ids]
+        for url in detail:
+            _check(client, url)
+        search = base_url + "/v1/claims?" + urlencode({"q": SEARCH, "limit": 50})
+        found = _check(client, search)
+        say(f"laborwatch: list {len(page['items'])} of {page['total']}, search {found['total']} matches")
+        first = f"{base_url}/v1/claims?limit={PAGE_LIMIT}"
+        deep = follow(client, first, deep_page, lambda body: body.get("next"))
+    return {"list": [listing], "detail": detail, "search": [search], "first": [first], "deep": [deep]}
+
+
+def datasette_urls(base_url: str, detail_ids: list[str], deep_page: int) -> dict[str, list[str]]:
+    """Datasette's equivalents on the same file (table JSON, rows as objects), checked once."""
+    table = f"{base_url}/{DB_NAME}"
+    objects = {"_shape": "objects"}
+    with httpx.Client(timeout=30) as client:
+        listing = f"{table}/facility.json?" + urlencode(
+            {"country": "RU", "city": "Irkutsk", "_size": 50, **objects}
+        )
+        page = _check(client, listing)
+        detail = [f"{table}/facility/{facility_id}.json?_shape=objects" for facility_id in detail_ids]
+        for url in detail:
+            _check(client, url)
+        search = f"{table}/claim.json?" + urlencode({"_search": SEARCH, "_size": 50, **objects})
+        found = _check(client, search)
+        say(
+            f"Datasette: list {len(page['rows'])} of {page['filtered_table_rows_count']}, "
+            f"search {found['filtered_table_rows_count']} matches"
+        )
+        first = f"{table}/claim.json?_size={PAGE_LIMIT}&_shape=objects"
+        # Following skips the count of every page (`_nocount`); the page loaded under wrk counts, as the
+        # first page does. Datasette's `_next` is the last primary key seen: the same keyset paging.
+        deep = follow(client, first + "&_nocount=1", deep_page, lambda body: body.get("next_url"))
+        deep = deep.replace("&_nocount=1", "")
+    return {"list": [listing], "detail": detail, "search": [search], "first": [first], "deep": [deep]}
+
+
+def follow(client: httpx.Client, first: str, page: int, next_of: Callable[[Any], str | None]) -> str:
+    """The URL of page `page` (1-based), reached from `first` through the next links."""
+    url = first
+    started = time.perf_counter()
+    for number in range(1, page):
+        following = next_of(_check(client, url))
+        if following is None:
+            raise RuntimeError(f"no next link on page {number} of {first}")
+        url = following
+    say(f"  page {page:,} reached through next in {time.perf_counter() - started:.1f} s")
+    return url
+
+
+def _datasette_version() -> str:
+    from importlib.metadata import version
+
+    return version("datasette")
+
+
+def _load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        say("interrupted: everything the benchmark started has been stopped")
+        sys.exit(130)
