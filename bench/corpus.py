@@ -12,6 +12,7 @@ Run `python -m bench.corpus 1000000 --out /tmp/claims.db` to build one on its ow
 import argparse
 import hashlib
 import itertools
+import json
 import math
 import random
 import sys
@@ -194,6 +195,7 @@ def _facility_rows(
                 "claim_count": 0,
                 "report_count": 0,
                 "search_text": "\n".join(p for p in (name, *alias_names, operator, city, region) if p),
+                "aliases": json.dumps(alias_names, ensure_ascii=False),
                 "created_at": created_at,
             }
         )

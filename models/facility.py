@@ -47,6 +47,8 @@ class Facility(SQLModel, table=True):
     last_reported: date | None = None
     # What full-text search reads (kept in step by the loader; indexed by FTS5 or a GIN index).
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # The aliases in order as JSON text, a copy of the facility_alias rows kept in step by the loader.
+    aliases: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
     # Case-folded copies of the filterable labels (`api.rules.search.fold`): filters are indexed equalities.
     city_fold: str | None = Field(default=None, max_length=200)
     region_fold: str | None = Field(default=None, max_length=200)

@@ -15,9 +15,8 @@ from api.errors import InvalidBundle, Merged, NotFound
 from api.ingest.audit import record_change, report_summary
 from api.ingest.bundle import Bundle
 from api.ingest.figures import refresh_facility_figures
-from api.ingest.loader import LoadResult, bundle_fingerprint, load_bundle, resolve_body
+from api.ingest.loader import LoadResult, bundle_fingerprint, load_bundle, name_columns, resolve_body
 from api.rules.merges import current_facility_id, follow_merges
-from api.rules.search import facility_search_text
 from models import Claim, Facility, FacilityAlias, FacilityRedirect, Report, ReportFacility
 
 
@@ -214,9 +213,8 @@ def merge_facility(session: Session, facility_id: str, into: str, actor: str) ->
     session.execute(delete(FacilityAlias).where(col(FacilityAlias.facility_id) == target_id))
     for position, alias in enumerate(unique):
         session.add(FacilityAlias(facility_id=target_id, position=position, alias=alias))
-    target.search_text = facility_search_text(
-        target.name, unique, target.operator, target.city, target.region
-    )
+    columns = name_columns(target.name, unique, target.operator, target.city, target.region)
+    target.aliases, target.search_text = columns["aliases"], columns["search_text"]
     session.add(target)
 
     session.execute(

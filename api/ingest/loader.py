@@ -329,12 +329,23 @@ def _facility_row(facility: FacilityIn) -> dict[str, Any]:
         "lat": location.lat if location else None,
         "lon": location.lon if location else None,
         "precision": location.precision.value if location else None,
-        "search_text": facility_search_text(
-            facility.name, facility.aliases, facility.operator, facility.city, facility.region
-        ),
+        **name_columns(facility.name, facility.aliases, facility.operator, facility.city, facility.region),
         "claim_count": 0,
         "report_count": 0,
         "created_at": utc_now(),
+    }
+
+
+def name_columns(
+    name: str, aliases: list[str], operator: str | None, city: str | None, region: str | None
+) -> dict[str, str]:
+    """The facility columns derived from its names: the aliases as read (JSON, in order) and search text.
+
+    `facility_alias` rows are the aliases themselves; the `aliases` column spares reads a second query.
+    """
+    return {
+        "aliases": json.dumps(list(dict.fromkeys(aliases)), ensure_ascii=False),
+        "search_text": facility_search_text(name, aliases, operator, city, region),
     }
 
 

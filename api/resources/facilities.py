@@ -1,12 +1,12 @@
 """Facilities as a listed resource: filters, query, sort keys and the one shaping of a facility row."""
 
 import re
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Depends, Query
 from sqlalchemy import Connection, Select, Table, case, select
 from sqlalchemy.orm import aliased
@@ -20,7 +20,7 @@ from api.rules.figures import best_figure_claim
 from api.rules.search import fold, matches
 from api.schemas import FacilityPublic, as_number, iso
 from api.vocabulary import FIGURE_EXCLUDED_STATUSES
-from models import Claim, Facility, FacilityAlias, ReportFacility
+from models import Claim, Facility, ReportFacility
 
 COUNTRY = r"^[A-Za-z]{2}$"
 # A plain decimal: no exponent, NaN, infinity, underscore or non-ASCII digit (all of which float() takes).
@@ -166,7 +166,7 @@ _FACILITY: Table = Facility.__table__  # type: ignore[attr-defined]
 _READ = (
     "id", "name", "kind", "sector", "operator", "operator_country", "city", "region", "country",
     "lat", "lon", "precision", "workers_value", "workers_approximate", "workers_as_of", "workers_claim_id",
-    "claim_count", "report_count", "first_reported", "last_reported",
+    "claim_count", "report_count", "first_reported", "last_reported", "aliases",
 )  # fmt: skip
 _COLUMNS = [_FACILITY.c[name] for name in _READ]
 
@@ -222,32 +222,18 @@ def facility_query(filters: FacilityFilters, db: Connection) -> Select[Any]:
     return query
 
 
-def aliases_of(db: Connection, facility_ids: Sequence[str]) -> dict[str, list[str]]:
-    """Each facility's aliases, in the order first given."""
-    aliases: dict[str, list[str]] = defaultdict(list)
-    if facility_ids:
-        rows = db.execute(
-            select(col(FacilityAlias.facility_id), col(FacilityAlias.alias))
-            .where(col(FacilityAlias.facility_id).in_(facility_ids))
-            .order_by(col(FacilityAlias.facility_id), col(FacilityAlias.position))
-        )
-        for facility_id, alias in rows:
-            aliases[facility_id].append(alias)
-    return aliases
-
-
-def facility_record(row: Any, aliases: list[str]) -> dict[str, Any]:
+def facility_record(row: Any) -> dict[str, Any]:
     """The contract's Facility, JSON-ready, from a row of `facility_query`: the one shaping of a facility."""
     (
         facility_id, name, kind, sector, operator, operator_country, city, region, country,
         lat, lon, precision, workers_value, workers_approximate, workers_as_of, workers_claim_id,
-        claim_count, report_count, first_reported, last_reported,
+        claim_count, report_count, first_reported, last_reported, aliases,
     ) = row  # fmt: skip
     located = lat is not None and lon is not None and precision
     return {
         "id": facility_id,
         "name": name,
-        "aliases": aliases,
+        "aliases": orjson.loads(aliases),
         "kind": kind,
         "sector": sector,
         "operator": operator,
@@ -272,9 +258,8 @@ def facility_record(row: Any, aliases: list[str]) -> dict[str, Any]:
 
 
 def shape_facilities(db: Connection, rows: Sequence[Any]) -> list[dict[str, Any]]:
-    """Shape rows of `facility_query`, fetching the facilities' aliases in one query."""
-    aliases = aliases_of(db, [row.id for row in rows])
-    return [facility_record(row, aliases.get(row.id, [])) for row in rows]
+    """Shape rows of `facility_query`."""
+    return [facility_record(row) for row in rows]
 
 
 FACILITIES: Listing[FacilityFilters] = Listing(

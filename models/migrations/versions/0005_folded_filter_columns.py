@@ -1,15 +1,18 @@
-"""Case-folded copies of the filterable labels, indexed.
+"""Case-folded copies of the filterable labels, indexed; the aliases on the facility row.
 
 The city, region, sector, kind and publisher filters compared a Python `casefold` function registered in
 SQLite (called back for every candidate row, which no index can serve: ~70% of a list request) or
 `lower()` on PostgreSQL. Each label now has a folded copy written by the loader, and the filters compare
 it with an indexed equality on both databases. Existing rows are folded here with the same function.
+A facility's aliases are also kept as JSON text on its row (as the loader and merges now write them),
+so reading a page of facilities is one query.
 
 Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-01
 """
 
+import json
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -31,6 +34,7 @@ def _fold(value: str | None) -> str | None:
 def upgrade() -> None:
     for name, length in FACILITY_LABELS.items():
         op.add_column("facility", sa.Column(f"{name}_fold", sa.String(length=length), nullable=True))
+    op.add_column("facility", sa.Column("aliases", sa.Text(), nullable=False, server_default="[]"))
     op.add_column(
         "report", sa.Column("publisher_fold", sa.String(length=200), nullable=False, server_default="")
     )
@@ -51,6 +55,20 @@ def upgrade() -> None:
             .where(facility.c.id == sa.bindparam("key"))
             .values({f"{n}_fold": sa.bindparam(f"{n}_fold") for n in FACILITY_LABELS}),
             rows,
+        )
+    alias = sa.table("facility_alias", sa.column("facility_id"), sa.column("position"), sa.column("alias"))
+    named: dict[str, list[str]] = {}
+    for row in bind.execute(
+        sa.select(alias.c.facility_id, alias.c.alias).order_by(alias.c.facility_id, alias.c.position)
+    ):
+        named.setdefault(row.facility_id, []).append(row.alias)
+    aliases = sa.table("facility", sa.column("id"), sa.column("aliases"))
+    if named:
+        bind.execute(
+            aliases.update()
+            .where(aliases.c.id == sa.bindparam("key"))
+            .values(aliases=sa.bindparam("listed")),
+            [{"key": key, "listed": json.dumps(names, ensure_ascii=False)} for key, names in named.items()],
         )
     report = sa.table("report", sa.column("id"), sa.column("publisher"), sa.column("publisher_fold"))
     reports = [
@@ -94,5 +112,6 @@ def downgrade() -> None:
         op.drop_index(f"ix_facility_{name}_fold", table_name="facility")
     # Plain ALTER TABLE DROP COLUMN (SQLite 3.35+): a batch copy would drop the FTS5 triggers.
     op.drop_column("report", "publisher_fold")
+    op.drop_column("facility", "aliases")
     for name in FACILITY_LABELS:
         op.drop_column("facility", f"{name}_fold")
