@@ -10,10 +10,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+# Seconds a client is asked to wait before retrying a 429 or 503 (`Retry-After`).
+RETRY_AFTER_SECONDS = 5
 log = logging.getLogger("laborwatch")
 
 
@@ -117,7 +120,10 @@ def problem(status: int, detail: str, errors: Sequence[dict[str, Any]] | None = 
     }
     if errors is not None:
         content["errors"] = list(errors)
-    return JSONResponse(content, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
+    response = JSONResponse(content, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
+    if status in (429, 503):
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _loc(loc: Sequence[Any]) -> list[str | int]:
@@ -177,7 +183,28 @@ async def _request_validation_error(_request: Request, exc: Exception) -> JSONRe
     return problem(422, f"Invalid request: {where}: {first['msg']}", errors)
 
 
+def statement_timed_out(exc: BaseException) -> bool:
+    """Tell whether a database error is a statement stopped by the time limit (or cancelled)."""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) == "57014":  # PostgreSQL query_canceled (statement_timeout)
+        return True
+    return getattr(orig, "sqlite_errorname", None) == "SQLITE_INTERRUPT"
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Tell whether an error means the database cannot answer now (down, locked, busy, too slow)."""
+    return isinstance(exc, OperationalError | PoolTimeout)
+
+
 async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    if statement_timed_out(exc):
+        log.warning("statement stopped by the time limit")
+        return problem(
+            503, "The query ran past the statement time limit; narrow the filters or try again later."
+        )
+    if isinstance(exc, PoolTimeout):
+        log.error("no database connection came free in time")
+        return problem(503, "The server is busy: no database connection came free in time; try again.")
     log.error("database unavailable: %s", exc.__class__.__name__)
     return problem(503, "The database is not answering; try again shortly.")
 
@@ -187,7 +214,10 @@ async def _value_does_not_fit(_request: Request, exc: Exception) -> JSONResponse
     return problem(422, "A value does not fit what the database stores (too long or out of range).", [])
 
 
-async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    # Raised in a middleware (outside the router's handlers), a database outage still answers 503.
+    if is_unavailable(exc):
+        return await _database_unavailable(request, exc)
     log.exception("unhandled error", exc_info=exc)
     return problem(500, "The server failed to answer this request; the error has been logged.")
 
@@ -198,5 +228,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _request_validation_error)
     app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(PoolTimeout, _database_unavailable)
     app.add_exception_handler(DataError, _value_does_not_fit)
     app.add_exception_handler(Exception, _unexpected_error)
