@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, InternalError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -191,9 +191,14 @@ def statement_timed_out(exc: BaseException) -> bool:
     return getattr(orig, "sqlite_errorname", None) == "SQLITE_INTERRUPT"
 
 
+def read_only_database(exc: BaseException) -> bool:
+    """Tell whether a write reached a read-only database (a PostgreSQL hot standby, a read-only role)."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) == "25006"
+
+
 def is_unavailable(exc: BaseException) -> bool:
     """Tell whether an error means the database cannot answer now (down, locked, busy, too slow)."""
-    return isinstance(exc, OperationalError | PoolTimeout)
+    return isinstance(exc, OperationalError | PoolTimeout) or read_only_database(exc)
 
 
 async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
@@ -202,6 +207,9 @@ async def _database_unavailable(_request: Request, exc: Exception) -> JSONRespon
         return problem(
             503, "The query ran past the statement time limit; narrow the filters or try again later."
         )
+    if read_only_database(exc):
+        log.error("a write reached a read-only database")
+        return problem(503, "This server reads from a read-only copy of the database; it takes no writes.")
     if isinstance(exc, PoolTimeout):
         log.error("no database connection came free in time")
         return problem(503, "The server is busy: no database connection came free in time; try again.")
@@ -229,5 +237,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _request_validation_error)
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(PoolTimeout, _database_unavailable)
+    app.add_exception_handler(InternalError, _unexpected_error)  # 503 when read-only, else 500
     app.add_exception_handler(DataError, _value_does_not_fit)
     app.add_exception_handler(Exception, _unexpected_error)
