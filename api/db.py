@@ -109,12 +109,10 @@ def _limit_postgresql_reads(engine: Engine, limit_ms: int) -> None:
 
     @event.listens_for(engine, "connect")
     def _set_limit(dbapi_connection: Any, _record: Any) -> None:
-        # Outside a transaction: a SET inside one would be undone by the pool's rollback.
-        autocommit = dbapi_connection.autocommit
-        dbapi_connection.autocommit = True
         with dbapi_connection.cursor() as cursor:
             cursor.execute(f"SET statement_timeout = {int(limit_ms)}")
-        dbapi_connection.autocommit = autocommit
+        # Committed: a SET in a transaction that the pool then rolls back would be undone with it.
+        dbapi_connection.commit()
 
     @event.listens_for(engine, "begin")
     def _lift_for_writes(connection: Connection) -> None:

@@ -17,6 +17,10 @@ from starlette.routing import Match
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 # Seconds a client is asked to wait before retrying a 429 or 503 (`Retry-After`).
 RETRY_AFTER_SECONDS = 5
+RETRY_AFTER_HEADER = {
+    "description": "Seconds to wait before trying again.",
+    "schema": {"type": "integer", "minimum": 1},
+}
 log = logging.getLogger("laborwatch")
 
 
@@ -101,13 +105,16 @@ class Problem(BaseModel):
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries declaring problem documents for `statuses`."""
-    return {
-        status: {
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        response: dict[str, Any] = {
             "description": HTTPStatus(status).phrase,
             "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
-        for status in statuses
-    }
+        if status in (429, 503):
+            response["headers"] = {"Retry-After": RETRY_AFTER_HEADER}
+        responses[status] = response
+    return responses
 
 
 def problem(status: int, detail: str, errors: Sequence[dict[str, Any]] | None = None) -> JSONResponse:

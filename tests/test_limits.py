@@ -38,8 +38,10 @@ def assert_time_limit_problem(response: Response) -> None:
 @pytest.fixture
 def limited(database: Database) -> Iterator[Engine]:
     """The server's engine (read limit on) with a 50 ms statement time limit, on a migrated database."""
+    migrator = make_engine(database.settings())  # migrations run unlimited, as the command line's do
+    migrate(migrator)
+    migrator.dispose()
     engine = make_engine(database.settings(statement_timeout_ms=50), read_limit=True)
-    migrate(engine)
     yield engine
     engine.dispose()
 
@@ -94,15 +96,15 @@ def test_a_read_past_the_limit_is_stopped_and_the_connection_stays_usable(limite
 
 def test_writes_and_the_command_line_engine_are_not_limited(database: Database, limited: Engine) -> None:
     # Long enough to trip the 50 ms limit of a read (checked first), short enough to finish unlimited.
-    statement = text(COUNT_TO.format(stop=400_000))
+    statement = text(COUNT_TO.format(stop=1_000_000))
     with pytest.raises(OperationalError), read_session(limited) as session:
         session.execute(statement).all()
     with write_session(limited) as session:
-        assert session.execute(statement).scalar() == 400_000
+        assert session.execute(statement).scalar() == 1_000_000
     cli_engine = make_engine(database.settings(statement_timeout_ms=50))
     try:
         with read_session(cli_engine) as session:
-            assert session.execute(statement).scalar() == 400_000
+            assert session.execute(statement).scalar() == 1_000_000
     finally:
         cli_engine.dispose()
     # The limit lifted for the write did not stay on its connection.
