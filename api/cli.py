@@ -3,14 +3,13 @@
 from typing import Annotated
 
 import typer
-import uvicorn
 
 from api.commands import backup_command, ingest_command, keys_app
 from api.db import make_engine
 from api.errors import LaborwatchError
-from api.ingest.seed import is_empty, seed
-from api.main import create_app
+from api.ingest.seed import seed
 from api.migrate import migrate
+from api.serve import prepare, run
 from api.settings import get_settings
 
 app = typer.Typer(
@@ -52,18 +51,18 @@ def seed_command() -> None:
 def serve_command(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Server processes (default: LABORWATCH_WORKERS, else 1)."),
+    ] = None,
 ) -> None:
     """Migrate the database, seed it when it holds no report, and serve the API with uvicorn."""
     settings = get_settings()
-    engine = make_engine(settings)
     try:
-        migrate(engine)
-        if is_empty(engine):
-            for result in seed(engine, settings.seeds_dir):
-                typer.echo(f"seeded {result.report_id} ({len(result.claim_ids)} claims)")
+        prepare(settings, typer.echo)
     except LaborwatchError as exc:
         raise _fail(f"seed refused: {exc.detail}") from None
-    uvicorn.run(create_app(settings, engine), host=host, port=port, proxy_headers=False)
+    run(settings, host=host, port=port, workers=workers or settings.workers)
 
 
 @app.command("extract")

@@ -1,10 +1,12 @@
 """Engine and session factories: SQLite (WAL, immediate write transactions) or PostgreSQL."""
 
+import math
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import URL, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -15,25 +17,64 @@ from api.settings import Settings
 WRITE_OPTION = "laborwatch_write"
 
 
+# SQLite calls the progress handler every this many virtual-machine steps: often enough to stop a
+# statement within a fraction of a millisecond of its limit, rarely enough to cost nothing measurable.
+PROGRESS_STEPS = 1000
+_DEADLINE = "laborwatch_deadline"
+
+
 def is_sqlite(engine: Engine) -> bool:
     """Tell whether the engine talks to SQLite."""
     return engine.dialect.name == "sqlite"
 
 
-def _casefold(value: object) -> object:
-    return value.casefold() if isinstance(value, str) else value
+class _Deadline:
+    """When the statement running on one SQLite connection must stop (monotonic seconds)."""
+
+    __slots__ = ("at",)
+
+    def __init__(self) -> None:
+        self.at = math.inf
+
+    def passed(self) -> int:
+        return 1 if time.monotonic() > self.at else 0
 
 
-def make_engine(settings: Settings) -> Engine:
-    """Create the engine for `settings.database_url`, with SQLite set up for safe concurrent use."""
-    url = settings.database_url
-    if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False})
+def _pool_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "pool_size": settings.pool_size,
+        "max_overflow": settings.pool_max_overflow,
+        "pool_timeout": settings.pool_timeout_s,
+    }
+
+
+def _is_file_database(url: URL) -> bool:
+    database = url.database or ""
+    return database not in ("", ":memory:") and url.query.get("mode") != "memory"
+
+
+def make_engine(settings: Settings, *, read_limit: bool = False) -> Engine:
+    """Create the engine for `settings.database_url`, with SQLite set up for safe concurrent use.
+
+    The pool follows the `pool_*` settings. With `read_limit` (the server's engine), a statement that is
+    not part of a write stops after `settings.statement_timeout_ms`: PostgreSQL's `statement_timeout`,
+    a progress handler on SQLite. The command line's engines leave it off.
+    """
+    url = make_url(settings.database_url)
+    limit_ms = settings.statement_timeout_ms if read_limit else 0
+    if url.get_backend_name() != "sqlite":
+        engine = create_engine(
+            url, pool_pre_ping=True, pool_recycle=settings.pool_recycle_s or -1, **_pool_options(settings)
+        )
+        if limit_ms:
+            _limit_postgresql_reads(engine, limit_ms)
+        return engine
+    pool = _pool_options(settings) if _is_file_database(url) else {}
+    engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
     busy_timeout = settings.sqlite_busy_timeout_ms
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
         # Leave transactions to SQLAlchemy's `begin` event below (the SQLite dialect docs' recipe).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -42,15 +83,58 @@ def make_engine(settings: Settings) -> Engine:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
-        # SQLite's lower() folds ASCII only; filters on Russian or Chinese place names need Unicode.
-        dbapi_connection.create_function("casefold", 1, _casefold, deterministic=True)
+        if limit_ms:
+            deadline = _Deadline()
+            record.info[_DEADLINE] = deadline
+            dbapi_connection.set_progress_handler(deadline.passed, PROGRESS_STEPS)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         writing = connection.get_execution_options().get(WRITE_OPTION, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
+    if limit_ms:
+        _limit_sqlite_reads(engine, limit_ms)
     return engine
+
+
+def _limit_postgresql_reads(engine: Engine, limit_ms: int) -> None:
+    """Give every connection `statement_timeout`, and lift it inside write transactions."""
+
+    @event.listens_for(engine, "connect")
+    def _set_limit(dbapi_connection: Any, _record: Any) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET statement_timeout = {int(limit_ms)}")
+        # Committed: a SET in a transaction that the pool then rolls back would be undone with it.
+        dbapi_connection.commit()
+
+    @event.listens_for(engine, "begin")
+    def _lift_for_writes(connection: Connection) -> None:
+        if connection.get_execution_options().get(WRITE_OPTION, False):
+            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+
+
+def _limit_sqlite_reads(engine: Engine, limit_ms: int) -> None:
+    """Start each statement's clock as it is sent; writes, commits and rollbacks run unlimited."""
+    limit_s = limit_ms / 1000
+
+    def _deadline(connection: Connection) -> _Deadline | None:
+        deadline = connection.info.get(_DEADLINE)
+        return deadline if isinstance(deadline, _Deadline) else None
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _start_clock(connection: Connection, *_args: Any) -> None:
+        deadline = _deadline(connection)
+        if deadline is not None:
+            writing = connection.get_execution_options().get(WRITE_OPTION, False)
+            deadline.at = math.inf if writing else time.monotonic() + limit_s
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _stop_clock(connection: Connection) -> None:
+        deadline = _deadline(connection)
+        if deadline is not None:
+            deadline.at = math.inf
 
 
 @contextmanager

@@ -9,13 +9,20 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, InternalError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from api.urls import facility_moved_to
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+# Seconds a client is asked to wait before retrying a 429 or 503 (`Retry-After`).
+RETRY_AFTER_SECONDS = 5
+RETRY_AFTER_HEADER = {
+    "description": "Seconds to wait before trying again.",
+    "schema": {"type": "integer", "minimum": 1},
+}
 log = logging.getLogger("laborwatch")
 
 
@@ -109,13 +116,16 @@ class Problem(BaseModel):
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries declaring problem documents for `statuses`."""
-    return {
-        status: {
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        response: dict[str, Any] = {
             "description": HTTPStatus(status).phrase,
             "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
-        for status in statuses
-    }
+        if status in (429, 503):
+            response["headers"] = {"Retry-After": RETRY_AFTER_HEADER}
+        responses[status] = response
+    return responses
 
 
 def problem(status: int, detail: str, errors: Sequence[dict[str, Any]] | None = None) -> JSONResponse:
@@ -128,7 +138,10 @@ def problem(status: int, detail: str, errors: Sequence[dict[str, Any]] | None = 
     }
     if errors is not None:
         content["errors"] = list(errors)
-    return JSONResponse(content, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
+    response = JSONResponse(content, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
+    if status in (429, 503):
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _loc(loc: Sequence[Any]) -> list[str | int]:
@@ -188,7 +201,36 @@ async def _request_validation_error(_request: Request, exc: Exception) -> JSONRe
     return problem(422, f"Invalid request: {where}: {first['msg']}", errors)
 
 
+def statement_timed_out(exc: BaseException) -> bool:
+    """Tell whether a database error is a statement stopped by the time limit (or cancelled)."""
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) == "57014":  # PostgreSQL query_canceled (statement_timeout)
+        return True
+    return getattr(orig, "sqlite_errorname", None) == "SQLITE_INTERRUPT"
+
+
+def read_only_database(exc: BaseException) -> bool:
+    """Tell whether a write reached a read-only database (a PostgreSQL hot standby, a read-only role)."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) == "25006"
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Tell whether an error means the database cannot answer now (down, locked, busy, too slow)."""
+    return isinstance(exc, OperationalError | PoolTimeout) or read_only_database(exc)
+
+
 async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    if statement_timed_out(exc):
+        log.warning("statement stopped by the time limit")
+        return problem(
+            503, "The query ran past the statement time limit; narrow the filters or try again later."
+        )
+    if read_only_database(exc):
+        log.error("a write reached a read-only database")
+        return problem(503, "This server reads from a read-only copy of the database; it takes no writes.")
+    if isinstance(exc, PoolTimeout):
+        log.error("no database connection came free in time")
+        return problem(503, "The server is busy: no database connection came free in time; try again.")
     log.error("database unavailable: %s", exc.__class__.__name__)
     return problem(503, "The database is not answering; try again shortly.")
 
@@ -198,7 +240,10 @@ async def _value_does_not_fit(_request: Request, exc: Exception) -> JSONResponse
     return problem(422, "A value does not fit what the database stores (too long or out of range).", [])
 
 
-async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    # Raised in a middleware (outside the router's handlers), a database outage still answers 503.
+    if is_unavailable(exc):
+        return await _database_unavailable(request, exc)
     log.exception("unhandled error", exc_info=exc)
     return problem(500, "The server failed to answer this request; the error has been logged.")
 
@@ -209,5 +254,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _request_validation_error)
     app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(PoolTimeout, _database_unavailable)
+    app.add_exception_handler(InternalError, _unexpected_error)  # 503 when read-only, else 500
     app.add_exception_handler(DataError, _value_does_not_fit)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -30,13 +30,17 @@ Errors are RFC 9457 problem documents (`application/problem+json`).
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
-    """Build the laborwatch ASGI app; the engine is made from `settings` unless one is given."""
+    """Build the laborwatch ASGI app; the engine is made from `settings` unless one is given.
+
+    An engine made here limits the time of read statements (`statement_timeout_ms`); one given is used
+    as it is.
+    """
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own_engine = engine is None
-        app.state.engine = engine if engine is not None else make_engine(settings)
+        app.state.engine = engine if engine is not None else make_engine(settings, read_limit=True)
         app.state.versions = VersionReader(app.state.engine)
         try:
             yield

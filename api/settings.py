@@ -36,6 +36,34 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(
         default=10_000, ge=0, description="How long a SQLite connection waits for a lock before failing."
     )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Processes `laborwatch serve` runs (uvicorn workers); 1 serves from the command's own.",
+    )
+    pool_size: int = Field(
+        default=5, ge=1, description="Database connections each server process keeps open for reuse."
+    )
+    pool_max_overflow: int = Field(
+        default=10, ge=0, description="Connections a process may open beyond `pool_size` under load."
+    )
+    pool_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a request waits for a free connection before it is answered 503.",
+    )
+    pool_recycle_s: int = Field(
+        default=1800,
+        ge=0,
+        description="Seconds after which a pooled PostgreSQL connection is replaced; 0 keeps it for ever.",
+    )
+    statement_timeout_ms: int = Field(
+        default=10_000,
+        ge=0,
+        description="Longest a statement of the server's reads may run before it is stopped and the "
+        "request answered 503; 0 = no limit. Writes and the command line are not limited.",
+    )
     public_url: str | None = Field(
         default=None,
         pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$",

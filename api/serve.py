@@ -1,0 +1,67 @@
+"""Starting the server: migrate and seed once, then serve from this process or from several workers."""
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+
+import uvicorn
+from fastapi import FastAPI
+
+from api.db import make_engine
+from api.ingest.seed import is_empty, seed
+from api.main import create_app
+from api.migrate import migrate
+from api.settings import Settings, get_settings
+
+WORKER_FACTORY = "api.serve:worker_app"
+
+
+def prepare(settings: Settings, echo: Callable[[str], None]) -> None:
+    """Migrate the database and seed it when it holds no report (once, before any worker starts).
+
+    The engine used has no statement time limit, so a long migration is not cut short; it is closed
+    before serving, and every server process then opens its own.
+    """
+    engine = make_engine(settings)
+    try:
+        migrate(engine)
+        if is_empty(engine):
+            for result in seed(engine, settings.seeds_dir):
+                echo(f"seeded {result.report_id} ({len(result.claim_ids)} claims)")
+    finally:
+        engine.dispose()
+
+
+def run(settings: Settings, *, host: str, port: int, workers: int) -> None:
+    """Serve with uvicorn: in this process when `workers` is 1, else from `workers` worker processes.
+
+    Workers are started afresh (not forked), so each reads the settings from the environment and the
+    `.env` file itself and builds its own app and connection pool; the app keeps no state of its own
+    between requests, so any worker can answer any request.
+    """
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False)
+        return
+    uvicorn.run(WORKER_FACTORY, factory=True, host=host, port=port, workers=workers, proxy_headers=False)
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker process: settings from the environment, its own engine, and no orphans."""
+    _exit_with_parent(os.getppid())
+    return create_app(get_settings())
+
+
+def _exit_with_parent(parent: int, interval_s: float = 1.0) -> None:
+    """Stop this worker (as on SIGTERM: gracefully) when the supervising process is gone.
+
+    A supervisor killed with SIGKILL cannot stop its workers, which would otherwise keep serving.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval_s)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="laborwatch-parent-watch", daemon=True).start()

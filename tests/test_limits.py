@@ -1,0 +1,214 @@
+"""The server's limits: the connection pool's settings and time-out, and the statement time limit."""
+
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from httpx import Response
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
+
+from api.db import make_engine, read_session, write_session
+from api.deps import ReadDep
+from api.errors import statement_timed_out
+from api.main import create_app
+from api.migrate import migrate
+from tests.conftest import PG_URL, Database
+
+# Slow by construction on both backends: SQLite and PostgreSQL count a recursive CTE row by row.
+COUNT_TO = (
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {stop}) SELECT count(*) FROM n"
+)
+ENDLESS = COUNT_TO.format(stop=10**12)
+
+
+def assert_time_limit_problem(response: Response) -> None:
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert int(response.headers["retry-after"]) > 0
+    body = response.json()
+    assert body["status"] == 503
+    assert "time limit" in body["detail"]
+    assert "SELECT" not in body["detail"]
+
+
+@pytest.fixture
+def limited(database: Database) -> Iterator[Engine]:
+    """The server's engine (read limit on) with a 50 ms statement time limit, on a migrated database."""
+    migrator = make_engine(database.settings())  # migrations run unlimited, as the command line's do
+    migrate(migrator)
+    migrator.dispose()
+    engine = make_engine(database.settings(statement_timeout_ms=50), read_limit=True)
+    yield engine
+    engine.dispose()
+
+
+def test_pool_settings_reach_the_engine(database: Database) -> None:
+    settings = database.settings(pool_size=3, pool_max_overflow=2, pool_timeout_s=1.5)
+    engine = make_engine(settings)
+    try:
+        pool = engine.pool
+        assert isinstance(pool, sa.QueuePool)
+        assert pool.size() == 3
+        assert pool._max_overflow == 2
+        assert pool._timeout == 1.5
+        if database.backend == "postgresql":
+            assert pool._recycle == 1800
+    finally:
+        engine.dispose()
+
+
+def test_a_full_pool_answers_503_with_retry_after_then_recovers(database: Database) -> None:
+    settings = database.settings(pool_size=1, pool_max_overflow=0, pool_timeout_s=0.2)
+    engine = make_engine(settings)
+    migrate(engine)
+    try:
+        with TestClient(create_app(settings, engine), raise_server_exceptions=False) as client:
+            held = engine.connect()
+            try:
+                held.exec_driver_sql("SELECT 1")
+                read = client.get("/v1/reports")
+                write = client.post("/v1/reports", json={}, headers={"Authorization": "Bearer lw_x"})
+            finally:
+                held.close()
+            for response in (read, write):
+                assert response.status_code == 503, response.text
+                assert response.headers["content-type"] == "application/problem+json"
+                assert response.headers["retry-after"] == "5"
+                assert "no database connection came free" in response.json()["detail"]
+            assert client.get("/v1/reports").status_code == 200
+    finally:
+        engine.dispose()
+
+
+def test_a_read_past_the_limit_is_stopped_and_the_connection_stays_usable(limited: Engine) -> None:
+    started = time.monotonic()
+    with pytest.raises(OperationalError) as raised, read_session(limited) as session:
+        session.execute(text(ENDLESS)).all()
+    assert statement_timed_out(raised.value)
+    assert time.monotonic() - started < 5
+    with read_session(limited) as session:
+        assert session.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_writes_and_the_command_line_engine_are_not_limited(database: Database, limited: Engine) -> None:
+    # Long enough to trip the 50 ms limit of a read (checked first), short enough to finish unlimited.
+    statement = text(COUNT_TO.format(stop=1_000_000))
+    with pytest.raises(OperationalError), read_session(limited) as session:
+        session.execute(statement).all()
+    with write_session(limited) as session:
+        assert session.execute(statement).scalar() == 1_000_000
+    cli_engine = make_engine(database.settings(statement_timeout_ms=50))
+    try:
+        with read_session(cli_engine) as session:
+            assert session.execute(statement).scalar() == 1_000_000
+    finally:
+        cli_engine.dispose()
+    # The limit lifted for the write did not stay on its connection.
+    with read_session(limited) as session, pytest.raises(OperationalError):
+        session.execute(statement).all()
+
+
+def test_a_zero_limit_means_none(database: Database) -> None:
+    engine = make_engine(database.settings(statement_timeout_ms=0), read_limit=True)
+    try:
+        with read_session(engine) as session:
+            assert session.execute(text(COUNT_TO.format(stop=200_000))).scalar() == 200_000
+    finally:
+        engine.dispose()
+
+
+def test_a_slow_route_answers_503_with_retry_after_and_the_next_request_works(
+    database: Database, limited: Engine
+) -> None:
+    app = create_app(database.settings(statement_timeout_ms=50), limited)
+
+    def slow(db: ReadDep) -> dict[str, int]:
+        return {"count": db.execute(text(ENDLESS)).scalar_one()}
+
+    app.add_api_route("/test-only/slow", slow)
+    with TestClient(app) as client:
+        assert_time_limit_problem(client.get("/test-only/slow"))
+        assert client.get("/health").status_code == 200
+        assert client.get("/v1/reports").status_code == 200
+
+
+# Constant SQL: the columns and values of a made-up facility numbered i.
+BULK_INSERT = (
+    "INSERT INTO facility (id, name, kind, sector, country, city, workers_value, claim_count, report_count, "
+    "search_text, created_at) SELECT 'bulk-' || i, 'Bulk ' || i, 'factory', 'garment', 'RU', "
+    "'City ' || (i % 997), i % 500, 0, 0, '', CURRENT_TIMESTAMP FROM "
+)
+NUMBERS = {
+    "sqlite": "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count) "
+    "SELECT i FROM n) AS numbers",
+    "postgresql": "generate_series(1, :count) AS i",
+}
+
+
+def bulk_facilities(engine: Engine, count: int) -> None:
+    """Add `count` facilities straight into the table, enough to make an aggregate slow."""
+    with engine.begin() as connection:
+        connection.execute(text(BULK_INSERT + NUMBERS[engine.dialect.name]), {"count": count})
+
+
+def test_a_heavy_filter_past_the_limit_answers_503_and_the_next_request_works(
+    database: Database,
+) -> None:
+    settings = database.settings(statement_timeout_ms=5)
+    loader = make_engine(settings)  # the command line's engine: not limited
+    migrate(loader)
+    bulk_facilities(loader, 150_000)
+    loader.dispose()
+    engine = make_engine(settings, read_limit=True)
+    try:
+        with TestClient(create_app(settings, engine)) as client:
+            assert_time_limit_problem(client.get("/v1/stats", params={"sector": "garment"}))
+            assert client.get("/health").json()["status"] == "ok"
+            assert client.get("/v1/reports").json()["total"] == 0
+    finally:
+        engine.dispose()
+
+
+def test_postgresql_stops_the_statement_on_the_server(backend: str, limited: Engine) -> None:
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL only")
+    marker = f"lw_slow_{uuid.uuid4().hex}"
+    with pytest.raises(OperationalError) as raised, read_session(limited) as session:
+        session.execute(text(f"/* {marker} */ {ENDLESS}")).all()
+    assert statement_timed_out(raised.value)
+    assert PG_URL
+    admin = sa.create_engine(PG_URL)
+    try:
+        with admin.connect() as connection:
+            running = connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE state = 'active' AND pid <> pg_backend_pid() AND query LIKE :pattern"
+                ),
+                {"pattern": f"%{marker}%"},
+            ).scalar()
+    finally:
+        admin.dispose()
+    assert running == 0
+
+
+def test_postgresql_a_read_waiting_on_a_lock_answers_503(
+    backend: str, database: Database, limited: Engine
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL only")
+    app = create_app(database.settings(statement_timeout_ms=50), limited)
+    blocker = make_engine(database.settings())
+    try:
+        with TestClient(app) as client, blocker.connect() as connection:
+            transaction = connection.begin()
+            connection.exec_driver_sql("LOCK TABLE report IN ACCESS EXCLUSIVE MODE")
+            assert_time_limit_problem(client.get("/v1/reports"))
+            transaction.rollback()
+            assert client.get("/v1/reports").status_code == 200
+    finally:
+        blocker.dispose()
