@@ -1,7 +1,6 @@
 """HTTP caching: an ETag from the data version on every successful GET, 304 on `If-None-Match`, and HEAD."""
 
 import contextlib
-import sqlite3
 import zlib
 from collections.abc import Callable
 
@@ -19,7 +18,7 @@ CACHE_CONTROL = "no-cache"  # store, but revalidate with the ETag before each re
 def _read_version(versions: VersionReader) -> int | None:
     try:
         return versions.read()
-    except (SQLAlchemyError, sqlite3.Error):
+    except SQLAlchemyError:
         return None  # the route itself will answer the outage
 
 

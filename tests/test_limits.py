@@ -138,9 +138,9 @@ def test_a_slow_route_answers_503_with_retry_after_and_the_next_request_works(
 
 # Constant SQL: the columns and values of a made-up facility numbered i.
 BULK_INSERT = (
-    "INSERT INTO facility (id, name, kind, sector, country, city, workers_value, claim_count, report_count, "
-    "search_text, created_at) SELECT 'bulk-' || i, 'Bulk ' || i, 'factory', 'garment', 'RU', "
-    "'City ' || (i % 997), i % 500, 0, 0, '', CURRENT_TIMESTAMP FROM "
+    "INSERT INTO facility (id, name, kind, sector, sector_fold, country, city, workers_value, claim_count, "
+    "report_count, search_text, created_at) SELECT 'bulk-' || i, 'Bulk ' || i, 'factory', 'garment', "
+    "'garment', 'RU', 'City ' || (i % 997), i % 500, 0, 0, '', CURRENT_TIMESTAMP FROM "
 )
 NUMBERS = {
     "sqlite": "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count) "

@@ -1,8 +1,9 @@
 """The data version: one counter bumped by every write, behind ETags and the totals carried in cursors.
 
 Writers bump it in their own transaction. Readers ask a `VersionReader` once per request: on SQLite it
-keeps a connection of its own and rereads the counter only when `PRAGMA data_version` says another
-connection committed since its last look (no table read on most requests); elsewhere it reads the row.
+keeps a connection of its own, outside the engine's pool, and rereads the counter only when
+`PRAGMA data_version` says another connection committed since its last look (no table read on most
+requests); elsewhere it reads the row on a pooled connection.
 """
 
 import contextlib
@@ -11,6 +12,7 @@ import threading
 from typing import Any
 
 from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -18,6 +20,7 @@ from models import DataVersion
 from models.base import utc_now
 
 _READ = "SELECT version FROM data_version WHERE id = 1"
+BUSY_TIMEOUT_MS = 2000  # WAL readers do not wait for writers; this covers a checkpoint or a recovery
 
 
 def bump_data_version(session: Session) -> None:
@@ -44,27 +47,31 @@ class VersionReader:
         self._seen: tuple[int, int] | None = None  # (PRAGMA data_version, version) at the last look
 
     def read(self) -> int:
-        """The data version now; raises SQLAlchemy's or sqlite3's errors when the database is down."""
+        """The data version now; raises SQLAlchemy's `OperationalError` when the database does not answer."""
         if self.engine.dialect.name != "sqlite":
             with self.engine.connect() as connection:
                 return int(connection.exec_driver_sql(_READ).scalar() or 0)
         with self._lock:
             try:
                 return self._read_sqlite()
-            except sqlite3.Error:
+            except sqlite3.Error as exc:
                 self.close()
-                raise
+                raise OperationalError(_READ, None, exc) from exc
 
     def _read_sqlite(self) -> int:
         if self._raw is None:
-            self._raw = self.engine.raw_connection()
+            # A connection of its own, so that it never takes one of the pool's (nor waits for one).
+            cargs, cparams = self.engine.dialect.create_connect_args(self.engine.url)
+            raw = self.engine.dialect.loaded_dbapi.connect(*cargs, **{**cparams, "check_same_thread": False})
+            raw.isolation_level = None  # autocommit: each statement sees the latest commit
+            raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._raw = raw
         cursor = self._raw.cursor()
         try:
             marker = cursor.execute("PRAGMA data_version").fetchone()[0]
             if self._seen is not None and self._seen[0] == marker:
                 return self._seen[1]
             row = cursor.execute(_READ).fetchone()
-            self._raw.rollback()  # end the read transaction the SELECT may have opened
         finally:
             cursor.close()
         version = int(row[0]) if row else 0
