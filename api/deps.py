@@ -22,8 +22,13 @@ async def get_engine(request: Request) -> Engine:
     return engine
 
 
-async def get_db(engine: Annotated[Engine, Depends(get_engine)]) -> AsyncIterator[Connection]:
-    """A read connection for the length of one request: every query of it sees one snapshot."""
+async def get_db(request: Request) -> AsyncIterator[Connection]:
+    """A read connection for the route's body: every query of it sees one snapshot.
+
+    It goes back to the pool as soon as the route returns (`scope="function"` below), before the answer
+    is sent: a slow client never holds a connection, and concurrent requests need no more than the pool.
+    """
+    engine: Engine = request.app.state.engine
     with engine.connect() as db:
         yield db
 
@@ -73,5 +78,5 @@ async def check_query(request: Request) -> None:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-ReadDep = Annotated[Connection, Depends(get_db)]
+ReadDep = Annotated[Connection, Depends(get_db, scope="function")]
 EngineDep = Annotated[Engine, Depends(get_engine)]
