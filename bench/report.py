@@ -70,7 +70,7 @@ def comparisons(figures: "Figures") -> list[tuple[str, str]]:
 def markdown(figures: "Figures") -> str:
     """The results section: the machine, the read tables, the targets and the ingest figures."""
     lines = [
-        "| request | server (workers, loop/http) | req/s | p50 ms | p99 ms | non-2xx / socket err. |",
+        "| request | server: event loop/HTTP parser | req/s | p50 ms | p99 ms | non-2xx / socket err. |",
         "|---|---|--:|--:|--:|--:|",
     ]
     served = [key for key in figures.servers if key in figures.loads and not key.startswith("bare")]
@@ -90,15 +90,31 @@ def markdown(figures: "Figures") -> str:
             f"| {name} | {_server(figures, key)} | {_rps(result.requests_per_second)} "
             f"| {_ms(result.p50_ms)} | {_ms(result.p99_ms)} | {_errors(result)} |"
         )
+    legend = (
+        "Below, 1w and 2w are workers; Datasette own is Datasette on asyncio and h11 (what "
+        "`pip install datasette` alone runs), Datasette same is Datasette on uvloop and httptools "
+        "(laborwatch's stack)."
+    )
     return "\n".join(
-        [_header(figures), "", *lines, "", *_ratios(figures), "", *_targets(figures), *_notes(figures)]
+        [
+            _header(figures),
+            "",
+            *lines,
+            "",
+            legend,
+            "",
+            *_ratios(figures),
+            "",
+            *_targets(figures),
+            *_notes(figures),
+        ]
     )
 
 
 def _server(figures: "Figures", key: str) -> str:
     server = figures.servers[key]
     label = str(server["label"]).split(" (")[0]
-    return f"{label} ({server['workers']}, {server['stack']})"
+    return f"{label}: {server['stack']}"
 
 
 def _ratios(figures: "Figures") -> list[str]:
@@ -170,10 +186,7 @@ def _targets(figures: "Figures") -> list[str]:
     if not columns:
         return []
     heads = [
-        f"{figures.servers[lw]['label']} vs {figures.servers[ds]['label']}"
-        if ds
-        else figures.servers[lw]["label"]
-        for lw, ds in columns
+        f"{_short(figures, lw)} vs {_short(figures, ds)}" if ds else _short(figures, lw) for lw, ds in columns
     ]
     lines = ["| target | " + " | ".join(heads) + " |", "|---|" + ":-:|" * len(heads)]
     for request in ("list", "detail"):

@@ -108,6 +108,8 @@ def loaded_stack(group: int) -> str:
             fields = stat.read_text(encoding="ascii", errors="replace").rpartition(")")[2].split()
             if int(fields[2]) != group:  # field 5 of proc(5), pgrp
                 continue
+            if b"resource_tracker" in (stat.parent / "cmdline").read_bytes():
+                continue  # multiprocessing's helper next to uvicorn's workers, which serves nothing
             maps = (stat.parent / "maps").read_text(encoding="utf-8", errors="replace")
         except (OSError, IndexError, ValueError):
             continue
