@@ -24,7 +24,8 @@ reports, 10,000 facilities, 100,000 claims; `make bench BENCH_ARGS="--scale 10"`
 - **ingest**: the wall time of `laborwatch ingest FOLDER` into a fresh SQLite file, and into a fresh
   PostgreSQL schema (dropped afterwards), as claims per second;
 - **reads**: `wrk` with the same settings (one thread, 32 connections, 8 s after a 1 s warm-up per URL)
-  against laborwatch, then Datasette serving the same SQLite file, then a bare Starlette app under uvicorn
+  against laborwatch (1 and 2 workers), then Datasette serving the same SQLite file on its own stack
+  (asyncio, h11) and on laborwatch's (uvloop, httptools), then a bare Starlette app under uvicorn
   answering a fixed JSON page of the same size (the ceiling of this machine), one server at a time.
 
 See `bench/README.md` for what each request is on each server and the options
