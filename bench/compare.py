@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 from sqlalchemy import create_engine, text
@@ -41,6 +41,13 @@ PAGE_LIMIT = 10
 DEEP_PAGE = 10_000
 SEARCH = "Irkutsk hours"
 REQUESTS = ("list", "detail", "search", "first", "deep")
+# uvicorn's (loop, http) for Datasette: its own default stack (`pip install datasette` brings neither uvloop
+# nor httptools, so uvicorn's "auto" falls back to these), and laborwatch's stack (its dependencies).
+DATASETTE_STACKS = {"own": ("asyncio", "h11"), "same": ("uvloop", "httptools")}
+DATASETTE_LABELS = {
+    "own": "Datasette, own stack (asyncio, h11)",
+    "same": "Datasette, laborwatch's stack (uvloop, httptools)",
+}
 
 
 @dataclass
@@ -52,7 +59,8 @@ class Figures:
     options: dict[str, Any]
     corpus: dict[str, Any] = field(default_factory=dict)
     ingest: dict[str, dict[str, Any]] = field(default_factory=dict)
-    urls: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    urls: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # request paths, by server kind
+    servers: dict[str, dict[str, Any]] = field(default_factory=dict)  # each configuration: label, stack
     loads: dict[str, dict[str, LoadResult]] = field(default_factory=dict)
     deep_page: int = 0
     notes: list[str] = field(default_factory=list)
@@ -86,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     facts = machine()
     facts["wrk"] = wrk_version(wrk)
-    facts["datasette"] = _datasette_version()
+    for package in ("datasette", "uvicorn", "uvloop", "httptools", "h11"):
+        facts[package] = _version(package)
     facts["load_before"] = _load_average()
     figures = Figures(
         started_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -97,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
             "connections": args.connections,
             "duration": args.duration,
             "warmup": args.warmup,
-            "workers": args.workers,
+            "laborwatch_workers": args.laborwatch_workers,
+            "datasette_stacks": args.datasette_stacks,
+            "bare_workers": args.bare_workers,
             "datasette_immutable": not args.datasette_mutable,
         },
     )
@@ -137,8 +148,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1)")
-    parser.add_argument("--workers", type=int, default=None, help="`laborwatch serve --workers N` (and bare "
-                        "Starlette's), when this checkout's serve has that option")  # fmt: skip
+    parser.add_argument(
+        "--laborwatch-workers",
+        type=_counts,
+        default=[1, 2],
+        metavar="N,N",
+        help="`laborwatch serve --workers N`, one configuration each (default 1,2)",
+    )
+    parser.add_argument(
+        "--datasette-stacks",
+        type=_stacks,
+        default=list(DATASETTE_STACKS),
+        metavar="S,S",
+        help="own: Datasette on asyncio and h11, what `pip install datasette` alone runs; same: on uvloop "
+        "and httptools, laborwatch's stack (default own,same; empty: no Datasette)",
+    )
+    parser.add_argument(
+        "--bare-workers",
+        type=_counts,
+        default=[1, 2],
+        metavar="N,N",
+        help="bare Starlette's workers, one configuration each (default 1,2; empty: none)",
+    )
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
                         help="PostgreSQL for ingest (a schema of its own, dropped after)")  # fmt: skip
     parser.add_argument("--skip-postgres", action="store_true", help="measure ingest on SQLite only")
@@ -153,6 +184,21 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/performance.md")
     parser.add_argument("--json", type=Path, help="also write the raw figures as JSON")
     return parser
+
+
+def _counts(text: str) -> list[int]:
+    counts = [int(part) for part in text.split(",") if part.strip()]
+    if any(count < 1 for count in counts):
+        raise argparse.ArgumentTypeError("worker counts are 1 or more")
+    return counts
+
+
+def _stacks(text: str) -> list[str]:
+    stacks = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [stack for stack in stacks if stack not in DATASETTE_STACKS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown stack {unknown[0]!r}: own or same")
+    return stacks
 
 
 def _work_dir(args: argparse.Namespace, cleanup: ExitStack) -> Path:
@@ -267,6 +313,37 @@ def _checkpoint(db_file: Path) -> None:
     connection.close()
 
 
+@dataclass(frozen=True)
+class ServerConfig:
+    """One server configuration under load: which server, how many workers, which loop/http."""
+
+    key: str  # the key of figures.loads: "laborwatch-1", "datasette-own", "bare-2", ...
+    kind: str  # "laborwatch", "Datasette" or "bare"
+    label: str
+    workers: int = 1
+    stack: tuple[str, str] | None = None  # uvicorn's (loop, http) when set explicitly
+
+
+def server_configs(args: argparse.Namespace, figures: Figures) -> list[ServerConfig]:
+    """The configurations of this run, in the order they run."""
+    configs: list[ServerConfig] = []
+    lw_workers = args.laborwatch_workers
+    if any(workers > 1 for workers in lw_workers) and not servers.serve_takes_workers():
+        figures.notes.append("`laborwatch serve` has no --workers here: only 1 worker measured.")
+        say(figures.notes[-1])
+        lw_workers = [1]
+    for workers in dict.fromkeys(lw_workers):
+        label = f"laborwatch, {workers} worker{'s' if workers > 1 else ''}"
+        configs.append(ServerConfig(f"laborwatch-{workers}", "laborwatch", label, workers))
+    for stack in dict.fromkeys(args.datasette_stacks):
+        configs.append(ServerConfig(f"datasette-{stack}", "Datasette", DATASETTE_LABELS[stack],
+                                    stack=DATASETTE_STACKS[stack]))  # fmt: skip
+    for workers in dict.fromkeys(args.bare_workers):
+        label = f"bare Starlette, {workers} worker{'s' if workers > 1 else ''}"
+        configs.append(ServerConfig(f"bare-{workers}", "bare", label, workers))
+    return configs
+
+
 def read_benchmarks(
     args: argparse.Namespace,
     wrk: str,
@@ -276,31 +353,94 @@ def read_benchmarks(
     corpus: bundles.CorpusInfo,
     figures: Figures,
 ) -> None:
-    """The same wrk load on laborwatch, then Datasette, then bare Starlette, one after the other."""
+    """The same wrk load on each configuration of laborwatch, Datasette and bare Starlette, one at a time.
+
+    The URLs of a server kind (the deep page's above all, found by following `next` 10,000 times) are
+    found once, on its first configuration, and reused as paths by the others.
+    """
     pages = max(1, -(-corpus.size.claims // PAGE_LIMIT))
     figures.deep_page = min(args.deep_page, pages)
-    workers = args.workers
-    if workers is not None and not servers.serve_takes_workers():
-        figures.notes.append(f"`laborwatch serve` has no --workers here: --workers {workers} ignored.")
-        say(figures.notes[-1])
-        workers = None
-        figures.options["workers"] = None
     payload = work / "bare-payload.json"
-    with servers.laborwatch(sqlite_url(db_file), work / "laborwatch.log", workers) as server:
-        urls = laborwatch_urls(server.base_url, figures.deep_page, payload)
-        figures.urls["laborwatch"] = urls
-        figures.loads["laborwatch"] = _load_all(server.name, wrk, urls, settings)
-    _checkpoint(db_file)
+    configs = server_configs(args, figures)
     metadata = {"databases": {DB_NAME: {"tables": {"claim": {"fts_table": "claim_fts", "fts_pk": "pk"}}}}}
-    log = work / "datasette.log"
-    with servers.datasette(db_file, log, metadata, immutable=not args.datasette_mutable) as server:
-        detail_ids = [url.rsplit("/", 1)[1] for url in figures.urls["laborwatch"]["detail"]]
-        urls = datasette_urls(server.base_url, detail_ids, figures.deep_page)
-        figures.urls["Datasette"] = urls
-        figures.loads["Datasette"] = _load_all(server.name, wrk, urls, settings)
-    with servers.bare(payload, work / "bare.log", workers) as server:
-        figures.urls["bare"] = {"list": [server.base_url + "/"]}
-        figures.loads["bare"] = _load_all(server.name, wrk, figures.urls["bare"], settings)
+    immutable = not args.datasette_mutable
+    if not any(config.kind == "laborwatch" for config in configs):
+        raise SystemExit("--laborwatch-workers must name at least one worker count")
+    reference: dict[str, list[Any]] = {}
+    for config in configs:
+        log = work / f"{config.key}.log"
+        if config.kind == "laborwatch":
+            started = servers.laborwatch(
+                sqlite_url(db_file), log, config.workers if config.workers > 1 else None
+            )
+        elif config.kind == "Datasette":
+            _checkpoint(db_file)
+            if "Datasette" not in figures.urls:
+                figures.urls["Datasette"], reference = _datasette_reference(db_file, work, metadata, figures)
+            started = servers.datasette(db_file, log, metadata, immutable, config.stack)
+        else:
+            started = servers.bare(payload, log, config.workers if config.workers > 1 else None)
+        with started as server:
+            stack = servers.loaded_stack(server.pid)
+            if config.kind == "laborwatch" and "laborwatch" not in figures.urls:
+                figures.urls["laborwatch"] = laborwatch_paths(server.base_url, figures.deep_page, payload)
+            elif config.kind == "bare":
+                figures.urls.setdefault("bare", {"list": ["/"]})
+            paths = figures.urls[config.kind]
+            answers = _check_all(server.base_url, paths)
+            if config.kind == "Datasette" and _comparable(answers) != _comparable(reference):
+                raise RuntimeError(f"{config.label} does not answer what `datasette serve` answers")
+            figures.servers[config.key] = {
+                "label": config.label,
+                "kind": config.kind,
+                "workers": config.workers,
+                "stack": stack,
+            }
+            say(f"{config.label}: {stack}")
+            urls = {request: [server.base_url + path for path in found] for request, found in paths.items()}
+            figures.loads[config.key] = _load_all(config.key, wrk, urls, settings)
+
+
+def _datasette_reference(
+    db_file: Path, work: Path, metadata: dict[str, Any], figures: Figures
+) -> tuple[dict[str, list[str]], dict[str, list[Any]]]:
+    """Datasette's paths, found on plain `datasette serve`, and what it answers to each."""
+    log = work / "datasette-serve.log"
+    immutable = figures.options["datasette_immutable"]
+    with servers.datasette(db_file, log, metadata, immutable) as server:
+        detail_ids = [path.rsplit("/", 1)[1] for path in figures.urls["laborwatch"]["detail"]]
+        paths = datasette_paths(server.base_url, detail_ids, figures.deep_page)
+        figures.servers["datasette-serve"] = {
+            "label": "`datasette serve` (reference answers, not loaded)",
+            "kind": "Datasette",
+            "workers": 1,
+            "stack": servers.loaded_stack(server.pid),
+        }
+        return paths, _check_all(server.base_url, paths)
+
+
+def _check_all(base_url: str, paths: dict[str, list[str]]) -> dict[str, list[Any]]:
+    """Every URL answers 200 with JSON; the answers, by request."""
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        return {request: [_check(client, path) for path in found] for request, found in paths.items()}
+
+
+VOLATILE = frozenset({"query_ms"})  # Datasette's timing of the query, different on every answer
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _comparable(item) for key, item in value.items() if key not in VOLATILE}
+    if isinstance(value, list):
+        return [_comparable(item) for item in value]
+    if isinstance(value, str) and value.startswith("http://127.0.0.1:"):
+        return _path(value)  # next_url and the like carry the server's port
+    return value
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def _load_all(
@@ -324,8 +464,8 @@ def _check(client: httpx.Client, url: str) -> Any:
     return response.json()
 
 
-def laborwatch_urls(base_url: str, deep_page: int, payload_path: Path) -> dict[str, list[str]]:
-    """laborwatch's URLs, checked once; the list page is saved as the bare app's payload."""
+def laborwatch_paths(base_url: str, deep_page: int, payload_path: Path) -> dict[str, list[str]]:
+    """laborwatch's request paths, checked once; the list page is saved as the bare app's payload."""
     with httpx.Client(base_url=base_url, timeout=30) as client:
         listing = base_url + "/v1/facilities?" + urlencode({"country": "RU", "city": "Irkutsk", "limit": 50})
         page = _check(client, listing)
@@ -341,10 +481,10 @@ def laborwatch_urls(base_url: str, deep_page: int, payload_path: Path) -> dict[s
         say(f"laborwatch: list {len(page['items'])} of {page['total']}, search {found['total']} matches")
         first = f"{base_url}/v1/claims?limit={PAGE_LIMIT}"
         deep = follow(client, first, deep_page, lambda body: body.get("next"))
-    return {"list": [listing], "detail": detail, "search": [search], "first": [first], "deep": [deep]}
+    return _paths({"list": [listing], "detail": detail, "search": [search], "first": [first], "deep": [deep]})
 
 
-def datasette_urls(base_url: str, detail_ids: list[str], deep_page: int) -> dict[str, list[str]]:
+def datasette_paths(base_url: str, detail_ids: list[str], deep_page: int) -> dict[str, list[str]]:
     """Datasette's equivalents on the same file (table JSON, rows as objects), checked once."""
     table = f"{base_url}/{DB_NAME}"
     objects = {"_shape": "objects"}
@@ -367,7 +507,11 @@ def datasette_urls(base_url: str, detail_ids: list[str], deep_page: int) -> dict
         # first page does. Datasette's `_next` is the last primary key seen: the same keyset paging.
         deep = follow(client, first + "&_nocount=1", deep_page, lambda body: body.get("next_url"))
         deep = deep.replace("&_nocount=1", "")
-    return {"list": [listing], "detail": detail, "search": [search], "first": [first], "deep": [deep]}
+    return _paths({"list": [listing], "detail": detail, "search": [search], "first": [first], "deep": [deep]})
+
+
+def _paths(urls: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {request: [_path(url) for url in found] for request, found in urls.items()}
 
 
 def follow(client: httpx.Client, first: str, page: int, next_of: Callable[[Any], str | None]) -> str:
@@ -383,10 +527,13 @@ def follow(client: httpx.Client, first: str, page: int, next_of: Callable[[Any],
     return url
 
 
-def _datasette_version() -> str:
-    from importlib.metadata import version
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
 
-    return version("datasette")
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "not installed"
 
 
 def _load_average() -> str:

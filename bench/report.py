@@ -24,7 +24,8 @@ reports, 10,000 facilities, 100,000 claims; `make bench BENCH_ARGS="--scale 10"`
 - **ingest**: the wall time of `laborwatch ingest FOLDER` into a fresh SQLite file, and into a fresh
   PostgreSQL schema (dropped afterwards), as claims per second;
 - **reads**: `wrk` with the same settings (one thread, 32 connections, 8 s after a 1 s warm-up per URL)
-  against laborwatch, then Datasette serving the same SQLite file, then a bare Starlette app under uvicorn
+  against laborwatch (1 and 2 workers), then Datasette serving the same SQLite file on its own stack
+  (asyncio, h11) and on laborwatch's (uvloop, httptools), then a bare Starlette app under uvicorn
   answering a fixed JSON page of the same size (the ceiling of this machine), one server at a time.
 
 See `bench/README.md` for what each request is on each server and the options
@@ -50,34 +51,103 @@ def _ratio(top: float, bottom: float) -> str:
     return f"{top / bottom:.2f}x" if bottom else "n/a"
 
 
+def _keys(figures: "Figures", kind: str) -> list[str]:
+    return [key for key, server in figures.servers.items() if server["kind"] == kind and key in figures.loads]
+
+
+def _short(figures: "Figures", key: str) -> str:
+    """A column heading: "laborwatch 1w", "Datasette own", "bare 2w"."""
+    server = figures.servers[key]
+    if server["kind"] == "Datasette":
+        return "Datasette " + key.removeprefix("datasette-")
+    return f"{'laborwatch' if server['kind'] == 'laborwatch' else 'bare'} {server['workers']}w"
+
+
+def comparisons(figures: "Figures") -> list[tuple[str, str]]:
+    """(laborwatch configuration, Datasette configuration) pairs, in the order of the report."""
+    return [(lw, ds) for lw in _keys(figures, "laborwatch") for ds in _keys(figures, "Datasette")]
+
+
 def markdown(figures: "Figures") -> str:
-    """The results section: the machine, the read table, the targets and the ingest figures."""
-    lw = figures.loads.get("laborwatch", {})
-    ds = figures.loads.get("Datasette", {})
-    bare = figures.loads.get("bare", {}).get("list")
+    """The results section: the machine, the read tables, the targets and the ingest figures."""
     lines = [
-        "| request | laborwatch req/s | p50 ms | p99 ms | non-2xx / socket err. "
-        "| Datasette req/s | p50 ms | p99 ms | non-2xx / socket err. | laborwatch ÷ Datasette | % of bare |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| request | server: event loop/HTTP parser | req/s | p50 ms | p99 ms | non-2xx / socket err. |",
+        "|---|---|--:|--:|--:|--:|",
     ]
+    served = [key for key in figures.servers if key in figures.loads and not key.startswith("bare")]
     for request, label in LABELS.items():
-        ours, theirs = lw.get(request), ds.get(request)
-        if ours is None or theirs is None:
-            continue
         name = label.replace("DEEP", f"{figures.deep_page:,}")
-        share = f"{100 * ours.requests_per_second / bare.requests_per_second:.0f}%" if bare else "n/a"
+        for index, key in enumerate(key for key in served if request in figures.loads[key]):
+            result = figures.loads[key][request]
+            lines.append(
+                f"| {name if index == 0 else ''} | {_server(figures, key)} "
+                f"| {_rps(result.requests_per_second)} | {_ms(result.p50_ms)} | {_ms(result.p99_ms)} "
+                f"| {_errors(result)} |"
+            )
+    for index, key in enumerate(_keys(figures, "bare")):
+        result = figures.loads[key]["list"]
+        name = "bare Starlette + uvicorn, fixed JSON page (ceiling)" if index == 0 else ""
         lines.append(
-            f"| {name} | {_rps(ours.requests_per_second)} | {_ms(ours.p50_ms)} "
-            f"| {_ms(ours.p99_ms)} | {_errors(ours)} | {_rps(theirs.requests_per_second)} "
-            f"| {_ms(theirs.p50_ms)} | {_ms(theirs.p99_ms)} | {_errors(theirs)} "
-            f"| {_ratio(ours.requests_per_second, theirs.requests_per_second)} | {share} |"
+            f"| {name} | {_server(figures, key)} | {_rps(result.requests_per_second)} "
+            f"| {_ms(result.p50_ms)} | {_ms(result.p99_ms)} | {_errors(result)} |"
         )
-    if bare:
+    legend = (
+        "Below, 1w and 2w are workers; Datasette own is Datasette on asyncio and h11 (what "
+        "`pip install datasette` alone runs), Datasette same is Datasette on uvloop and httptools "
+        "(laborwatch's stack)."
+    )
+    return "\n".join(
+        [
+            _header(figures),
+            "",
+            *lines,
+            "",
+            legend,
+            "",
+            *_ratios(figures),
+            "",
+            *_targets(figures),
+            *_notes(figures),
+        ]
+    )
+
+
+def _server(figures: "Figures", key: str) -> str:
+    server = figures.servers[key]
+    label = str(server["label"]).split(" (")[0]
+    return f"{label}: {server['stack']}"
+
+
+def _ratios(figures: "Figures") -> list[str]:
+    """laborwatch's req/s over each Datasette's, and as a share of the bare ceiling with as many workers."""
+    pairs = comparisons(figures)
+    bares = {figures.servers[key]["workers"]: key for key in _keys(figures, "bare")}
+    shares = [lw for lw in _keys(figures, "laborwatch") if figures.servers[lw]["workers"] in bares]
+    heads = [f"{_short(figures, lw)} ÷ {_short(figures, ds)}" for lw, ds in pairs]
+    heads += [
+        f"{_short(figures, lw)} % of {_short(figures, bares[figures.servers[lw]['workers']])}"
+        for lw in shares
+    ]
+    if not heads:
+        return []
+    lines = ["| request (req/s ratio) | " + " | ".join(heads) + " |", "|---|" + "--:|" * len(heads)]
+    for request, label in LABELS.items():
+        cells = []
+        for lw, ds in pairs:
+            ours, theirs = figures.loads[lw].get(request), figures.loads[ds].get(request)
+            cells.append(
+                _ratio(ours.requests_per_second, theirs.requests_per_second) if ours and theirs else ""
+            )
+        for lw in shares:
+            ours, bare = (
+                figures.loads[lw].get(request),
+                figures.loads[bares[figures.servers[lw]["workers"]]]["list"],
+            )
+            cells.append(f"{100 * ours.requests_per_second / bare.requests_per_second:.0f}%" if ours else "")
         lines.append(
-            f"| bare Starlette + uvicorn, fixed JSON page (ceiling) | {_rps(bare.requests_per_second)} "
-            f"| {_ms(bare.p50_ms)} | {_ms(bare.p99_ms)} | {_errors(bare)} | | | | | | 100% |"
+            f"| {label.split(':')[0].replace('DEEP', f'{figures.deep_page:,}')} | " + " | ".join(cells) + " |"
         )
-    return "\n".join([_header(figures), "", *lines, "", *_targets(figures), *_notes(figures)])
+    return lines
 
 
 def _header(figures: "Figures") -> str:
@@ -85,7 +155,7 @@ def _header(figures: "Figures") -> str:
     o = figures.options
     c = figures.corpus
     postgres = m.get("postgresql", "not measured")
-    workers = o["workers"] if o["workers"] is not None else "1 (default)"
+    stacks = "; ".join(f"{server['label']}: {server['stack']}" for server in figures.servers.values())
     return "\n".join(
         [
             f"### Run of {figures.started_at}, code {m.get('code', 'unknown')}",
@@ -93,56 +163,84 @@ def _header(figures: "Figures") -> str:
             f"- machine: {m['cpus']} x {m['cpu']}, {m['memory']} RAM, Linux {m['kernel']}; "
             f"load average (1, 5, 15 min) {m['load_before']} before, {m.get('load_after', '?')} after",
             f"- software: Python {m['python']}, SQLite {m['sqlite']}, PostgreSQL {postgres}, "
-            f"Datasette {m['datasette']}, {m['wrk']}",
+            f"Datasette {m['datasette']}, uvicorn {m.get('uvicorn', '?')}, uvloop {m.get('uvloop', '?')}, "
+            f"httptools {m.get('httptools', '?')}, h11 {m.get('h11', '?')}, {m['wrk']}",
             f"- corpus: {c.get('reports', 0):,} reports, {c.get('facilities', 0):,} facilities, "
             f"{c.get('claims', 0):,} claims (scale {o['scale']:g})",
             f"- load: `wrk -t{o['threads']} -c{o['connections']} -d{o['duration']:g}s` after a "
-            f"{o['warmup']:g} s warm-up, per URL; laborwatch workers: {workers}; Datasette "
+            f"{o['warmup']:g} s warm-up, per URL, one server at a time; Datasette "
             f"{'immutable (-i)' if o['datasette_immutable'] else 'mutable'}",
+            f"- event loop / HTTP parser each server had loaded: {stacks}",
         ]
     )
 
 
+def _mark(met: bool) -> str:
+    return "met" if met else "**not met**"
+
+
 def _targets(figures: "Figures") -> list[str]:
-    lw = figures.loads.get("laborwatch", {})
-    ds = figures.loads.get("Datasette", {})
-    rows: list[tuple[str, str, bool | None]] = []
+    """The targets, met or not, for each comparison of a laborwatch and a Datasette configuration."""
+    pairs = comparisons(figures)
+    lws = _keys(figures, "laborwatch")
+    columns: list[tuple[str, str | None]] = list(pairs) if pairs else [(lw, None) for lw in lws]
+    if not columns:
+        return []
+    heads = [
+        f"{_short(figures, lw)} vs {_short(figures, ds)}" if ds else _short(figures, lw) for lw, ds in columns
+    ]
+    lines = ["| target | " + " | ".join(heads) + " |", "|---|" + ":-:|" * len(heads)]
     for request in ("list", "detail"):
-        if request in lw and request in ds:
-            ratio = lw[request].requests_per_second / ds[request].requests_per_second
-            rows.append((f"laborwatch ≥ 3x Datasette, {request}", f"{ratio:.2f}x", ratio >= 3))
-    if lw:
-        worst = max(lw.values(), key=lambda result: result.p99_ms)
-        rows.append(
-            ("laborwatch p99 < 50 ms, every request", f"{worst.p99_ms:.1f} ms at worst", worst.p99_ms < 50)
-        )
-        bad = sum(result.non2xx + result.socket_errors for result in lw.values())
-        rows.append(("laborwatch: no non-2xx, no socket error", str(bad), bad == 0))
-    if "first" in lw and "deep" in lw:
-        slower = lw["first"].requests_per_second / lw["deep"].requests_per_second
-        rows.append(
-            (f"page {figures.deep_page:,} within 2x of the first", f"{slower:.2f}x the time", slower <= 2)
-        )
-    if "first" in ds and "deep" in ds:
-        slower = ds["first"].requests_per_second / ds["deep"].requests_per_second
-        rows.append((f"(Datasette: page {figures.deep_page:,} against its first)", f"{slower:.2f}x", None))
+        if pairs:
+            cells = []
+            for lw, ds in pairs:
+                ours, theirs = figures.loads[lw].get(request), figures.loads[ds].get(request)
+                if ours is None or theirs is None:
+                    cells.append("")
+                    continue
+                ratio = ours.requests_per_second / theirs.requests_per_second
+                cells.append(f"{ratio:.2f}x {_mark(ratio >= 3)}")
+            lines.append(f"| ≥ 3x Datasette's req/s, {request} | " + " | ".join(cells) + " |")
+    per_lw: list[tuple[str, dict[str, str]]] = [
+        ("p99 < 50 ms, every request", {}),
+        ("no non-2xx, no socket error", {}),
+        (f"page {figures.deep_page:,} within 2x the first page's time", {}),
+    ]
+    for lw in lws:
+        loads = figures.loads[lw]
+        if not loads:
+            continue
+        worst = max(loads.values(), key=lambda result: result.p99_ms)
+        per_lw[0][1][lw] = f"{worst.p99_ms:.1f} ms {_mark(worst.p99_ms < 50)}"
+        bad = sum(result.non2xx + result.socket_errors for result in loads.values())
+        per_lw[1][1][lw] = f"{bad} {_mark(bad == 0)}"
+        if "first" in loads and "deep" in loads:
+            slower = loads["first"].requests_per_second / loads["deep"].requests_per_second
+            per_lw[2][1][lw] = f"{slower:.2f}x {_mark(slower <= 2)}"
+    for name, cells_by_lw in per_lw:
+        lines.append(f"| {name} | " + " | ".join(cells_by_lw.get(lw, "") for lw, _ds in columns) + " |")
+    lines += ["", "| other target or figure | measured | |", "|---|--:|:-:|"]
     sqlite = figures.ingest.get("sqlite")
     if sqlite:
         rate = sqlite["claims_per_second"]
-        rows.append(
-            (
-                "ingest ≥ 20,000 claims/s, SQLite",
-                f"{rate:,.0f} claims/s ({sqlite['seconds']:.1f} s)",
-                rate >= 20_000,
-            )
+        lines.append(
+            f"| ingest ≥ 20,000 claims/s, SQLite | {rate:,.0f} claims/s ({sqlite['seconds']:.1f} s) "
+            f"| {_mark(rate >= 20_000)} |"
         )
     postgres = figures.ingest.get("postgresql")
     if postgres:
         rate = postgres["claims_per_second"]
-        rows.append(("(ingest, PostgreSQL)", f"{rate:,.0f} claims/s ({postgres['seconds']:.1f} s)", None))
-    lines = ["| target | measured | met |", "|---|--:|:-:|"]
-    for name, measured, met in rows:
-        lines.append(f"| {name} | {measured} | {'' if met is None else 'yes' if met else '**no**'} |")
+        lines.append(f"| (ingest, PostgreSQL) | {rate:,.0f} claims/s ({postgres['seconds']:.1f} s) | |")
+    for ds in _keys(figures, "Datasette"):
+        loads = figures.loads[ds]
+        if "first" in loads and "deep" in loads:
+            slower = loads["first"].requests_per_second / loads["deep"].requests_per_second
+            lines.append(
+                f"| ({figures.servers[ds]['label']}: page {figures.deep_page:,} against its first) "
+                f"| {slower:.2f}x | |"
+            )
+        bad = sum(result.non2xx + result.socket_errors for result in loads.values())
+        lines.append(f"| ({figures.servers[ds]['label']}: non-2xx and socket errors) | {bad} | |")
     return lines
 
 

@@ -95,6 +95,32 @@ def _tail(path: Path) -> str:
     return path.read_text(encoding="utf-8", errors="replace")[-2000:]
 
 
+def loaded_stack(group: int) -> str:
+    """The event loop and HTTP parser the processes of a group have loaded, as "uvloop/httptools".
+
+    Read from /proc/PID/maps: uvloop's and httptools' compiled modules appear there once imported, and
+    uvicorn imports them only when it uses them; otherwise it runs asyncio and h11. When the group holds
+    workers as well as their supervisor, only the workers (which serve) count.
+    """
+    found: dict[int, str] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text(encoding="ascii", errors="replace").rpartition(")")[2].split()
+            if int(fields[2]) != group:  # field 5 of proc(5), pgrp
+                continue
+            if b"resource_tracker" in (stat.parent / "cmdline").read_bytes():
+                continue  # multiprocessing's helper next to uvicorn's workers, which serves nothing
+            maps = (stat.parent / "maps").read_text(encoding="utf-8", errors="replace")
+        except (OSError, IndexError, ValueError):
+            continue
+        loop = "uvloop" if "/uvloop/" in maps else "asyncio"
+        http = "httptools" if "/httptools/" in maps else "h11"
+        found[int(stat.parent.name)] = f"{loop}/{http}"
+    if len(found) > 1:
+        found.pop(group, None)
+    return ", ".join(sorted(set(found.values()))) or "unknown"
+
+
 def serve_takes_workers() -> bool:
     """Whether this checkout's `laborwatch serve` has a `--workers` option."""
     completed = subprocess.run(  # noqa: S603 (our own interpreter, fixed arguments)
@@ -120,13 +146,26 @@ def laborwatch(database_url: str, log_path: Path, workers: int | None) -> Iterat
 
 
 @contextmanager
-def datasette(db_file: Path, log_path: Path, metadata: dict[str, Any], immutable: bool) -> Iterator[Running]:
-    """Datasette serving the SQLite file, read-only (`-i`, immutable) unless told otherwise."""
+def datasette(
+    db_file: Path,
+    log_path: Path,
+    metadata: dict[str, Any],
+    immutable: bool,
+    stack: tuple[str, str] | None = None,
+) -> Iterator[Running]:
+    """Datasette serving the SQLite file, read-only (`-i`, immutable) unless told otherwise.
+
+    With `stack` (uvicorn's loop and http, e.g. ("asyncio", "h11")) it runs under `bench.datasette_stack`,
+    which builds the app as `datasette serve` does; without, it is `datasette serve` itself.
+    """
     port = free_port()
     metadata_path = log_path.with_suffix(".metadata.json")
     metadata_path.write_text(json.dumps(metadata), encoding="utf-8")
-    command = [sys.executable, "-m", "datasette", "serve", "-i" if immutable else "", str(db_file)]
-    command = [part for part in command if part]
+    if stack is None:
+        command = [sys.executable, "-m", "datasette", "serve"]
+    else:
+        command = [sys.executable, "-m", "bench.datasette_stack", "--loop", stack[0], "--http", stack[1]]
+    command += ["-i", str(db_file)] if immutable else [str(db_file)]
     command += ["-p", str(port), "-h", "127.0.0.1", "-m", str(metadata_path)]
     for name, value in DATASETTE_SETTINGS.items():
         command += ["--setting", name, value]
