@@ -17,8 +17,14 @@ from sqlalchemy.orm import Session
 
 from api.db import write_session
 from api.errors import LaborwatchError
-from api.ingest.figures import refresh_facility_figures
-from api.ingest.loader import BUNDLE_SUFFIXES, PreparedBundle, load_prepared, prepare_bundle, read_bundle_file
+from api.ingest.loader import (
+    BUNDLE_SUFFIXES,
+    Deferred,
+    PreparedBundle,
+    load_prepared,
+    prepare_bundle,
+    read_bundle_file,
+)
 from api.ingest.seed import bundle_paths
 
 # Below this many files, starting worker processes costs more than parsing in-line.
@@ -105,12 +111,12 @@ def _prepared(paths: list[Path], jobs: int) -> Iterator[PreparedBundle | str]:
 
 
 def _load_one(
-    session: Session, path: Path, prepared: PreparedBundle, actor: str, touched: set[str]
+    session: Session, path: Path, prepared: PreparedBundle, actor: str, deferred: Deferred
 ) -> IngestOutcome:
     """Load one bundle under a savepoint of the batch's transaction: a refusal rolls back it alone."""
     try:
         with session.begin_nested():
-            result = load_prepared(session, prepared, actor=actor, deferred_figures=touched)
+            result = load_prepared(session, prepared, actor=actor, deferred=deferred)
     except LaborwatchError as exc:
         return IngestOutcome(path, "refused", reason=exc.detail)
     return IngestOutcome(path, result.status, result.report_id)
@@ -140,7 +146,8 @@ def ingest(
     Parsing, validation and quote placement (CPU-bound, independent per file) run in worker processes
     while this one writes, in order. Bundles are written in batches, one transaction each, with a
     savepoint per bundle so that a refused bundle leaves nothing behind and the rest of its batch lands;
-    facility figures are recomputed once per batch. An outcome is returned only once its batch committed.
+    facility figures and the audit log are written once per batch. An outcome is returned only once its
+    batch committed.
     """
     paths = [item for item in items if isinstance(item, Path)]
     work = _work(items, _prepared(paths, default_jobs() if jobs is None else jobs))
@@ -151,7 +158,7 @@ def ingest(
             advance()
             continue
         batch: list[IngestOutcome] = []
-        touched: set[str] = set()
+        deferred = Deferred()
         with write_session(engine) as session:
             started = time.monotonic()
             next_piece: IngestOutcome | tuple[Path, PreparedBundle] | None = piece
@@ -160,11 +167,11 @@ def ingest(
                     batch.append(next_piece)
                 else:
                     path, prepared = next_piece
-                    batch.append(_load_one(session, path, prepared, actor, touched))
+                    batch.append(_load_one(session, path, prepared, actor, deferred))
                 advance()
                 if len(batch) >= BATCH_BUNDLES or time.monotonic() - started >= BATCH_SECONDS:
                     break
                 next_piece = next(work, None)
-            refresh_facility_figures(session, touched)
+            deferred.finish(session)
         outcomes.extend(batch)
     return outcomes

@@ -11,12 +11,12 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import ValidationError
-from sqlalchemy import Connection, Insert, Table, insert
+from sqlalchemy import Connection, Insert, Table, bindparam, insert
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel, col, select
 
 from api.errors import Conflict, InvalidBundle
-from api.ingest.audit import CLI_ACTOR, record_change, report_summary
+from api.ingest.audit import CLI_ACTOR, record_change, record_changes, report_summary
 from api.ingest.bundle import Bundle, ClaimIn, FacilityIn
 from api.ingest.figures import refresh_facility_figures
 from api.ingest.quotes import FoldedBody, QuoteError, Span
@@ -95,16 +95,36 @@ def prepare_bundle(bundle: Bundle, base_dir: Path | None = None) -> PreparedBund
     return PreparedBundle(bundle, body, bundle_fingerprint(bundle, body), placements, rows)
 
 
-def _redirects(session: Session, ids: set[str]) -> dict[str, str]:
+# The loader's look-ups, built once: Core statements with expanding IN lists, run on the session's
+# connection (`load_prepared` flushes the session first, so they see its pending changes).
+_REDIRECTS = select(col(FacilityRedirect.old_id), col(FacilityRedirect.facility_id)).where(
+    col(FacilityRedirect.old_id).in_(bindparam("ids", expanding=True))
+)
+_STORED_FACILITIES = select(col(Facility.id)).where(col(Facility.id).in_(bindparam("ids", expanding=True)))
+_STORED_CLAIMS = select(col(Claim.id)).where(col(Claim.id).in_(bindparam("ids", expanding=True)))
+_STORED_FINGERPRINT = select(col(Report.bundle_sha256)).where(col(Report.id) == bindparam("id"))
+
+
+def _redirects(connection: Connection, ids: set[str]) -> dict[str, str]:
     """Where each of `ids` that was merged into another facility lives now."""
     if not ids:
         return {}
-    rows = session.execute(
-        select(col(FacilityRedirect.old_id), col(FacilityRedirect.facility_id)).where(
-            col(FacilityRedirect.old_id).in_(ids)
-        )
-    )
-    return dict(rows.all())
+    return {old: new for old, new in connection.execute(_REDIRECTS, {"ids": sorted(ids)})}  # noqa: C416
+
+
+@dataclass
+class Deferred:
+    """What a batch of bundles leaves to its end (see `load_prepared`): figures, audit entries."""
+
+    facility_ids: set[str] = field(default_factory=set)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+
+    def finish(self, session: Session) -> None:
+        """Recompute the figures of every facility the batch touched and log its writes."""
+        refresh_facility_figures(session, self.facility_ids)
+        record_changes(session, self.changes)
+        self.facility_ids.clear()
+        self.changes.clear()
 
 
 def read_bundle_file(path: Path) -> Bundle:
@@ -206,13 +226,14 @@ def _place_claims(
     id -> surviving id) and which of the facilities the bundle names are stored already.
     """
     bundle = prepared.bundle
+    connection = session.connection()
     merged = _redirects(
-        session, {f.id for f in bundle.facilities} | {c.facility for c in bundle.claims if c.facility}
+        connection, {f.id for f in bundle.facilities} | {c.facility for c in bundle.claims if c.facility}
     )
     named = {merged.get(f.id, f.id) for f in bundle.facilities} | {
         merged.get(c.facility, c.facility) for c in bundle.claims if c.facility
     }
-    stored = set(session.scalars(select(Facility.id).where(col(Facility.id).in_(named)))) if named else set()
+    stored = set(connection.scalars(_STORED_FACILITIES, {"ids": sorted(named)})) if named else set()
     declared = {facility.id for facility in bundle.facilities} - set(merged)
     errors: list[dict[str, Any]] = []
     details: list[str] = []
@@ -264,14 +285,15 @@ def load_prepared(
     actor: str = CLI_ACTOR,
     dry_run: bool = False,
     record: bool = True,
-    deferred_figures: set[str] | None = None,
+    deferred: Deferred | None = None,
 ) -> LoadResult:
     """`load_bundle` for a bundle already prepared (see `prepare_bundle`).
 
-    With `deferred_figures`, the facilities' figures are not recomputed: their ids are added to that set
-    and the caller must call `refresh_facility_figures` on it before its transaction commits.
+    With `deferred`, the facilities' figures are not recomputed and the audit entry is not written: both
+    are left in `deferred`, and the caller must call its `finish` before its transaction commits.
     """
     bundle, fingerprint = prepared.bundle, prepared.fingerprint
+    session.flush()  # the look-ups and inserts below are Core statements: they see flushed rows only
     claim_ids, claim_facilities, merged, stored = _place_claims(session, prepared)
     report_in = bundle.report
     facility_ids = sorted(
@@ -279,7 +301,7 @@ def load_prepared(
     )
     result = LoadResult("added", report_in.id, claim_ids, facility_ids)
 
-    existing = session.scalar(select(col(Report.bundle_sha256)).where(col(Report.id) == report_in.id))
+    existing = session.connection().scalar(_STORED_FINGERPRINT, {"id": report_in.id})
     if existing is not None:
         if existing == fingerprint:
             result.status = "unchanged"
@@ -300,27 +322,31 @@ def load_prepared(
             for row, facility_id in zip(claim_rows, claim_facilities, strict=True)
         ]
     report = _write(session, prepared, claim_rows, facility_ids, stored)
-    if deferred_figures is None:
-        refresh_facility_figures(session, facility_ids)
-    else:
-        deferred_figures.update(facility_ids)
-    if not record:
+    summary = report_summary(report, result.claim_ids, result.facility_ids)
+    if deferred is not None:
+        deferred.facility_ids.update(facility_ids)
+        if record:
+            deferred.changes.append(
+                {
+                    "key_name": actor,
+                    "action": "report.create",
+                    "entity_type": "report",
+                    "entity_id": report.id,
+                    "before": None,
+                    "after": summary,
+                }
+            )
         return result
-    record_change(
-        session,
-        actor,
-        "report.create",
-        "report",
-        report.id,
-        after=report_summary(report, result.claim_ids, result.facility_ids),
-    )
+    refresh_facility_figures(session, facility_ids)
+    if record:
+        record_change(session, actor, "report.create", "report", report.id, after=summary)
     return result
 
 
 def _taken_claim_ids(session: Session, ids: Sequence[str]) -> set[str]:
     if not ids:
         return set()
-    return set(session.scalars(select(Claim.id).where(col(Claim.id).in_(ids))))
+    return set(session.connection().scalars(_STORED_CLAIMS, {"ids": list(ids)}))
 
 
 def _write(
@@ -351,7 +377,6 @@ def _write(
         claim_count=len(claim_rows),
         ingested_at=utc_now(),
     )
-    session.flush()  # pending ORM changes of the caller go first, in their order
     connection = session.connection()
     _insert(connection, Report, [report.model_dump()])
     if report_in.contributors:

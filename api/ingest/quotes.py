@@ -31,7 +31,7 @@ class FoldedBody:
 
     Built once per body, it places any number of quotes with plain substring search, which is far
     faster than a regular expression per quote on a large corpus. The body's words are found by C code
-    (`str.split` and a `\\S+` search agree on what white space is: both use Unicode's `isspace`), so only
+    (`str.split` and the `_WORD` pattern agree on what white space is: Unicode's `isspace`), so only
     one offset per word is kept, not one per character.
     """
 
