@@ -59,6 +59,10 @@ class ReportExists(Conflict):
         super().__init__(detail)
         self.report_id = report_id
 
+    def with_hint(self) -> str:
+        """The detail with the way to replace the report, as the API and the command line tell it."""
+        return f"{self.detail.removesuffix('.')}; replace it with PUT /v1/reports/{self.report_id}."
+
 
 class UnsupportedMediaType(LaborwatchError):
     """A request body in a format the route does not read."""

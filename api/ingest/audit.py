@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from api.rules.version import bump_data_version
@@ -38,6 +39,20 @@ def record_change(
             after=after,
         )
     )
+
+
+def record_changes(session: Session, changes: list[dict[str, Any]]) -> None:
+    """Log many writes at once, all at one moment (a batch of `laborwatch ingest`), in one statement.
+
+    Each entry holds `key_name`, `action`, `entity_type`, `entity_id`, `before` and `after`. The data
+    version is bumped once, first, for the same reason as in `record_change`.
+    """
+    if not changes:
+        return
+    bump_data_version(session)
+    at = utc_now()
+    table: Table = Change.__table__  # type: ignore[attr-defined]  # Core: no ORM objects per entry
+    session.connection().execute(insert(table), [{"at": at, **change} for change in changes])
 
 
 def report_summary(report: Report, claim_ids: list[str], facility_ids: list[str]) -> dict[str, Any]:

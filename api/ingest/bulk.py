@@ -1,22 +1,42 @@
 """Bulk ingest of bundle files and folders: each bundle atomic and idempotent, refusals collected."""
 
+import ctypes
 import os
+import signal
+import sys
+import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
 
 from api.db import write_session
-from api.errors import LaborwatchError
-from api.ingest.bundle import Bundle
-from api.ingest.loader import BUNDLE_SUFFIXES, load_bundle, read_bundle_file
+from api.errors import LaborwatchError, ReportExists
+from api.ingest.loader import (
+    BUNDLE_SUFFIXES,
+    Deferred,
+    PreparedBundle,
+    load_prepared,
+    prepare_bundle,
+    read_bundle_file,
+)
 from api.ingest.seed import bundle_paths
 
 # Below this many files, starting worker processes costs more than parsing in-line.
 PARALLEL_FROM = 32
+# Files each worker may have parsed ahead of the writer: keeps memory bounded when writing is slower.
+AHEAD_PER_JOB = 16
+# A batch of bundles shares one transaction (one commit, one figure refresh) and ends after this many
+# bundles or this many seconds, whichever comes first: a crash loses at most one batch, which a rerun
+# adds again, and other writers wait at most about this long.
+BATCH_BUNDLES = 200
+BATCH_SECONDS = 5.0
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 @dataclass(frozen=True)
@@ -46,22 +66,15 @@ def expand(paths: Iterable[Path]) -> list[Path | IngestOutcome]:
     return found
 
 
-def parse_file(path: Path) -> tuple[Bundle | None, str | None]:
-    """Read and validate one bundle file: the bundle, or the reason it is refused (picklable either way)."""
-    try:
-        return read_bundle_file(path), None
-    except LaborwatchError as exc:
-        return None, exc.detail
+def prepare_file(path: Path) -> PreparedBundle | str:
+    """Read, validate and place the quotes of one bundle file: the prepared bundle, or why it is refused.
 
-
-def write_bundle(engine: Engine, path: Path, bundle: Bundle, actor: str) -> IngestOutcome:
-    """Load one parsed bundle in its own transaction; a refusal leaves nothing of it behind."""
+    Needs no database, so it runs in worker processes; what it returns is picklable either way.
+    """
     try:
-        with write_session(engine) as session:
-            result = load_bundle(session, bundle, base_dir=path.parent, actor=actor)
+        return prepare_bundle(read_bundle_file(path), path.parent)
     except LaborwatchError as exc:
-        return IngestOutcome(path, "refused", reason=exc.detail)
-    return IngestOutcome(path, result.status, result.report_id)
+        return exc.detail
 
 
 def default_jobs() -> int:
@@ -69,14 +82,91 @@ def default_jobs() -> int:
     return min(4, os.cpu_count() or 1)
 
 
-def _parsed(paths: list[Path], jobs: int) -> Iterator[tuple[Bundle | None, str | None]]:
-    """Parse bundles in order; with many files and `jobs` > 1, in worker processes while the caller writes."""
-    workers = jobs
-    if len(paths) < PARALLEL_FROM or workers < 2:
-        yield from map(parse_file, paths)
+def _die_with_parent(parent: int) -> None:
+    """Make a worker exit when the ingesting process dies, even by `kill -9`, instead of lingering."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+
+def _prepared(paths: list[Path], jobs: int) -> Iterator[PreparedBundle | str]:
+    """Prepare bundles in order; with many files and `jobs` > 1, in worker processes as the caller writes."""
+    if len(paths) < PARALLEL_FROM or jobs < 2:
+        yield from map(prepare_file, paths)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(parse_file, paths, chunksize=8)
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
+        ahead: deque[Future[PreparedBundle | str]] = deque()
+        remaining = iter(paths)
+        for path in remaining:
+            ahead.append(pool.submit(prepare_file, path))
+            if len(ahead) >= jobs * AHEAD_PER_JOB:
+                break
+        while ahead:
+            result = ahead.popleft().result()
+            for path in remaining:
+                ahead.append(pool.submit(prepare_file, path))
+                break
+            yield result
+
+
+def _load_one(
+    session: Session, path: Path, prepared: PreparedBundle, actor: str, deferred: Deferred
+) -> IngestOutcome:
+    """Load one bundle under a savepoint of the batch's transaction: a refusal rolls back it alone."""
+    try:
+        with session.begin_nested():
+            result = load_prepared(session, prepared, actor=actor, deferred=deferred)
+    except ReportExists as exc:
+        return IngestOutcome(path, "refused", exc.report_id, exc.with_hint())
+    except LaborwatchError as exc:
+        return IngestOutcome(path, "refused", reason=exc.detail)
+    return IngestOutcome(path, result.status, result.report_id)
+
+
+class _Statistics:
+    """Keeps PostgreSQL's planner statistics in step with a bulk load, at a cost of O(log n) ANALYZEs.
+
+    Autovacuum analyzes a table some time after it changed; a bulk load into a new database can run for
+    minutes before then, and the planner, taking the claim table for empty, recomputes each batch's
+    facility figures with a sequential scan of all claims per facility. ANALYZE runs in the batch's
+    transaction (it counts that transaction's own rows), whenever the claims written since the last one
+    outnumber those the statistics know of: the table has at least doubled.
+    """
+
+    TABLES = "claim, report_facility, report, facility"
+
+    def __init__(self, engine: Engine) -> None:
+        self.enabled = engine.dialect.name == "postgresql"
+        self.known: float | None = None
+        self.written = 0
+
+    def update(self, session: Session, claims_written: int) -> None:
+        """Note the claims a batch wrote; re-analyze when the statistics fall too far behind."""
+        if not self.enabled:
+            return
+        self.written += claims_written
+        if self.known is None:
+            self.known = max(
+                0.0,
+                session.scalar(text("SELECT reltuples FROM pg_class WHERE oid = 'claim'::regclass")) or 0.0,
+            )
+        if self.written > self.known:
+            session.execute(text(f"ANALYZE {self.TABLES}"))
+            self.known += self.written
+            self.written = 0
+
+
+def _work(
+    items: list[Path | IngestOutcome], prepared: Iterator[PreparedBundle | str]
+) -> Iterator[IngestOutcome | tuple[Path, PreparedBundle]]:
+    """Each item in order: refused already, or a prepared bundle to write."""
+    for item in items:
+        if isinstance(item, IngestOutcome):
+            yield item
+            continue
+        ready = next(prepared)
+        yield IngestOutcome(item, "refused", reason=ready) if isinstance(ready, str) else (item, ready)
 
 
 def ingest(
@@ -88,20 +178,40 @@ def ingest(
 ) -> list[IngestOutcome]:
     """Ingest every expanded item in order, calling `advance` after each (for a progress bar).
 
-    Parsing and validation (CPU-bound, independent per file) overlap with the writes, which stay in
-    one process and in order, one transaction per bundle.
+    Parsing, validation and quote placement (CPU-bound, independent per file) run in worker processes
+    while this one writes, in order. Bundles are written in batches, one transaction each, with a
+    savepoint per bundle so that a refused bundle leaves nothing behind and the rest of its batch lands;
+    facility figures and the audit log are written once per batch. An outcome is returned only once its
+    batch committed.
     """
     paths = [item for item in items if isinstance(item, Path)]
-    parsed = _parsed(paths, default_jobs() if jobs is None else jobs)
-    outcomes = []
-    for item in items:
-        if isinstance(item, IngestOutcome):
-            outcomes.append(item)
-        else:
-            bundle, reason = next(parsed)
-            if bundle is None:
-                outcomes.append(IngestOutcome(item, "refused", reason=reason))
-            else:
-                outcomes.append(write_bundle(engine, item, bundle, actor))
-        advance()
+    work = _work(items, _prepared(paths, default_jobs() if jobs is None else jobs))
+    statistics = _Statistics(engine)
+    outcomes: list[IngestOutcome] = []
+    for piece in work:
+        if isinstance(piece, IngestOutcome):  # refused before any write: no transaction needed
+            outcomes.append(piece)
+            advance()
+            continue
+        batch: list[IngestOutcome] = []
+        deferred = Deferred()
+        claims_written = 0
+        with write_session(engine) as session:
+            started = time.monotonic()
+            next_piece: IngestOutcome | tuple[Path, PreparedBundle] | None = piece
+            while next_piece is not None:
+                if isinstance(next_piece, IngestOutcome):
+                    batch.append(next_piece)
+                else:
+                    path, prepared = next_piece
+                    batch.append(_load_one(session, path, prepared, actor, deferred))
+                    if batch[-1].status == "added":
+                        claims_written += len(prepared.claim_rows)
+                advance()
+                if len(batch) >= BATCH_BUNDLES or time.monotonic() - started >= BATCH_SECONDS:
+                    break
+                next_piece = next(work, None)
+            statistics.update(session, claims_written)
+            deferred.finish(session)
+        outcomes.extend(batch)
     return outcomes

@@ -99,9 +99,7 @@ def create_report(
             result = load_bundle(session, bundle, None, actor=actor)
             stored = written(session, result, status=result.status, dry_run=dry_run)
     except ReportExists as exc:
-        raise Conflict(
-            f"{exc.detail.removesuffix('.')}; replace it with PUT /v1/reports/{exc.report_id}."
-        ) from None
+        raise Conflict(exc.with_hint()) from None
     return json_response(stored, status_code=201 if result.status == "added" else 200)
 
 
