@@ -1,13 +1,18 @@
-"""FastAPI dependencies: settings, the engine, a read connection, and the check of query parameter names."""
+"""FastAPI dependencies: settings, the engine, the reader (reads in worker threads), the query name check."""
 
-from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine
 
 from api.errors import InvalidQuery
 from api.settings import Settings
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 async def get_settings_dep(request: Request) -> Settings:
@@ -22,15 +27,41 @@ async def get_engine(request: Request) -> Engine:
     return engine
 
 
-async def get_db(request: Request) -> AsyncIterator[Connection]:
-    """A read connection for the route's body: every query of it sees one snapshot.
+class Reader:
+    """Runs a route's reading on a pooled connection of its own: on the event loop, or in a worker thread.
 
-    It goes back to the pool as soon as the route returns (`scope="function"` below), before the answer
-    is sent: a slow client never holds a connection, and concurrent requests need no more than the pool.
+    Reads that are index look-ups of a few rows (`inline`) run on the loop: a thread hop and the GIL
+    handed back and forth would cost them more than the query. Reads that may run long (`__call__`:
+    full-text search, figures as of a date, aggregates) run in a worker thread, so that the loop stays
+    free to answer others meanwhile; at most `limit` of them run at once (`LABORWATCH_READ_THREADS`),
+    the rest wait their turn in arrival order.
     """
-    engine: Engine = request.app.state.engine
-    with engine.connect() as db:
-        yield db
+
+    def __init__(self, engine: Engine, limit: int) -> None:
+        self.engine = engine
+        self.limiter = anyio.CapacityLimiter(limit)
+
+    async def __call__(
+        self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run `work(db, *args, **kwargs)` with a read connection: every query of it sees one snapshot."""
+
+        def run() -> T:
+            with self.engine.connect() as db:
+                return work(db, *args, **kwargs)
+
+        return await anyio.to_thread.run_sync(run, limiter=self.limiter)
+
+    def inline(self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run `work(db, *args, **kwargs)` with a read connection right here, on the event loop."""
+        with self.engine.connect() as db:
+            return work(db, *args, **kwargs)
+
+
+async def get_reader(request: Request) -> Reader:
+    """The app's reader (made in its lifespan)."""
+    reader: Reader = request.app.state.reader
+    return reader
 
 
 _allowed_params: dict[int, frozenset[str]] = {}
@@ -78,5 +109,5 @@ async def check_query(request: Request) -> None:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-ReadDep = Annotated[Connection, Depends(get_db, scope="function")]
+ReadDep = Annotated[Reader, Depends(get_reader)]
 EngineDep = Annotated[Engine, Depends(get_engine)]

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Select
 from starlette.datastructures import URL
 from starlette.responses import Response
 
+from api.deps import Reader
 from api.errors import InvalidQuery, problem_responses
 from api.queries.export import EXPORT_CONTENT, GEOJSON_CONTENT, Format, Shaper, stream
 from api.queries.paging import Keyset, Kind, Sort, SortKey, fetch_page, parse_sort
@@ -59,6 +60,9 @@ class Listing(Generic[Filters]):
     id_kind: Kind = "str"
     default_sort: str = "id"
     formats: tuple[Format, ...] = (Format.json, Format.csv, Format.ndjson)
+    # Whether these filters may make the list's queries long (full text, figures as of a date): such lists
+    # are read in a worker thread, the others on the event loop (see `api.deps.Reader`).
+    slow: Callable[[Filters], bool] = lambda _filters: False
     params: Callable[..., Awaitable[ListRequest]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -142,9 +146,34 @@ def _params_dependency(listing: "Listing[Any]") -> Callable[..., Awaitable[ListR
     return params
 
 
-def answer(
+async def answer_list(
+    reader: Reader,
     request: Request,
+    listing: Listing[Filters],
+    filters: Filters,
+    params: ListRequest,
+    export_name: str | None = None,
+    *,
+    check: Callable[[Connection], None] | None = None,
+) -> Response:
+    """Answer a list request on the reader: in a worker thread when its filters may be slow.
+
+    `check` runs first on the same connection (a sub-list's parent must exist).
+    """
+
+    def work(db: Connection) -> Response:
+        if check is not None:
+            check(db)
+        return answer(db, request, listing, filters, params, export_name)
+
+    if listing.slow(filters):
+        return await reader(work)
+    return reader.inline(work)
+
+
+def answer(
     db: Connection,
+    request: Request,
     listing: Listing[Filters],
     filters: Filters,
     params: ListRequest,

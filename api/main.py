@@ -12,12 +12,12 @@ from api import __doc__ as summary
 from api.auth import WriteKeyMiddleware
 from api.caching import ETagMiddleware
 from api.db import make_engine
-from api.deps import check_query
+from api.deps import Reader, check_query
 from api.errors import Problem, install_error_handlers, problem_responses
 from api.middleware import BodyLimitMiddleware, DropEmptyParamsMiddleware
 from api.routers import changes, claims, facilities, health, reports, stats
 from api.rules.version import VersionReader
-from api.settings import Settings, get_settings
+from api.settings import Settings, get_settings, read_threads
 from api.writing import bundle_schema
 
 DESCRIPTION = """
@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         own_engine = engine is None
         app.state.engine = engine if engine is not None else make_engine(settings, read_limit=True)
         app.state.versions = VersionReader(app.state.engine)
+        app.state.reader = Reader(app.state.engine, read_threads(settings))
         try:
             yield
         finally:

@@ -58,6 +58,13 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds after which a pooled PostgreSQL connection is replaced; 0 keeps it for ever.",
     )
+    read_threads: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="Slow reads (full-text search, figures as of a date, stats) a server process runs at "
+        "once, each in a worker thread off the event loop; 0 = the pool size.",
+    )
     statement_timeout_ms: int = Field(
         default=10_000,
         ge=0,
@@ -70,6 +77,11 @@ class Settings(BaseSettings):
         description="The URL clients reach the API at (behind a proxy), e.g. https://data.example.org/lw; "
         "`next` links start with it. Unset: built from the request (its Host header).",
     )
+
+
+def read_threads(settings: Settings) -> int:
+    """How many slow reads a server process runs at once: `LABORWATCH_READ_THREADS`, else the pool size."""
+    return settings.read_threads or settings.pool_size
 
 
 @lru_cache

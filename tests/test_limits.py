@@ -126,8 +126,8 @@ def test_a_slow_route_answers_503_with_retry_after_and_the_next_request_works(
 ) -> None:
     app = create_app(database.settings(statement_timeout_ms=50), limited)
 
-    def slow(db: ReadDep) -> dict[str, int]:
-        return {"count": db.execute(text(ENDLESS)).scalar_one()}
+    async def slow(read: ReadDep) -> dict[str, int]:
+        return await read(lambda db: {"count": db.execute(text(ENDLESS)).scalar_one()})
 
     app.add_api_route("/test-only/slow", slow)
     with TestClient(app) as client:

@@ -145,6 +145,7 @@ CLAIMS: Listing[ClaimFilters] = Listing(
         "period_end": SortKey("period_end", "date"),
         "dated_on": SortKey("dated_on", "date"),
     },
+    slow=lambda filters: bool(filters.q and filters.q.strip()),
 )
 
 

@@ -283,6 +283,7 @@ FACILITIES: Listing[FacilityFilters] = Listing(
         "last_reported": SortKey("last_reported", "date"),
     },
     formats=(Format.json, Format.csv, Format.ndjson, Format.geojson),
+    slow=lambda filters: bool(filters.q and filters.q.strip()) or filters.as_of is not None,
 )
 
 

@@ -134,6 +134,7 @@ REPORTS: Listing[ReportFilters] = Listing(
         "published_on": SortKey("published_on", "date"),
         "claim_count": SortKey("claim_count", "int"),
     },
+    slow=lambda filters: bool(filters.q and filters.q.strip()),
 )
 
 

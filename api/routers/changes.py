@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from api.deps import ReadDep
-from api.listing import ListRequest, answer
+from api.listing import ListRequest, answer_list
 from api.resources.changes import CHANGES, ChangeFiltersDep
 from api.schemas import ChangePublic, Page
 
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/v1/changes", tags=["changes"])
 @router.get("", responses=CHANGES.responses(), response_model=Page[ChangePublic])
 async def list_changes(
     request: Request,
-    db: ReadDep,
+    read: ReadDep,
     filters: ChangeFiltersDep,
     params: Annotated[ListRequest, Depends(CHANGES.params)],
 ) -> Response:
@@ -24,4 +24,4 @@ async def list_changes(
 
     Readable without a key. In csv, `before` and `after` are JSON texts.
     """
-    return answer(request, db, CHANGES, filters, params)
+    return await answer_list(read, request, CHANGES, filters, params)

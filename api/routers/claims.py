@@ -10,7 +10,7 @@ from api.db import write_session
 from api.deps import EngineDep, ReadDep
 from api.errors import NotFound, problem_responses
 from api.ingest.curation import update_claim
-from api.listing import ListRequest, answer
+from api.listing import ListRequest, answer_list
 from api.requests import ClaimPatch
 from api.resources.claims import CLAIMS, ClaimFiltersDep, claim_by_id
 from api.responses import json_response
@@ -24,18 +24,18 @@ ClaimId = Path(description="The claim's id.", max_length=64, examples=["clm-0123
 @router.get("", responses=CLAIMS.responses(), response_model=Page[ClaimPublic])
 async def list_claims(
     request: Request,
-    db: ReadDep,
+    read: ReadDep,
     filters: ClaimFiltersDep,
     params: Annotated[ListRequest, Depends(CLAIMS.params)],
 ) -> Response:
     """List claims matching every filter given, `id` order unless `sort` says otherwise."""
-    return answer(request, db, CLAIMS, filters, params)
+    return await answer_list(read, request, CLAIMS, filters, params)
 
 
 @router.get("/{claim_id}", responses=problem_responses(404, 422), response_model=ClaimPublic)
-async def get_claim(db: ReadDep, claim_id: Annotated[str, ClaimId]) -> Response:
+async def get_claim(read: ReadDep, claim_id: Annotated[str, ClaimId]) -> Response:
     """One claim, with its quote and the span of the quote in the report body."""
-    claim = claim_by_id(db, claim_id)
+    claim = read.inline(claim_by_id, claim_id)
     if claim is None:
         raise NotFound(f"No claim with id {claim_id!r}.")
     return json_response(claim)

@@ -12,7 +12,7 @@ from api.db import write_session
 from api.deps import EngineDep, ReadDep
 from api.errors import Merged, NotFound, problem_responses
 from api.ingest.curation import merge_facility
-from api.listing import ListRequest, answer
+from api.listing import ListRequest, answer_list
 from api.requests import MergeRequest
 from api.resources.claims import CLAIMS, ClaimSubfiltersDep
 from api.resources.facilities import FACILITIES, FacilityFiltersDep, facility_by_id, worker_history
@@ -36,12 +36,12 @@ FacilityId = Path(description="The facility's id.", examples=["irkutsk-dprk-garm
 @router.get("", responses=FACILITIES.responses(), response_model=Page[FacilityPublic])
 async def list_facilities(
     request: Request,
-    db: ReadDep,
+    read: ReadDep,
     filters: FacilityFiltersDep,
     params: Annotated[ListRequest, Depends(FACILITIES.params)],
 ) -> Response:
     """List facilities matching every filter given, `id` order unless `sort` says otherwise."""
-    return answer(request, db, FACILITIES, filters, params)
+    return await answer_list(read, request, FACILITIES, filters, params)
 
 
 def require_facility(db: Connection, facility_id: str) -> None:
@@ -54,12 +54,16 @@ def require_facility(db: Connection, facility_id: str) -> None:
 
 
 @router.get("/{facility_id}", responses=ITEM_ERRORS, response_model=FacilityPublic)
-async def get_facility(db: ReadDep, facility_id: Annotated[str, FacilityId]) -> Response:
+async def get_facility(read: ReadDep, facility_id: Annotated[str, FacilityId]) -> Response:
     """One facility, with its current worker figure and counts (308 to the survivor if merged)."""
-    facility = facility_by_id(db, facility_id)
-    if facility is None:
-        require_facility(db, facility_id)
-    return json_response(facility)
+
+    def stored_facility(db: Connection) -> dict[str, Any] | None:
+        facility = facility_by_id(db, facility_id)
+        if facility is None:
+            require_facility(db, facility_id)
+        return facility
+
+    return json_response(read.inline(stored_facility))
 
 
 @router.get(
@@ -67,27 +71,34 @@ async def get_facility(db: ReadDep, facility_id: Annotated[str, FacilityId]) -> 
 )
 async def list_facility_claims(
     request: Request,
-    db: ReadDep,
+    read: ReadDep,
     filters: ClaimSubfiltersDep,
     params: Annotated[ListRequest, Depends(CLAIMS.params)],
     facility_id: Annotated[str, FacilityId],
 ) -> Response:
     """The claims about one facility (the claim filters, sorts and formats apply too)."""
-    require_facility(db, facility_id)
+
+    def stored(db: Connection) -> None:
+        require_facility(db, facility_id)
+
     scoped = replace(filters, facility_id=facility_id)
-    return answer(request, db, CLAIMS, scoped, params, export_name=f"{facility_id}-claims")
+    return await answer_list(read, request, CLAIMS, scoped, params, f"{facility_id}-claims", check=stored)
 
 
 @router.get("/{facility_id}/workers", responses=ITEM_ERRORS, response_model=WorkerHistory)
-async def get_facility_workers(db: ReadDep, facility_id: Annotated[str, FacilityId]) -> Response:
+async def get_facility_workers(read: ReadDep, facility_id: Annotated[str, FacilityId]) -> Response:
     """The facility's worker figures over time: every `worker_count` claim, oldest first.
 
     Dated claims come by date (their period end, else their report's publication date), undated ones
     last in the order they were ingested. `counts` is false for disputed or retracted claims; `current`
     marks the claim that gives the facility's `workers` now. Not paged.
     """
-    require_facility(db, facility_id)
-    return json_response(worker_history(db, facility_id))
+
+    def figures(db: Connection) -> dict[str, Any]:
+        require_facility(db, facility_id)
+        return worker_history(db, facility_id)
+
+    return json_response(read.inline(figures))
 
 
 @router.post(

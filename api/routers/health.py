@@ -1,7 +1,7 @@
 """The health check: is the service up and its database reachable."""
 
 from fastapi import APIRouter
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from api.deps import ReadDep
 from api.errors import problem_responses
@@ -12,7 +12,11 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health", responses=problem_responses(503))
-def health(db: ReadDep) -> Health:
+async def health(read: ReadDep) -> Health:
     """`{"status": "ok"}` when the API and its database answer."""
+    return await read(_health)
+
+
+def _health(db: Connection) -> Health:
     reports = db.execute(select(func.count()).select_from(Report)).scalar() or 0
     return Health(status="ok", database=db.dialect.name, reports=reports)

@@ -4,6 +4,7 @@ from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
+from sqlalchemy import Connection
 
 from api.auth import KeyNameDep
 from api.db import write_session
@@ -11,7 +12,7 @@ from api.deps import EngineDep, ReadDep
 from api.errors import Conflict, NotFound, ReportExists, problem_responses
 from api.ingest.curation import delete_report, replace_report
 from api.ingest.loader import load_bundle, parse_bundle
-from api.listing import ListRequest, answer
+from api.listing import ListRequest, answer_list
 from api.resources.claims import CLAIMS, ClaimSubfiltersDep
 from api.resources.reports import REPORTS, ReportFiltersDep, report_by_id, report_exists
 from api.responses import json_response
@@ -26,18 +27,18 @@ ReportId = Path(description="The report's id.", examples=["dailynk-garment-order
 @router.get("", responses=REPORTS.responses(), response_model=Page[ReportPublic])
 async def list_reports(
     request: Request,
-    db: ReadDep,
+    read: ReadDep,
     filters: ReportFiltersDep,
     params: Annotated[ListRequest, Depends(REPORTS.params)],
 ) -> Response:
     """List reports (without bodies) matching every filter given, `id` order unless `sort` says otherwise."""
-    return answer(request, db, REPORTS, filters, params)
+    return await answer_list(read, request, REPORTS, filters, params)
 
 
 @router.get("/{report_id}", responses=problem_responses(404, 422), response_model=ReportDetail)
-async def get_report(db: ReadDep, report_id: Annotated[str, ReportId]) -> Response:
+async def get_report(read: ReadDep, report_id: Annotated[str, ReportId]) -> Response:
     """One report with its full body, exactly as ingested (claim spans index into it)."""
-    report = report_by_id(db, report_id)
+    report = read.inline(report_by_id, report_id)
     if report is None:
         raise NotFound(f"No report with id {report_id!r}.")
     return json_response(report)
@@ -50,16 +51,19 @@ async def get_report(db: ReadDep, report_id: Annotated[str, ReportId]) -> Respon
 )
 async def list_report_claims(
     request: Request,
-    db: ReadDep,
+    read: ReadDep,
     filters: ClaimSubfiltersDep,
     params: Annotated[ListRequest, Depends(CLAIMS.params)],
     report_id: Annotated[str, ReportId],
 ) -> Response:
     """The claims of one report (the claim filters, sorts and formats apply too)."""
-    if not report_exists(db, report_id):
-        raise NotFound(f"No report with id {report_id!r}.")
+
+    def stored(db: Connection) -> None:
+        if not report_exists(db, report_id):
+            raise NotFound(f"No report with id {report_id!r}.")
+
     scoped = replace(filters, report_id=report_id)
-    return answer(request, db, CLAIMS, scoped, params, export_name=f"{report_id}-claims")
+    return await answer_list(read, request, CLAIMS, scoped, params, f"{report_id}-claims", check=stored)
 
 
 def response_for(status: int, description: str) -> dict[int | str, dict[str, Any]]:
