@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from api.vocabulary import PREDICATES
+from bench.corpus import NAME_WORDS, PEOPLE, PUBLISHERS
 
 DEFAULT_SEED = 20261201
 REPORTS = 1_000
@@ -59,10 +60,6 @@ KINDS = {
     "agriculture": ("farm", "greenhouse"),
     "it": ("company",),
 }
-NAME_WORDS = (
-    "Amur", "Baikal", "Pacific", "Northern", "Golden", "Eastern", "Siberian", "Red Star", "Harbour", "Taiga",
-    "Pine", "Morning", "Bright", "United", "Friendship", "Victory", "Ocean", "Steppe", "Crane", "River",
-)  # fmt: skip
 OPERATORS = (
     ("Korea Rungra Trading", "KP"),
     ("Chonji Industrial Group", "KP"),
@@ -71,8 +68,6 @@ OPERATORS = (
     ("Dalian Haixing Garments", "CN"),
     (None, None),
 )
-PUBLISHERS = ("Daily NK", "NK News", "Radio Free Asia", "Asia Press", "Open Newsroom", "Vostok Monitor")
-PEOPLE = ("Kim Min-ji", "Lee Seung-ho", "Park Ji-won", "Anna Sokolova", "Chen Wei", "Ivan Petrov")
 ROLES = ("author", "translator", "editor", "photographer", "source")
 SOURCES = (
     "a source in {city}",
