@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from datasette.app import Datasette  # type: ignore[import-untyped]
-from datasette.cli import Setting, check_databases, run_sync  # type: ignore[import-untyped]
-from datasette.utils import parse_metadata  # type: ignore[import-untyped]
+from datasette.app import Datasette
+from datasette.cli import Setting, check_databases, run_sync
+from datasette.utils import parse_metadata
 
 LOOPS = ("auto", "asyncio", "uvloop")
 HTTPS = ("auto", "h11", "httptools")
