@@ -7,6 +7,7 @@ import anyio
 import anyio.to_thread
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine
+from sqlalchemy.pool import QueuePool
 
 from api.errors import InvalidQuery
 from api.settings import Settings
@@ -52,10 +53,26 @@ class Reader:
 
         return await anyio.to_thread.run_sync(run, limiter=self.limiter)
 
-    def inline(self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run `work(db, *args, **kwargs)` with a read connection right here, on the event loop."""
+    async def inline(
+        self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run `work(db, *args, **kwargs)` with a read connection right here, on the event loop.
+
+        Only when the pool can give a connection at once: waiting for one would stop the whole loop, so
+        a read that would wait is run in a worker thread instead.
+        """
+        if not self._connection_free():
+            return await self(work, *args, **kwargs)
         with self.engine.connect() as db:
             return work(db, *args, **kwargs)
+
+    def _connection_free(self) -> bool:
+        """Whether the pool holds an idle connection or may open another (QueuePool; others: yes)."""
+        pool = self.engine.pool
+        if not isinstance(pool, QueuePool):
+            return True
+        limit = pool._max_overflow
+        return pool.checkedin() > 0 or limit < 0 or pool.overflow() < limit
 
 
 async def get_reader(request: Request) -> Reader:

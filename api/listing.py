@@ -168,7 +168,7 @@ async def answer_list(
 
     if listing.slow(filters):
         return await reader(work)
-    return reader.inline(work)
+    return await reader.inline(work)
 
 
 def answer(

@@ -50,10 +50,11 @@ class Facility(SQLModel, table=True):
     # The aliases in order as JSON text, a copy of the facility_alias rows kept in step by the loader.
     aliases: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
     # Case-folded copies of the filterable labels (`api.rules.search.fold`): filters are indexed equalities.
-    city_fold: str | None = Field(default=None, max_length=200)
-    region_fold: str | None = Field(default=None, max_length=200)
-    sector_fold: str | None = Field(default=None, max_length=50)
-    kind_fold: str | None = Field(default=None, max_length=50)
+    # Unbounded: folding can lengthen a text ("ß" becomes "ss").
+    city_fold: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    region_fold: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    sector_fold: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    kind_fold: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
 
 

@@ -18,7 +18,7 @@ class Report(SQLModel, table=True):
     title: str = Field(sa_column=Column(Text, nullable=False))
     publisher: str = Field(max_length=200)
     # The publisher case-folded (`api.rules.search.fold`), so the publisher filter is an indexed equality.
-    publisher_fold: str = Field(default="", max_length=200)
+    publisher_fold: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     published_on: date | None = Field(default=None, index=True)
     language: str = Field(max_length=35)

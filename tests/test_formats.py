@@ -191,3 +191,20 @@ def test_a_write_answers_what_the_reads_then_give(writer: TestClient, dry_run: b
     assert every_item(writer, f"/v1/reports/{result['report']['id']}/claims", {}) == sorted(
         result["claims"], key=lambda claim: claim["id"]
     )
+
+
+def test_labels_at_their_longest_fold_longer_and_still_load_and_filter(writer: TestClient) -> None:
+    """Case folding can lengthen a text ("ß" is "ss"): a publisher and a city at their length limit load."""
+    data = bundle()
+    data["report"]["publisher"] = "ß" * 200
+    data["facilities"][0]["city"] = "Straße" * 33
+    data["facilities"][0]["sector"] = "ß" * 50
+    response = writer.post("/v1/reports", json=data)
+    assert response.status_code == 201, response.text
+    # The capital sharp s (U+1E9E) folds to "ss" too: filters take values up to the labels' own length.
+    reports = writer.get("/v1/reports", params={"publisher": "\u1e9e" * 200}).json()
+    assert [report["id"] for report in reports["items"]] == [data["report"]["id"]]
+    facilities = writer.get(
+        "/v1/facilities", params={"city": "STRA\u1e9eE" * 33, "sector": "\u1e9e" * 50}
+    ).json()
+    assert [facility["city"] for facility in facilities["items"]] == ["Straße" * 33]

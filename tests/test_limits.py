@@ -1,9 +1,11 @@
 """The server's limits: the connection pool's settings and time-out, and the statement time limit."""
 
+import asyncio
 import time
 import uuid
 from collections.abc import Iterator
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -59,6 +61,43 @@ def test_pool_settings_reach_the_engine(database: Database) -> None:
             assert pool._recycle == 1800
     finally:
         engine.dispose()
+
+
+def test_a_read_waiting_for_a_connection_does_not_stop_other_requests(database: Database) -> None:
+    """While a detail waits for the pool, a request that needs no connection is answered first."""
+    settings = database.settings(pool_size=1, pool_max_overflow=0, pool_timeout_s=1.0)
+    engine = make_engine(settings)
+    migrate(engine)
+    app = create_app(settings, engine)
+    finished: list[str] = []
+
+    async def get(client: httpx.AsyncClient, path: str) -> int:
+        response = await client.get(path)
+        finished.append(path)
+        return response.status_code
+
+    async def scenario() -> tuple[int, int]:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://laborwatch") as client:
+                held = engine.connect()
+                try:
+                    held.exec_driver_sql("SELECT 1")
+                    detail = asyncio.create_task(get(client, "/v1/facilities/anywhere"))
+                    await asyncio.sleep(0.1)  # the detail is waiting for the pool now
+                    docs = await get(client, "/openapi.json")
+                    waited = await detail
+                finally:
+                    held.close()
+        return docs, waited
+
+    try:
+        docs, waited = asyncio.run(scenario())
+    finally:
+        engine.dispose()
+    assert docs == 200
+    assert waited == 503
+    assert finished == ["/openapi.json", "/v1/facilities/anywhere"]
 
 
 def test_a_full_pool_answers_503_with_retry_after_then_recovers(database: Database) -> None:

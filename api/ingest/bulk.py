@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
 from api.db import write_session
@@ -121,6 +122,9 @@ def _load_one(
         return IngestOutcome(path, "refused", exc.report_id, exc.with_hint())
     except LaborwatchError as exc:
         return IngestOutcome(path, "refused", reason=exc.detail)
+    except DataError:
+        # The savepoint is rolled back: the rest of the batch goes on.
+        return IngestOutcome(path, "refused", reason="a value does not fit what the database stores")
     return IngestOutcome(path, result.status, result.report_id)
 
 

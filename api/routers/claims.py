@@ -35,7 +35,7 @@ async def list_claims(
 @router.get("/{claim_id}", responses=problem_responses(404, 422), response_model=ClaimPublic)
 async def get_claim(read: ReadDep, claim_id: Annotated[str, ClaimId]) -> Response:
     """One claim, with its quote and the span of the quote in the report body."""
-    claim = read.inline(claim_by_id, claim_id)
+    claim = await read.inline(claim_by_id, claim_id)
     if claim is None:
         raise NotFound(f"No claim with id {claim_id!r}.")
     return json_response(claim)

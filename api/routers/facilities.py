@@ -63,7 +63,7 @@ async def get_facility(read: ReadDep, facility_id: Annotated[str, FacilityId]) -
             require_facility(db, facility_id)
         return facility
 
-    return json_response(read.inline(stored_facility))
+    return json_response(await read.inline(stored_facility))
 
 
 @router.get(
@@ -98,7 +98,7 @@ async def get_facility_workers(read: ReadDep, facility_id: Annotated[str, Facili
         require_facility(db, facility_id)
         return worker_history(db, facility_id)
 
-    return json_response(read.inline(figures))
+    return json_response(await read.inline(figures))
 
 
 @router.post(

@@ -38,7 +38,7 @@ async def list_reports(
 @router.get("/{report_id}", responses=problem_responses(404, 422), response_model=ReportDetail)
 async def get_report(read: ReadDep, report_id: Annotated[str, ReportId]) -> Response:
     """One report with its full body, exactly as ingested (claim spans index into it)."""
-    report = read.inline(report_by_id, report_id)
+    report = await read.inline(report_by_id, report_id)
     if report is None:
         raise NotFound(f"No report with id {report_id!r}.")
     return json_response(report)

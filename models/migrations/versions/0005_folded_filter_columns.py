@@ -23,7 +23,7 @@ down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-FACILITY_LABELS = {"city": 200, "region": 200, "sector": 50, "kind": 50}
+FACILITY_LABELS = ("city", "region", "sector", "kind")
 
 
 def _fold(value: str | None) -> str | None:
@@ -32,12 +32,11 @@ def _fold(value: str | None) -> str | None:
 
 
 def upgrade() -> None:
-    for name, length in FACILITY_LABELS.items():
-        op.add_column("facility", sa.Column(f"{name}_fold", sa.String(length=length), nullable=True))
+    # Unbounded text: folding can lengthen a label ("ß" becomes "ss"), past the plain column's length.
+    for name in FACILITY_LABELS:
+        op.add_column("facility", sa.Column(f"{name}_fold", sa.Text(), nullable=True))
     op.add_column("facility", sa.Column("aliases", sa.Text(), nullable=False, server_default="[]"))
-    op.add_column(
-        "report", sa.Column("publisher_fold", sa.String(length=200), nullable=False, server_default="")
-    )
+    op.add_column("report", sa.Column("publisher_fold", sa.Text(), nullable=False, server_default=""))
     bind = op.get_bind()
     facility = sa.table(
         "facility",
