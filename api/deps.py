@@ -10,16 +10,9 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.pool import QueuePool
 
 from api.errors import InvalidQuery
-from api.settings import Settings
 
 P = ParamSpec("P")
 T = TypeVar("T")
-
-
-async def get_settings_dep(request: Request) -> Settings:
-    """The settings the app was created with."""
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 async def get_engine(request: Request) -> Engine:
@@ -125,6 +118,5 @@ async def check_query(request: Request) -> None:
             )
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 ReadDep = Annotated[Reader, Depends(get_reader)]
 EngineDep = Annotated[Engine, Depends(get_engine)]

@@ -11,7 +11,7 @@ import sqlite3
 import threading
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -30,11 +30,6 @@ def bump_data_version(session: Session) -> None:
         .where(col(DataVersion.id) == 1)
         .values(version=DataVersion.version + 1, changed_at=utc_now())
     )
-
-
-def current_data_version(session: Session) -> int:
-    """The data version as the session sees it (0 before any write)."""
-    return session.scalar(select(col(DataVersion.version)).where(col(DataVersion.id) == 1)) or 0
 
 
 class VersionReader:
