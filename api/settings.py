@@ -1,9 +1,10 @@
 """Settings read from the environment (and an optional `.env` file)."""
 
 from functools import lru_cache
+from ipaddress import ip_network
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -77,6 +78,19 @@ class Settings(BaseSettings):
         description="The URL clients reach the API at (behind a proxy), e.g. https://data.example.org/lw; "
         "`next` links start with it. Unset: built from the request (its Host header).",
     )
+    trusted_proxies: list[str] = Field(
+        default=[],
+        description="Addresses (or networks, e.g. 10.0.0.0/8) of the reverse proxies in front of the "
+        "server: only a request from one of them has its client address taken from X-Forwarded-For. "
+        "Empty: the connection's own address is the client's. JSON list in the environment.",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            ip_network(entry, strict=False)  # a ValueError names the entry
+        return value
 
 
 def read_threads(settings: Settings) -> int:
