@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
+from starlette.types import ASGIApp
 
 from api import __doc__ as summary
 from api.auth import WriteKeyMiddleware
@@ -14,7 +15,10 @@ from api.caching import ETagMiddleware
 from api.db import make_engine
 from api.deps import Reader, check_query
 from api.errors import Problem, install_error_handlers, problem_responses
+from api.headers import SecurityHeadersMiddleware
+from api.headlimits import HeadLimitMiddleware, HeadLimits
 from api.middleware import BodyLimitMiddleware, DropEmptyParamsMiddleware
+from api.requestlog import RequestLogMiddleware
 from api.routers import changes, claims, facilities, health, reports, stats
 from api.rules.version import VersionReader
 from api.settings import Settings, get_settings, read_threads
@@ -75,8 +79,24 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     for module in (health, reports, facilities, claims, stats, changes):
         app.include_router(module.router)
+    _wrap_in_edge(app, settings)
     _declare_problem_schema(app, settings)
     return app
+
+
+def _wrap_in_edge(app: FastAPI, settings: Settings) -> None:
+    """Put the request id and log line, the security headers and the head limits around everything.
+
+    Outside Starlette's own outermost middleware, which answers a 500 itself: so that answer too
+    carries the headers and is logged.
+    """
+    build = app.build_middleware_stack
+
+    def build_with_edge() -> ASGIApp:
+        inner = HeadLimitMiddleware(build(), HeadLimits.of(settings))
+        return RequestLogMiddleware(SecurityHeadersMiddleware(inner), settings.trusted_proxies)
+
+    app.build_middleware_stack = build_with_edge  # type: ignore[method-assign]
 
 
 NOT_MODIFIED = {"description": "Not Modified: the `If-None-Match` ETag still matches; no body."}

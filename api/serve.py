@@ -5,6 +5,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -13,6 +14,8 @@ from api.db import make_engine
 from api.ingest.seed import is_empty, seed
 from api.main import create_app
 from api.migrate import migrate
+from api.protocol import protocol_for
+from api.requestlog import log_config
 from api.settings import Settings, get_settings
 
 WORKER_FACTORY = "api.serve:worker_app"
@@ -41,10 +44,27 @@ def run(settings: Settings, *, host: str, port: int, workers: int) -> None:
     `.env` file itself and builds its own app and connection pool; the app keeps no state of its own
     between requests, so any worker can answer any request.
     """
+    options = server_options(settings)
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False)
+        uvicorn.run(create_app(settings), host=host, port=port, **options)
         return
-    uvicorn.run(WORKER_FACTORY, factory=True, host=host, port=port, workers=workers, proxy_headers=False)
+    uvicorn.run(WORKER_FACTORY, factory=True, host=host, port=port, workers=workers, **options)
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """The uvicorn settings of laborwatch: its protocol and timeouts, JSON logs, no `server` header.
+
+    Proxy headers are off: the client address comes from `LABORWATCH_TRUSTED_PROXIES` only. The app
+    logs each request itself (`api.requestlog`), so uvicorn's access log is off.
+    """
+    return {
+        "http": protocol_for(settings),
+        "proxy_headers": False,
+        "server_header": False,
+        "access_log": False,
+        "log_config": log_config(),
+        "timeout_keep_alive": settings.keep_alive_timeout_s,
+    }
 
 
 def worker_app() -> FastAPI:
