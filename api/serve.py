@@ -1,9 +1,6 @@
 """Starting the server: migrate and seed once, then serve from this process or from several workers."""
 
 import os
-import signal
-import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +11,7 @@ from api.db import make_engine
 from api.ingest.seed import is_empty, seed
 from api.main import create_app
 from api.migrate import migrate
+from api.processes import exit_with_parent
 from api.protocol import protocol_for
 from api.requestlog import log_config
 from api.settings import Settings, get_settings
@@ -69,19 +67,5 @@ def server_options(settings: Settings) -> dict[str, Any]:
 
 def worker_app() -> FastAPI:
     """The app of one worker process: settings from the environment, its own engine, and no orphans."""
-    _exit_with_parent(os.getppid())
+    exit_with_parent(os.getppid())
     return create_app(get_settings())
-
-
-def _exit_with_parent(parent: int, interval_s: float = 1.0) -> None:
-    """Stop this worker (as on SIGTERM: gracefully) when the supervising process is gone.
-
-    A supervisor killed with SIGKILL cannot stop its workers, which would otherwise keep serving.
-    """
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(interval_s)
-        os.kill(os.getpid(), signal.SIGTERM)
-
-    threading.Thread(target=watch, name="laborwatch-parent-watch", daemon=True).start()
