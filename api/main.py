@@ -74,8 +74,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         CORSMiddleware,
         allow_origins=["*"],
         allow_methods=["GET", "HEAD", "OPTIONS"],
-        allow_headers=["If-None-Match", "Accept"],
-        expose_headers=["ETag", "Link", "Content-Disposition"],
+        allow_headers=["If-None-Match", "Accept", "X-Request-ID"],
+        expose_headers=["ETag", "Link", "Content-Disposition", "X-Request-ID"],
     )
     for module in (health, reports, facilities, claims, stats, changes):
         app.include_router(module.router)
@@ -100,7 +100,8 @@ def _wrap_in_edge(app: FastAPI, settings: Settings) -> None:
 
 
 NOT_MODIFIED = {"description": "Not Modified: the `If-None-Match` ETag still matches; no body."}
-UNAVAILABLE = problem_responses(503)[503]
+# Answers any operation can give: the head limits (api.headlimits) and an unavailable database.
+EVERYWHERE = {str(status): response for status, response in problem_responses(414, 431, 503).items()}
 
 
 def _describe_paging(operation: dict[str, Any], max_offset: int) -> None:
@@ -110,7 +111,7 @@ def _describe_paging(operation: dict[str, Any], max_offset: int) -> None:
 
 
 def _declare_problem_schema(app: FastAPI, settings: Settings) -> None:
-    """Complete the OpenAPI document: the Problem and Bundle schemas, 304 on every GET, 503 everywhere."""
+    """Complete the OpenAPI document: Problem and Bundle schemas, 304 on GETs, 414, 431, 503 everywhere."""
     original = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -125,7 +126,8 @@ def _declare_problem_schema(app: FastAPI, settings: Settings) -> None:
                 for method, operation in path_item.items():
                     if method == "get":
                         operation["responses"].setdefault("304", NOT_MODIFIED)
-                    operation["responses"].setdefault("503", UNAVAILABLE)
+                    for status, response in EVERYWHERE.items():
+                        operation["responses"].setdefault(status, response)
                     _describe_paging(operation, settings.max_offset)
             app.openapi_schema = schema
         return app.openapi_schema

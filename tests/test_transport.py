@@ -172,3 +172,28 @@ def test_next_links_do_not_repeat_the_host_header(api: TestClient) -> None:
     second = api.get(first.json()["next"])
     assert second.status_code == 200
     assert second.json()["items"] != first.json()["items"]
+
+
+def test_every_operation_declares_the_head_limit_answers(api: TestClient) -> None:
+    paths = api.get("/openapi.json").json()["paths"]
+    for path, item in paths.items():
+        for method, operation in item.items():
+            for status in ("414", "431"):
+                content = operation["responses"][status]["content"]
+                assert list(content) == ["application/problem+json"], (method, path, status)
+
+
+def test_a_browser_may_read_and_send_the_request_id(api: TestClient) -> None:
+    origin = {"Origin": "https://dashboard.example"}
+    exposed = api.get("/health", headers=origin).headers["access-control-expose-headers"]
+    assert "X-Request-ID" in [name.strip() for name in exposed.split(",")]
+    preflight = api.options(
+        "/v1/facilities",
+        headers={
+            **origin,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "x-request-id",
+        },
+    )
+    assert preflight.status_code == 200
+    assert_edge_headers(preflight)
