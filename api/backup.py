@@ -1,12 +1,16 @@
 """Consistent online backups: SQLite's backup API for a file, `pg_dump` for PostgreSQL."""
 
+import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from api.errors import LaborwatchError
 
@@ -50,17 +54,49 @@ def _sqlite_backup(engine: Engine, target: Path) -> None:
         source.close()
 
 
-def _pg_dump(engine: Engine, target: Path) -> None:
+def pg_dump_command(url: URL, target: Path) -> tuple[list[str], str | None]:
+    """The `pg_dump` arguments for the database at `url`, and its password, which they never contain.
+
+    Anything on a command line is visible to every user of the machine (`ps`, `/proc`), so the
+    password goes to `pg_dump` through a password file (see `_password_file`) instead.
+    """
     executable = shutil.which("pg_dump")
     if executable is None:
         raise BackupError("pg_dump is not installed; install the PostgreSQL client tools.")
-    url = make_url(engine.url.render_as_string(hide_password=False)).set(drivername="postgresql")
+    url = url.set(drivername="postgresql")
     options = url.query.get("options")
     url = url.difference_update_query(["options"])
-    command = [executable, "--format=custom", f"--file={target}"]
+    command = [executable, "--format=custom", f"--file={target}", "--no-password"]
     if isinstance(options, str) and "search_path=" in options:
         command.append(f"--schema={options.split('search_path=', 1)[1].split()[0]}")
-    command.append(url.render_as_string(hide_password=False))
-    completed = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    # (URL.set(password=None) would keep the password: None there means "unchanged".)
+    without_password = URL.create(
+        url.drivername, url.username, None, url.host, url.port, url.database, url.query
+    )
+    command.append(f"--dbname={without_password.render_as_string(hide_password=False)}")
+    return command, url.password
+
+
+@contextmanager
+def _password_file(password: str | None) -> Iterator[dict[str, str]]:
+    """Environment variables that hand `password` to libpq in a file only this user can read."""
+    if password is None:
+        yield {}
+        return
+    escaped = password.replace("\\", "\\\\").replace(":", "\\:")
+    with tempfile.TemporaryDirectory(prefix="laborwatch-") as folder:  # a folder of mode 0700
+        passfile = Path(folder) / "pgpass"
+        passfile.touch(mode=0o600)
+        passfile.write_text(f"*:*:*:*:{escaped}\n", encoding="utf-8")
+        yield {"PGPASSFILE": str(passfile)}
+
+
+def _pg_dump(engine: Engine, target: Path) -> None:
+    url = make_url(engine.url.render_as_string(hide_password=False))
+    command, password = pg_dump_command(url, target)
+    with _password_file(password) as env:
+        completed = subprocess.run(  # noqa: S603
+            command, capture_output=True, text=True, check=False, env={**os.environ, **env}
+        )
     if completed.returncode != 0:
         raise BackupError(f"pg_dump failed: {completed.stderr.strip().splitlines()[-1:]}")

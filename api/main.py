@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
+from starlette.types import ASGIApp
 
 from api import __doc__ as summary
 from api.auth import WriteKeyMiddleware
@@ -14,7 +15,10 @@ from api.caching import ETagMiddleware
 from api.db import make_engine
 from api.deps import Reader, check_query
 from api.errors import Problem, install_error_handlers, problem_responses
+from api.headers import SecurityHeadersMiddleware
+from api.headlimits import HeadLimitMiddleware, HeadLimits
 from api.middleware import BodyLimitMiddleware, DropEmptyParamsMiddleware
+from api.requestlog import RequestLogMiddleware
 from api.routers import changes, claims, facilities, health, reports, stats
 from api.rules.version import VersionReader
 from api.settings import Settings, get_settings, read_threads
@@ -70,17 +74,34 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         CORSMiddleware,
         allow_origins=["*"],
         allow_methods=["GET", "HEAD", "OPTIONS"],
-        allow_headers=["If-None-Match", "Accept"],
-        expose_headers=["ETag", "Link", "Content-Disposition"],
+        allow_headers=["If-None-Match", "Accept", "X-Request-ID"],
+        expose_headers=["ETag", "Link", "Content-Disposition", "X-Request-ID"],
     )
     for module in (health, reports, facilities, claims, stats, changes):
         app.include_router(module.router)
+    _wrap_in_edge(app, settings)
     _declare_problem_schema(app, settings)
     return app
 
 
+def _wrap_in_edge(app: FastAPI, settings: Settings) -> None:
+    """Put the request id and log line, the security headers and the head limits around everything.
+
+    Outside Starlette's own outermost middleware, which answers a 500 itself: so that answer too
+    carries the headers and is logged.
+    """
+    build = app.build_middleware_stack
+
+    def build_with_edge() -> ASGIApp:
+        inner = HeadLimitMiddleware(build(), HeadLimits.of(settings))
+        return RequestLogMiddleware(SecurityHeadersMiddleware(inner), settings.trusted_proxies)
+
+    app.build_middleware_stack = build_with_edge  # type: ignore[method-assign]
+
+
 NOT_MODIFIED = {"description": "Not Modified: the `If-None-Match` ETag still matches; no body."}
-UNAVAILABLE = problem_responses(503)[503]
+# Answers any operation can give: the head limits (api.headlimits) and an unavailable database.
+EVERYWHERE = {str(status): response for status, response in problem_responses(414, 431, 503).items()}
 
 
 def _describe_paging(operation: dict[str, Any], max_offset: int) -> None:
@@ -90,7 +111,7 @@ def _describe_paging(operation: dict[str, Any], max_offset: int) -> None:
 
 
 def _declare_problem_schema(app: FastAPI, settings: Settings) -> None:
-    """Complete the OpenAPI document: the Problem and Bundle schemas, 304 on every GET, 503 everywhere."""
+    """Complete the OpenAPI document: Problem and Bundle schemas, 304 on GETs, 414, 431, 503 everywhere."""
     original = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -105,7 +126,8 @@ def _declare_problem_schema(app: FastAPI, settings: Settings) -> None:
                 for method, operation in path_item.items():
                     if method == "get":
                         operation["responses"].setdefault("304", NOT_MODIFIED)
-                    operation["responses"].setdefault("503", UNAVAILABLE)
+                    for status, response in EVERYWHERE.items():
+                        operation["responses"].setdefault(status, response)
                     _describe_paging(operation, settings.max_offset)
             app.openapi_schema = schema
         return app.openapi_schema

@@ -1,10 +1,8 @@
 """Starting the server: migrate and seed once, then serve from this process or from several workers."""
 
 import os
-import signal
-import threading
-import time
 from collections.abc import Callable
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -13,6 +11,9 @@ from api.db import make_engine
 from api.ingest.seed import is_empty, seed
 from api.main import create_app
 from api.migrate import migrate
+from api.processes import exit_with_parent
+from api.protocol import protocol_for
+from api.requestlog import log_config
 from api.settings import Settings, get_settings
 
 WORKER_FACTORY = "api.serve:worker_app"
@@ -41,27 +42,30 @@ def run(settings: Settings, *, host: str, port: int, workers: int) -> None:
     `.env` file itself and builds its own app and connection pool; the app keeps no state of its own
     between requests, so any worker can answer any request.
     """
+    options = server_options(settings)
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False)
+        uvicorn.run(create_app(settings), host=host, port=port, **options)
         return
-    uvicorn.run(WORKER_FACTORY, factory=True, host=host, port=port, workers=workers, proxy_headers=False)
+    uvicorn.run(WORKER_FACTORY, factory=True, host=host, port=port, workers=workers, **options)
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """The uvicorn settings of laborwatch: its protocol and timeouts, JSON logs, no `server` header.
+
+    Proxy headers are off: the client address comes from `LABORWATCH_TRUSTED_PROXIES` only. The app
+    logs each request itself (`api.requestlog`), so uvicorn's access log is off.
+    """
+    return {
+        "http": protocol_for(settings),
+        "proxy_headers": False,
+        "server_header": False,
+        "access_log": False,
+        "log_config": log_config(),
+        "timeout_keep_alive": settings.keep_alive_timeout_s,
+    }
 
 
 def worker_app() -> FastAPI:
     """The app of one worker process: settings from the environment, its own engine, and no orphans."""
-    _exit_with_parent(os.getppid())
+    exit_with_parent(os.getppid())
     return create_app(get_settings())
-
-
-def _exit_with_parent(parent: int, interval_s: float = 1.0) -> None:
-    """Stop this worker (as on SIGTERM: gracefully) when the supervising process is gone.
-
-    A supervisor killed with SIGKILL cannot stop its workers, which would otherwise keep serving.
-    """
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(interval_s)
-        os.kill(os.getpid(), signal.SIGTERM)
-
-    threading.Thread(target=watch, name="laborwatch-parent-watch", daemon=True).start()

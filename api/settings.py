@@ -85,6 +85,29 @@ class Settings(BaseSettings):
         "Empty: the connection's own address is the client's. JSON list in the environment.",
     )
 
+    max_url_bytes: int = Field(
+        default=8192,
+        ge=256,
+        description="Longest request target (path and query string) accepted, in bytes; longer gets 414.",
+    )
+    max_header_bytes: int = Field(
+        default=16384,
+        ge=1024,
+        description="Largest request header block accepted: the bytes of every header's name and value, "
+        "plus 4 per header for ': ' and the line end; larger gets 431.",
+    )
+    header_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a client has to send a request's line and headers once it starts (or once it "
+        "connects); then `serve` answers 408 (or closes an idle connection).",
+    )
+    keep_alive_timeout_s: int = Field(
+        default=5,
+        ge=1,
+        description="Seconds `serve` keeps an idle keep-alive connection open between requests.",
+    )
+
     @field_validator("trusted_proxies")
     @classmethod
     def _proxies_are_networks(cls, value: list[str]) -> list[str]:

@@ -2,19 +2,27 @@
 
 import re
 import shutil
+import stat
 import subprocess
+import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
+from api.backup import _password_file, pg_dump_command
 from api.cli import app as cli
+from api.db import make_engine
 from api.ingest.seed import seed
 from api.main import create_app
+from api.migrate import migrate
 from api.settings import Settings, get_settings
-from tests.conftest import DATA_DIR, SEEDS_DIR, Database
+from tests.conftest import DATA_DIR, PG_URL, SEEDS_DIR, Database
 
 
 def run_backup(database: Database, destination: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
@@ -64,3 +72,114 @@ def test_backup_refuses_to_overwrite(
     code, output = run_backup(database, tmp_path / "missing" / "x.db", monkeypatch)
     assert code == 1
     assert "does not exist" in output
+
+
+def test_pg_dump_gets_the_password_from_a_file_never_from_its_arguments(tmp_path: Path) -> None:
+    if shutil.which("pg_dump") is None:
+        pytest.skip("pg_dump is not installed")
+    password = "pw:with\\odd-chars"
+    url = make_url("postgresql+psycopg://writer:placeholder@db.invalid:5432/laborwatch").set(
+        password=password
+    )
+    command, given = pg_dump_command(url.update_query_dict({"sslmode": "require"}), tmp_path / "x.dump")
+    assert given == password
+    assert not [argument for argument in command if "pw" in argument or "placeholder" in argument]
+    assert "--dbname=postgresql://writer@db.invalid:5432/laborwatch?sslmode=require" in command
+    with _password_file(password) as env:
+        passfile = Path(env["PGPASSFILE"])
+        assert stat.S_IMODE(passfile.stat().st_mode) == 0o600
+        assert passfile.read_text() == "*:*:*:*:pw\\:with\\\\odd-chars\n"
+    assert not passfile.exists()
+
+
+def schema_of(engine: Engine) -> dict[str, Any]:
+    """Every table's columns, keys, constraints and indexes, and the triggers, as the inspector sees them."""
+    inspector = sa.inspect(engine)
+    tables: dict[str, Any] = {}
+    for table in sorted(inspector.get_table_names()):
+        foreign_keys = inspector.get_foreign_keys(table)
+        tables[table] = {
+            "columns": [
+                (column["name"], str(column["type"]), column["nullable"], str(column.get("default")))
+                for column in inspector.get_columns(table)
+            ],
+            "primary_key": inspector.get_pk_constraint(table),
+            "foreign_keys": sorted(foreign_keys, key=repr),
+            "unique": sorted(inspector.get_unique_constraints(table), key=repr),
+            "checks": sorted(inspector.get_check_constraints(table), key=repr),
+            "indexes": sorted(inspector.get_indexes(table), key=repr),
+        }
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            triggers = connection.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+            ).all()
+        else:
+            triggers = connection.exec_driver_sql(
+                "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal ORDER BY tgname"
+            ).all()
+    return {"tables": tables, "triggers": [tuple(row) for row in triggers]}
+
+
+def counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return {
+            table: connection.execute(sa.text(f'SELECT count(*) FROM "{table}"')).scalar_one()  # noqa: S608
+            for table in ("report", "facility", "claim", "change", "data_version")
+        }
+
+
+def test_a_restored_backup_has_every_constraint_of_a_migrated_database(
+    database: Database, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(engine, SEEDS_DIR)
+    destination = tmp_path / "backup"
+    if database.backend == "postgresql":  # a password goes through the password file (trust auth here)
+        url = make_url(database.url).set(password="only-in-the-passfile")
+        database.url = url.render_as_string(hide_password=False)
+    code, output = run_backup(database, destination, monkeypatch)
+    assert code == 0, output
+    fresh = Database(database.backend, tmp_path / "fresh")
+    (tmp_path / "fresh").mkdir()
+    fresh_engine = make_engine(fresh.settings())
+    restored_engine: Engine | None = None
+    restored_database: str | None = None
+    try:
+        migrate(fresh_engine)
+        if database.backend == "sqlite":
+            restored_engine = sa.create_engine(f"sqlite:///{destination}")
+        else:
+            assert PG_URL
+            # Restore as docs/deploy.md says: into a database no server uses (here a new one).
+            restored_database = f"lw_restore_{uuid.uuid4().hex[:12]}"
+            admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.exec_driver_sql(f'CREATE DATABASE "{restored_database}"')
+            admin.dispose()
+            target = make_url(PG_URL).set(database=restored_database)
+            libpq_url = target.set(drivername="postgresql").render_as_string(hide_password=False)
+            pg_restore = shutil.which("pg_restore")
+            assert pg_restore
+            subprocess.run(  # noqa: S603 - pg_restore of the archive just written
+                [pg_restore, "--exit-on-error", "--no-owner", f"--dbname={libpq_url}", str(destination)],
+                check=True,
+                capture_output=True,
+            )
+            restored_engine = sa.create_engine(
+                target.update_query_dict({"options": f"-csearch_path={database.schema}"})
+            )
+        restored = schema_of(restored_engine)
+        assert restored["tables"], "the restored database has tables"
+        assert restored == schema_of(fresh_engine)
+        assert counts(restored_engine) == counts(engine)
+    finally:
+        fresh_engine.dispose()
+        fresh.drop()
+        if restored_engine is not None:
+            restored_engine.dispose()
+        if restored_database is not None:
+            assert PG_URL
+            admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.exec_driver_sql(f'DROP DATABASE "{restored_database}"')
+            admin.dispose()

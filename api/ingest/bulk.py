@@ -1,9 +1,6 @@
 """Bulk ingest of bundle files and folders: each bundle atomic and idempotent, refusals collected."""
 
-import ctypes
 import os
-import signal
-import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -27,6 +24,7 @@ from api.ingest.loader import (
     read_bundle_file,
 )
 from api.ingest.seed import bundle_paths
+from api.processes import exit_with_parent
 
 # Below this many files, starting worker processes costs more than parsing in-line.
 PARALLEL_FROM = 32
@@ -37,7 +35,6 @@ AHEAD_PER_JOB = 16
 # adds again, and other writers wait at most about this long.
 BATCH_BUNDLES = 200
 BATCH_SECONDS = 5.0
-_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 @dataclass(frozen=True)
@@ -83,20 +80,12 @@ def default_jobs() -> int:
     return min(4, os.cpu_count() or 1)
 
 
-def _die_with_parent(parent: int) -> None:
-    """Make a worker exit when the ingesting process dies, even by `kill -9`, instead of lingering."""
-    if sys.platform == "linux":
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    if os.getppid() != parent:  # the parent died before the line above took effect
-        os._exit(1)
-
-
 def _prepared(paths: list[Path], jobs: int) -> Iterator[PreparedBundle | str]:
     """Prepare bundles in order; with many files and `jobs` > 1, in worker processes as the caller writes."""
     if len(paths) < PARALLEL_FROM or jobs < 2:
         yield from map(prepare_file, paths)
         return
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
         ahead: deque[Future[PreparedBundle | str]] = deque()
         remaining = iter(paths)
         for path in remaining:
