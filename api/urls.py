@@ -1,9 +1,9 @@
-"""URLs as clients know them: under `LABORWATCH_PUBLIC_URL` behind a proxy, else relative references.
+"""URLs as clients know them: under `LABORWATCH_PUBLIC_URL` behind a proxy, else the server's own address.
 
-The Host header a client sent is never repeated back: without `LABORWATCH_PUBLIC_URL`, `next` links
-and redirects are relative references (RFC 3986 §4.2: path and query), which clients resolve
-against the URL they asked for, so a forged Host cannot put another site's address into an answer
-(or into a cache that keeps it).
+The Host header a client sent is never repeated back: without `LABORWATCH_PUBLIC_URL`, `next` links are
+absolute URLs under the address the connection was made to (the socket's, which a client cannot choose),
+and merge redirects are relative references, so a forged Host cannot put another site's address into an
+answer, or into a cache that keeps it.
 """
 
 from urllib.parse import quote
@@ -12,20 +12,37 @@ from starlette.datastructures import URL
 from starlette.requests import Request
 
 
+def _server_origin(request: Request) -> str:
+    """`scheme://host:port` of the socket the request came in on; empty when there is none (a Unix socket)."""
+    server = request.scope.get("server")
+    if not server or server[1] is None:
+        return ""
+    host, port = server
+    host = f"[{host}]" if ":" in host else host
+    default = {"http": 80, "https": 443}.get(request.url.scheme)
+    return f"{request.url.scheme}://{host}" + ("" if port == default else f":{port}")
+
+
 def public_url(request: Request) -> URL:
-    """The request's URL as clients know it: under `LABORWATCH_PUBLIC_URL`, else its path and query."""
+    """The request's URL as clients know it: under `LABORWATCH_PUBLIC_URL`, else the server's address."""
     base = request.app.state.settings.public_url
     if not base:
         query = request.url.query
-        return URL(request.url.path + (f"?{query}" if query else ""))
+        return URL(_server_origin(request) + request.url.path + (f"?{query}" if query else ""))
     public = URL(base.rstrip("/"))
     path = public.path + request.url.path
     return request.url.replace(scheme=public.scheme, netloc=public.netloc, path=path)
 
 
 def facility_moved_to(request: Request, old_id: str, survivor_id: str) -> str:
-    """Where a request naming the merged facility `old_id` lives now: the same path under the survivor."""
+    """Where a request naming the merged facility `old_id` lives now: the same path under the survivor.
+
+    A relative reference (RFC 9110 §10.2.2) unless LABORWATCH_PUBLIC_URL says where clients are.
+    """
     old = f"/v1/facilities/{quote(old_id, safe='')}"
     new = f"/v1/facilities/{quote(survivor_id, safe='')}"
-    url = public_url(request)
-    return str(url.replace(path=url.path.replace(old, new, 1)))
+    if request.app.state.settings.public_url:
+        url = public_url(request)
+        return str(url.replace(path=url.path.replace(old, new, 1)))
+    path = request.url.path.replace(old, new, 1)
+    return path + (f"?{request.url.query}" if request.url.query else "")

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.test_serve import free_port, wait_until_serving
@@ -185,3 +186,17 @@ def test_serve_logs_one_json_line_per_request_without_secrets(served: Served) ->
         "client": "127.0.0.1",
     }
     assert not [line for line in lines if line.get("logger") == "uvicorn.access"]
+
+
+def test_next_links_are_under_the_address_served_whatever_the_host_header(served: Served) -> None:
+    base = f"http://127.0.0.1:{served.port}"
+    first = httpx.get(f"{base}/v1/claims", params={"limit": 1}, headers={"Host": "evil.example"})
+    assert first.status_code == 200
+    assert "evil" not in first.text
+    assert "evil" not in str(first.headers)
+    next_url = first.json()["next"]
+    assert next_url.startswith(f"{base}/v1/claims?limit=1&cursor=")
+    # Followed as it is, by a client that knows nothing but the link.
+    second = httpx.get(next_url)
+    assert second.status_code == 200
+    assert second.json()["items"] != first.json()["items"]
