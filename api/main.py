@@ -9,12 +9,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
 
 from api import __doc__ as summary
-from api.auth import WriteKeyMiddleware
+from api.auth import WriteKeyMiddleware, declare_key_errors
 from api.caching import ETagMiddleware
 from api.db import make_engine
 from api.deps import Reader, check_query
 from api.errors import Problem, install_error_handlers, problem_responses
 from api.middleware import BodyLimitMiddleware, DropEmptyParamsMiddleware
+from api.ratelimit import RateLimits
 from api.routers import changes, claims, facilities, health, reports, stats
 from api.rules.version import VersionReader
 from api.settings import Settings, get_settings, read_threads
@@ -63,7 +64,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.router.redirect_slashes = False
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(WriteKeyMiddleware, routes=lambda: app.router.routes, engine=lambda: app.state.engine)
+    app.add_middleware(
+        WriteKeyMiddleware,
+        routes=lambda: app.router.routes,
+        engine=lambda: app.state.engine,
+        limits=RateLimits(settings.rate_limit_writes, settings.rate_limit_auth_failures),
+        trusted_proxies=settings.trusted_proxies,
+    )
     app.add_middleware(ETagMiddleware, versions=lambda: app.state.versions)
     app.add_middleware(DropEmptyParamsMiddleware)
     app.add_middleware(
@@ -106,6 +113,7 @@ def _declare_problem_schema(app: FastAPI, settings: Settings) -> None:
                     if method == "get":
                         operation["responses"].setdefault("304", NOT_MODIFIED)
                     operation["responses"].setdefault("503", UNAVAILABLE)
+                    declare_key_errors(operation)
                     _describe_paging(operation, settings.max_offset)
             app.openapi_schema = schema
         return app.openapi_schema
