@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import anyio.to_thread
 from fastapi import Request, Security
+from fastapi.routing import iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -166,6 +167,17 @@ EditorKeyDep = Annotated[str, Security(require_editor)]
 AdminKeyDep = Annotated[str, Security(require_admin)]
 
 
+def route_for(routes: Sequence[BaseRoute], scope: Scope) -> BaseRoute | None:
+    """The route (as declared, with its dependencies) that a request would reach, or None.
+
+    Routers included in the app are walked down to their routes, as FastAPI itself walks them.
+    """
+    for context in iter_route_contexts(routes):
+        if context.matches(scope)[0] is Match.FULL:
+            return context.original_route
+    return None
+
+
 def _calls(dependant: Any, function: Callable[..., Any]) -> bool:
     return dependant.call is function or any(_calls(sub, function) for sub in dependant.dependencies)
 
@@ -228,7 +240,7 @@ class WriteKeyMiddleware:
     def _write_route(self, scope: Scope) -> BaseRoute | None:
         if scope["type"] != "http" or scope["method"] not in WRITE_METHODS:
             return None
-        return next((route for route in self.routes() if route.matches(scope)[0] is Match.FULL), None)
+        return route_for(self.routes(), scope)
 
     async def _admit(self, scope: Scope, needed: Role) -> Principal:
         address = client_address(scope, self.trusted_proxies)
