@@ -22,6 +22,7 @@ from api.main import create_app
 from api.migrate import migrate
 from api.settings import Settings
 from tests.conftest import Database
+from tests.test_keys import report_bundle
 from tests.test_loader import bundle
 
 
@@ -103,8 +104,8 @@ def take_down(settings: Settings, relay: Relay | None, client: TestClient) -> No
 
 
 WRITES = [
-    ("POST", "/v1/reports", bundle(report={**bundle()["report"], "id": "during-outage"})),
-    ("PUT", "/v1/reports/khabarovsk-workshop", bundle(report={**bundle()["report"], "title": "New"})),
+    ("POST", "/v1/reports", report_bundle(id="during-outage")),
+    ("PUT", "/v1/reports/khabarovsk-workshop", report_bundle(title="New")),
     ("DELETE", "/v1/reports/khabarovsk-workshop", None),
     ("PATCH", "/v1/claims/clm-00000000000000000000", {"status": "disputed"}),
     ("POST", "/v1/facilities/khabarovsk-workshop/merge", {"into": "elsewhere"}),

@@ -43,7 +43,9 @@ def _trace(values: Any, kept: tuple[str, ...]) -> dict[str, Any] | None:
     return {**{name: values[name] for name in kept if name in values}, "content_removed": True}
 
 
-def _scrub(bind: sa.Connection, entity_type: str, ids: list[str], up_to: int, kept: tuple[str, ...]) -> set[str]:
+def _scrub(
+    bind: sa.Connection, entity_type: str, ids: list[str], up_to: int, kept: tuple[str, ...]
+) -> set[str]:
     claim_ids: set[str] = set()
     rows = bind.execute(
         sa.select(change.c.id, change.c.before, change.c.after).where(
