@@ -182,17 +182,14 @@ def _calls(dependant: Any, function: Callable[..., Any]) -> bool:
     return dependant.call is function or any(_calls(sub, function) for sub in dependant.dependencies)
 
 
-_roles: dict[int, Role] = {}
-
-
 def required_role(route: BaseRoute) -> Role:
-    """The role a write route needs: admin if it takes `AdminKeyDep`, else editor (any key)."""
-    key = id(route)
-    if key not in _roles:
-        dependant = getattr(route, "dependant", None)
-        admin = dependant is not None and _calls(dependant, require_admin)
-        _roles[key] = Role.ADMIN if admin else Role.EDITOR
-    return _roles[key]
+    """The role a write route needs: admin if it takes `AdminKeyDep`, else editor (any key).
+
+    Read from the route on every write (a walk of a few dependencies), never cached by route identity.
+    """
+    dependant = getattr(route, "dependant", None)
+    admin = dependant is not None and _calls(dependant, require_admin)
+    return Role.ADMIN if admin else Role.EDITOR
 
 
 class WriteKeyMiddleware:
