@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from api.auth import create_key, list_keys, revoke_key
+from api.auth import Role, create_key, list_keys, revoke_key
 from api.backup import backup
 from api.db import make_engine, read_session, write_session
 from api.errors import LaborwatchError
@@ -28,6 +28,10 @@ def _fail(message: str) -> typer.Exit:
 @keys_app.command("create")
 def keys_create(
     name: Annotated[str, typer.Argument(help="Who the key is for; shown in the audit log.")],
+    role: Annotated[
+        Role,
+        typer.Option(help="editor: add, replace and correct; admin: also delete and merge."),
+    ] = Role.ADMIN,
 ) -> None:
     """Create a write key; it is printed once, alone on the last line, and only its hash is stored."""
     if not KEY_NAME.match(name):
@@ -38,20 +42,21 @@ def keys_create(
     try:
         migrate(engine)
         with write_session(engine) as session:
-            key = create_key(session, name)
+            key = create_key(session, name, role)
     except LaborwatchError as exc:
         raise _fail(exc.detail) from None
     finally:
         engine.dispose()
     typer.echo(
-        f"Created key {name!r}. It is shown only now; keep it secret. Use it as: Authorization: Bearer KEY"
+        f"Created {role} key {name!r}. It is shown only now; keep it secret. "
+        "Use it as: Authorization: Bearer KEY"
     )
     typer.echo(key)
 
 
 @keys_app.command("list")
 def keys_list() -> None:
-    """List keys by name with when they were created and revoked (keys themselves are never shown)."""
+    """List keys by name with their role and when they were created and revoked (never the keys)."""
     engine = make_engine(get_settings())
     try:
         migrate(engine)
@@ -64,7 +69,7 @@ def keys_list() -> None:
     for api_key in keys:
         state = f"revoked {api_key.revoked_at:%Y-%m-%d %H:%M}" if api_key.revoked_at else "active"
         name = api_key.name.split("~revoked~")[0]
-        typer.echo(f"{name}\tcreated {api_key.created_at:%Y-%m-%d %H:%M}\t{state}")
+        typer.echo(f"{name}\t{api_key.role}\tcreated {api_key.created_at:%Y-%m-%d %H:%M}\t{state}")
 
 
 @keys_app.command("revoke")

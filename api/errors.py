@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError, InternalError, OperationalError
+from sqlalchemy.exc import DataError, InternalError, OperationalError, ProgrammingError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -78,6 +78,24 @@ class Unauthorized(LaborwatchError):
     code = "unauthorized"
 
 
+class Forbidden(LaborwatchError):
+    """A valid key whose role does not allow the write (an editor deleting or merging)."""
+
+    status = 403
+    code = "forbidden"
+
+
+class TooManyRequests(LaborwatchError):
+    """Over a rate limit; `retry_after` is the seconds until the window frees."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class Merged(LaborwatchError):
     """The facility asked for was merged into another: answered 308 to the same path under the survivor."""
 
@@ -132,8 +150,17 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return responses
 
 
-def problem(status: int, detail: str, errors: Sequence[dict[str, Any]] | None = None) -> JSONResponse:
-    """Build an RFC 9457 problem response; `errors` (loc, msg) is added on validation failures."""
+def problem(
+    status: int,
+    detail: str,
+    errors: Sequence[dict[str, Any]] | None = None,
+    *,
+    retry_after: int = RETRY_AFTER_SECONDS,
+) -> JSONResponse:
+    """Build an RFC 9457 problem response; `errors` (loc, msg) is added on validation failures.
+
+    A 429 or 503 says in `Retry-After` how many seconds to wait (`retry_after`).
+    """
     content: dict[str, Any] = {
         "type": "about:blank",
         "title": HTTPStatus(status).phrase,
@@ -144,7 +171,7 @@ def problem(status: int, detail: str, errors: Sequence[dict[str, Any]] | None = 
         content["errors"] = list(errors)
     response = JSONResponse(content, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
     if status in (429, 503):
-        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response.headers["Retry-After"] = str(retry_after)
     return response
 
 
@@ -157,11 +184,19 @@ def validation_errors(raw: Sequence[Any]) -> list[dict[str, Any]]:
     return [{"loc": _loc(error.get("loc", ())), "msg": str(error.get("msg", ""))} for error in raw]
 
 
-async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, LaborwatchError)  # noqa: S101 - registered for this class only
-    response = problem(exc.status, exc.detail, exc.errors if exc.status == 422 else None)
+def error_problem(exc: LaborwatchError) -> JSONResponse:
+    """The problem document of a domain error, with the headers its status calls for."""
+    retry_after = exc.retry_after if isinstance(exc, TooManyRequests) else RETRY_AFTER_SECONDS
+    errors = exc.errors if exc.status == 422 else None
+    response = problem(exc.status, exc.detail, errors, retry_after=retry_after)
     if isinstance(exc, Unauthorized):
         response.headers["WWW-Authenticate"] = 'Bearer realm="laborwatch"'
+    return response
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, LaborwatchError)  # noqa: S101 - registered for this class only
+    response = error_problem(exc)
     if isinstance(exc, Merged):
         response.headers["Location"] = facility_moved_to(request, exc.old_id, exc.survivor_id)
     return response
@@ -218,12 +253,21 @@ def read_only_database(exc: BaseException) -> bool:
     return getattr(getattr(exc, "orig", None), "sqlstate", None) == "25006"
 
 
+def tables_missing(exc: BaseException) -> bool:
+    """Tell whether PostgreSQL found no table or schema (a database being restored, or not yet migrated).
+
+    SQLite reports the same as an `OperationalError` ("no such table"), so both backends answer alike.
+    """
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in ("42P01", "3F000")
+
+
 def is_unavailable(exc: BaseException) -> bool:
     """Tell whether an error means the database cannot answer now (down, locked, busy, too slow)."""
-    return isinstance(exc, OperationalError | PoolTimeout) or read_only_database(exc)
+    return isinstance(exc, OperationalError | PoolTimeout) or read_only_database(exc) or tables_missing(exc)
 
 
-async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+def unavailable_problem(exc: BaseException) -> JSONResponse:
+    """The 503 answering a database error for which `is_unavailable` holds."""
     if statement_timed_out(exc):
         log.warning("statement stopped by the time limit")
         return problem(
@@ -239,6 +283,10 @@ async def _database_unavailable(_request: Request, exc: Exception) -> JSONRespon
     return problem(503, "The database is not answering; try again shortly.")
 
 
+async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    return unavailable_problem(exc)
+
+
 async def _value_does_not_fit(_request: Request, exc: Exception) -> JSONResponse:
     log.warning("value refused by the database: %s", exc.__class__.__name__)
     return problem(422, "A value does not fit what the database stores (too long or out of range).", [])
@@ -247,7 +295,7 @@ async def _value_does_not_fit(_request: Request, exc: Exception) -> JSONResponse
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     # Raised in a middleware (outside the router's handlers), a database outage still answers 503.
     if is_unavailable(exc):
-        return await _database_unavailable(request, exc)
+        return unavailable_problem(exc)
     log.exception("unhandled error", exc_info=exc)
     return problem(500, "The server failed to answer this request; the error has been logged.")
 
@@ -260,5 +308,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(PoolTimeout, _database_unavailable)
     app.add_exception_handler(InternalError, _unexpected_error)  # 503 when read-only, else 500
+    app.add_exception_handler(ProgrammingError, _unexpected_error)  # 503 when tables are missing, else 500
     app.add_exception_handler(DataError, _value_does_not_fit)
     app.add_exception_handler(Exception, _unexpected_error)

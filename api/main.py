@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from starlette.types import ASGIApp
 
 from api import __doc__ as summary
-from api.auth import WriteKeyMiddleware
+from api.auth import WriteKeyMiddleware, declare_key_errors
 from api.caching import ETagMiddleware
 from api.db import make_engine
 from api.deps import Reader, check_query
@@ -18,6 +18,7 @@ from api.errors import Problem, install_error_handlers, problem_responses
 from api.headers import SecurityHeadersMiddleware
 from api.headlimits import HeadLimitMiddleware, HeadLimits
 from api.middleware import BodyLimitMiddleware, DropEmptyParamsMiddleware
+from api.ratelimit import RateLimits
 from api.requestlog import RequestLogMiddleware
 from api.routers import changes, claims, facilities, health, reports, stats
 from api.rules.version import VersionReader
@@ -67,7 +68,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.router.redirect_slashes = False
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(WriteKeyMiddleware, routes=lambda: app.router.routes, engine=lambda: app.state.engine)
+    app.add_middleware(
+        WriteKeyMiddleware,
+        routes=lambda: app.router.routes,
+        engine=lambda: app.state.engine,
+        limits=RateLimits(settings.rate_limit_writes, settings.rate_limit_auth_failures),
+        trusted_proxies=settings.trusted_proxies,
+    )
     app.add_middleware(ETagMiddleware, versions=lambda: app.state.versions)
     app.add_middleware(DropEmptyParamsMiddleware)
     app.add_middleware(
@@ -128,6 +135,7 @@ def _declare_problem_schema(app: FastAPI, settings: Settings) -> None:
                         operation["responses"].setdefault("304", NOT_MODIFIED)
                     for status, response in EVERYWHERE.items():
                         operation["responses"].setdefault(status, response)
+                    declare_key_errors(operation)
                     _describe_paging(operation, settings.max_offset)
             app.openapi_schema = schema
         return app.openapi_schema

@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.ratelimit import parse_limits
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Page sizes are part of the client contract, so they are constants rather than settings.
@@ -107,12 +109,30 @@ class Settings(BaseSettings):
         ge=1,
         description="Seconds `serve` keeps an idle keep-alive connection open between requests.",
     )
+    rate_limit_writes: str = Field(
+        default="600/minute",
+        description="Writes each key may make, and each client address may make, per server process "
+        "(`limits` notation: `600/minute`, or several joined by `;`, e.g. `600/minute;20/second`); "
+        "beyond it 429 with `Retry-After`.",
+    )
+    rate_limit_auth_failures: str = Field(
+        default="10/minute",
+        description="Refused keys (wrong, revoked or malformed) a client address may present per server "
+        "process; beyond it every write from that address, even with a valid key, is 429 with "
+        "`Retry-After` until the window frees. A write with no `Authorization` header is not counted.",
+    )
 
     @field_validator("trusted_proxies")
     @classmethod
     def _proxies_are_networks(cls, value: list[str]) -> list[str]:
         for entry in value:
             ip_network(entry, strict=False)  # a ValueError names the entry
+        return value
+
+    @field_validator("rate_limit_writes", "rate_limit_auth_failures")
+    @classmethod
+    def _limits_parse(cls, value: str) -> str:
+        parse_limits(value)  # a ValueError names what does not parse
         return value
 
 

@@ -62,6 +62,21 @@ def test_keys_revoke_stops_the_key_at_once(run: Run, client: TestClient) -> None
     assert again.output.splitlines()[-1] != key
 
 
+def test_keys_create_gives_a_role_and_keys_list_shows_it(run: Run, client: TestClient) -> None:
+    editor = run("keys", "create", "ed", "--role", "editor")
+    assert editor.exit_code == 0, editor.output
+    assert "editor key 'ed'" in editor.output
+    assert "admin key 'root'" in run("keys", "create", "root").output  # no --role: an admin
+    assert run("keys", "create", "bad", "--role", "owner").exit_code == 2
+    listed = dict(line.split("\t")[:2] for line in run("keys", "list").output.splitlines())
+    assert listed == {"ed": "editor", "root": "admin"}
+    headers = {"Authorization": f"Bearer {editor.output.splitlines()[-1]}"}
+    assert client.post("/v1/reports", json=bundle(), headers=headers).status_code == 201
+    refused = client.delete("/v1/reports/khabarovsk-workshop", headers=headers)
+    assert refused.status_code == 403
+    assert refused.headers["content-type"] == "application/problem+json"
+
+
 @pytest.mark.parametrize("name", ["", "has space", "a" * 101, "-leading", "tab\tname"])
 def test_keys_create_refuses_bad_names(run: Run, name: str) -> None:
     result = run("keys", "create", "--", name)

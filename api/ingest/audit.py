@@ -2,8 +2,9 @@
 
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from api.rules.version import bump_data_version
 from models import Change, Report
@@ -69,3 +70,41 @@ def report_summary(report: Report, claim_ids: list[str], facility_ids: list[str]
         "claim_ids": claim_ids,
         "facility_ids": facility_ids,
     }
+
+
+# What the audit log keeps of a deleted report: which report, claims and facilities (for clients that
+# hold a copy), never what it said. A claim's status stays; its notes (an analyst's words on the deleted
+# text) go.
+REPORT_TRACE = ("id", "claim_ids", "facility_ids")
+CLAIM_TRACE = ("status",)
+CONTENT_REMOVED = "content_removed"
+
+
+def _trace(values: dict[str, Any] | None, kept: tuple[str, ...]) -> dict[str, Any] | None:
+    if values is None:
+        return None
+    return {**{name: values[name] for name in kept if name in values}, CONTENT_REMOVED: True}
+
+
+def scrub_deleted_report(session: Session, report_id: str) -> None:
+    """Remove a deleted report's content from every audit entry about it and about its claims.
+
+    The entries stay (who, when, which action, which ids); their `before` and `after` keep only the
+    report's id, claim ids and facility ids, and the claims' status. The values are overwritten in the
+    delete's own transaction, not hidden on reading.
+    """
+    report_changes = session.scalars(
+        select(Change).where(col(Change.entity_type) == "report", col(Change.entity_id) == report_id)
+    ).all()
+    claim_ids: set[str] = set()
+    for change in report_changes:
+        for values in (change.before, change.after):
+            claim_ids.update((values or {}).get("claim_ids", []))
+        change.before = _trace(change.before, REPORT_TRACE)
+        change.after = _trace(change.after, REPORT_TRACE)
+    if claim_ids:
+        for change in session.scalars(
+            select(Change).where(col(Change.entity_type) == "claim", col(Change.entity_id).in_(claim_ids))
+        ):
+            change.before = _trace(change.before, CLAIM_TRACE)
+            change.after = _trace(change.after, CLAIM_TRACE)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from api.errors import InvalidBundle, Merged, NotFound
-from api.ingest.audit import record_change, report_summary
+from api.ingest.audit import record_change, report_summary, scrub_deleted_report
 from api.ingest.bundle import Bundle
 from api.ingest.figures import refresh_facility_figures
 from api.ingest.loader import LoadResult, bundle_fingerprint, load_bundle, name_columns, resolve_body
@@ -48,7 +48,10 @@ def _remove_report(session: Session, report: Report) -> list[str]:
 
 
 def delete_report(session: Session, report_id: str, actor: str) -> None:
-    """Delete a report and its claims; the facilities it named stay, with their figures recomputed."""
+    """Delete a report and its claims; the facilities it named stay, with their figures recomputed.
+
+    The audit log keeps the report's entries without their content (`scrub_deleted_report`).
+    """
     report = session.get(Report, report_id)
     if report is None:
         raise NotFound(f"No report with id {report_id!r}.")
@@ -58,6 +61,8 @@ def delete_report(session: Session, report_id: str, actor: str) -> None:
     session.flush()
     refresh_facility_figures(session, touched)
     record_change(session, actor, "report.delete", "report", report_id, before=before)
+    session.flush()
+    scrub_deleted_report(session, report_id)
 
 
 def replace_report(

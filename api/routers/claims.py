@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request
 from starlette.responses import Response
 
-from api.auth import KeyNameDep
+from api.auth import EditorKeyDep
 from api.db import write_session
 from api.deps import EngineDep, ReadDep
 from api.errors import NotFound, problem_responses
@@ -48,7 +48,7 @@ async def get_claim(read: ReadDep, claim_id: Annotated[str, ClaimId]) -> Respons
     response_model=ClaimPublic,
 )
 def patch_claim(
-    engine: EngineDep, actor: KeyNameDep, patch: ClaimPatch, claim_id: Annotated[str, ClaimId]
+    engine: EngineDep, actor: EditorKeyDep, patch: ClaimPatch, claim_id: Annotated[str, ClaimId]
 ) -> Response:
     """Set a claim's `status` and/or `notes`; a disputed or retracted claim stops giving figures."""
     with write_session(engine) as session:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from sqlalchemy import Connection
 from starlette.responses import Response
 
-from api.auth import KeyNameDep
+from api.auth import AdminKeyDep
 from api.db import write_session
 from api.deps import EngineDep, ReadDep
 from api.errors import Merged, NotFound, problem_responses
@@ -108,9 +108,14 @@ async def get_facility_workers(read: ReadDep, facility_id: Annotated[str, Facili
     response_model=FacilityPublic,
 )
 def merge(
-    engine: EngineDep, actor: KeyNameDep, merge_request: MergeRequest, facility_id: Annotated[str, FacilityId]
+    engine: EngineDep,
+    actor: AdminKeyDep,
+    merge_request: MergeRequest,
+    facility_id: Annotated[str, FacilityId],
 ) -> Response:
     """Merge this facility into `into`: its claims and reports move there, its name and id become aliases.
+
+    Only an admin key may merge.
 
     The merged id answers 308 to the surviving facility from then on.
     """

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from sqlalchemy import Connection
 
-from api.auth import KeyNameDep
+from api.auth import AdminKeyDep, EditorKeyDep
 from api.db import write_session
 from api.deps import EngineDep, ReadDep
 from api.errors import Conflict, NotFound, ReportExists, problem_responses
@@ -84,7 +84,7 @@ BundlePayload = Annotated[Any, Body(description="A bundle with `report.body` inl
 )
 def create_report(
     engine: EngineDep,
-    actor: KeyNameDep,
+    actor: EditorKeyDep,
     payload: BundlePayload,
     dry_run: Annotated[
         bool,
@@ -116,7 +116,7 @@ def create_report(
 )
 def put_report(
     engine: EngineDep,
-    actor: KeyNameDep,
+    actor: EditorKeyDep,
     payload: BundlePayload,
     report_id: Annotated[str, ReportId],
 ) -> Response:
@@ -135,8 +135,11 @@ def put_report(
 
 
 @router.delete("/{report_id}", status_code=204, responses=problem_responses(401, 404, 422))
-def remove_report(engine: EngineDep, actor: KeyNameDep, report_id: Annotated[str, ReportId]) -> Response:
-    """Delete a report and its claims; its facilities stay, with their figures recomputed."""
+def remove_report(engine: EngineDep, actor: AdminKeyDep, report_id: Annotated[str, ReportId]) -> Response:
+    """Delete a report and its claims (admin keys only); its facilities stay, with their figures recomputed.
+
+    The report's entries in the change feed stay, without its content (see the change feed).
+    """
     with integrity_as_conflict(), write_session(engine) as session:
         delete_report(session, report_id, actor)
     return Response(status_code=204)
