@@ -9,6 +9,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -20,6 +21,7 @@ from api.db import write_session
 from api.errors import LaborwatchError, ReportExists
 from api.ingest.loader import (
     BUNDLE_SUFFIXES,
+    BundleLimits,
     Deferred,
     PreparedBundle,
     load_prepared,
@@ -67,13 +69,13 @@ def expand(paths: Iterable[Path]) -> list[Path | IngestOutcome]:
     return found
 
 
-def prepare_file(path: Path) -> PreparedBundle | str:
+def prepare_file(limits: BundleLimits, path: Path) -> PreparedBundle | str:
     """Read, validate and place the quotes of one bundle file: the prepared bundle, or why it is refused.
 
     Needs no database, so it runs in worker processes; what it returns is picklable either way.
     """
     try:
-        return prepare_bundle(read_bundle_file(path), path.parent)
+        return prepare_bundle(read_bundle_file(path), path.parent, limits)
     except LaborwatchError as exc:
         return exc.detail
 
@@ -91,22 +93,23 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _prepared(paths: list[Path], jobs: int) -> Iterator[PreparedBundle | str]:
+def _prepared(paths: list[Path], jobs: int, limits: BundleLimits) -> Iterator[PreparedBundle | str]:
     """Prepare bundles in order; with many files and `jobs` > 1, in worker processes as the caller writes."""
+    prepare = partial(prepare_file, limits)
     if len(paths) < PARALLEL_FROM or jobs < 2:
-        yield from map(prepare_file, paths)
+        yield from map(prepare, paths)
         return
     with ProcessPoolExecutor(max_workers=jobs, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
         ahead: deque[Future[PreparedBundle | str]] = deque()
         remaining = iter(paths)
         for path in remaining:
-            ahead.append(pool.submit(prepare_file, path))
+            ahead.append(pool.submit(prepare, path))
             if len(ahead) >= jobs * AHEAD_PER_JOB:
                 break
         while ahead:
             result = ahead.popleft().result()
             for path in remaining:
-                ahead.append(pool.submit(prepare_file, path))
+                ahead.append(pool.submit(prepare, path))
                 break
             yield result
 
@@ -179,6 +182,7 @@ def ingest(
     actor: str,
     advance: Callable[[], None] = lambda: None,
     jobs: int | None = None,
+    limits: BundleLimits | None = None,
 ) -> list[IngestOutcome]:
     """Ingest every expanded item in order, calling `advance` after each (for a progress bar).
 
@@ -186,10 +190,11 @@ def ingest(
     while this one writes, in order. Bundles are written in batches, one transaction each, with a
     savepoint per bundle so that a refused bundle leaves nothing behind and the rest of its batch lands;
     facility figures and the audit log are written once per batch. An outcome is returned only once its
-    batch committed.
+    batch committed. `limits` (default: the process-wide settings) cap each bundle's work, as the API's.
     """
     paths = [item for item in items if isinstance(item, Path)]
-    work = _work(items, _prepared(paths, default_jobs() if jobs is None else jobs))
+    chosen = limits or BundleLimits.of()
+    work = _work(items, _prepared(paths, default_jobs() if jobs is None else jobs, chosen))
     statistics = _Statistics(engine)
     outcomes: list[IngestOutcome] = []
     for piece in work:
