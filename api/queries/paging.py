@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
 
+from api.db import restart_statement_clock
 from api.errors import InvalidQuery
 
 Kind = Literal["str", "int", "float", "date"]
@@ -248,15 +249,16 @@ def fetch_page(
 
 
 def iter_batches(db: Connection, keyset: Keyset, batch_size: int = 1000) -> Iterator[list[Any]]:
-    """Yield every row of the keyset's query in its order, a batch at a time, so memory stays flat."""
-    ordered = keyset.ordered()
-    cursor: Cursor | None = None
-    while True:
-        batch_query = ordered if cursor is None else ordered.where(keyset.after(cursor))
-        rows = list(db.execute(batch_query.limit(batch_size)).all())
-        if not rows:
-            return
-        yield rows
-        if len(rows) < batch_size:
-            return
-        cursor = keyset.cursor_after(rows[-1], 0)
+    """Yield every row of the keyset's query in its order, a batch at a time, so memory stays flat.
+
+    One statement, streamed (a server-side cursor on PostgreSQL): a sort on a computed column (the
+    figure `as_of` a date) is computed once, not once per batch. Each fetch has the statement time
+    limit to itself.
+    """
+    result = db.execution_options(stream_results=True, max_row_buffer=batch_size).execute(keyset.ordered())
+    try:
+        while rows := list(result.fetchmany(batch_size)):
+            yield rows
+            restart_statement_clock(db)
+    finally:
+        result.close()
