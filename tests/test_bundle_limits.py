@@ -1,6 +1,6 @@
 """Bounded writes: the caps on claims per bundle and on quote occurrences, the same for the API and ingest."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -41,7 +41,7 @@ def writer(database: Database, engine: Engine) -> Iterator[Writer]:
         client.__exit__(None, None, None)
 
 
-def repeated_bundle(occurrences: list[int | None]) -> dict[str, Any]:
+def repeated_bundle(occurrences: Sequence[int | None]) -> dict[str, Any]:
     """A bundle on `REPEATED` whose claims each name one occurrence of the quote "workers"."""
     data = bundle()
     data["report"]["body"] = REPEATED
