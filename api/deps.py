@@ -5,6 +5,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from copy import copy
+from functools import partial
 from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
 
 import anyio
@@ -90,12 +91,35 @@ class Reader:
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
         """Run `work(db, *args, **kwargs)` with a read connection: every query of it sees one snapshot."""
-        running = _Running()
 
-        def run() -> T:
+        def run(running: _Running) -> T:
             with self.engine.connect() as db, running.on(db):
                 return work(db, *args, **kwargs)
 
+        return await self._in_thread(run)
+
+    async def opened(self, work: Callable[[Connection], T]) -> T:
+        """Run `work(db)` in a worker thread like a read, but leave `db` open when it succeeds.
+
+        For a streamed export: `work` reads the first rows and returns what will read the others and
+        close the connection. If `work` fails, the connection is closed here.
+        """
+
+        def run(running: _Running) -> T:
+            db = self.engine.connect()
+            try:
+                with running.on(db):
+                    return work(db)
+            except BaseException:
+                db.close()
+                raise
+
+        return await self._in_thread(run)
+
+    async def _in_thread(self, work: Callable[[_Running], T]) -> T:
+        """Run `work` in a worker thread; when the client disconnects meanwhile, cancel its statement."""
+        running = _Running()
+        run = partial(work, running)
         if self.receive is None:
             return await anyio.to_thread.run_sync(run, limiter=self.limiter)
         receive = self.receive
@@ -115,11 +139,13 @@ class Reader:
             except Exception as exc:
                 failure.append(exc)
             group.cancel_scope.cancel()
-        if running.cancelled:
-            raise ClientDisconnect
         if failure:
+            if running.cancelled:
+                raise ClientDisconnect from failure[0]
             raise failure[0]
-        return result[0]
+        if not result:  # cancelled while it waited for a thread
+            raise ClientDisconnect
+        return result[0]  # finished before the cancel took: its owner (a response) cleans up
 
     async def inline(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs

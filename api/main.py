@@ -15,6 +15,7 @@ from api.db import make_engine
 from api.deps import Reader, check_query
 from api.errors import Problem, install_error_handlers, problem_responses
 from api.middleware import BodyLimitMiddleware, DropEmptyParamsMiddleware
+from api.queries.admission import ExportSlots
 from api.routers import changes, claims, facilities, health, reports, stats
 from api.rules.version import VersionReader
 from api.settings import Settings, get_settings, read_threads
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.state.engine = engine if engine is not None else make_engine(settings, read_limit=True)
         app.state.versions = VersionReader(app.state.engine)
         app.state.reader = Reader(app.state.engine, read_threads(settings))
+        app.state.exports = ExportSlots(settings.max_exports_per_client, settings.max_exports)
         try:
             yield
         finally:

@@ -4,7 +4,7 @@ import base64
 import binascii
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -248,7 +248,7 @@ def fetch_page(
     return Page(rows, total, limit, position, following)
 
 
-def iter_batches(db: Connection, keyset: Keyset, batch_size: int = 1000) -> Iterator[list[Any]]:
+def iter_batches(db: Connection, keyset: Keyset, batch_size: int = 1000) -> Generator[list[Any]]:
     """Yield every row of the keyset's query in its order, a batch at a time, so memory stays flat.
 
     One statement, streamed (a server-side cursor on PostgreSQL): a sort on a computed column (the
