@@ -1,7 +1,6 @@
 """A client that hangs up gets its query cancelled: over a real socket to a served app, on both backends."""
 
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -10,7 +9,6 @@ from dataclasses import dataclass
 import httpx
 import pytest
 import sqlalchemy as sa
-import uvicorn
 from sqlalchemy import Engine, text
 
 from api.db import make_engine
@@ -18,6 +16,7 @@ from api.deps import ReadDep
 from api.main import create_app
 from api.migrate import migrate
 from tests.conftest import PG_URL, Database
+from tests.served import serving
 from tests.test_limits import ENDLESS
 
 # Far above the few seconds the test waits: only a safety net should cancelling fail.
@@ -31,13 +30,6 @@ class Served:
     base_url: str
     port: int
     marker: str
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -59,20 +51,9 @@ def served(database: Database) -> Iterator[Served]:
 
     app.add_api_route("/test-only/endless", endless)
     app.add_api_route("/test-only/quick", quick)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started
-    try:
+    with serving(app) as port:
         yield Served(f"http://127.0.0.1:{port}", port, marker)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        engine.dispose()
+    engine.dispose()
 
 
 def running_statements(marker: str) -> int:
