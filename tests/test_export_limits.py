@@ -1,4 +1,4 @@
-"""Bounded exports: a time-out in the first rows is a 503, and exports in flight are counted per client."""
+"""Bounded reads on a big table: every slow read stops at the time limit, and exports are counted."""
 
 import time
 from collections.abc import Iterator
@@ -41,6 +41,31 @@ def test_an_export_past_the_time_limit_in_its_first_rows_is_a_503(database: Data
             response = client.get("/v1/facilities", params={"format": "csv", "sort": "-name"})
             assert_time_limit_problem(response)
             assert "content-disposition" not in response.headers
+            assert client.get("/v1/reports").status_code == 200
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"as_of": "2024-06-30", "sort": "-workers"},
+        {"as_of": "2024-06-30", "min_workers": 10},
+        {"as_of": "2024-06-30", "format": "csv", "sort": "-workers"},
+        {"as_of": "2024-06-30", "format": "ndjson", "sort": "-workers"},
+        {"sort": "-name", "format": "geojson"},
+    ],
+)
+def test_as_of_lists_and_exports_past_the_time_limit_answer_503(
+    database: Database, big: Engine, params: dict[str, Any]
+) -> None:
+    settings = database.settings(statement_timeout_ms=5)
+    engine = make_engine(settings, read_limit=True)
+    try:
+        with TestClient(create_app(settings, engine)) as client:
+            assert_time_limit_problem(client.get("/v1/facilities", params=params))
+            stats = client.get("/v1/stats", params={"as_of": params.get("as_of", "2020-01-01")})
+            assert_time_limit_problem(stats)
             assert client.get("/v1/reports").status_code == 200
     finally:
         engine.dispose()
