@@ -127,3 +127,27 @@ def test_the_process_runs_only_so_many_exports_whoever_asks(database: Database, 
             assert "exports" in body["detail"]
             assert httpx.get(base_url + "/v1/facilities", timeout=10).status_code == 200
         assert full_export_once_free(base_url).startswith(b"id,")
+
+
+def test_an_export_is_whole_or_visibly_cut_short(database: Database, big: Engine) -> None:
+    settings = database.settings(statement_timeout_ms=5)
+    engine = make_engine(settings, read_limit=True)
+    try:
+        with serving(create_app(settings, engine)) as port:
+            url = f"http://127.0.0.1:{port}/v1/facilities?format=ndjson&as_of=2024-06-30"
+            with httpx.stream("GET", url, timeout=10) as response:
+                if response.status_code == 503:  # the first rows already ran past the limit
+                    response.read()
+                    refused(response, 503)
+                    return
+                assert response.status_code == 200
+                lines = 0
+                try:
+                    for line in response.iter_lines():
+                        lines += bool(line)
+                except httpx.RemoteProtocolError:
+                    return  # cut by the limit: the client sees the transfer did not complete
+                # Never a body that ends cleanly short of its rows.
+                assert lines == FACILITIES
+    finally:
+        engine.dispose()
