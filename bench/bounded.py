@@ -285,6 +285,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sqlite-corpus", type=Path, help="A SQLite corpus file to use (built if missing).")
     parser.add_argument("--occurrences", type=int, default=OCCURRENCES)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="A setting for the served corpus, e.g. LABORWATCH_MAX_EXPORTS_PER_CLIENT=20 (repeatable).",
+    )
     parser.add_argument("--json", type=Path, help="Also write the figures to this file.")
     args = parser.parse_args(argv)
     parts = set(args.parts.split(","))
@@ -313,8 +320,9 @@ def main(argv: list[str] | None = None) -> int:
                         result["lock"].append(measured)
             if parts & {"reads", "exports"}:
                 url = corpus_url(backend, args, work)
+                served_env = dict(item.split("=", 1) for item in args.server_env)
                 with (
-                    environment(LABORWATCH_STATEMENT_TIMEOUT_MS="0"),
+                    environment(LABORWATCH_STATEMENT_TIMEOUT_MS="0", **served_env),
                     running_server(url, work / f"serve-{backend}.log") as (_pid, base_url),
                 ):
                     if "reads" in parts:
