@@ -308,6 +308,8 @@ def load_bundle(
     id is already stored with another body, metadata, facilities or claims. Loading the same bundle again
     changes nothing.
     The write is recorded in the audit log under `actor` (unless `record` is false: the caller records it).
+    This places the quotes inside the caller's transaction: a writer holding a lock calls `prepare_bundle`
+    before taking it, then `load_prepared`.
     """
     prepared = prepare_bundle(bundle, base_dir, limits)
     return load_prepared(session, prepared, actor=actor, dry_run=dry_run, record=record)
