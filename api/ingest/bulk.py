@@ -34,9 +34,10 @@ from api.ingest.seed import bundle_paths
 PARALLEL_FROM = 32
 # Files each worker may have parsed ahead of the writer: keeps memory bounded when writing is slower.
 AHEAD_PER_JOB = 16
-# A batch of bundles shares one transaction (one commit, one figure refresh) and ends after this many
-# bundles or this many seconds, whichever comes first: a crash loses at most one batch, which a rerun
-# adds again, and other writers wait at most about this long.
+# A batch of bundles shares one transaction (one commit, one figure refresh): it holds this many bundles,
+# or those prepared within this many seconds, whichever comes first. A crash loses at most one batch,
+# which a rerun adds again. Every bundle of a batch is prepared (parsed, quotes placed) before its
+# transaction begins, so other writers wait for the batch's database work only.
 BATCH_BUNDLES = 200
 BATCH_SECONDS = 5.0
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
@@ -164,9 +165,11 @@ class _Statistics:
             self.written = 0
 
 
-def _work(
-    items: list[Path | IngestOutcome], prepared: Iterator[PreparedBundle | str]
-) -> Iterator[IngestOutcome | tuple[Path, PreparedBundle]]:
+# One item to ingest: refused already, or a prepared bundle and its file.
+Piece = IngestOutcome | tuple[Path, PreparedBundle]
+
+
+def _work(items: list[Path | IngestOutcome], prepared: Iterator[PreparedBundle | str]) -> Iterator[Piece]:
     """Each item in order: refused already, or a prepared bundle to write."""
     for item in items:
         if isinstance(item, IngestOutcome):
@@ -174,6 +177,42 @@ def _work(
             continue
         ready = next(prepared)
         yield IngestOutcome(item, "refused", reason=ready) if isinstance(ready, str) else (item, ready)
+
+
+def _batches(work: Iterator[Piece]) -> Iterator[list[Piece]]:
+    """Group the pieces in order into batches, each prepared in full before it is written."""
+    batch: list[Piece] = []
+    started = time.monotonic()
+    for piece in work:
+        if not batch:
+            started = time.monotonic()
+        batch.append(piece)
+        if len(batch) >= BATCH_BUNDLES or time.monotonic() - started >= BATCH_SECONDS:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _write_batch(
+    engine: Engine, batch: list[Piece], actor: str, statistics: _Statistics
+) -> list[IngestOutcome]:
+    """Write one batch of prepared bundles in one transaction; the outcomes, once it committed."""
+    written: list[IngestOutcome] = []
+    deferred = Deferred()
+    claims_written = 0
+    with write_session(engine) as session:
+        for piece in batch:
+            if isinstance(piece, IngestOutcome):
+                written.append(piece)
+                continue
+            path, prepared = piece
+            written.append(_load_one(session, path, prepared, actor, deferred))
+            if written[-1].status == "added":
+                claims_written += len(prepared.claim_rows)
+        statistics.update(session, claims_written)
+        deferred.finish(session)
+    return written
 
 
 def ingest(
@@ -197,30 +236,12 @@ def ingest(
     work = _work(items, _prepared(paths, default_jobs() if jobs is None else jobs, chosen))
     statistics = _Statistics(engine)
     outcomes: list[IngestOutcome] = []
-    for piece in work:
-        if isinstance(piece, IngestOutcome):  # refused before any write: no transaction needed
-            outcomes.append(piece)
+    for batch in _batches(work):
+        if all(isinstance(piece, IngestOutcome) for piece in batch):  # refused: no transaction needed
+            written = [piece for piece in batch if isinstance(piece, IngestOutcome)]
+        else:
+            written = _write_batch(engine, batch, actor, statistics)
+        for outcome in written:
+            outcomes.append(outcome)
             advance()
-            continue
-        batch: list[IngestOutcome] = []
-        deferred = Deferred()
-        claims_written = 0
-        with write_session(engine) as session:
-            started = time.monotonic()
-            next_piece: IngestOutcome | tuple[Path, PreparedBundle] | None = piece
-            while next_piece is not None:
-                if isinstance(next_piece, IngestOutcome):
-                    batch.append(next_piece)
-                else:
-                    path, prepared = next_piece
-                    batch.append(_load_one(session, path, prepared, actor, deferred))
-                    if batch[-1].status == "added":
-                        claims_written += len(prepared.claim_rows)
-                advance()
-                if len(batch) >= BATCH_BUNDLES or time.monotonic() - started >= BATCH_SECONDS:
-                    break
-                next_piece = next(work, None)
-            statistics.update(session, claims_written)
-            deferred.finish(session)
-        outcomes.extend(batch)
     return outcomes
