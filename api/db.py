@@ -31,10 +31,14 @@ def is_sqlite(engine: Engine) -> bool:
 class _Deadline:
     """When the statement running on one SQLite connection must stop (monotonic seconds)."""
 
-    __slots__ = ("at",)
+    __slots__ = ("at", "limit_s")
 
-    def __init__(self) -> None:
+    def __init__(self, limit_s: float) -> None:
         self.at = math.inf
+        self.limit_s = limit_s
+
+    def start(self) -> None:
+        self.at = time.monotonic() + self.limit_s
 
     def passed(self) -> int:
         return 1 if time.monotonic() > self.at else 0
@@ -93,7 +97,7 @@ def make_engine(settings: Settings, *, read_limit: bool = False, bulk: bool = Fa
             cursor.execute(pragma)
         cursor.close()
         if limit_ms:
-            deadline = _Deadline()
+            deadline = _Deadline(limit_ms / 1000)
             record.info[_DEADLINE] = deadline
             dbapi_connection.set_progress_handler(deadline.passed, PROGRESS_STEPS)
 
@@ -103,7 +107,7 @@ def make_engine(settings: Settings, *, read_limit: bool = False, bulk: bool = Fa
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
     if limit_ms:
-        _limit_sqlite_reads(engine, limit_ms)
+        _limit_sqlite_reads(engine)
     return engine
 
 
@@ -123,20 +127,34 @@ def _limit_postgresql_reads(engine: Engine, limit_ms: int) -> None:
             connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
 
 
-def _limit_sqlite_reads(engine: Engine, limit_ms: int) -> None:
-    """Start each statement's clock as it is sent; writes, commits and rollbacks run unlimited."""
-    limit_s = limit_ms / 1000
+def _deadline(connection: Connection) -> _Deadline | None:
+    deadline = connection.info.get(_DEADLINE)
+    return deadline if isinstance(deadline, _Deadline) else None
 
-    def _deadline(connection: Connection) -> _Deadline | None:
-        deadline = connection.info.get(_DEADLINE)
-        return deadline if isinstance(deadline, _Deadline) else None
+
+def restart_statement_clock(connection: Connection) -> None:
+    """Give a streamed read's next fetch a time limit of its own, as each separate statement has.
+
+    PostgreSQL does so itself (each FETCH of a server-side cursor is a statement); on SQLite the clock of
+    the progress handler is started again.
+    """
+    deadline = _deadline(connection)
+    if deadline is not None and not connection.get_execution_options().get(WRITE_OPTION, False):
+        deadline.start()
+
+
+def _limit_sqlite_reads(engine: Engine) -> None:
+    """Start each statement's clock as it is sent; writes, commits and rollbacks run unlimited."""
 
     @event.listens_for(engine, "before_cursor_execute")
     def _start_clock(connection: Connection, *_args: Any) -> None:
         deadline = _deadline(connection)
         if deadline is not None:
             writing = connection.get_execution_options().get(WRITE_OPTION, False)
-            deadline.at = math.inf if writing else time.monotonic() + limit_s
+            if writing:
+                deadline.at = math.inf
+            else:
+                deadline.start()
 
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")

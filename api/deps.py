@@ -1,6 +1,11 @@
 """FastAPI dependencies: settings, the engine, the reader (reads in worker threads), the query name check."""
 
-from collections.abc import Callable
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from copy import copy
+from functools import partial
 from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
 
 import anyio
@@ -8,17 +13,55 @@ import anyio.to_thread
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine
 from sqlalchemy.pool import QueuePool
+from starlette.requests import ClientDisconnect
+from starlette.types import Receive
 
 from api.errors import InvalidQuery
 
 P = ParamSpec("P")
 T = TypeVar("T")
+log = logging.getLogger("laborwatch")
 
 
 async def get_engine(request: Request) -> Engine:
     """The engine the app was created with."""
     engine: Engine = request.app.state.engine
     return engine
+
+
+class _Running:
+    """The database connection a read runs on in its worker thread, so that another thread can stop it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._dbapi: Any = None
+        self.cancelled = False
+
+    @contextmanager
+    def on(self, db: Connection) -> Iterator[None]:
+        """Mark `db` as the connection to cancel while the block runs."""
+        with self._lock:
+            self._dbapi = db.connection.dbapi_connection
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._dbapi = None
+
+    def cancel(self) -> None:
+        """Stop the statement running now, if any: PostgreSQL's cancel request, SQLite's interrupt."""
+        with self._lock:
+            self.cancelled = True
+            dbapi = self._dbapi
+            if dbapi is None:
+                return
+            stop = getattr(dbapi, "cancel_safe", None) or getattr(dbapi, "cancel", None)
+            if stop is None:
+                stop = dbapi.interrupt  # sqlite3: safe to call from another thread
+            try:
+                stop()
+            except Exception:  # a failed cancel leaves the statement to its time limit
+                log.warning("could not cancel the statement of a disconnected client")
 
 
 class Reader:
@@ -28,23 +71,81 @@ class Reader:
     handed back and forth would cost them more than the query. Reads that may run long (`__call__`:
     full-text search, figures as of a date, aggregates) run in a worker thread, so that the loop stays
     free to answer others meanwhile; at most `limit` of them run at once (`LABORWATCH_READ_THREADS`),
-    the rest wait their turn in arrival order.
+    the rest wait their turn in arrival order. A reader made `for_request` watches the client meanwhile:
+    when it disconnects, the statement running for it is cancelled (the database would otherwise go on
+    with it until its time limit) and `ClientDisconnect` is raised.
     """
 
     def __init__(self, engine: Engine, limit: int) -> None:
         self.engine = engine
         self.limiter = anyio.CapacityLimiter(limit)
+        self.receive: Receive | None = None
+
+    def for_request(self, request: Request) -> "Reader":
+        """Return this reader `request`'s client for a disconnect while a read runs in a thread."""
+        bound = copy(self)
+        bound.receive = request.receive
+        return bound
 
     async def __call__(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
         """Run `work(db, *args, **kwargs)` with a read connection: every query of it sees one snapshot."""
 
-        def run() -> T:
-            with self.engine.connect() as db:
+        def run(running: _Running) -> T:
+            with self.engine.connect() as db, running.on(db):
                 return work(db, *args, **kwargs)
 
-        return await anyio.to_thread.run_sync(run, limiter=self.limiter)
+        return await self._in_thread(run)
+
+    async def opened(self, work: Callable[[Connection], T]) -> T:
+        """Run `work(db)` in a worker thread like a read, but leave `db` open when it succeeds.
+
+        For a streamed export: `work` reads the first rows and returns what will read the others and
+        close the connection. If `work` fails, the connection is closed here.
+        """
+
+        def run(running: _Running) -> T:
+            db = self.engine.connect()
+            try:
+                with running.on(db):
+                    return work(db)
+            except BaseException:
+                db.close()
+                raise
+
+        return await self._in_thread(run)
+
+    async def _in_thread(self, work: Callable[[_Running], T]) -> T:
+        """Run `work` in a worker thread; when the client disconnects meanwhile, cancel its statement."""
+        running = _Running()
+        run = partial(work, running)
+        if self.receive is None:
+            return await anyio.to_thread.run_sync(run, limiter=self.limiter)
+        receive = self.receive
+
+        async def watch(scope: anyio.CancelScope) -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass  # a GET's empty body: the route has read all it needs
+            running.cancel()
+            scope.cancel()  # a read still waiting for its thread does not start
+
+        result: list[T] = []
+        failure: list[Exception] = []
+        async with anyio.create_task_group() as group:
+            group.start_soon(watch, group.cancel_scope)
+            try:  # kept out of the task group, which would wrap it in an ExceptionGroup
+                result.append(await anyio.to_thread.run_sync(run, limiter=self.limiter))
+            except Exception as exc:
+                failure.append(exc)
+            group.cancel_scope.cancel()
+        if failure:
+            if running.cancelled:
+                raise ClientDisconnect from failure[0]
+            raise failure[0]
+        if not result:  # cancelled while it waited for a thread
+            raise ClientDisconnect
+        return result[0]  # finished before the cancel took: its owner (a response) cleans up
 
     async def inline(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
@@ -69,9 +170,9 @@ class Reader:
 
 
 async def get_reader(request: Request) -> Reader:
-    """The app's reader (made in its lifespan)."""
+    """The app's reader (made in its lifespan), watching this request's client for a disconnect."""
     reader: Reader = request.app.state.reader
-    return reader
+    return reader.for_request(request)
 
 
 _allowed_params: dict[int, frozenset[str]] = {}

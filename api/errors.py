@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, InternalError, OperationalError, ProgrammingError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 
 from api.urls import facility_moved_to
@@ -292,6 +293,12 @@ async def _value_does_not_fit(_request: Request, exc: Exception) -> JSONResponse
     return problem(422, "A value does not fit what the database stores (too long or out of range).", [])
 
 
+async def _client_gone(_request: Request, _exc: Exception) -> JSONResponse:
+    # Nobody reads this answer: the client left, and its statement was cancelled (`api.deps.Reader`).
+    log.info("client disconnected; its query was cancelled")
+    return problem(503, "The client closed the connection before the answer was ready.")
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     # Raised in a middleware (outside the router's handlers), a database outage still answers 503.
     if is_unavailable(exc):
@@ -310,4 +317,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InternalError, _unexpected_error)  # 503 when read-only, else 500
     app.add_exception_handler(ProgrammingError, _unexpected_error)  # 503 when tables are missing, else 500
     app.add_exception_handler(DataError, _value_does_not_fit)
+    app.add_exception_handler(ClientDisconnect, _client_gone)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -18,8 +18,10 @@ from sqlalchemy import Connection, Select
 from starlette.datastructures import URL
 from starlette.responses import Response
 
+from api.clients import client_address
 from api.deps import Reader
 from api.errors import InvalidQuery, problem_responses
+from api.queries.admission import ExportSlots
 from api.queries.export import EXPORT_CONTENT, GEOJSON_CONTENT, Format, Shaper, stream
 from api.queries.paging import Keyset, Kind, Sort, SortKey, fetch_page, parse_sort
 from api.responses import dumps, json_response
@@ -81,7 +83,7 @@ class Listing(Generic[Filters]):
             "description": "The list envelope, or a stream of every row in the asked `format`.",
             "content": content,
         }
-        return {200: ok, **problem_responses(400, 422)}
+        return {200: ok, **problem_responses(400, 422, 429)}
 
 
 def _params_dependency(listing: "Listing[Any]") -> Callable[..., Awaitable[ListRequest]]:
@@ -156,7 +158,7 @@ async def answer_list(
     *,
     check: Callable[[Connection], None] | None = None,
 ) -> Response:
-    """Answer a list request on the reader: in a worker thread when its filters may be slow.
+    """Answer a list request on the reader: in a worker thread when its filters may be slow or it exports.
 
     `check` runs first on the same connection (a sub-list's parent must exist).
     """
@@ -166,9 +168,38 @@ async def answer_list(
             check(db)
         return answer(db, request, listing, filters, params, export_name)
 
+    if params.format is not Format.json:
+        return await _export(reader, request, listing, filters, params, export_name, check)
     if listing.slow(filters):
         return await reader(work)
     return await reader.inline(work)
+
+
+async def _export(
+    reader: Reader,
+    request: Request,
+    listing: Listing[Filters],
+    filters: Filters,
+    params: ListRequest,
+    export_name: str | None,
+    check: Callable[[Connection], None] | None,
+) -> Response:
+    """Stream every row, within the export limits: a slot per export, its first rows read in a thread."""
+    slots: ExportSlots = request.app.state.exports
+    release = slots.take(client_address(request.scope, request.app.state.settings.trusted_proxies))
+
+    def opened(db: Connection) -> Response:
+        if check is not None:
+            check(db)
+        keyset = Keyset(listing.query(filters, db), params.sort, listing.id_column)
+        name = export_name or listing.name
+        return stream(db, keyset, listing.shape, listing.item, params.format, name, release)
+
+    try:
+        return await reader.opened(opened)
+    except BaseException:
+        release()
+        raise
 
 
 def answer(
@@ -179,11 +210,8 @@ def answer(
     params: ListRequest,
     export_name: str | None = None,
 ) -> Response:
-    """Answer a list request: one page in the envelope (with `Link: rel="next"`), or every row streamed."""
+    """Answer a list request with one page in the envelope (with `Link: rel="next"`)."""
     keyset = Keyset(listing.query(filters, db), params.sort, listing.id_column)
-    if params.format is not Format.json:
-        engine = request.app.state.engine
-        return stream(engine, keyset, listing.shape, listing.item, params.format, export_name or listing.name)
     url = public_url(request)
     page = fetch_page(
         db,

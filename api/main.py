@@ -18,6 +18,7 @@ from api.errors import Problem, install_error_handlers, problem_responses
 from api.headers import SecurityHeadersMiddleware
 from api.headlimits import HeadLimitMiddleware, HeadLimits
 from api.middleware import BodyLimitMiddleware, DropEmptyParamsMiddleware
+from api.queries.admission import ExportSlots
 from api.ratelimit import RateLimits
 from api.requestlog import RequestLogMiddleware
 from api.routers import changes, claims, facilities, health, reports, stats
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.state.engine = engine if engine is not None else make_engine(settings, read_limit=True)
         app.state.versions = VersionReader(app.state.engine)
         app.state.reader = Reader(app.state.engine, read_threads(settings))
+        app.state.exports = ExportSlots(settings.max_exports_per_client, settings.max_exports)
         try:
             yield
         finally:

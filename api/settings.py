@@ -122,6 +122,31 @@ class Settings(BaseSettings):
         "`Retry-After` until the window frees. A write with no `Authorization` header is not counted.",
     )
 
+    max_claims_per_bundle: int = Field(
+        default=5_000,
+        ge=1,
+        description="Most claims one bundle may carry (POST, PUT and `laborwatch ingest`); more is a 422 "
+        "and nothing is written.",
+    )
+    max_quote_occurrences: int = Field(
+        default=1_000,
+        ge=1,
+        description="Largest `occurrence` a claim may name, and most places of one quote counted; a higher "
+        "`occurrence` is a 422 and nothing is written.",
+    )
+    max_exports_per_client: int = Field(
+        default=2,
+        ge=1,
+        description="Streamed exports (`format` other than json) one client address may have running at "
+        "once in a server process; one more is answered 429.",
+    )
+    max_exports: int = Field(
+        default=4,
+        ge=1,
+        description="Streamed exports a server process runs at once, whoever asks (each holds a database "
+        "connection); one more is answered 503. Keep it below `pool_size` so other reads find connections.",
+    )
+
     @field_validator("trusted_proxies")
     @classmethod
     def _proxies_are_networks(cls, value: list[str]) -> list[str]:

@@ -2,15 +2,15 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.errors import Conflict, UnsupportedMediaType, problem_responses
 from api.ingest.bundle import Bundle
-from api.ingest.loader import LoadResult
+from api.ingest.loader import BundleLimits, LoadResult
 from api.resources.claims import claims_of_report
 from api.resources.facilities import FacilityFilters, facility_query, shape_facilities
 from api.resources.reports import report_by_id
@@ -25,6 +25,14 @@ async def require_json(request: Request) -> None:
         raise UnsupportedMediaType(
             f"Send the body as JSON with `Content-Type: application/json` (got {media_type or 'none'!r})."
         )
+
+
+async def bundle_limits(request: Request) -> BundleLimits:
+    """The caps on a bundle's work, from the app's settings."""
+    return BundleLimits.of(request.app.state.settings)
+
+
+BundleLimitsDep = Annotated[BundleLimits, Depends(bundle_limits)]
 
 
 BUNDLE_BODY: dict[str, Any] = {

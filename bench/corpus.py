@@ -376,9 +376,18 @@ def _bulk_sqlite(engine: Engine) -> Iterator[None]:
 
 
 def build_corpus(
-    engine: Engine, claims: int, *, seed: int = DEFAULT_SEED, progress: Progress | None = None
+    engine: Engine,
+    claims: int,
+    *,
+    seed: int = DEFAULT_SEED,
+    progress: Progress | None = None,
+    claims_per_report: int = CLAIMS_PER_REPORT,
+    claims_per_facility: int = CLAIMS_PER_FACILITY,
 ) -> CorpusSummary:
-    """Migrate the empty database behind `engine` and fill it with `claims` synthetic claims."""
+    """Migrate the empty database behind `engine` and fill it with `claims` synthetic claims.
+
+    `claims_per_report` and `claims_per_facility` set how many reports and facilities they spread over.
+    """
     say = progress or (lambda _message: None)
     rng = random.Random(seed)
     started = time.perf_counter()
@@ -386,8 +395,8 @@ def build_corpus(
     migrated = time.perf_counter()
     tables: dict[str, Table] = dict(metadata.tables)
     created_at = datetime(2026, 1, 1, tzinfo=UTC)
-    facility_count = max(1, claims // CLAIMS_PER_FACILITY)
-    report_count = max(1, math.ceil(claims / CLAIMS_PER_REPORT))
+    facility_count = max(1, claims // claims_per_facility)
+    report_count = max(1, math.ceil(claims / claims_per_report))
     facility_rows, alias_rows, facilities = _facility_rows(rng, facility_count, created_at)
     links_total = 0
     with _bulk_sqlite(engine):
@@ -412,7 +421,7 @@ def build_corpus(
                         pending[name] = []
 
         for index in range(report_count):
-            total = min(CLAIMS_PER_REPORT, claims - index * CLAIMS_PER_REPORT)
+            total = min(claims_per_report, claims - index * claims_per_report)
             report, contributors, links, claim_rows = _report_rows(
                 rng, index, total, next_pk, facilities, created_at
             )
@@ -509,6 +518,12 @@ def main(argv: list[str] | None = None) -> int:
     target.add_argument("--database-url", help="A PostgreSQL URL; the corpus goes into --schema.")
     parser.add_argument("--schema", default="bench", help="PostgreSQL schema to (re)create (default bench).")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="Random seed (default %(default)s).")
+    parser.add_argument(
+        "--claims-per-report", type=int, default=CLAIMS_PER_REPORT, help="Default %(default)s."
+    )
+    parser.add_argument(
+        "--claims-per-facility", type=int, default=CLAIMS_PER_FACILITY, help="Default %(default)s."
+    )
     args = parser.parse_args(argv)
     if args.out is not None:
         if args.out.exists():
@@ -519,7 +534,14 @@ def main(argv: list[str] | None = None) -> int:
         url = schema_url(args.database_url, args.schema)
     engine = create_engine(url)
     try:
-        summary = build_corpus(engine, args.claims, seed=args.seed, progress=print)
+        summary = build_corpus(
+            engine,
+            args.claims,
+            seed=args.seed,
+            progress=print,
+            claims_per_report=args.claims_per_report,
+            claims_per_facility=args.claims_per_facility,
+        )
     finally:
         engine.dispose()
     print(

@@ -6,6 +6,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -17,6 +18,7 @@ from api.db import write_session
 from api.errors import LaborwatchError, ReportExists
 from api.ingest.loader import (
     BUNDLE_SUFFIXES,
+    BundleLimits,
     Deferred,
     PreparedBundle,
     load_prepared,
@@ -30,9 +32,10 @@ from api.processes import exit_with_parent
 PARALLEL_FROM = 32
 # Files each worker may have parsed ahead of the writer: keeps memory bounded when writing is slower.
 AHEAD_PER_JOB = 16
-# A batch of bundles shares one transaction (one commit, one figure refresh) and ends after this many
-# bundles or this many seconds, whichever comes first: a crash loses at most one batch, which a rerun
-# adds again, and other writers wait at most about this long.
+# A batch of bundles shares one transaction (one commit, one figure refresh): it holds this many bundles,
+# or those prepared within this many seconds, whichever comes first. A crash loses at most one batch,
+# which a rerun adds again. Every bundle of a batch is prepared (parsed, quotes placed) before its
+# transaction begins, so other writers wait for the batch's database work only.
 BATCH_BUNDLES = 200
 BATCH_SECONDS = 5.0
 
@@ -64,13 +67,13 @@ def expand(paths: Iterable[Path]) -> list[Path | IngestOutcome]:
     return found
 
 
-def prepare_file(path: Path) -> PreparedBundle | str:
+def prepare_file(limits: BundleLimits, path: Path) -> PreparedBundle | str:
     """Read, validate and place the quotes of one bundle file: the prepared bundle, or why it is refused.
 
     Needs no database, so it runs in worker processes; what it returns is picklable either way.
     """
     try:
-        return prepare_bundle(read_bundle_file(path), path.parent)
+        return prepare_bundle(read_bundle_file(path), path.parent, limits)
     except LaborwatchError as exc:
         return exc.detail
 
@@ -80,22 +83,23 @@ def default_jobs() -> int:
     return min(4, os.cpu_count() or 1)
 
 
-def _prepared(paths: list[Path], jobs: int) -> Iterator[PreparedBundle | str]:
+def _prepared(paths: list[Path], jobs: int, limits: BundleLimits) -> Iterator[PreparedBundle | str]:
     """Prepare bundles in order; with many files and `jobs` > 1, in worker processes as the caller writes."""
+    prepare = partial(prepare_file, limits)
     if len(paths) < PARALLEL_FROM or jobs < 2:
-        yield from map(prepare_file, paths)
+        yield from map(prepare, paths)
         return
     with ProcessPoolExecutor(max_workers=jobs, initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
         ahead: deque[Future[PreparedBundle | str]] = deque()
         remaining = iter(paths)
         for path in remaining:
-            ahead.append(pool.submit(prepare_file, path))
+            ahead.append(pool.submit(prepare, path))
             if len(ahead) >= jobs * AHEAD_PER_JOB:
                 break
         while ahead:
             result = ahead.popleft().result()
             for path in remaining:
-                ahead.append(pool.submit(prepare_file, path))
+                ahead.append(pool.submit(prepare, path))
                 break
             yield result
 
@@ -150,9 +154,11 @@ class _Statistics:
             self.written = 0
 
 
-def _work(
-    items: list[Path | IngestOutcome], prepared: Iterator[PreparedBundle | str]
-) -> Iterator[IngestOutcome | tuple[Path, PreparedBundle]]:
+# One item to ingest: refused already, or a prepared bundle and its file.
+Piece = IngestOutcome | tuple[Path, PreparedBundle]
+
+
+def _work(items: list[Path | IngestOutcome], prepared: Iterator[PreparedBundle | str]) -> Iterator[Piece]:
     """Each item in order: refused already, or a prepared bundle to write."""
     for item in items:
         if isinstance(item, IngestOutcome):
@@ -162,12 +168,49 @@ def _work(
         yield IngestOutcome(item, "refused", reason=ready) if isinstance(ready, str) else (item, ready)
 
 
+def _batches(work: Iterator[Piece]) -> Iterator[list[Piece]]:
+    """Group the pieces in order into batches, each prepared in full before it is written."""
+    batch: list[Piece] = []
+    started = time.monotonic()
+    for piece in work:
+        if not batch:
+            started = time.monotonic()
+        batch.append(piece)
+        if len(batch) >= BATCH_BUNDLES or time.monotonic() - started >= BATCH_SECONDS:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _write_batch(
+    engine: Engine, batch: list[Piece], actor: str, statistics: _Statistics
+) -> list[IngestOutcome]:
+    """Write one batch of prepared bundles in one transaction; the outcomes, once it committed."""
+    written: list[IngestOutcome] = []
+    deferred = Deferred()
+    claims_written = 0
+    with write_session(engine) as session:
+        for piece in batch:
+            if isinstance(piece, IngestOutcome):
+                written.append(piece)
+                continue
+            path, prepared = piece
+            written.append(_load_one(session, path, prepared, actor, deferred))
+            if written[-1].status == "added":
+                claims_written += len(prepared.claim_rows)
+        statistics.update(session, claims_written)
+        deferred.finish(session)
+    return written
+
+
 def ingest(
     engine: Engine,
     items: list[Path | IngestOutcome],
     actor: str,
     advance: Callable[[], None] = lambda: None,
     jobs: int | None = None,
+    limits: BundleLimits | None = None,
 ) -> list[IngestOutcome]:
     """Ingest every expanded item in order, calling `advance` after each (for a progress bar).
 
@@ -175,36 +218,19 @@ def ingest(
     while this one writes, in order. Bundles are written in batches, one transaction each, with a
     savepoint per bundle so that a refused bundle leaves nothing behind and the rest of its batch lands;
     facility figures and the audit log are written once per batch. An outcome is returned only once its
-    batch committed.
+    batch committed. `limits` (default: the process-wide settings) cap each bundle's work, as the API's.
     """
     paths = [item for item in items if isinstance(item, Path)]
-    work = _work(items, _prepared(paths, default_jobs() if jobs is None else jobs))
+    chosen = limits or BundleLimits.of()
+    work = _work(items, _prepared(paths, default_jobs() if jobs is None else jobs, chosen))
     statistics = _Statistics(engine)
     outcomes: list[IngestOutcome] = []
-    for piece in work:
-        if isinstance(piece, IngestOutcome):  # refused before any write: no transaction needed
-            outcomes.append(piece)
+    for batch in _batches(work):
+        if all(isinstance(piece, IngestOutcome) for piece in batch):  # refused: no transaction needed
+            written = [piece for piece in batch if isinstance(piece, IngestOutcome)]
+        else:
+            written = _write_batch(engine, batch, actor, statistics)
+        for outcome in written:
+            outcomes.append(outcome)
             advance()
-            continue
-        batch: list[IngestOutcome] = []
-        deferred = Deferred()
-        claims_written = 0
-        with write_session(engine) as session:
-            started = time.monotonic()
-            next_piece: IngestOutcome | tuple[Path, PreparedBundle] | None = piece
-            while next_piece is not None:
-                if isinstance(next_piece, IngestOutcome):
-                    batch.append(next_piece)
-                else:
-                    path, prepared = next_piece
-                    batch.append(_load_one(session, path, prepared, actor, deferred))
-                    if batch[-1].status == "added":
-                        claims_written += len(prepared.claim_rows)
-                advance()
-                if len(batch) >= BATCH_BUNDLES or time.monotonic() - started >= BATCH_SECONDS:
-                    break
-                next_piece = next(work, None)
-            statistics.update(session, claims_written)
-            deferred.finish(session)
-        outcomes.extend(batch)
     return outcomes

@@ -4,7 +4,6 @@ Each function works inside the caller's write transaction, keeps facility figure
 step, and records itself in the audit log; a failure anywhere leaves nothing written.
 """
 
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -15,7 +14,7 @@ from api.errors import InvalidBundle, Merged, NotFound
 from api.ingest.audit import record_change, report_summary, scrub_deleted_report
 from api.ingest.bundle import Bundle
 from api.ingest.figures import refresh_facility_figures
-from api.ingest.loader import LoadResult, bundle_fingerprint, load_bundle, name_columns, resolve_body
+from api.ingest.loader import LoadResult, PreparedBundle, load_prepared, name_columns
 from api.rules.merges import current_facility_id, follow_merges
 from models import Claim, Facility, FacilityAlias, FacilityRedirect, Report, ReportFacility
 
@@ -66,28 +65,28 @@ def delete_report(session: Session, report_id: str, actor: str) -> None:
 
 
 def replace_report(
-    session: Session, report_id: str, bundle: Bundle, actor: str, base_dir: Path | None = None
+    session: Session, report_id: str, bundle: Bundle, prepared: PreparedBundle, actor: str
 ) -> tuple[LoadResult, bool]:
     """Replace the report `report_id` with `bundle` (PUT); returns the result and whether it was created.
 
-    The same bundle as stored changes nothing; otherwise the old report and its claims go and the new
-    ones are checked and written like any bundle, all in the caller's transaction.
+    `prepared` is the bundle prepared (`prepare_bundle`) before the caller's write transaction began. The
+    same bundle as stored changes nothing; otherwise the old report and its claims go and the new ones are
+    checked and written like any bundle, all in the caller's transaction.
     """
     if bundle.report.id != report_id:
         msg = f"the bundle's report.id {bundle.report.id!r} differs from the path's {report_id!r}"
         raise InvalidBundle(f"Invalid bundle: report.id: {msg}", [{"loc": ["report", "id"], "msg": msg}])
     existing = session.get(Report, report_id)
     if existing is None:
-        return load_bundle(session, bundle, base_dir, actor=actor), True
-    body = resolve_body(bundle, base_dir)
-    if existing.bundle_sha256 == bundle_fingerprint(bundle, body):
-        return load_bundle(session, bundle, base_dir, actor=actor), False
+        return load_prepared(session, prepared, actor=actor), True
+    if existing.bundle_sha256 == prepared.fingerprint:
+        return load_prepared(session, prepared, actor=actor), False
     claim_ids, facility_ids = _report_links(session, report_id)
     before = report_summary(existing, claim_ids, facility_ids)
     curated = _curated_claims(session, report_id)
     touched = _remove_report(session, existing)
     session.flush()
-    result = load_bundle(session, bundle, base_dir, actor=actor, record=False)
+    result = load_prepared(session, prepared, actor=actor, record=False)
     _restore_curation(session, bundle, result, curated)
     refresh_facility_figures(session, touched)
     report = session.get(Report, report_id)

@@ -23,6 +23,7 @@ from api.ingest.quotes import FoldedBody, QuoteError, Span
 from api.rules.figures import dated_on
 from api.rules.merges import follow_merges
 from api.rules.search import claim_search_text, facility_search_text, fold, report_search_text
+from api.settings import Settings, get_settings
 from models import (
     Claim,
     Facility,
@@ -72,8 +73,45 @@ class PreparedBundle:
     claim_rows: list[dict[str, Any]]
 
 
-def prepare_bundle(bundle: Bundle, base_dir: Path | None = None) -> PreparedBundle:
-    """Read the body, place every quote and fingerprint the bundle (no database needed)."""
+@dataclass(frozen=True)
+class BundleLimits:
+    """The caps on one bundle's work (`LABORWATCH_MAX_CLAIMS_PER_BUNDLE`, `..._MAX_QUOTE_OCCURRENCES`)."""
+
+    max_claims: int
+    max_occurrences: int
+
+    @classmethod
+    def of(cls, settings: Settings | None = None) -> "BundleLimits":
+        """The limits `settings` set (the process-wide settings when none are given)."""
+        chosen = settings or get_settings()
+        return cls(chosen.max_claims_per_bundle, chosen.max_quote_occurrences)
+
+
+def check_limits(bundle: Bundle, limits: BundleLimits) -> None:
+    """Refuse a bundle over the caps with 422, naming each place, before any quote is looked for."""
+    errors: list[dict[str, Any]] = []
+    if len(bundle.claims) > limits.max_claims:
+        msg = f"at most {limits.max_claims} claims per bundle (LABORWATCH_MAX_CLAIMS_PER_BUNDLE)"
+        errors.append({"loc": ["claims"], "msg": f"{len(bundle.claims)} claims given; {msg}"})
+    for index, claim in enumerate(bundle.claims):
+        if claim.occurrence is not None and claim.occurrence > limits.max_occurrences:
+            msg = f"at most {limits.max_occurrences} (LABORWATCH_MAX_QUOTE_OCCURRENCES)"
+            errors.append({"loc": ["claims", index, "occurrence"], "msg": msg})
+    if errors:
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        raise InvalidBundle(f"{_describe(errors[0])}{more}", errors)
+
+
+def prepare_bundle(
+    bundle: Bundle, base_dir: Path | None = None, limits: BundleLimits | None = None
+) -> PreparedBundle:
+    """Check the caps, read the body, place every quote and fingerprint the bundle (no database needed).
+
+    This is the costly part of a write (a pass of the body per distinct quote): callers run it before
+    they take the write lock. `limits` default to the process-wide settings.
+    """
+    limits = limits or BundleLimits.of()
+    check_limits(bundle, limits)
     body = resolve_body(bundle, base_dir)
     placements: list[Placement] = []
     rows: list[dict[str, Any]] = []
@@ -81,7 +119,7 @@ def prepare_bundle(bundle: Bundle, base_dir: Path | None = None) -> PreparedBund
     folded = FoldedBody(body)
     for index, claim in enumerate(bundle.claims):
         try:
-            span = folded.find_span(claim.quote, claim.occurrence)
+            span = folded.find_span(claim.quote, claim.occurrence, counted=limits.max_occurrences)
         except QuoteError as exc:
             where: list[str | int] = ["claims", index, "quote"]
             placements.append((where, str(exc)))
@@ -262,6 +300,7 @@ def load_bundle(
     actor: str = CLI_ACTOR,
     dry_run: bool = False,
     record: bool = True,
+    limits: BundleLimits | None = None,
 ) -> LoadResult:
     """Check `bundle` completely, then (unless `dry_run`) write it in the session's open transaction.
 
@@ -269,8 +308,10 @@ def load_bundle(
     id is already stored with another body, metadata, facilities or claims. Loading the same bundle again
     changes nothing.
     The write is recorded in the audit log under `actor` (unless `record` is false: the caller records it).
+    This places the quotes inside the caller's transaction: a writer holding a lock calls `prepare_bundle`
+    before taking it, then `load_prepared`.
     """
-    prepared = prepare_bundle(bundle, base_dir)
+    prepared = prepare_bundle(bundle, base_dir, limits)
     return load_prepared(session, prepared, actor=actor, dry_run=dry_run, record=record)
 
 

@@ -38,6 +38,7 @@ class FoldedBody:
     def __init__(self, body: str) -> None:
         words = body.split()
         self.text = " ".join(words)
+        self._places: dict[str, _Places] = {}
         if self.text == body:  # nothing to fold: offsets are the same in both texts
             self._folded_starts = self._origin_starts = array("q")
             return
@@ -52,33 +53,59 @@ class FoldedBody:
         word = bisect_right(self._folded_starts, position) - 1
         return self._origin_starts[word] + position - self._folded_starts[word]
 
-    def spans(self, quote: str) -> list[Span]:
-        """Every non-overlapping place of `quote` (white space folded), in order."""
+    def spans(self, quote: str, limit: int | None = None) -> list[Span]:
+        """Every non-overlapping place of `quote` (white space folded), in order; the first `limit` only.
+
+        Each distinct quote is searched once per body, however many claims name it: its places are kept
+        (the index of occurrences), so placing a bundle costs one pass of the body per distinct quote,
+        not one per claim.
+        """
+        return self._places_of(quote, limit)[:limit]
+
+    def _places_of(self, quote: str, limit: int | None) -> list[Span]:
+        """The quote's kept places, searched on until there are `limit` of them or the body ends."""
         needle = fold(quote)
         if not needle:
             raise QuoteError("quote is blank")
-        found: list[Span] = []
-        start = self.text.find(needle)
-        while start != -1:
-            end = start + len(needle)
-            found.append(Span(self._origin(start), self._origin(end - 1) + 1))
-            start = self.text.find(needle, end)
+        places = self._places.setdefault(needle, _Places([], 0))
+        found, start = places.spans, places.resume
+        while start != -1 and (limit is None or len(found) < limit):
+            start = self.text.find(needle, start)
+            if start != -1:
+                end = start + len(needle)
+                found.append(Span(self._origin(start), self._origin(end - 1) + 1))
+                start = end
+        places.resume = start
         return found
 
-    def find_span(self, quote: str, occurrence: int | None = None) -> Span:
-        """The span of `quote`; its `occurrence`-th place (1-based) when it recurs."""
-        matches = self.spans(quote)
+    def find_span(self, quote: str, occurrence: int | None = None, *, counted: int | None = None) -> Span:
+        """The span of `quote`; its `occurrence`-th place (1-based) when it recurs.
+
+        `counted` bounds the work: at most that many places are looked for (a quote that recurs more
+        often than that needs an `occurrence`, and none above it is found).
+        """
+        wanted = None if counted is None else (counted + 1 if occurrence is None else occurrence)
+        matches = self._places_of(quote, wanted)
         if not matches:
             raise QuoteError("quote not found verbatim in the report body")
         if occurrence is None:
             if len(matches) > 1:
-                raise QuoteError(
-                    f"quote appears {len(matches)} times in the body; say which with `occurrence`"
+                times = (
+                    f"more than {counted}" if counted is not None and len(matches) > counted else len(matches)
                 )
+                raise QuoteError(f"quote appears {times} times in the body; say which with `occurrence`")
             return matches[0]
         if occurrence > len(matches):
             raise QuoteError(f"occurrence {occurrence} asked, but the quote appears {len(matches)} time(s)")
         return matches[occurrence - 1]
+
+
+@dataclass
+class _Places:
+    """The places of one quote found so far, and where in the folded text to look on (-1: at the end)."""
+
+    spans: list[Span]
+    resume: int
 
 
 def find_span(body: str, quote: str, occurrence: int | None = None) -> Span:

@@ -7,7 +7,7 @@ from sqlalchemy import Engine, func, select
 
 from api.db import read_session, write_session
 from api.errors import InvalidBundle
-from api.ingest.loader import BUNDLE_SUFFIXES, LoadResult, load_bundle, read_bundle_file
+from api.ingest.loader import BUNDLE_SUFFIXES, LoadResult, load_prepared, prepare_bundle, read_bundle_file
 from models import Report
 
 
@@ -18,9 +18,9 @@ def bundle_paths(folder: Path) -> Iterator[Path]:
 
 def load_bundle_file(engine: Engine, path: Path) -> LoadResult:
     """Load one bundle file in its own transaction (all of it or nothing)."""
-    bundle = read_bundle_file(path)
+    prepared = prepare_bundle(read_bundle_file(path), path.parent)  # before the write lock is taken
     with write_session(engine) as session:
-        return load_bundle(session, bundle, base_dir=path.parent)
+        return load_prepared(session, prepared)
 
 
 def seed(engine: Engine, folder: Path) -> list[LoadResult]:

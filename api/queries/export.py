@@ -9,8 +9,9 @@ from types import UnionType
 from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 from starlette.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from api.queries.paging import Keyset, iter_batches
 from api.responses import dumps
@@ -133,18 +134,49 @@ def geojson_feature(item: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-def stream(
-    engine: Engine, keyset: Keyset, shape: Shaper, schema: type[BaseModel], fmt: Format, name: str
-) -> StreamingResponse:
-    """Stream every row of the keyset's query in `fmt`, a batch at a time in one read transaction.
+class ExportResponse(StreamingResponse):
+    """A streamed export that gives back its connection and its export slot however the stream ends."""
 
-    Each batch is shaped by the resource's one `shape` function, the same dicts the JSON page holds.
+    def __init__(self, content: Iterator[bytes], finish: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__(content, **kwargs)
+        self._content = content
+        self._finish = finish
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # No thread iterates the body any more (Starlette waits for the one running), so closing
+            # it here, on a disconnect too, ends the statement and returns the connection.
+            close = getattr(self._content, "close", None)
+            if close is not None:
+                close()
+            self._finish()
+
+
+def stream(
+    db: Connection,
+    keyset: Keyset,
+    shape: Shaper,
+    schema: type[BaseModel],
+    fmt: Format,
+    name: str,
+    release: Callable[[], None] = lambda: None,
+) -> StreamingResponse:
+    """Stream every row of the keyset's query in `fmt` on `db`, one read transaction, a batch at a time.
+
+    The first batch is read here, before any header is sent: a query that runs past the statement time
+    limit is then answered 503 like any read, not cut off after a 200. `db` is closed and `release`
+    called when the body ends or the client goes (the caller closes `db` if this raises). Each batch is
+    shaped by the resource's one `shape` function, the same dicts the JSON page holds.
     """
+    batches = iter_batches(db, keyset)
+    first = next(batches, [])
 
     def items() -> Iterator[dict[str, Any]]:
-        with engine.connect() as db:
-            for rows in iter_batches(db, keyset):
-                yield from shape(db, rows)
+        yield from shape(db, first)
+        for rows in batches:
+            yield from shape(db, rows)
 
     def pieces() -> Iterator[bytes]:
         if fmt is Format.csv:
@@ -165,9 +197,17 @@ def stream(
                     separator = b","
             yield b"]}"
 
+    def finish() -> None:
+        try:
+            batches.close()
+            db.close()
+        finally:
+            release()
+
     extension = {Format.csv: "csv", Format.ndjson: "ndjson", Format.geojson: "geojson"}[fmt]
-    return StreamingResponse(
+    return ExportResponse(
         chunked(pieces()),
+        finish,
         media_type=MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="laborwatch-{name}.{extension}"'},
     )

@@ -9,14 +9,13 @@ from typing import Annotated, Any
 import orjson
 from fastapi import Depends, Query
 from sqlalchemy import Connection, Select, Table, case, select
-from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from api.errors import InvalidQuery
 from api.listing import Listing
 from api.queries.export import Format
 from api.queries.paging import SortKey
-from api.rules.figures import best_figure_claim
+from api.rules.figures import facility_figure_as_of
 from api.rules.search import fold, matches
 from api.schemas import FacilityPublic, as_number, iso
 from api.vocabulary import FIGURE_EXCLUDED_STATUSES
@@ -177,25 +176,10 @@ def facility_query(filters: FacilityFilters, db: Connection) -> Select[Any]:
         query = select(*_COLUMNS)
         workers_value: Any = _FACILITY.c.workers_value
     else:
-        # Each facility's figure as known on that day: the best claim dated on or before it.
-        best = aliased(Claim, name="as_of_claim")
-        figure: tuple[Any, ...] = (
-            col(best.value_number).label("workers_value"),
-            col(best.approximate).label("workers_approximate"),
-            col(best.dated_on).label("workers_as_of"),
-            col(best.id).label("workers_claim_id"),
-        )
-        replaced = dict(
-            zip(
-                ("workers_value", "workers_approximate", "workers_as_of", "workers_claim_id"),
-                figure,
-                strict=True,
-            )
-        )
-        query = select(*(replaced.get(c.name, c) for c in _COLUMNS)).outerjoin(
-            best, col(best.id) == best_figure_claim(_FACILITY.c.id, on_or_before=filters.as_of)
-        )
-        workers_value = col(best.value_number)
+        # Each facility's figure as known on that day, in place of the stored one.
+        joined, figure = facility_figure_as_of(_FACILITY, _FACILITY.c.id, filters.as_of, db.dialect.name)
+        query = select(*(figure.get(c.name, c) for c in _COLUMNS)).select_from(joined)
+        workers_value = figure["workers_value"]
     c = _FACILITY.c
     if filters.country:
         query = query.where(c.country == filters.country)

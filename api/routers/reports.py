@@ -11,13 +11,20 @@ from api.db import write_session
 from api.deps import EngineDep, ReadDep
 from api.errors import Conflict, NotFound, ReportExists, problem_responses
 from api.ingest.curation import delete_report, replace_report
-from api.ingest.loader import load_bundle, parse_bundle
+from api.ingest.loader import load_prepared, parse_bundle, prepare_bundle
 from api.listing import ListRequest, answer_list
 from api.resources.claims import CLAIMS, ClaimSubfiltersDep
 from api.resources.reports import REPORTS, ReportFiltersDep, report_by_id, report_exists
 from api.responses import json_response
 from api.schemas import ClaimPublic, Page, ReportDetail, ReportPublic, WriteResult
-from api.writing import BUNDLE_BODY, WRITE_ERRORS, integrity_as_conflict, require_json, written
+from api.writing import (
+    BUNDLE_BODY,
+    WRITE_ERRORS,
+    BundleLimitsDep,
+    integrity_as_conflict,
+    require_json,
+    written,
+)
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -85,6 +92,7 @@ BundlePayload = Annotated[Any, Body(description="A bundle with `report.body` inl
 def create_report(
     engine: EngineDep,
     actor: EditorKeyDep,
+    limits: BundleLimitsDep,
     payload: BundlePayload,
     dry_run: Annotated[
         bool,
@@ -97,10 +105,10 @@ def create_report(
     A quote not found verbatim, an unknown facility or predicate, an unknown field or a value out of range
     is a 422 naming the claim; nothing of a refused bundle is written. `body_file` is not accepted here.
     """
-    bundle = parse_bundle(payload)
+    prepared = prepare_bundle(parse_bundle(payload), None, limits)  # before the write lock is taken
     try:
         with integrity_as_conflict(), write_session(engine, commit=not dry_run) as session:
-            result = load_bundle(session, bundle, None, actor=actor)
+            result = load_prepared(session, prepared, actor=actor)
             stored = written(session, result, status=result.status, dry_run=dry_run)
     except ReportExists as exc:
         raise Conflict(exc.with_hint()) from None
@@ -117,6 +125,7 @@ def create_report(
 def put_report(
     engine: EngineDep,
     actor: EditorKeyDep,
+    limits: BundleLimitsDep,
     payload: BundlePayload,
     report_id: Annotated[str, ReportId],
 ) -> Response:
@@ -125,8 +134,9 @@ def put_report(
     Facilities the old version named keep existing, with their figures recomputed.
     """
     bundle = parse_bundle(payload)
+    prepared = prepare_bundle(bundle, None, limits)  # before the write lock is taken
     with integrity_as_conflict(), write_session(engine) as session:
-        result, created = replace_report(session, report_id, bundle, actor)
+        result, created = replace_report(session, report_id, bundle, prepared, actor)
         status: Literal["added", "unchanged", "replaced"] = "added"
         if not created:
             status = "unchanged" if result.status == "unchanged" else "replaced"

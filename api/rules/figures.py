@@ -9,7 +9,8 @@ beats an undated one, and among undated claims the one ingested last wins. The s
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, case, select
+from sqlalchemy import ColumnElement, FromClause, ScalarSelect, Select, case, select, true
+from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from api.vocabulary import FIGURE_EXCLUDED_STATUSES
@@ -45,3 +46,46 @@ def best_figure_claim(facility_id: Any, on_or_before: date | None = None) -> Sca
     if on_or_before is not None:
         query = query.where(col(Claim.dated_on) <= on_or_before)
     return query.order_by(*best_first()).limit(1).scalar_subquery()
+
+
+# The columns of a facility's figure, as `facility_figure_as_of` gives them.
+FIGURE_COLUMNS = ("workers_value", "workers_approximate", "workers_as_of", "workers_claim_id")
+
+
+def _best_as_of(facility_id: Any, on_or_before: date) -> Select[Any]:
+    """The best figure-giving claim of the facility dated on or before the day (undated ones left out)."""
+    columns: tuple[Any, ...] = (
+        col(Claim.value_number).label("workers_value"),
+        col(Claim.approximate).label("workers_approximate"),
+        col(Claim.dated_on).label("workers_as_of"),
+        col(Claim.id).label("workers_claim_id"),
+    )
+    query: Select[Any] = (
+        select(*columns)
+        .where(col(Claim.facility_id) == facility_id, *gives_figures(), col(Claim.dated_on) <= on_or_before)
+        .order_by(col(Claim.dated_on).desc(), col(Claim.pk).desc())  # undated left out: no CASE needed
+        .limit(1)
+    )
+    return query
+
+
+def facility_figure_as_of(
+    facilities: FromClause, facility_id: Any, on_or_before: date, dialect: str
+) -> tuple[FromClause, dict[str, ColumnElement[Any]]]:
+    """`facilities` joined with each facility's figure as known on a day, and the figure's columns by name.
+
+    One index look-up per facility on claim (facility_id, predicate, dated_on), read backwards from the
+    day: a LATERAL join on PostgreSQL (whose planner otherwise hashed every claim for each query), the
+    correlated look-up of the claim's id and then its row by primary key on SQLite (which has no LATERAL
+    and runs that plan from the index).
+    """
+    best = _best_as_of(facility_id, on_or_before)
+    if dialect == "postgresql":
+        lateral = best.lateral("as_of_claim")
+        joined = facilities.outerjoin(lateral, true())
+        return joined, {name: lateral.c[name] for name in FIGURE_COLUMNS}
+    claim = aliased(Claim, name="as_of_claim")
+    picked = best.with_only_columns(col(Claim.id)).scalar_subquery()
+    joined = facilities.outerjoin(claim, col(claim.id) == picked)
+    columns = (col(claim.value_number), col(claim.approximate), col(claim.dated_on), col(claim.id))
+    return joined, {name: column.label(name) for name, column in zip(FIGURE_COLUMNS, columns, strict=True)}
