@@ -1,6 +1,5 @@
 """Domain errors and their mapping to RFC 9457 problem documents, in one place."""
 
-import json
 import logging
 from collections.abc import Sequence
 from http import HTTPStatus
@@ -133,17 +132,6 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return responses
 
 
-class ProblemResponse(JSONResponse):
-    """A problem document that renders whatever text a client sent back into it."""
-
-    media_type = PROBLEM_MEDIA_TYPE
-
-    def render(self, content: Any) -> bytes:
-        r"""JSON in UTF-8; a lone surrogate (in an unknown field name, say) goes out as a `\udXXX` escape."""
-        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-        return text.encode("utf-8", "backslashreplace")
-
-
 def problem(status: int, detail: str, errors: Sequence[dict[str, Any]] | None = None) -> JSONResponse:
     """Build an RFC 9457 problem response; `errors` (loc, msg) is added on validation failures."""
     content: dict[str, Any] = {
@@ -154,7 +142,7 @@ def problem(status: int, detail: str, errors: Sequence[dict[str, Any]] | None = 
     }
     if errors is not None:
         content["errors"] = list(errors)
-    response = ProblemResponse(content, status_code=status)
+    response = JSONResponse(content, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
     if status in (429, 503):
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
