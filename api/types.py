@@ -60,7 +60,7 @@ def _language(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(storable)]
-"""Any text without NUL (PostgreSQL refuses NUL, so it is refused on every backend)."""
+"""Any text a database stores: no NUL (PostgreSQL refuses it), no lone surrogate (not UTF-8)."""
 
 Name = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), AfterValidator(storable)

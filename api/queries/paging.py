@@ -14,7 +14,8 @@ from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, selec
 from api.errors import InvalidQuery
 
 Kind = Literal["str", "int", "float", "date"]
-# Integers a cursor may carry: what a 32-bit database integer holds (larger ones overflow the drivers).
+# Integers a cursor may carry: what a 32-bit database integer holds. Larger ones are no id or count of
+# ours, and past 64 bits neither the drivers nor orjson (the page's `offset`) take them.
 MAX_INTEGER = 2**31
 
 
