@@ -8,14 +8,17 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
+from fastapi import Depends, FastAPI, Query
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from api.auth import create_key
 from api.db import write_session
+from api.deps import check_query
+from api.errors import install_error_handlers
 from api.ingest.loader import read_bundle_file
 from tests.hostile import b64, splice
 from tests.test_errors import assert_problem
@@ -305,3 +308,27 @@ def test_csv_text_cells_never_start_a_formula_and_numbers_stay_numbers(writer: T
 def read_csv(response: Any) -> list[dict[str, str]]:
     assert response.status_code == 200, response.text
     return list(csv.DictReader(io.StringIO(response.text, newline="")))
+
+
+def test_a_list_parameter_may_be_repeated_and_openapi_shows_it_as_an_array() -> None:
+    """The rule for the filters of tomorrow: a parameter typed as a list takes several values."""
+    app = FastAPI(dependencies=[Depends(check_query)])
+    install_error_handlers(app)
+
+    @app.get("/things")
+    async def things(
+        tag: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies the default
+        kind: str | None = None,
+    ) -> dict[str, Any]:
+        return {"tag": tag, "kind": kind}
+
+    with TestClient(app) as client:
+        assert client.get("/things?tag=a&tag=b&kind=x").json() == {"tag": ["a", "b"], "kind": "x"}
+        body = assert_problem(client.get("/things?tag=a&kind=x&kind=y"), 422)
+        assert body["errors"] == [{"loc": ["query", "kind"], "msg": "given more than once; give it once"}]
+        (tag,) = [
+            p
+            for p in client.get("/openapi.json").json()["paths"]["/things"]["get"]["parameters"]
+            if p["name"] == "tag"
+        ]
+        assert tag["schema"]["type"] == "array"
