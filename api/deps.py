@@ -1,12 +1,14 @@
-"""FastAPI dependencies: settings, the engine, the reader (reads in worker threads), the query name check."""
+"""FastAPI dependencies: the engine, the reader (reads in worker threads), the check of query parameters."""
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from copy import copy
+from dataclasses import dataclass
 from functools import partial
-from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
+from types import UnionType
+from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar, Union, get_args, get_origin
 
 import anyio
 import anyio.to_thread
@@ -175,48 +177,80 @@ async def get_reader(request: Request) -> Reader:
     return reader.for_request(request)
 
 
-_allowed_params: dict[int, frozenset[str]] = {}
+@dataclass(frozen=True)
+class QueryNames:
+    """The query parameters a route takes, and those of them that take several values (lists)."""
+
+    allowed: frozenset[str]
+    repeatable: frozenset[str]
 
 
-def _query_names(dependant: Any) -> set[str]:
-    names = {param.alias for param in dependant.query_params}
+# Kept on the route object itself: routes are unhashable, and an id() could be reused by a later app's.
+_QUERY_NAMES_ATTRIBUTE = "_laborwatch_query_names"
+
+
+def _query_params(dependant: Any) -> list[Any]:
+    params = list(dependant.query_params)
     for sub in dependant.dependencies:
-        names |= _query_names(sub)
+        params += _query_params(sub)
+    return params
+
+
+def _takes_several(annotation: Any) -> bool:
+    """Whether a parameter's type is a list (or set, tuple), possibly optional: it may be repeated."""
+    if get_origin(annotation) in (Union, UnionType):
+        return any(_takes_several(arm) for arm in get_args(annotation) if arm is not type(None))
+    return get_origin(annotation) in (list, set, frozenset, tuple, Sequence)
+
+
+def query_names(route: Any) -> QueryNames:
+    """The query parameter names of a route (through all its dependencies), read once per route."""
+    names: QueryNames | None = getattr(route, _QUERY_NAMES_ATTRIBUTE, None)
+    if names is None:
+        dependant = getattr(route, "dependant", None)
+        params = _query_params(dependant) if dependant is not None else []
+        names = QueryNames(
+            frozenset(param.alias for param in params),
+            frozenset(param.alias for param in params if _takes_several(param.field_info.annotation)),
+        )
+        if route is not None:
+            setattr(route, _QUERY_NAMES_ATTRIBUTE, names)
     return names
 
 
-def _query_params_of(route: Any) -> frozenset[str]:
-    key = id(route)
-    if key not in _allowed_params:
-        dependant = getattr(route, "dependant", None)
-        _allowed_params[key] = frozenset(_query_names(dependant) if dependant is not None else ())
-    return _allowed_params[key]
-
-
 async def check_query(request: Request) -> None:
-    """Refuse query parameters the endpoint does not take, and NUL characters in the query or path.
+    """Refuse unknown query parameters, a scalar parameter given twice, and NUL in the query or path.
 
-    A misspelt filter (`contry=RU`) would otherwise be ignored silently and answer every row.
+    A misspelt filter (`contry=RU`) would otherwise be ignored silently and answer every row, and of
+    `dry_run=true&dry_run=false` the last would win. Only list parameters may be repeated (OpenAPI
+    shows them as arrays).
     """
-    allowed = _query_params_of(request.scope.get("route"))
+    names = query_names(request.scope.get("route"))
     for name, value in request.path_params.items():
         if "\x00" in str(value):
             raise InvalidQuery(
                 "Paths must not contain NUL characters.",
                 [{"loc": ["path", name], "msg": "contains a NUL character"}],
             )
+    seen: set[str] = set()
     for name, value in request.query_params.multi_items():
         if "\x00" in name or "\x00" in value:
             raise InvalidQuery(
                 "Query parameters must not contain NUL characters.",
                 [{"loc": ["query", name.replace("\x00", "")], "msg": "contains a NUL character"}],
             )
-        if name not in allowed:
-            takes = ", ".join(sorted(allowed)) or "no query parameters"
+        if name not in names.allowed:
+            takes = ", ".join(sorted(names.allowed)) or "no query parameters"
             raise InvalidQuery(
                 f"Unknown query parameter {name!r}; this endpoint takes: {takes}.",
                 [{"loc": ["query", name], "msg": "unknown query parameter"}],
             )
+        if name in seen and name not in names.repeatable:
+            raise InvalidQuery(
+                f"Query parameter {name!r} is given more than once; it takes one value.",
+                [{"loc": ["query", name], "msg": "given more than once; give it once"}],
+            )
+        seen.add(name)
 
 
 ReadDep = Annotated[Reader, Depends(get_reader)]

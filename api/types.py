@@ -1,18 +1,48 @@
-"""Validated scalar types shared by request, bundle and query models."""
+"""Validated scalar types shared by request, bundle and query models.
+
+Request bodies are JSON, bundles JSON or YAML: a value of the wrong JSON type (`true` for a number, a
+number for a date or a text) is refused rather than converted, while the dates and numbers YAML reads
+stay accepted.
+"""
 
 import re
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import pycountry
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StrictFloat, StrictInt, StringConstraints
 
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,126}[a-z0-9])?$"
+WEB_SCHEMES = ("http", "https")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
 
-def _no_nul(value: str) -> str:
+def storable(value: str) -> str:
+    """Refuse text no database stores: a NUL character (PostgreSQL), a lone surrogate (not UTF-8)."""
     if "\x00" in value:
         raise ValueError("text must not contain a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text must be valid Unicode (it holds a lone surrogate)") from None
+    return value
+
+
+def _date_or_text(value: Any) -> Any:
+    """Let through a date (as YAML reads one) or a text to parse; refuse numbers and booleans."""
+    if isinstance(value, date | str):
+        return value
+    raise ValueError("give the date as an ISO 8601 text, such as 2024-01-02")
+
+
+def _web_url(value: str) -> str:
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in WEB_SCHEMES or not parts.hostname:
+        raise ValueError("give an http or https URL, such as https://example.org/report")
     return value
 
 
@@ -29,21 +59,21 @@ def _language(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(_no_nul)]
-"""Any text without NUL (PostgreSQL refuses NUL, so it is refused on every backend)."""
+Text = Annotated[str, AfterValidator(storable)]
+"""Any text a database stores: no NUL (PostgreSQL refuses it), no lone surrogate (not UTF-8)."""
 
 Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), AfterValidator(_no_nul)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), AfterValidator(storable)
 ]
 """A short non-empty label."""
 
 ShortName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_no_nul)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(storable)
 ]
 """A place name, publisher or person's name (at most 200 characters, as stored)."""
 
 Label = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), AfterValidator(_no_nul)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), AfterValidator(storable)
 ]
 """A short category such as a facility's kind or sector (at most 50 characters, as stored)."""
 
@@ -55,5 +85,15 @@ CountryCode = Annotated[str, AfterValidator(_country)]
 
 LanguageTag = Annotated[str, StringConstraints(max_length=35), AfterValidator(_language)]
 
-Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
-Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+WebUrl = Annotated[str, AfterValidator(storable), AfterValidator(_web_url)]
+"""An absolute http or https URL with a host (no `javascript:`, `data:` or `file:`)."""
+
+IsoDate = Annotated[date, BeforeValidator(_date_or_text)]
+"""A date: an ISO 8601 text in JSON, a date in YAML; never a number (no timestamps)."""
+
+Count = Annotated[StrictInt, Field(ge=1)]
+"""A whole number from 1 (a boolean is not a number)."""
+
+Latitude = Annotated[StrictFloat, Field(ge=-90, le=90, allow_inf_nan=False)]
+Longitude = Annotated[StrictFloat, Field(ge=-180, le=180, allow_inf_nan=False)]
+"""Coordinates in degrees: numbers, never booleans or texts."""

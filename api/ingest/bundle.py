@@ -1,12 +1,24 @@
 """The bundle format (contract section 5) as pydantic models that refuse unknown fields and bad values."""
 
 import math
-from datetime import date
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, model_validator
 
-from api.types import CountryCode, Label, LanguageTag, Latitude, Longitude, Name, ShortName, Slug, Text
+from api.types import (
+    Count,
+    CountryCode,
+    IsoDate,
+    Label,
+    LanguageTag,
+    Latitude,
+    Longitude,
+    Name,
+    ShortName,
+    Slug,
+    Text,
+    WebUrl,
+)
 from api.vocabulary import PREDICATES, UNIT_MAXIMUM, Evidence, Precision, Role, Status
 
 # No figure in this field comes near a billion; a bound keeps sums and conversions safe on every backend.
@@ -35,8 +47,8 @@ class ReportIn(StrictModel):
     id: Slug
     title: Name
     publisher: ShortName
-    url: Text | None = None
-    published_on: date | None = None
+    url: WebUrl | None = None
+    published_on: IsoDate | None = None
     language: LanguageTag = "en"
     contributors: list[ContributorIn] = Field(default_factory=list)
     source: Text | None = None
@@ -77,8 +89,8 @@ class FacilityIn(StrictModel):
 class PeriodIn(StrictModel):
     """The time a claim speaks of; either end may be open."""
 
-    start: date | None = None
-    end: date | None = None
+    start: IsoDate | None = None
+    end: IsoDate | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -98,7 +110,7 @@ class ClaimIn(StrictModel):
     approximate: StrictBool = False
     period: PeriodIn | None = None
     quote: Text = Field(min_length=1)
-    occurrence: int | None = Field(default=None, ge=1)
+    occurrence: Count | None = None
     attributed_to: Text | None = None
     evidence: Evidence = Evidence.source_statement
     status: Status = Status.reported

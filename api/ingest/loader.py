@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Insert, Table, bindparam, insert
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel, col, select
 
-from api.errors import Conflict, InvalidBundle, ReportExists
+from api.errors import Conflict, InvalidBundle, ReportExists, validation_errors
 from api.ingest.audit import CLI_ACTOR, record_change, record_changes, report_summary
 from api.ingest.bundle import Bundle, ClaimIn, FacilityIn, ReportIn
 from api.ingest.figures import refresh_facility_figures
@@ -182,10 +182,7 @@ def parse_bundle(data: Any) -> Bundle:
     try:
         return Bundle.model_validate(data)
     except ValidationError as exc:
-        errors = [
-            {"loc": [p if isinstance(p, int) else str(p) for p in error["loc"]], "msg": error["msg"]}
-            for error in exc.errors(include_input=False, include_url=False)
-        ]
+        errors = validation_errors(exc.errors(include_input=False, include_url=False))
         raise InvalidBundle(_describe(errors[0]), errors) from exc
 
 

@@ -65,16 +65,29 @@ def csv_columns(model: type[BaseModel]) -> list[str]:
     return columns
 
 
+# What makes a spreadsheet read a cell as a formula (OWASP "CSV Injection"): such text cells get a `'`.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int | float):  # numbers stay numbers, a negative longitude included
+        return str(value)
     if isinstance(value, list):
-        return ";".join(_list_item(item) for item in value)
-    if isinstance(value, dict):  # free-form objects (an audit entry's before/after) as JSON text
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)
+        text = ";".join(_list_item(item) for item in value)
+    elif isinstance(value, dict):  # free-form objects (an audit entry's before/after) as JSON text
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    else:
+        text = str(value)
+    return text_cell(text)
+
+
+def text_cell(text: str) -> str:
+    """A text as a CSV cell no spreadsheet runs: one starting like a formula is prefixed with `'`."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _list_item(item: Any) -> str:

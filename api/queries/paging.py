@@ -15,6 +15,9 @@ from api.db import restart_statement_clock
 from api.errors import InvalidQuery
 
 Kind = Literal["str", "int", "float", "date"]
+# Integers a cursor may carry: what a 32-bit database integer holds. Larger ones are no id or count of
+# ours, and past 64 bits neither the drivers nor orjson (the page's `offset`) take them.
+MAX_INTEGER = 2**31
 
 
 @dataclass(frozen=True)
@@ -98,18 +101,14 @@ def decode_cursor(token: str, sort: Sort, id_kind: Kind = "str") -> Cursor:
         total, counted_under = fields[4:] if len(fields) == 6 else (None, None)
         if len(fields) not in (4, 6):
             raise ValueError
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, RecursionError):
+        # RecursionError: JSON nested deeper than the parser recurses (a cursor of `[[[[...`)
         raise _invalid_cursor("not a cursor this server made") from None
     if sort_token != sort.token:
         raise _invalid_cursor(f"made for sort={sort_token!r}, not sort={sort.token!r}")
-    if last_id is None or not isinstance(position, int) or isinstance(position, bool) or position < 0:
+    if last_id is None or not _count(position):
         raise _invalid_cursor("not a cursor this server made")
-    if (
-        not isinstance(total, int)
-        or isinstance(total, bool)
-        or total < 0
-        or not isinstance(counted_under, str)
-    ):
+    if not _count(total) or not isinstance(counted_under, str):
         total, counted_under = None, None  # recount rather than trust a total of unknown origin
     return Cursor(
         sort_token,
@@ -119,6 +118,11 @@ def decode_cursor(token: str, sort: Sort, id_kind: Kind = "str") -> Cursor:
         total,
         counted_under,
     )
+
+
+def _count(value: Any) -> bool:
+    """Whether a cursor field is a count of rows as this server writes them (a database integer)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < MAX_INTEGER
 
 
 def _from_json(value: Any, kind: Kind) -> Any:
@@ -131,7 +135,7 @@ def _from_json(value: Any, kind: Kind) -> Any:
             kind == "int"
             and isinstance(value, int)
             and not isinstance(value, bool)
-            and -(2**31) <= value < 2**31
+            and -MAX_INTEGER <= value < MAX_INTEGER
         ):
             return value
         if kind == "float" and isinstance(value, int | float) and not isinstance(value, bool):

@@ -5,6 +5,7 @@ syntax of either engine ever reaches it, so `"`, `*`, `NEAR(`, `AND` or `:` cann
 """
 
 import re
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, literal_column, select, text
@@ -67,10 +68,19 @@ def matches(table: Searchable, query: str, dialect: str) -> ColumnElement[bool]:
     english: ColumnElement[Any] = literal_column("'english'")
     vector = func.to_tsvector(english, _TEXT[table])
     tsqueries = [func.phraseto_tsquery(english, term) for term in terms]
-    combined: ColumnElement[Any] = tsqueries[0]
-    for tsquery in tsqueries[1:]:
-        combined = combined.op("&&")(tsquery)
-    return and_(vector.op("@@")(combined))
+    return and_(vector.op("@@")(_all_of(tsqueries)))
+
+
+def _all_of(tsqueries: Sequence[ColumnElement[Any]]) -> ColumnElement[Any]:
+    """`q1 && q2 && ...` as a balanced tree, whatever the number of terms.
+
+    A chain of hundreds of terms (`q=a a a ...`: 500 characters allow 250) nests too deep for
+    SQLAlchemy's compiler (RecursionError); a balanced tree of them is 8 deep.
+    """
+    if len(tsqueries) == 1:
+        return tsqueries[0]
+    middle = len(tsqueries) // 2
+    return _all_of(tsqueries[:middle]).op("&&")(_all_of(tsqueries[middle:]))
 
 
 def facility_search_text(
