@@ -12,7 +12,7 @@ class ApiKey(SQLModel, table=True):
     """A named write key; `key_sha256` is the SHA-256 of the key, which is never stored."""
 
     __tablename__ = "api_key"
-    __table_args__ = (CheckConstraint("role IN ('admin', 'editor')", name="role"),)
+    __table_args__ = (CheckConstraint("role = 'admin' OR role = 'editor'", name="role"),)
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100, unique=True)
