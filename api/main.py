@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.types import ASGIApp
 
@@ -15,6 +16,7 @@ from api.caching import ETagMiddleware
 from api.db import make_engine
 from api.deps import Reader, check_query
 from api.errors import Problem, install_error_handlers, problem_responses
+from api.explorer import STATIC_DIR, STATIC_PATH
 from api.headers import SecurityHeadersMiddleware
 from api.headlimits import HeadLimitMiddleware, HeadLimits
 from api.middleware import BodyLimitMiddleware, DropEmptyParamsMiddleware
@@ -88,6 +90,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     for module in (health, reports, facilities, claims, stats, changes):
         app.include_router(module.router)
+    # The explorer's and the documentation pages' own assets (api/explorer/static/vendor/VENDORED.md).
+    app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="static")
     _wrap_in_edge(app, settings)
     _declare_problem_schema(app, settings)
     return app
