@@ -3,12 +3,22 @@
 import json
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Request, Route
+
+from api.db import make_engine
+from api.ingest.seed import seed
+from api.main import create_app
+from api.migrate import migrate
+from api.settings import PROJECT_ROOT, Settings
+from tests.served import serving
 
 # Debian's package (`apt-get install chromium`); Playwright never downloads a browser of its own here.
 CHROMIUM = shutil.which("chromium")
@@ -29,6 +39,51 @@ AXE = Path(__file__).parent / "browser_assets" / "axe.min.js"
 # still runs it, with that policy on.
 AXE_PATH = "/__browser-tests__/axe.min.js"
 FAILING_IMPACTS = ("serious", "critical")
+IRKUTSK = "Irkutsk"
+# The explorer's pages, by name; {facility} and {report} are the seeded Irkutsk facility and report.
+PAGES = {
+    "overview": "/",
+    "facilities": "/facilities",
+    "facility": "/facilities/{facility}",
+    "reports": "/reports",
+    "report": "/reports/{report}",
+}
+
+
+@contextmanager
+def seeded_server(folder: Path) -> Iterator[str]:
+    """Serve laborwatch on a free port over a new SQLite file in `folder`, seeded; yield its URL."""
+    settings = Settings(database_url=f"sqlite:///{folder / 'laborwatch.db'}")
+    engine = make_engine(settings)
+    try:
+        migrate(engine)
+        seed(engine, PROJECT_ROOT / "seeds")
+        with serving(create_app(settings, engine)) as port:
+            yield f"http://127.0.0.1:{port}"
+    finally:
+        engine.dispose()
+
+
+def get(base: str, path: str, **params: Any) -> Any:
+    """The API's JSON answer at `path` on the server at `base`."""
+    response = httpx.get(base + path, params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def seeded_irkutsk(base: str) -> dict[str, Any]:
+    """The seeded Irkutsk facility, as the API gives it."""
+    (facility,) = [
+        item for item in get(base, "/v1/facilities", limit=100)["items"] if item["city"] == IRKUTSK
+    ]
+    return dict(facility)
+
+
+def page_paths(base: str) -> dict[str, str]:
+    """Each explorer page's path on the seeded server, by name."""
+    (report,) = get(base, "/v1/reports")["items"]
+    facility = seeded_irkutsk(base)["id"]
+    return {name: path.format(facility=facility, report=report["id"]) for name, path in PAGES.items()}
 
 
 def skip_without_chromium() -> pytest.MarkDecorator:

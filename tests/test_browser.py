@@ -9,47 +9,33 @@ context whose page records console errors and blocks, and records, every request
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, ViewportSize, sync_playwright
 
-from api.db import make_engine
-from api.ingest.seed import seed
-from api.main import create_app
-from api.migrate import migrate
-from api.settings import PROJECT_ROOT, Settings
-from tests.browser import WatchedPage, launch, skip_without_chromium
-from tests.served import serving
+from tests.browser import (
+    PAGES,
+    WatchedPage,
+    get,
+    launch,
+    page_paths,
+    seeded_irkutsk,
+    seeded_server,
+    skip_without_chromium,
+)
 
 pytestmark = skip_without_chromium()
 
-IRKUTSK = "Irkutsk"
-PHONE = {"width": 375, "height": 740}
-DESKTOP = {"width": 1280, "height": 900}
-# The explorer's pages, by name; {facility} and {report} are the seeded Irkutsk facility and report.
-PAGES = {
-    "overview": "/",
-    "facilities": "/facilities",
-    "facility": "/facilities/{facility}",
-    "reports": "/reports",
-    "report": "/reports/{report}",
-}
+PHONE: ViewportSize = {"width": 375, "height": 740}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The URL of laborwatch served on a free port over a freshly seeded SQLite file."""
-    folder: Path = tmp_path_factory.mktemp("browser")
-    settings = Settings(database_url=f"sqlite:///{folder / 'laborwatch.db'}")
-    engine = make_engine(settings)
-    migrate(engine)
-    seed(engine, PROJECT_ROOT / "seeds")
-    with serving(create_app(settings, engine)) as port:
-        yield f"http://127.0.0.1:{port}"
-    engine.dispose()
+    with seeded_server(tmp_path_factory.mktemp("browser")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +47,8 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
-def watched(browser: Browser, base: str, viewport: dict[str, int]) -> Iterator[WatchedPage]:
-    context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+def watched(browser: Browser, base: str, viewport: ViewportSize) -> Iterator[WatchedPage]:
+    context = browser.new_context(viewport=viewport)
     yield WatchedPage(context.new_page(), base)
     context.close()
 
@@ -79,27 +65,16 @@ def phone(browser: Browser, base: str) -> Iterator[WatchedPage]:
     yield from watched(browser, base, PHONE)
 
 
-def get(base: str, path: str, **params: Any) -> Any:
-    """The API's JSON answer at `path` on the served app."""
-    response = httpx.get(base + path, params=params)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
 @pytest.fixture(scope="module")
 def irkutsk(base: str) -> dict[str, Any]:
     """The seeded Irkutsk facility, as the API gives it."""
-    (facility,) = [
-        item for item in get(base, "/v1/facilities", limit=100)["items"] if item["city"] == IRKUTSK
-    ]
-    return dict(facility)
+    return seeded_irkutsk(base)
 
 
 @pytest.fixture(scope="module")
-def paths(base: str, irkutsk: dict[str, Any]) -> dict[str, str]:
+def paths(base: str) -> dict[str, str]:
     """Each explorer page's path, by name."""
-    (report,) = get(base, "/v1/reports")["items"]
-    return {name: path.format(facility=irkutsk["id"], report=report["id"]) for name, path in PAGES.items()}
+    return page_paths(base)
 
 
 def facility_ids(hrefs: list[str]) -> set[str]:
