@@ -211,6 +211,18 @@ def test_no_page_scrolls_sideways_at_phone_width(
     assert widths[0] <= widths[1], f"{name}: {widths[0]} px of content in a {widths[1]} px window"
 
 
+# An element's outline and box shadow, as drawn now.
+RING = """element => {
+    const style = getComputedStyle(element);
+    return {
+        ring: [style.outlineStyle, style.outlineWidth, style.outlineColor, style.boxShadow].join(" "),
+        outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0,
+        shadow: style.boxShadow !== 'none',
+        text: element.textContent.trim(),
+    };
+}"""
+
+
 def test_tab_reaches_a_link_and_its_focus_is_visible(page: WatchedPage) -> None:
     page.open("/")
     for _ in range(10):
@@ -219,16 +231,11 @@ def test_tab_reaches_a_link_and_its_focus_is_visible(page: WatchedPage) -> None:
             break
     else:
         pytest.fail("ten presses of Tab reached no link")
-    focus = page.page.evaluate(
-        """() => {
-            const element = document.activeElement, style = getComputedStyle(element);
-            return {
-                visible: element.matches(':focus-visible'),
-                outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0,
-                shadow: style.boxShadow !== 'none',
-                text: element.textContent.trim(),
-            };
-        }"""
-    )
-    assert focus["visible"], focus
-    assert focus["outline"] or focus["shadow"], f"the focused link shows no outline or ring: {focus}"
+    link = page.page.evaluate_handle("() => document.activeElement").as_element()
+    assert link is not None
+    assert link.evaluate("element => element.matches(':focus-visible')")
+    focused = link.evaluate(RING)
+    link.evaluate("element => element.blur()")
+    unfocused = link.evaluate(RING)
+    assert focused["ring"] != unfocused["ring"], f"the link {focused['text']!r} looks the same focused or not"
+    assert focused["outline"] or focused["shadow"], f"the focused link shows no outline or ring: {focused}"
