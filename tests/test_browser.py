@@ -82,6 +82,22 @@ def facility_ids(hrefs: list[str]) -> set[str]:
     return {m.group(1) for href in hrefs if (m := re.search(r"/facilities/([^/?#]+)$", href))}
 
 
+def test_the_page_blocks_and_reports_other_origins_and_console_errors(page: WatchedPage) -> None:
+    # Another origin on loopback (another address, another port): what the watched page must stop.
+    elsewhere = "http://127.0.0.2:9/pixel.png"
+    html = f'<!doctype html><img src="{elsewhere}" alt=""><script>console.error("from the page")</script>'
+    page.page.route(
+        page.base + "/__harness__", lambda route: route.fulfill(body=html, content_type="text/html")
+    )
+    page.open("/__harness__")
+    assert page.outside_requests == [elsewhere]
+    assert any("from the page" in error for error in page.console_errors), page.console_errors
+    with pytest.raises(AssertionError, match=re.escape(elsewhere)):
+        page.no_outside_requests()
+    with pytest.raises(AssertionError, match="from the page"):
+        page.no_console_errors()
+
+
 def test_docs_render_offline(page: WatchedPage, base: str) -> None:
     page.open("/docs")
     page.page.wait_for_selector(".opblock")
