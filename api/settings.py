@@ -134,6 +134,13 @@ class Settings(BaseSettings):
         description="Largest `occurrence` a claim may name, and most places of one quote counted; a higher "
         "`occurrence` is a 422 and nothing is written.",
     )
+    max_quote_search_chars: int = Field(
+        default=2_000_000_000,
+        ge=1,
+        description="Most characters the quotes of one bundle may cost to look for: each distinct quote is "
+        "one pass over the body, so distinct quotes x body characters; more is a 422 and nothing is written "
+        "(the default is about a second of search).",
+    )
     max_exports_per_client: int = Field(
         default=2,
         ge=1,
