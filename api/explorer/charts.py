@@ -76,4 +76,3 @@ def column_chart(bars: Sequence[Bar], title: str) -> Markup:
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text above is escaped
-
