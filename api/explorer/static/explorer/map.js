@@ -20,8 +20,26 @@
     return (props.approximate ? "about " + n : n) + " workers";
   }
 
+  function unwrap(geometry) {
+    if (!geometry) { return; }
+    var polygons = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.coordinates;
+    polygons.forEach(function (polygon) {
+      polygon.forEach(function (ring) {
+        var east = ring.some(function (p) { return p[0] > 150; });
+        var west = ring.some(function (p) { return p[0] < -150; });
+        if (east && west) {
+          ring.forEach(function (p) { if (p[0] < 0) { p[0] += 360; } });
+        }
+      });
+    });
+  }
+
   fetch(box.getAttribute("data-outlines")).then(function (r) { return r.json(); }).then(function (topo) {
     var countries = topojson.feature(topo, topo.objects.countries);
+    // Antarctica has no facilities and cannot be drawn in Web Mercator; rings that cross the
+    // antimeridian (Russia's far east, Fiji) go on past 180 degrees instead of across the whole map.
+    countries.features = countries.features.filter(function (f) { return f.id !== "010"; });
+    countries.features.forEach(function (f) { unwrap(f.geometry); });
     L.geoJSON(countries, {
       interactive: false,
       style: { color: "#9aa5b1", weight: 1, fillColor: "#f7f4ec", fillOpacity: 1 }
