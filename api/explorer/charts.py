@@ -59,7 +59,8 @@ def column_chart(bars: Sequence[Bar], title: str) -> Markup:
     top = max((bar.value for bar in bars), default=0) or 1
     plot = height - bottom - 22
     parts = [
-        f'<svg class="chart history" viewBox="0 0 {max(width, 200)} {height}" role="img" '
+        f'<svg class="chart history" width="{max(width, 200)}" height="{height}" '
+        f'viewBox="0 0 {max(width, 200)} {height}" role="img" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
     ]
     for index, bar in enumerate(bars):
