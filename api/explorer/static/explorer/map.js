@@ -67,7 +67,7 @@
     clusters.addLayers(markers);
     map.addLayer(clusters);
     if (markers.length) {
-      map.fitBounds(L.featureGroup(markers).getBounds().pad(0.3), { maxZoom: 5 });
+      map.fitBounds(L.featureGroup(markers).getBounds().pad(0.5), { maxZoom: 5 });
     }
     box.setAttribute("data-marker-count", String(markers.length));
     box.setAttribute("data-ready", "true");
