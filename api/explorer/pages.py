@@ -278,7 +278,7 @@ def claim_title(claim: dict[str, Any]) -> str:
     """A claim in one line, as a highlight's tooltip says it."""
     value = claim["value"]
     shown = figure(value, claim["approximate"]) if isinstance(value, int | float) else (value or "—")
-    unit = f" {claim['unit']}" if claim["unit"] and isinstance(value, int | float) else ""
+    unit = f" {claim['unit'].replace('_', ' ')}" if claim["unit"] and isinstance(value, int | float) else ""
     return f"{claim['predicate'].replace('_', ' ')}: {shown}{unit} ({claim['status']})"
 
 
