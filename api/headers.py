@@ -28,19 +28,33 @@ def _docs_policy() -> str:
     )
 
 
+# The explorer's pages (api/explorer): their own scripts, styles, images and data only; no inline script.
+# Leaflet positions the map with element styles set from script, which CSP does not restrict.
+EXPLORER_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
 # (path, policy), first match wins: a path ending in "/" covers everything under it, any other only
-# itself. Pages for people (an HTML explorer) add their own entry here.
+# itself; "/" alone is only the root page (it would otherwise cover every path). Pages for people add
+# their own entry here.
 POLICIES: list[tuple[str, str]] = [
     ("/docs", _docs_policy()),
     ("/docs/oauth2-redirect", _docs_policy()),
     ("/redoc", _docs_policy()),
+    ("/", EXPLORER_POLICY),
+    ("/facilities", EXPLORER_POLICY),
+    ("/facilities/", EXPLORER_POLICY),
+    ("/reports", EXPLORER_POLICY),
+    ("/reports/", EXPLORER_POLICY),
+    ("/static/", EXPLORER_POLICY),
 ]
 
 
 def content_security_policy(path: str) -> str:
     """The Content-Security-Policy of the answer at `path`: its page's own, else the API's."""
     for pattern, policy in POLICIES:
-        if path == pattern or (pattern.endswith("/") and path.startswith(pattern)):
+        if path == pattern or (pattern != "/" and pattern.endswith("/") and path.startswith(pattern)):
             return policy
     return API_POLICY
 

@@ -202,6 +202,35 @@ async def _export(
         raise
 
 
+@dataclass(frozen=True)
+class ListedPage:
+    """One page of a list, shaped: its items, the total of matches and the cursor of the next page."""
+
+    items: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int
+    next_cursor: str | None
+
+
+def read_page(
+    db: Connection, request: Request, listing: Listing[Filters], filters: Filters, params: ListRequest
+) -> ListedPage:
+    """Read and shape one page of a list: what the JSON envelope and the explorer's tables both show."""
+    keyset = Keyset(listing.query(filters, db), params.sort, listing.id_column)
+    page = fetch_page(
+        db,
+        keyset,
+        limit=params.limit,
+        offset=params.offset,
+        cursor_token=params.cursor,
+        counted_under=f"{data_version(request)}:{_filters_key(public_url(request))}",
+        id_kind=listing.id_kind,
+    )
+    following = page.next.encode() if page.next is not None else None
+    return ListedPage(listing.shape(db, page.rows), page.total, page.limit, page.offset, following)
+
+
 def answer(
     db: Connection,
     request: Request,
@@ -211,24 +240,15 @@ def answer(
     export_name: str | None = None,
 ) -> Response:
     """Answer a list request with one page in the envelope (with `Link: rel="next"`)."""
-    keyset = Keyset(listing.query(filters, db), params.sort, listing.id_column)
-    url = public_url(request)
-    page = fetch_page(
-        db,
-        keyset,
-        limit=params.limit,
-        offset=params.offset,
-        cursor_token=params.cursor,
-        counted_under=f"{data_version(request)}:{_filters_key(url)}",
-        id_kind=listing.id_kind,
-    )
+    page = read_page(db, request, listing, filters, params)
     next_url = None
     headers = None
-    if page.next is not None:
-        next_url = str(url.remove_query_params("offset").include_query_params(cursor=page.next.encode()))
+    if page.next_cursor is not None:
+        url = public_url(request)
+        next_url = str(url.remove_query_params("offset").include_query_params(cursor=page.next_cursor))
         headers = {"Link": f'<{next_url}>; rel="next"'}
     envelope = {
-        "items": listing.shape(db, page.rows),
+        "items": page.items,
         "total": page.total,
         "limit": page.limit,
         "offset": page.offset,

@@ -16,7 +16,8 @@ from api.caching import ETagMiddleware
 from api.db import make_engine
 from api.deps import Reader, check_query
 from api.errors import Problem, install_error_handlers, problem_responses
-from api.explorer import STATIC_DIR, STATIC_PATH
+from api.explorer import STATIC_DIR, STATIC_PATH, pages
+from api.explorer.errors import install_page_errors
 from api.headers import SecurityHeadersMiddleware
 from api.headlimits import HeadLimitMiddleware, HeadLimits
 from api.middleware import BodyLimitMiddleware, DropEmptyParamsMiddleware
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.router.redirect_slashes = False
     install_error_handlers(app)
+    install_page_errors(app)  # HTML error pages under the explorer's paths
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         WriteKeyMiddleware,
@@ -92,6 +94,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.include_router(module.router)
     # The explorer's and the documentation pages' own assets (api/explorer/static/vendor/VENDORED.md).
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(pages.router)  # the explorer's pages at / (not in the OpenAPI document)
     _wrap_in_edge(app, settings)
     _declare_problem_schema(app, settings)
     return app

@@ -34,13 +34,14 @@ def public_url(request: Request) -> URL:
     return request.url.replace(scheme=public.scheme, netloc=public.netloc, path=path)
 
 
-def facility_moved_to(request: Request, old_id: str, survivor_id: str) -> str:
+def facility_moved_to(request: Request, old_id: str, survivor_id: str, under: str = "/v1/facilities") -> str:
     """Where a request naming the merged facility `old_id` lives now: the same path under the survivor.
 
-    A relative reference (RFC 9110 §10.2.2) unless LABORWATCH_PUBLIC_URL says where clients are.
+    A relative reference (RFC 9110 §10.2.2) unless LABORWATCH_PUBLIC_URL says where clients are. `under`
+    is where facilities live: the API's, or the explorer's pages (`/facilities`).
     """
-    old = f"/v1/facilities/{quote(old_id, safe='')}"
-    new = f"/v1/facilities/{quote(survivor_id, safe='')}"
+    old = f"{under}/{quote(old_id, safe='')}"
+    new = f"{under}/{quote(survivor_id, safe='')}"
     if request.app.state.settings.public_url:
         url = public_url(request)
         return str(url.replace(path=url.path.replace(old, new, 1)))

@@ -159,3 +159,11 @@ def claims_of_report(db: Connection, report_id: str) -> list[dict[str, Any]]:
     """Every claim of a report in the order its bundle gives them."""
     rows = db.execute(select(*_COLUMNS).where(_CLAIM.c.report_id == report_id).order_by(_CLAIM.c.position))
     return [claim_record(row) for row in rows]
+
+
+def claims_of_facility(db: Connection, facility_id: str) -> list[dict[str, Any]]:
+    """Every claim about a facility: dated ones by date, then undated ones, each in ingest order."""
+    c = _CLAIM.c
+    query = claim_query(ClaimFilters(facility_id=facility_id), db)
+    rows = db.execute(query.order_by(c.dated_on.is_(None), c.dated_on, c.pk))
+    return [claim_record(row) for row in rows]

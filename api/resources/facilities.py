@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, Query
-from sqlalchemy import Connection, Select, Table, case, select
+from sqlalchemy import Connection, Select, Table, case, func, select
 from sqlmodel import col
 
 from api.errors import InvalidQuery
@@ -300,3 +300,16 @@ def worker_history(db: Connection, facility_id: str) -> dict[str, Any]:
         for claim in claims
     ]
     return {"facility_id": facility_id, "items": items, "total": len(items)}
+
+
+def located_facilities(db: Connection) -> Select[Any]:
+    """Select every facility with a location (what `facility_record` gives a `location`), in id order."""
+    c = _FACILITY.c
+    located = (c.lat.is_not(None), c.lon.is_not(None), c.precision.is_not(None), c.precision != "")
+    return facility_query(FacilityFilters(), db).where(*located).order_by(c.id)
+
+
+def located_count(db: Connection) -> int:
+    """How many facilities have a location (the map's markers)."""
+    counted = select(func.count()).select_from(located_facilities(db).order_by(None).subquery())
+    return db.execute(counted).scalar() or 0

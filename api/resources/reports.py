@@ -149,3 +149,11 @@ def report_by_id(db: Connection, report_id: str) -> dict[str, Any] | None:
 def report_exists(db: Connection, report_id: str) -> bool:
     """Tell whether a report has this id."""
     return db.execute(select(_REPORT.c.id).where(_REPORT.c.id == report_id)).first() is not None
+
+
+def reports_by_ids(db: Connection, report_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The reports (without bodies) of `report_ids` that exist, by id."""
+    if not report_ids:
+        return {}
+    rows = db.execute(report_query(ReportFilters(), db).where(_REPORT.c.id.in_(set(report_ids)))).all()
+    return {report["id"]: report for report in shape_reports(db, rows)}

@@ -1,0 +1,300 @@
+"""The explorer's pages: overview, facilities, one facility, reports, the report reader, and the map's data.
+
+Every page reads through the API's own query layer (`api.resources`, `api.listing`) with the API's own
+filter and paging dependencies, so names, validation, sorting and cursors are the API's. Nothing here
+writes, and nothing here is in the OpenAPI document.
+"""
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import Connection
+from starlette.responses import RedirectResponse, Response
+
+from api.deps import ReadDep
+from api.errors import NotFound
+from api.explorer import STATIC_PATH, TEMPLATES_DIR
+from api.explorer.charts import Bar, bar_chart, column_chart, figure, number
+from api.explorer.highlight import Span, highlight
+from api.listing import ListedPage, ListRequest, read_page
+from api.queries.export import Format
+from api.queries.paging import Keyset, iter_batches, parse_sort
+from api.resources.claims import claims_of_facility, claims_of_report
+from api.resources.facilities import (
+    FACILITIES,
+    FacilityFilters,
+    FacilityFiltersDep,
+    facility_by_id,
+    facility_query,
+    located_count,
+    located_facilities,
+    shape_facilities,
+    worker_history,
+)
+from api.resources.reports import REPORTS, ReportFiltersDep, report_by_id, reports_by_ids
+from api.resources.stats import compute_stats
+from api.rules.merges import current_facility_id
+from api.urls import facility_moved_to
+from api.vocabulary import Status
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=TEMPLATES_DIR)
+templates.env.filters["number"] = number
+templates.env.globals.update(static=STATIC_PATH, figure=figure, statuses=[status.value for status in Status])
+# Rows of the overview's charts; the others are summed into one last bar.
+CHART_ROWS = 12
+FACILITY_COLUMNS = [
+    ("name", "Name"),
+    ("country", "Country"),
+    ("city", "City"),
+    ("sector", "Sector"),
+    ("kind", "Kind"),
+    ("workers", "Workers"),
+    ("claim_count", "Claims"),
+    ("last_reported", "Last reported"),
+]
+REPORT_COLUMNS = [
+    ("title", "Title"),
+    ("publisher", "Publisher"),
+    ("published_on", "Published"),
+    ("claim_count", "Claims"),
+]
+
+
+def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+    """Render one of the explorer's templates."""
+    return templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def link(request: Request, **changes: str | None) -> str:
+    """The path and query asked for, some parameters replaced (None drops one): a same-origin link."""
+    url = request.url.remove_query_params(list(changes))
+    url = url.include_query_params(**{name: value for name, value in changes.items() if value is not None})
+    return url.path + (f"?{url.query}" if url.query else "")
+
+
+@dataclass
+class Table:
+    """A paged, sortable table of a list: its page, its sort, and the links that move through it."""
+
+    page: ListedPage
+    sort: str
+    columns: list[dict[str, str]] = field(default_factory=list)
+    next_link: str | None = None
+    first_link: str | None = None
+
+
+def table(request: Request, listed: ListedPage, params: ListRequest, columns: list[tuple[str, str]]) -> Table:
+    """The table of one page: column headers that sort (again: the other way), next and first links."""
+    current = params.sort.token
+    heads = []
+    for key, label in columns:
+        descending = current == f"-{key}"
+        ascending = current == key
+        heads.append(
+            {
+                "label": label,
+                "href": link(request, sort=key if not ascending else f"-{key}", cursor=None, offset=None),
+                "aria_sort": "ascending" if ascending else "descending" if descending else "none",
+            }
+        )
+    following = link(request, cursor=listed.next_cursor, offset=None) if listed.next_cursor else None
+    paged = params.cursor is not None or params.offset > 0
+    first = link(request, cursor=None, offset=None) if paged else None
+    return Table(listed, current, heads, following, first)
+
+
+async def _read_list(
+    request: Request, read: ReadDep, listing: Any, filters: Any, params: ListRequest
+) -> ListedPage:
+    if listing.slow(filters):
+        return await read(read_page, request, listing, filters, params)
+    return await read.inline(read_page, request, listing, filters, params)
+
+
+def _api_export(request: Request, path: str) -> Response:
+    """Exports are the API's: a table asked for in another format goes to the same list there."""
+    query = request.url.query
+    return RedirectResponse(path + (f"?{query}" if query else ""), status_code=307)
+
+
+def _overview(db: Connection) -> dict[str, Any]:
+    stats = compute_stats(db, FacilityFilters())
+
+    def bars(counts: list[Any], name: str) -> list[Bar]:
+        ranked = sorted(counts, key=lambda count: (-count.workers, str(getattr(count, name))))
+        shown = [Bar(str(getattr(count, name) or "unknown"), float(count.workers)) for count in ranked]
+        if len(shown) > CHART_ROWS:
+            rest = sum(bar.value for bar in shown[CHART_ROWS - 1 :])
+            shown = [*shown[: CHART_ROWS - 1], Bar(f"{len(shown) - CHART_ROWS + 1} others", rest, muted=True)]
+        return shown
+
+    countries = bars(stats.by_country, "country")
+    sectors = bars(stats.by_sector, "sector")
+    return {
+        "stats": stats,
+        "located": located_count(db),
+        "country_chart": bar_chart(countries, "Workers by country"),
+        "sector_chart": bar_chart(sectors, "Workers by sector"),
+        "countries": countries,
+        "sectors": sectors,
+    }
+
+
+@router.get("/")
+async def overview(request: Request, read: ReadDep) -> Response:
+    """Totals, workers by country and by sector, and the map of located facilities."""
+    return page(request, "overview.html", **await read(_overview))
+
+
+def _map_features(db: Connection) -> bytes:
+    features = []
+    for rows in iter_batches(db, Keyset(located_facilities(db), parse_sort(None, FACILITIES.sorts), "id")):
+        for item in shape_facilities(db, rows):
+            location, workers = item["location"], item["workers"]
+            features.append(
+                {
+                    "type": "Feature",
+                    "id": item["id"],
+                    "geometry": {"type": "Point", "coordinates": [location["lon"], location["lat"]]},
+                    "properties": {
+                        "name": item["name"],
+                        "city": item["city"],
+                        "country": item["country"],
+                        "workers": workers["value"] if workers else None,
+                        "approximate": bool(workers and workers["approximate"]),
+                    },
+                }
+            )
+    return orjson.dumps({"type": "FeatureCollection", "features": features})
+
+
+@router.get("/map.geojson")
+async def map_data(read: ReadDep) -> Response:
+    """Every located facility as a GeoJSON Point with what its marker shows: one request for the map."""
+    return Response(await read(_map_features), media_type="application/geo+json")
+
+
+@router.get("/facilities")
+async def facilities_page(
+    request: Request,
+    read: ReadDep,
+    filters: FacilityFiltersDep,
+    params: Annotated[ListRequest, Depends(FACILITIES.params)],
+) -> Response:
+    """The facilities table: the API's filters, sort keys and cursors, one page at a time."""
+    if params.format is not Format.json:
+        return _api_export(request, "/v1/facilities")
+    listed = await _read_list(request, read, FACILITIES, filters, params)
+    return page(
+        request,
+        "facilities.html",
+        table=table(request, listed, params, FACILITY_COLUMNS),
+        filters=filters,
+        query=request.query_params,
+        export_query=link(request, cursor=None, offset=None, sort=None, limit=None).partition("?")[2],
+    )
+
+
+@dataclass
+class FacilityView:
+    """What the facility page shows, or where the facility lives now if it was merged."""
+
+    facility: dict[str, Any] | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+    claims: list[dict[str, Any]] = field(default_factory=list)
+    reports: dict[str, dict[str, Any]] = field(default_factory=dict)
+    moved_to: str | None = None
+
+
+def _facility(db: Connection, facility_id: str) -> FacilityView:
+    facility = facility_by_id(db, facility_id)
+    if facility is None:
+        current = current_facility_id(db, facility_id)
+        if current is None:
+            raise NotFound(f"No facility with id {facility_id!r}.")
+        return FacilityView(moved_to=current)
+    claims = claims_of_facility(db, facility_id)
+    reports = reports_by_ids(db, sorted({claim["report_id"] for claim in claims}))
+    return FacilityView(facility, worker_history(db, facility_id)["items"], claims, reports)
+
+
+@router.get("/facilities/{facility_id}")
+async def facility_page(
+    request: Request, read: ReadDep, facility_id: Annotated[str, Path(max_length=128)]
+) -> Response:
+    """One facility: where, its current figure, its figures over time, and every claim with its report."""
+    view = await read.inline(_facility, facility_id)
+    if view.moved_to is not None:
+        where = facility_moved_to(request, facility_id, view.moved_to, under="/facilities")
+        return RedirectResponse(where, status_code=308)
+    history = [
+        Bar(item["as_of"] or "undated", float(item["value"]), item["approximate"], not item["counts"])
+        for item in view.history
+    ]
+    return page(
+        request,
+        "facility.html",
+        facility=view.facility,
+        history=view.history,
+        history_chart=column_chart(history, "Worker figures over time") if history else None,
+        claims=view.claims,
+        reports=view.reports,
+    )
+
+
+@router.get("/reports")
+async def reports_page(
+    request: Request,
+    read: ReadDep,
+    filters: ReportFiltersDep,
+    params: Annotated[ListRequest, Depends(REPORTS.params)],
+) -> Response:
+    """The reports, paged with the API's cursors and sortable by the API's sort keys."""
+    if params.format is not Format.json:
+        return _api_export(request, "/v1/reports")
+    listed = await _read_list(request, read, REPORTS, filters, params)
+    return page(
+        request,
+        "reports.html",
+        table=table(request, listed, params, REPORT_COLUMNS),
+        query=request.query_params,
+    )
+
+
+def _report(db: Connection, report_id: str) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
+    report = report_by_id(db, report_id)
+    if report is None:
+        raise NotFound(f"No report with id {report_id!r}.")
+    named = db.execute(facility_query(FacilityFilters(report_id=report_id), db)).all()
+    facilities = {facility["id"]: facility for facility in shape_facilities(db, named)}
+    return report, claims_of_report(db, report_id), facilities
+
+
+def claim_title(claim: dict[str, Any]) -> str:
+    """A claim in one line, as a highlight's tooltip says it."""
+    value = claim["value"]
+    shown = figure(value, claim["approximate"]) if isinstance(value, int | float) else (value or "—")
+    unit = f" {claim['unit'].replace('_', ' ')}" if claim["unit"] and isinstance(value, int | float) else ""
+    return f"{claim['predicate'].replace('_', ' ')}: {shown}{unit} ({claim['status']})"
+
+
+@router.get("/reports/{report_id}")
+async def report_page(
+    request: Request, read: ReadDep, report_id: Annotated[str, Path(max_length=128)]
+) -> Response:
+    """The report reader: the stored text with every claim's span highlighted, and the claims beside it."""
+    report, claims, facilities = await read.inline(_report, report_id)
+    spans = [Span.of(claim, claim_title(claim)) for claim in claims]
+    return page(
+        request,
+        "report.html",
+        report=report,
+        claims=claims,
+        facilities=facilities,
+        text=highlight(report["body"], spans),
+        titles={claim["id"]: claim_title(claim) for claim in claims},
+    )
