@@ -197,7 +197,8 @@ class WriteKeyMiddleware:
 
     Only requests that reach a write route are checked (an unknown path stays a 404, a wrong method a
     405). In order: an address over the failed-key limit is 429 (its key is not even looked at, so
-    guessing cannot go on); a missing, malformed, unknown or revoked key is 401 (counted against the
+    guessing cannot go on; keys being looked up count against the limit, so concurrent guesses cannot
+    outrun it); a missing, malformed, unknown or revoked key is 401 (counted against the
     address when a key was presented); a role without the right is 403; a key or address over the write
     limit is 429. A database outage meanwhile is 503. The key is left in the request state for the route.
     """
@@ -241,18 +242,20 @@ class WriteKeyMiddleware:
 
     async def _admit(self, scope: Scope, needed: Role) -> Principal:
         address = client_address(scope, self.trusted_proxies)
-        wait = self.limits.auth_blocked(address)
+        wait = self.limits.start_lookup(address)
         if wait is not None:
             raise TooManyRequests(
                 f"Too many refused keys from this address; try again in {wait} s.", retry_after=wait
             )
         header = Headers(scope=scope).get("authorization")
+        failed = False
         try:
             principal = await anyio.to_thread.run_sync(self._authenticate, header)
         except Unauthorized:
-            if header is not None:  # a request without a key guesses nothing
-                self.limits.auth_failed(address)
+            failed = header is not None  # a request without a key guesses nothing
             raise
+        finally:
+            self.limits.end_lookup(address, failed=failed)
         check_role(principal, needed)
         wait = self.limits.take_write(principal.name, address)
         if wait is not None:
