@@ -8,6 +8,8 @@ write rate of the key and of the address. The route states its role by the depen
 
 import hashlib
 import hmac
+import math
+import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -45,6 +47,9 @@ from models import ApiKey
 from models.base import utc_now
 
 KEY_PREFIX = "lw_"
+KEY_TOKEN_BYTES = 32  # random bytes in a key, written as URL-safe base64 without padding
+KEY_PATTERN = re.compile(rf"{re.escape(KEY_PREFIX)}[A-Za-z0-9_-]{{{math.ceil(KEY_TOKEN_BYTES * 4 / 3)}}}")
+"""What a laborwatch key looks like, wherever it is written (so that logs can redact it)."""
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
@@ -77,7 +82,7 @@ def create_key(session: Session, name: str, role: Role = Role.ADMIN) -> str:
     """Store a new key under `name` with `role` and return the key itself (it cannot be recovered later)."""
     if session.scalars(select(ApiKey).where(col(ApiKey.name) == name)).first() is not None:
         raise Conflict(f"A key named {name!r} exists already; revoke it or choose another name.")
-    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    key = KEY_PREFIX + secrets.token_urlsafe(KEY_TOKEN_BYTES)
     session.add(ApiKey(name=name, key_sha256=key_digest(key), role=Role(role).value))
     return key
 
