@@ -36,11 +36,19 @@ class RateLimits:
     def start_lookup(self, address: str) -> int | None:
         """Reserve a key lookup for `address`: None (reserved), or the seconds to wait to present a key.
 
-        A lookup in flight counts as a failure until it ends (`end_lookup`), so concurrent requests can
-        never look up more keys than the failure limit has room for: refused when used + in flight >= it.
+        An address with no refused key in the window looks up keys freely, so that writers with valid
+        keys working in parallel from one address are not held back. Once it has a refused key, each of
+        its lookups in flight counts as a failure until it ends (`end_lookup`), so concurrent guesses
+        cannot outrun the limit: refused when used + in flight >= it. (The one burst that passes is the
+        first, of an address with a clean record: as many guesses as it has requests in flight at once.)
         """
         counter = [(AUTH_FAILURES_BY_ADDRESS, address)]
-        wait = self._wait(self.auth_failures, counter, cost=self.lookups[address] + 1)
+        suspect = any(
+            self.limiter.get_window_stats(limit, *counter[0]).remaining < limit.amount
+            for limit in self.auth_failures
+        )
+        cost = self.lookups[address] + 1 if suspect else 1
+        wait = self._wait(self.auth_failures, counter, cost=cost)
         if wait is None:
             self.lookups[address] += 1
         return wait
