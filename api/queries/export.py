@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from enum import StrEnum
 from types import UnionType
@@ -18,6 +19,7 @@ from starlette.types import Message, Receive, Scope, Send
 from api.queries.paging import Keyset, iter_batches
 from api.responses import dumps
 
+log = logging.getLogger("laborwatch")
 CHUNK_BYTES = 64 * 1024
 # A resource's shaping: rows of its query, read on `db`, into the dicts its JSON, CSV and NDJSON carry.
 Shaper = Callable[[Connection, Sequence[Any]], list[dict[str, Any]]]
@@ -187,6 +189,9 @@ class ExportResponse(StreamingResponse):
 
         try:
             await super().__call__(scope, receive, send_in_time)
+        except ClientStalled as stalled:
+            # Returned without the final chunk: the server closes the connection, the body incomplete.
+            log.warning("export cut short: %s", stalled)
         finally:
             # Shielded: on a disconnect the surrounding scope is cancelled, and the slot must still free.
             with anyio.CancelScope(shield=True):
