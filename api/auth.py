@@ -28,7 +28,7 @@ from starlette.datastructures import Headers
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.clients import client_address
+from api.clients import client_of
 from api.db import read_session
 from api.errors import (
     Conflict,
@@ -246,7 +246,7 @@ class WriteKeyMiddleware:
         return route_for(self.routes(), scope)
 
     async def _admit(self, scope: Scope, needed: Role) -> Principal:
-        address = client_address(scope, self.trusted_proxies)
+        address = client_of(scope, self.trusted_proxies)
         wait = self.limits.start_lookup(address)
         if wait is not None:
             raise TooManyRequests(

@@ -13,7 +13,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import KEY_PATTERN
-from api.clients import client_address
+from api.clients import client_of
 
 access_log = logging.getLogger("laborwatch.access")
 
@@ -129,6 +129,7 @@ class RequestLogMiddleware:
         started = time.perf_counter()
         request_id = request_id_of(Headers(scope=scope).get(REQUEST_ID_HEADER))
         scope.setdefault("state", {})["request_id"] = request_id
+        client = client_of(scope, self.trusted_proxies)
         status: int | None = None
 
         async def send_with_id(message: Message) -> None:
@@ -152,6 +153,6 @@ class RequestLogMiddleware:
                     "query": redacted_query(scope.get("query_string", b"")),
                     "status": status,
                     "latency_ms": round((time.perf_counter() - started) * 1000, 2),
-                    "client": client_address(scope, self.trusted_proxies),
+                    "client": client,
                 }
             )

@@ -21,6 +21,7 @@ from api.ingest.bundle import Bundle, ClaimIn, FacilityIn, ReportIn
 from api.ingest.figures import refresh_facility_figures
 from api.ingest.quotes import FoldedBody, QuoteError, Span
 from api.ingest.quotes import fold as fold_space
+from api.queries.inlist import in_chunks
 from api.rules.figures import dated_on
 from api.rules.merges import follow_merges
 from api.rules.search import claim_search_text, facility_search_text, fold, report_search_text
@@ -282,7 +283,11 @@ def _place_claims(
     written = {f for f, _predicate in claims if f}
     merged = follow_merges(connection, {f.id for f in facilities} | written)
     named = {merged.get(f.id, f.id) for f in facilities} | {merged.get(f, f) for f in written}
-    stored = set(connection.scalars(_STORED_FACILITIES, {"ids": sorted(named)})) if named else set()
+    stored = {
+        i
+        for chunk in in_chunks(sorted(named))
+        for i in connection.scalars(_STORED_FACILITIES, {"ids": chunk})
+    }
     declared = {facility.id for facility in facilities} - set(merged)
     errors: list[dict[str, Any]] = []
     details: list[str] = []
@@ -398,9 +403,8 @@ def load_prepared(
 
 
 def _taken_claim_ids(session: Session, ids: Sequence[str]) -> set[str]:
-    if not ids:
-        return set()
-    return set(session.connection().scalars(_STORED_CLAIMS, {"ids": list(ids)}))
+    connection = session.connection()
+    return {i for chunk in in_chunks(ids) for i in connection.scalars(_STORED_CLAIMS, {"ids": chunk})}
 
 
 def _write(
