@@ -26,8 +26,11 @@ COPY seeds ./seeds
 RUN mkdir -p /data && chown laborwatch:laborwatch /data
 VOLUME /data
 
+# `next` links are absolute; inside a container the socket's own address (the container's) is not where
+# clients are, so the image says where `docker run -p 8000:8000` puts it. Override with `-e`.
 ENV LABORWATCH_SEEDS_DIR=/app/seeds \
-    DATABASE_URL=sqlite:////data/laborwatch.db
+    DATABASE_URL=sqlite:////data/laborwatch.db \
+    LABORWATCH_PUBLIC_URL=http://localhost:8000
 
 USER laborwatch
 EXPOSE 8000

@@ -8,6 +8,8 @@ write rate of the key and of the address. The route states its role by the depen
 
 import hashlib
 import hmac
+import math
+import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,7 +28,7 @@ from starlette.datastructures import Headers
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.clients import client_address
+from api.clients import client_of
 from api.db import read_session
 from api.errors import (
     Conflict,
@@ -45,6 +47,9 @@ from models import ApiKey
 from models.base import utc_now
 
 KEY_PREFIX = "lw_"
+KEY_TOKEN_BYTES = 32  # random bytes in a key, written as URL-safe base64 without padding
+KEY_PATTERN = re.compile(rf"{re.escape(KEY_PREFIX)}[A-Za-z0-9_-]{{{math.ceil(KEY_TOKEN_BYTES * 4 / 3)}}}")
+"""What a laborwatch key looks like, wherever it is written (so that logs can redact it)."""
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
@@ -77,7 +82,7 @@ def create_key(session: Session, name: str, role: Role = Role.ADMIN) -> str:
     """Store a new key under `name` with `role` and return the key itself (it cannot be recovered later)."""
     if session.scalars(select(ApiKey).where(col(ApiKey.name) == name)).first() is not None:
         raise Conflict(f"A key named {name!r} exists already; revoke it or choose another name.")
-    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    key = KEY_PREFIX + secrets.token_urlsafe(KEY_TOKEN_BYTES)
     session.add(ApiKey(name=name, key_sha256=key_digest(key), role=Role(role).value))
     return key
 
@@ -197,7 +202,8 @@ class WriteKeyMiddleware:
 
     Only requests that reach a write route are checked (an unknown path stays a 404, a wrong method a
     405). In order: an address over the failed-key limit is 429 (its key is not even looked at, so
-    guessing cannot go on); a missing, malformed, unknown or revoked key is 401 (counted against the
+    guessing cannot go on; keys being looked up count against the limit, so concurrent guesses cannot
+    outrun it); a missing, malformed, unknown or revoked key is 401 (counted against the
     address when a key was presented); a role without the right is 403; a key or address over the write
     limit is 429. A database outage meanwhile is 503. The key is left in the request state for the route.
     """
@@ -240,19 +246,21 @@ class WriteKeyMiddleware:
         return route_for(self.routes(), scope)
 
     async def _admit(self, scope: Scope, needed: Role) -> Principal:
-        address = client_address(scope, self.trusted_proxies)
-        wait = self.limits.auth_blocked(address)
+        address = client_of(scope, self.trusted_proxies)
+        wait = self.limits.start_lookup(address)
         if wait is not None:
             raise TooManyRequests(
                 f"Too many refused keys from this address; try again in {wait} s.", retry_after=wait
             )
         header = Headers(scope=scope).get("authorization")
+        failed = False
         try:
             principal = await anyio.to_thread.run_sync(self._authenticate, header)
         except Unauthorized:
-            if header is not None:  # a request without a key guesses nothing
-                self.limits.auth_failed(address)
+            failed = header is not None  # a request without a key guesses nothing
             raise
+        finally:
+            self.limits.end_lookup(address, failed=failed)
         check_role(principal, needed)
         wait = self.limits.take_write(principal.name, address)
         if wait is not None:

@@ -47,6 +47,9 @@ def seed_command() -> None:
     typer.echo(f"{added} added, {len(results) - added} unchanged")
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
 @app.command("serve")
 def serve_command(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -62,6 +65,12 @@ def serve_command(
         prepare(settings, typer.echo)
     except LaborwatchError as exc:
         raise _fail(f"seed refused: {exc.detail}") from None
+    if not settings.public_url and host not in LOOPBACK_HOSTS:
+        typer.echo(
+            f"note: serving on {host} without LABORWATCH_PUBLIC_URL: `next` links carry the address each "
+            "connection was made to; set it to where clients reach the API (docs/deploy.md).",
+            err=True,
+        )
     run(settings, host=host, port=port, workers=workers or settings.workers)
 
 

@@ -40,3 +40,22 @@ def client_address(scope: Scope, trusted_proxies: list[str]) -> str:
         if not _is_trusted(hop, networks):
             return hop
     return hops[0] if hops else address
+
+
+# Where the outermost middleware (`api.requestlog`) keeps the request's client address in the scope's state.
+CLIENT_STATE_KEY = "client_address"
+
+
+def client_of(scope: Scope, trusted_proxies: list[str]) -> str:
+    """The client address of a request, computed once per request and kept in `scope["state"]`.
+
+    The first caller (the request log middleware, outermost) computes it with `client_address` and keeps
+    it; the others (authentication, export admission) read it. An app served without that middleware (a
+    test's) still gets it computed here.
+    """
+    state = scope.setdefault("state", {})
+    address = state.get(CLIENT_STATE_KEY)
+    if not isinstance(address, str):
+        address = client_address(scope, trusted_proxies)
+        state[CLIENT_STATE_KEY] = address
+    return address

@@ -68,8 +68,9 @@ def make_engine(settings: Settings, *, read_limit: bool = False, bulk: bool = Fa
 
     The pool follows the `pool_*` settings. With `read_limit` (the server's engine), a statement that is
     not part of a write stops after `settings.statement_timeout_ms`: PostgreSQL's `statement_timeout`,
-    a progress handler on SQLite. The command line's engines leave it off. `bulk` tunes SQLite's
-    connections for loading many bundles (the `ingest` command).
+    a progress handler on SQLite; on PostgreSQL a read transaction idle for
+    `settings.idle_in_transaction_timeout_ms` is ended too. The command line's engines leave both off.
+    `bulk` tunes SQLite's connections for loading many bundles (the `ingest` command).
     """
     url = make_url(settings.database_url)
     limit_ms = settings.statement_timeout_ms if read_limit else 0
@@ -77,8 +78,9 @@ def make_engine(settings: Settings, *, read_limit: bool = False, bulk: bool = Fa
         engine = create_engine(
             url, pool_pre_ping=True, pool_recycle=settings.pool_recycle_s or -1, **_pool_options(settings)
         )
-        if limit_ms:
-            _limit_postgresql_reads(engine, limit_ms)
+        idle_ms = settings.idle_in_transaction_timeout_ms if read_limit else 0
+        if limit_ms or idle_ms:
+            _limit_postgresql_reads(engine, limit_ms, idle_ms)
         return engine
     pool = _pool_options(settings) if _is_file_database(url) else {}
     engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
@@ -111,20 +113,28 @@ def make_engine(settings: Settings, *, read_limit: bool = False, bulk: bool = Fa
     return engine
 
 
-def _limit_postgresql_reads(engine: Engine, limit_ms: int) -> None:
-    """Give every connection `statement_timeout`, and lift it inside write transactions."""
+def _limit_postgresql_reads(engine: Engine, limit_ms: int, idle_ms: int) -> None:
+    """Give each connection `statement_timeout`, `idle_in_transaction_session_timeout`; writes lift both.
+
+    The second ends a read transaction that stays open and idle (an export whose client stopped reading,
+    should the server not end it first): the database closes that session, its locks and snapshot go.
+    """
 
     @event.listens_for(engine, "connect")
     def _set_limit(dbapi_connection: Any, _record: Any) -> None:
         with dbapi_connection.cursor() as cursor:
             cursor.execute(f"SET statement_timeout = {int(limit_ms)}")
+            cursor.execute(f"SET idle_in_transaction_session_timeout = {int(idle_ms)}")
         # Committed: a SET in a transaction that the pool then rolls back would be undone with it.
         dbapi_connection.commit()
 
     @event.listens_for(engine, "begin")
     def _lift_for_writes(connection: Connection) -> None:
         if connection.get_execution_options().get(WRITE_OPTION, False):
-            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+            connection.exec_driver_sql(  # SET LOCAL of both, in one round trip
+                "SELECT set_config('statement_timeout', '0', true), "
+                "set_config('idle_in_transaction_session_timeout', '0', true)"
+            )
 
 
 def _deadline(connection: Connection) -> _Deadline | None:

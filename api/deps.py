@@ -31,12 +31,30 @@ async def get_engine(request: Request) -> Engine:
     return engine
 
 
-class _Running:
-    """The database connection a read runs on in its worker thread, so that another thread can stop it."""
+# Worker threads for the blocking clean-up of reads and exports (a cancel request, a cursor's close and
+# ROLLBACK): a few, apart from the reads' own threads, so a clean-up never waits behind slow reads.
+CLEANUP_THREADS = 4
+# How long a PostgreSQL cancel request may take (psycopg's own default is 30 s): past it, the statement
+# is left to its time limit. Short, since it holds a clean-up thread and the end of the read waits on it.
+CANCEL_TIMEOUT_S = 2.0
 
-    def __init__(self) -> None:
+
+class _Running:
+    """The database connection a read runs on in its worker thread, so that another thread can stop it.
+
+    A cancel is sent from a clean-up thread, never the event loop (on PostgreSQL it is a network round
+    trip), and without the lock held. The read's own thread, on finishing, waits for a cancel under way
+    (at most `CANCEL_TIMEOUT_S`) and then discards the connection rather than return it to the pool: a
+    cancel arriving late can then never stop another request's statement on the same connection.
+    """
+
+    def __init__(self, cleanup: anyio.CapacityLimiter) -> None:
+        self._cleanup = cleanup
         self._lock = threading.Lock()
         self._dbapi: Any = None
+        self._stopped = threading.Event()  # set once a cancel sent (if any) has returned
+        self._stopped.set()
+        self._sent = False  # a cancel was sent on the connection: it is not given back to the pool
         self.cancelled = False
 
     @contextmanager
@@ -49,21 +67,36 @@ class _Running:
         finally:
             with self._lock:
                 self._dbapi = None
+                sent = self._sent
+            if sent:
+                self._stopped.wait(CANCEL_TIMEOUT_S + 1)
+                db.invalidate()
 
-    def cancel(self) -> None:
+    async def cancel(self) -> None:
         """Stop the statement running now, if any: PostgreSQL's cancel request, SQLite's interrupt."""
         with self._lock:
             self.cancelled = True
             dbapi = self._dbapi
             if dbapi is None:
                 return
-            stop = getattr(dbapi, "cancel_safe", None) or getattr(dbapi, "cancel", None)
-            if stop is None:
-                stop = dbapi.interrupt  # sqlite3: safe to call from another thread
-            try:
-                stop()
-            except Exception:  # a failed cancel leaves the statement to its time limit
-                log.warning("could not cancel the statement of a disconnected client")
+            self._sent = True
+            self._stopped.clear()
+        try:
+            await anyio.to_thread.run_sync(partial(_stop, dbapi), limiter=self._cleanup)
+        finally:
+            self._stopped.set()
+
+
+def _stop(dbapi: Any) -> None:
+    """Send the cancel of the statement running on `dbapi` (in a clean-up thread)."""
+    try:
+        cancel_safe = getattr(dbapi, "cancel_safe", None)
+        if cancel_safe is not None:
+            cancel_safe(timeout=CANCEL_TIMEOUT_S)
+        else:
+            dbapi.interrupt()  # sqlite3: safe to call from another thread
+    except Exception:  # a failed cancel leaves the statement to its time limit
+        log.warning("could not cancel the statement of a disconnected client")
 
 
 class Reader:
@@ -81,6 +114,7 @@ class Reader:
     def __init__(self, engine: Engine, limit: int) -> None:
         self.engine = engine
         self.limiter = anyio.CapacityLimiter(limit)
+        self.cleanup = anyio.CapacityLimiter(CLEANUP_THREADS)
         self.receive: Receive | None = None
 
     def for_request(self, request: Request) -> "Reader":
@@ -120,7 +154,7 @@ class Reader:
 
     async def _in_thread(self, work: Callable[[_Running], T]) -> T:
         """Run `work` in a worker thread; when the client disconnects meanwhile, cancel its statement."""
-        running = _Running()
+        running = _Running(self.cleanup)
         run = partial(work, running)
         if self.receive is None:
             return await anyio.to_thread.run_sync(run, limiter=self.limiter)
@@ -129,7 +163,7 @@ class Reader:
         async def watch(scope: anyio.CancelScope) -> None:
             while (await receive())["type"] != "http.disconnect":
                 pass  # a GET's empty body: the route has read all it needs
-            running.cancel()
+            await running.cancel()
             scope.cancel()  # a read still waiting for its thread does not start
 
         result: list[T] = []

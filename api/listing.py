@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Select
 from starlette.datastructures import URL
 from starlette.responses import Response
 
-from api.clients import client_address
+from api.clients import client_of
 from api.deps import Reader
 from api.errors import InvalidQuery, problem_responses
 from api.queries.admission import ExportSlots
@@ -186,14 +186,25 @@ async def _export(
 ) -> Response:
     """Stream every row, within the export limits: a slot per export, its first rows read in a thread."""
     slots: ExportSlots = request.app.state.exports
-    release = slots.take(client_address(request.scope, request.app.state.settings.trusted_proxies))
+    settings = request.app.state.settings
+    release = slots.take(client_of(request.scope, settings.trusted_proxies))
 
     def opened(db: Connection) -> Response:
         if check is not None:
             check(db)
         keyset = Keyset(listing.query(filters, db), params.sort, listing.id_column)
         name = export_name or listing.name
-        return stream(db, keyset, listing.shape, listing.item, params.format, name, release)
+        return stream(
+            db,
+            keyset,
+            listing.shape,
+            listing.item,
+            params.format,
+            name,
+            send_timeout_s=settings.export_send_timeout_s,
+            cleanup=reader.cleanup,
+            release=release,
+        )
 
     try:
         return await reader.opened(opened)

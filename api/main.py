@@ -5,7 +5,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.types import ASGIApp
@@ -21,7 +20,7 @@ from api.explorer import STATIC_DIR, STATIC_PATH, pages
 from api.explorer.errors import install_page_errors
 from api.headers import SecurityHeadersMiddleware
 from api.headlimits import HeadLimitMiddleware, HeadLimits
-from api.middleware import BodyLimitMiddleware, DropEmptyParamsMiddleware
+from api.middleware import BodyLimitMiddleware, DropEmptyParamsMiddleware, ProblemCORSMiddleware
 from api.queries.admission import ExportSlots
 from api.ratelimit import RateLimits
 from api.requestlog import RequestLogMiddleware
@@ -88,7 +87,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(ETagMiddleware, versions=lambda: app.state.versions)
     app.add_middleware(DropEmptyParamsMiddleware)
     app.add_middleware(
-        CORSMiddleware,
+        ProblemCORSMiddleware,
         allow_origins=["*"],
         allow_methods=["GET", "HEAD", "OPTIONS"],
         allow_headers=["If-None-Match", "Accept", "X-Request-ID"],

@@ -1,7 +1,10 @@
-"""ASGI middleware: the request body size limit (FastAPI does not enforce one itself), empty parameters."""
+"""ASGI middleware: the request body size limit (FastAPI has none), empty parameters, CORS refusals."""
 
 from urllib.parse import parse_qsl, urlencode
 
+from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import problem
@@ -74,3 +77,26 @@ class DropEmptyParamsMiddleware:
             kept = [(name, value) for name, value in pairs if value != ""]
             scope = {**scope, "query_string": urlencode(kept, encoding="latin-1").encode("latin-1")}
         await self.app(scope, receive, send)
+
+
+class ProblemCORSMiddleware(CORSMiddleware):
+    """Starlette's CORS middleware, refusing a preflight with a problem document instead of plain text.
+
+    The refusal keeps the CORS headers Starlette gives it; everything else is Starlette's behaviour.
+    """
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        """Starlette's answer to a preflight; a refusal (400) as a problem document."""
+        response = super().preflight_response(request_headers)
+        if response.status_code != 400:
+            return response
+        refused = bytes(response.body).decode().removeprefix("Disallowed CORS ")
+        answer = problem(
+            400,
+            f"This cross-origin request is not allowed ({refused}): another origin may use "
+            f"{', '.join(self.allow_methods)} with the headers {', '.join(sorted(self.allow_headers))}.",
+        )
+        for name, value in response.headers.items():
+            if name not in ("content-type", "content-length"):
+                answer.headers[name] = value
+        return answer

@@ -65,6 +65,7 @@ class LaborwatchProtocol(HttpToolsProtocol):
         self.limits = limits
         self.header_timer: asyncio.TimerHandle | None = None
         self.head_bytes = 0  # bytes of the current request's head read so far
+        self.chunk_other_bytes = 0  # bytes of the chunk being parsed known to be no unfinished head
         self.url_size = 0
         self.header_size = 0
         self.in_head = False
@@ -87,10 +88,13 @@ class LaborwatchProtocol(HttpToolsProtocol):
         """Parse `data`, refusing the request once its head grows past what the limits allow."""
         if self.lingering:
             return  # read and dropped: the answer is sent, the connection closes soon
-        if self.in_head or not self.cycle or self.cycle.response_complete:
-            self.head_bytes += len(data)
+        self.chunk_other_bytes = 0
         super().data_received(data)
         if self.in_head and self.refusal is None and not self.lingering:
+            # Only a head still being read is counted: the chunk less the bodies and the finished heads
+            # in it (a body left unread after an early answer, a pipelined request), so at most their
+            # framing lines are counted with it.
+            self.head_bytes += max(0, len(data) - self.chunk_other_bytes)
             head = self.limits.head
             if self.head_bytes > head.max_url_bytes + head.max_header_bytes + HEAD_FRAMING_BYTES:
                 # The URL is within its limit (on_url checks it), so a header httptools is still
@@ -103,7 +107,7 @@ class LaborwatchProtocol(HttpToolsProtocol):
         """A new request starts: its head is counted and timed from here."""
         super().on_message_begin()
         self.in_head = True
-        self.url_size = self.header_size = 0
+        self.head_bytes = self.url_size = self.header_size = 0
         self._arm_header_timer()
 
     def on_url(self, url: bytes) -> None:
@@ -126,13 +130,14 @@ class LaborwatchProtocol(HttpToolsProtocol):
         """The head is complete in time: the app takes the request from here."""
         self.in_head = False
         self.head_bytes = 0
+        self.chunk_other_bytes += self.url_size + self.header_size
         self._cancel_header_timer()
         super().on_headers_complete()
 
-    def on_response_complete(self) -> None:
-        """An answer is sent; the next request's head is counted afresh."""
-        self.head_bytes = 0
-        super().on_response_complete()
+    def on_body(self, body: bytes) -> None:
+        """Body bytes, read (or dropped after an early answer), are never counted as a head."""
+        self.chunk_other_bytes += len(body)
+        super().on_body(body)
 
     # Answers written by the protocol itself
 

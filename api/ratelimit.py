@@ -2,6 +2,7 @@
 
 import math
 import time
+from collections import Counter
 from collections.abc import Sequence
 
 from limits import RateLimitItem, parse_many
@@ -23,21 +24,43 @@ class RateLimits:
     """The counters of one server process, in memory, over moving windows.
 
     Each process counts on its own: with several workers a client may make up to workers x the limit.
+    The methods never await, and the app runs them on its one event loop thread, so each runs whole.
     """
 
     def __init__(self, writes: str, auth_failures: str) -> None:
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
         self.writes = parse_limits(writes)
         self.auth_failures = parse_limits(auth_failures)
+        self.lookups: Counter[str] = Counter()  # key lookups in flight, per address
 
-    def auth_blocked(self, address: str) -> int | None:
-        """Seconds until `address` may present a key again, or None while it is under the failure limit."""
-        return self._wait(self.auth_failures, [(AUTH_FAILURES_BY_ADDRESS, address)])
+    def start_lookup(self, address: str) -> int | None:
+        """Reserve a key lookup for `address`: None (reserved), or the seconds to wait to present a key.
 
-    def auth_failed(self, address: str) -> None:
-        """Count a refused key presented from `address`."""
-        for limit in self.auth_failures:
-            self.limiter.hit(limit, AUTH_FAILURES_BY_ADDRESS, address)
+        An address with no refused key in the window looks up keys freely, so that writers with valid
+        keys working in parallel from one address are not held back. Once it has a refused key, each of
+        its lookups in flight counts as a failure until it ends (`end_lookup`), so concurrent guesses
+        cannot outrun the limit: refused when used + in flight >= it. (The one burst that passes is the
+        first, of an address with a clean record: as many guesses as it has requests in flight at once.)
+        """
+        counter = [(AUTH_FAILURES_BY_ADDRESS, address)]
+        suspect = any(
+            self.limiter.get_window_stats(limit, *counter[0]).remaining < limit.amount
+            for limit in self.auth_failures
+        )
+        cost = self.lookups[address] + 1 if suspect else 1
+        wait = self._wait(self.auth_failures, counter, cost=cost)
+        if wait is None:
+            self.lookups[address] += 1
+        return wait
+
+    def end_lookup(self, address: str, *, failed: bool) -> None:
+        """End a lookup reserved by `start_lookup`, counting a refused key when it `failed`."""
+        self.lookups[address] -= 1
+        if self.lookups[address] <= 0:
+            del self.lookups[address]
+        if failed:
+            for limit in self.auth_failures:
+                self.limiter.hit(limit, AUTH_FAILURES_BY_ADDRESS, address)
 
     def take_write(self, key_name: str, address: str) -> int | None:
         """Count a write by the key `key_name` from `address`; None, or the seconds to wait if over a limit.
@@ -52,14 +75,22 @@ class RateLimits:
                     self.limiter.hit(limit, *counter)
         return wait
 
-    def _wait(self, limits: Sequence[RateLimitItem], counters: Sequence[tuple[str, str]]) -> int | None:
-        """Whole seconds (at least 1) until every full counter has a free slot, or None if none is full."""
+    def _wait(
+        self, limits: Sequence[RateLimitItem], counters: Sequence[tuple[str, str]], cost: int = 1
+    ) -> int | None:
+        """Whole seconds (at least 1) until every counter has room for `cost`, or None if all have it now.
+
+        A counter with room that only lookups in flight fill frees when they end, within 1 s.
+        """
+        now = time.time()
         frees_at = [
             self.limiter.get_window_stats(limit, *counter).reset_time
+            if not self.limiter.test(limit, *counter)
+            else now + 1
             for limit in limits
             for counter in counters
-            if not self.limiter.test(limit, *counter)
+            if not self.limiter.test(limit, *counter, cost=cost)
         ]
         if not frees_at:
             return None
-        return max(1, math.ceil(max(frees_at) - time.time()))
+        return max(1, math.ceil(max(frees_at) - now))

@@ -12,15 +12,19 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.clients import client_address
+from api.auth import KEY_PATTERN
+from api.clients import client_of
 
 access_log = logging.getLogger("laborwatch.access")
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # An id a client may choose: short, and nothing that could break a log line or a header.
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-# Query parameters whose values never reach a log (compared case-insensitively).
-SECRET_PARAMETERS = frozenset({"key", "token", "api_key", "authorization"})
+# Query parameters whose values never reach a log: any whose name, decoded, lower-cased and with
+# everything but letters and digits removed, contains one of these words (key, api_key, apikey, api-key,
+# access_token, Authorization, client_secret, password, ...).
+SECRET_NAME_WORDS = ("key", "token", "auth", "secret", "password", "passwd")
+_NOT_LETTER_OR_DIGIT = re.compile(r"[^a-z0-9]")
 REDACTED = "[redacted]"
 # Attributes every LogRecord has; anything else was passed through `extra=` and goes into the JSON.
 _RECORD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
@@ -38,12 +42,27 @@ def request_id_of(sent: str | None) -> str:
     return new_request_id()
 
 
+def secret_name(name: str) -> bool:
+    """Tell whether a (decoded) query parameter name says its value is a secret."""
+    letters = _NOT_LETTER_OR_DIGIT.sub("", name.lower())
+    return any(word in letters for word in SECRET_NAME_WORDS)
+
+
+def redacted(text: str) -> str:
+    """`text` with every laborwatch key in it replaced by a marker."""
+    return KEY_PATTERN.sub(REDACTED, text)
+
+
 def redacted_query(query_string: bytes) -> str:
-    """The query string as logged: the values of secret-bearing parameters replaced by a marker."""
+    """The query string as logged: secret-bearing parameters' values and any key replaced by a marker.
+
+    `;` separates parameters as `&` does (some servers read it so).
+    """
     if not query_string:
         return ""
-    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
-    shown = [(name, REDACTED if name.lower() in SECRET_PARAMETERS else value) for name, value in pairs]
+    decoded = query_string.decode("latin-1").replace(";", "&")
+    pairs = parse_qsl(decoded, keep_blank_values=True)
+    shown = [(redacted(name), REDACTED if secret_name(name) else redacted(value)) for name, value in pairs]
     return urlencode(shown)
 
 
@@ -95,7 +114,7 @@ def log_config() -> dict[str, Any]:
 class RequestLogMiddleware:
     """Give each request an id, echo it as `X-Request-ID`, and log one line when the answer is sent.
 
-    The line holds the id, method, path, query string (secrets redacted), status, latency in
+    The line holds the id, method, path, query string (secrets and keys redacted), status, latency in
     milliseconds and the client address; never a header, so never an `Authorization` key.
     """
 
@@ -110,6 +129,7 @@ class RequestLogMiddleware:
         started = time.perf_counter()
         request_id = request_id_of(Headers(scope=scope).get(REQUEST_ID_HEADER))
         scope.setdefault("state", {})["request_id"] = request_id
+        client = client_of(scope, self.trusted_proxies)
         status: int | None = None
 
         async def send_with_id(message: Message) -> None:
@@ -129,10 +149,10 @@ class RequestLogMiddleware:
                 {
                     "request_id": request_id,
                     "method": scope["method"],
-                    "path": scope.get("path", ""),
+                    "path": redacted(scope.get("path", "")),
                     "query": redacted_query(scope.get("query_string", b"")),
                     "status": status,
                     "latency_ms": round((time.perf_counter() - started) * 1000, 2),
-                    "client": client_address(scope, self.trusted_proxies),
+                    "client": client,
                 }
             )

@@ -134,6 +134,13 @@ class Settings(BaseSettings):
         description="Largest `occurrence` a claim may name, and most places of one quote counted; a higher "
         "`occurrence` is a 422 and nothing is written.",
     )
+    max_quote_search_chars: int = Field(
+        default=2_000_000_000,
+        ge=1,
+        description="Most characters the quotes of one bundle may cost to look for: each distinct quote is "
+        "one pass over the body, so distinct quotes x body characters; more is a 422 and nothing is written "
+        "(the default is about a second of search).",
+    )
     max_exports_per_client: int = Field(
         default=2,
         ge=1,
@@ -145,6 +152,20 @@ class Settings(BaseSettings):
         ge=1,
         description="Streamed exports a server process runs at once, whoever asks (each holds a database "
         "connection); one more is answered 503. Keep it below `pool_size` so other reads find connections.",
+    )
+    export_send_timeout_s: float = Field(
+        default=30,
+        gt=0,
+        description="Seconds a streamed export waits for its client to take each chunk; a client that "
+        "reads nothing for that long gets its body ended incomplete, and its export slot and database "
+        "connection are given back.",
+    )
+    idle_in_transaction_timeout_ms: int = Field(
+        default=60_000,
+        ge=0,
+        description="PostgreSQL's `idle_in_transaction_session_timeout` on the server's read connections "
+        "(0: none): a read transaction left open and idle that long is ended by the database, whatever "
+        "the server does. Writes are not limited. A second line behind `export_send_timeout_s`.",
     )
 
     @field_validator("trusted_proxies")

@@ -6,7 +6,7 @@ stay accepted.
 """
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, StrictFloat, Strict
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,126}[a-z0-9])?$"
 WEB_SCHEMES = ("http", "https")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only, and nothing around them
 
 
 def storable(value: str) -> str:
@@ -30,10 +31,15 @@ def storable(value: str) -> str:
 
 
 def _date_or_text(value: Any) -> Any:
-    """Let through a date (as YAML reads one) or a text to parse; refuse numbers and booleans."""
-    if isinstance(value, date | str):
+    """Let through a date (as YAML reads one) or a `YYYY-MM-DD` text; refuse timestamps, numbers, booleans.
+
+    A timestamp would otherwise be cut to its day (`2024-01-02T00:00:00`), as would a YAML one.
+    """
+    if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    raise ValueError("give the date as an ISO 8601 text, such as 2024-01-02")
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value
+    raise ValueError("give the date as an ISO 8601 text YYYY-MM-DD, such as 2024-01-02, without a time")
 
 
 def _web_url(value: str) -> str:
@@ -89,7 +95,7 @@ WebUrl = Annotated[str, AfterValidator(storable), AfterValidator(_web_url)]
 """An absolute http or https URL with a host (no `javascript:`, `data:` or `file:`)."""
 
 IsoDate = Annotated[date, BeforeValidator(_date_or_text)]
-"""A date: an ISO 8601 text in JSON, a date in YAML; never a number (no timestamps)."""
+"""A date: a `YYYY-MM-DD` text in JSON, a date in YAML; never a number or a timestamp."""
 
 Count = Annotated[StrictInt, Field(ge=1)]
 """A whole number from 1 (a boolean is not a number)."""

@@ -89,6 +89,25 @@ def test_put_over_the_cap_is_refused_and_keeps_the_stored_report(writer: Writer)
     assert client.get("/v1/claims").json()["total"] == 3
 
 
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_quotes_costing_more_search_than_the_cap_are_a_422(writer: Writer, dry_run: bool) -> None:
+    sample = bundle()
+    distinct = len({" ".join(claim["quote"].split()) for claim in sample["claims"]})
+    body_chars = len(" ".join(sample["report"]["body"].split()))
+    # Just under the cost of this bundle's search: refused; at its cost: accepted.
+    client = writer(max_quote_search_chars=distinct * body_chars - 1)
+    response = client.post("/v1/reports", params={"dry_run": dry_run}, json=sample)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    error = response.json()["errors"][0]
+    assert error["loc"] == ["claims"]
+    assert f"{distinct} distinct quotes in a body of {body_chars} characters" in error["msg"]
+    assert "LABORWATCH_MAX_QUOTE_SEARCH_CHARS" in response.json()["detail"]
+    nothing_written(client)
+    allowed = writer(max_quote_search_chars=distinct * body_chars)
+    assert allowed.post("/v1/reports", params={"dry_run": dry_run}, json=sample).status_code in (200, 201)
+
+
 def test_an_occurrence_above_the_cap_is_a_422_naming_each_claim(writer: Writer) -> None:
     client = writer(max_quote_occurrences=50)
     response = client.post("/v1/reports", json=repeated_bundle([1, 51, 2, 300]))

@@ -284,10 +284,38 @@ def test_a_preflight_for_get_succeeds(api: TestClient, path: str) -> None:
 @pytest.mark.parametrize("method", ["POST", "DELETE", "PUT", "PATCH"])
 def test_a_preflight_for_a_write_method_is_refused(api: TestClient, method: str) -> None:
     response = api.options("/v1/reports", headers={"Origin": ORIGIN, "Access-Control-Request-Method": method})
-    assert response.status_code == 400
+    assert_refused_preflight(response)
     allowed = header_set(response, "access-control-allow-methods")
     assert method.lower() not in allowed
     assert "post" not in allowed
+
+
+def assert_refused_preflight(response: httpx.Response) -> None:
+    """A refused preflight is a 400 problem document that still carries the CORS headers."""
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert (problem["status"], problem["title"]) == (400, "Bad Request")
+    assert "not allowed" in problem["detail"]
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert header_set(response, "access-control-allow-methods") == {"get", "head", "options"}
+
+
+@pytest.mark.parametrize("headers", ["Authorization", "If-None-Match, Authorization", "X-Api-Key"])
+def test_a_preflight_asking_for_a_header_not_allowed_is_a_problem_document(
+    api: TestClient, headers: str
+) -> None:
+    response = api.options(
+        "/v1/facilities",
+        headers={
+            "Origin": ORIGIN,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": headers,
+        },
+    )
+    assert_refused_preflight(response)
+    assert "headers" in response.json()["detail"]
+    assert "authorization" not in header_set(response, "access-control-allow-headers")
 
 
 @pytest.mark.parametrize(

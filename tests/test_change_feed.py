@@ -6,6 +6,7 @@ overwritten in the stored log by the delete itself.
 """
 
 import json
+import sqlite3
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from sqlalchemy import Engine
 from api.auth import create_key
 from api.db import make_engine, write_session
 from api.migrate import alembic_config
+from api.queries import inlist
 from tests.conftest import Database
 from tests.test_keys import report_bundle
 from tests.test_loader import bundle
@@ -131,3 +133,39 @@ def test_the_migration_scrubs_reports_deleted_before_it(database: Database) -> N
         ]
     finally:
         engine.dispose()
+
+
+# More claim ids than the IN list chunk the test sets, and more than SQLite then lets a statement bind.
+MANY_CLAIMS = 40
+
+
+def many_claims() -> dict[str, Any]:
+    """The sensitive report with `MANY_CLAIMS` claims, each quoting a sentence of its own."""
+    sentences = [f"Site {i} employs {i + 1} workers." for i in range(MANY_CLAIMS)]
+    claim = bundle()["claims"][0]
+    claims = [{**claim, "quote": text[:-1], "value": i + 1} for i, text in enumerate(sentences)]
+    return {**sensitive(), "claims": claims, "report": {**sensitive()["report"], "body": " ".join(sentences)}}
+
+
+def test_a_report_with_more_claim_ids_than_a_statement_binds_is_deleted_whole(
+    admin: TestClient, engine: Engine, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    posted = admin.post("/v1/reports", json=many_claims())
+    assert posted.status_code == 201, posted.text
+    claim_ids = [claim["id"] for claim in posted.json()["claims"]]
+    for index in (0, MANY_CLAIMS // 2, MANY_CLAIMS - 1):  # entries in the first, a middle, the last chunk
+        note = {"status": "disputed", "notes": "note QQQ"}
+        assert admin.patch(f"/v1/claims/{claim_ids[index]}", json=note).status_code == 200
+    monkeypatch.setattr(inlist, "IN_CHUNK", 7)
+    if backend == "sqlite":
+        # What psycopg's 65,535 parameters are to PostgreSQL, in small: a statement binds at most 30 here.
+        @sa.event.listens_for(engine, "checkout")
+        def _few_parameters(dbapi_connection: Any, *_args: Any) -> None:
+            dbapi_connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 30)
+
+        engine.pool.dispose()  # connections checked in before the listener get it too on their next checkout
+    assert admin.delete("/v1/reports/sensitive").status_code == 204
+    assert "note QQQ" not in stored_log(engine)
+    updates = [c for c in admin.get("/v1/changes").json()["items"] if c["action"] == "claim.update"]
+    assert len(updates) == 3
+    assert all(c["after"] == {"status": "disputed", "content_removed": True} for c in updates)

@@ -9,15 +9,17 @@ from dataclasses import dataclass
 import httpx
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, make_url, text
 
 from api.db import make_engine
 from api.deps import ReadDep
 from api.main import create_app
 from api.migrate import migrate
+from api.settings import Settings
 from tests.conftest import PG_URL, Database
+from tests.partition import Forwarder
 from tests.served import serving
-from tests.test_limits import ENDLESS
+from tests.test_limits import ENDLESS, bulk_facilities
 
 # Far above the few seconds the test waits: only a safety net should cancelling fail.
 SAFETY_LIMIT_MS = 30_000
@@ -56,22 +58,23 @@ def served(database: Database) -> Iterator[Served]:
     engine.dispose()
 
 
-def running_statements(marker: str) -> int:
-    """How many PostgreSQL backends are running a statement that carries `marker`."""
+def pg_sessions(condition: str, **params: object) -> int:
+    """How many other PostgreSQL backends of `pg_stat_activity` meet the SQL `condition`."""
     assert PG_URL
     admin = sa.create_engine(PG_URL)
     try:
         with admin.connect() as connection:
-            count = connection.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE state = 'active' AND pid <> pg_backend_pid() AND query LIKE :pattern"
-                ),
-                {"pattern": f"%{marker}%"},
-            ).scalar()
+            where = f"pid <> pg_backend_pid() AND {condition}"  # the tests' own literals
+            query = f"SELECT count(*) FROM pg_stat_activity WHERE {where}"  # noqa: S608
+            count = connection.execute(text(query), params).scalar()
     finally:
         admin.dispose()
     return int(count or 0)
+
+
+def running_statements(marker: str) -> int:
+    """How many PostgreSQL backends are running a statement that carries `marker`."""
+    return pg_sessions("state = 'active' AND query LIKE :pattern", pattern=f"%{marker}%")
 
 
 def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
@@ -105,3 +108,82 @@ def test_a_client_that_stays_gets_its_answer(served: Served) -> None:
     response = httpx.get(f"{served.base_url}/test-only/quick", timeout=5)
     assert response.status_code == 200
     assert response.json() == {"one": 1}
+
+
+@dataclass
+class BehindForwarder:
+    """A served app whose every database connection goes through `forwarder`."""
+
+    port: int
+    forwarder: Forwarder
+    marker: str
+
+    def loop_answers(self) -> None:
+        """The event loop answers a few times over a second what needs no database.
+
+        Every GET reads the data version (in a thread, on the database): a POST to a GET-only route is
+        answered 405 by the loop alone.
+        """
+        for _ in range(5):
+            response = httpx.post(f"http://127.0.0.1:{self.port}/test-only/endless", timeout=1)
+            assert response.status_code == 405
+            time.sleep(0.2)
+
+
+@pytest.fixture
+def behind_forwarder(database: Database, backend: str) -> Iterator[BehindForwarder]:
+    """The app served on PostgreSQL through a forwarder that a test can partition (PostgreSQL only)."""
+    if backend != "postgresql":
+        pytest.skip("a network partition between the server and PostgreSQL")
+    migrator = make_engine(database.settings())
+    migrate(migrator)
+    bulk_facilities(migrator, 20_000)
+    migrator.dispose()
+    url = make_url(database.url)
+    marker = f"lw_cut_{uuid.uuid4().hex}"
+    with Forwarder((url.host or "127.0.0.1", url.port or 5432)) as forwarder:
+        through = url.set(host="127.0.0.1", port=forwarder.port).render_as_string(hide_password=False)
+        # A statement stops on the server after 3 s; its answer, like a cancel, is lost on the way.
+        settings = Settings(database_url=through, statement_timeout_ms=3000, read_threads=1)
+        engine = make_engine(settings, read_limit=True)
+        app = create_app(settings, engine)
+
+        async def endless(read: ReadDep) -> dict[str, int]:
+            return await read(lambda db: {"n": db.execute(text(f"/* {marker} */ {ENDLESS}")).scalar_one()})
+
+        app.add_api_route("/test-only/endless", endless)
+        try:
+            with serving(app) as port:
+                yield BehindForwarder(port, forwarder, marker)
+                forwarder.close()  # the reads' connections fail: their threads end, the server can stop
+        finally:
+            engine.dispose()
+
+
+def test_a_cancel_the_network_swallows_does_not_stop_the_server(
+    behind_forwarder: BehindForwarder, caplog: pytest.LogCaptureFixture
+) -> None:
+    served = behind_forwarder
+    client = socket.create_connection(("127.0.0.1", served.port))
+    client.sendall(b"GET /test-only/endless HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    assert wait_for(lambda: running_statements(served.marker) == 1, 5), "never started"
+    served.forwarder.partition()
+    client.close()  # the server sends a cancel request, into the partition
+    served.loop_answers()  # the cancel waits in a thread of its own
+    # The cancel gave up after its short time limit (psycopg's own is 30 s).
+    assert wait_for(lambda: "could not cancel" in caplog.text, 5)
+
+
+def test_closing_an_export_the_network_swallows_does_not_stop_the_server(
+    behind_forwarder: BehindForwarder,
+) -> None:
+    served = behind_forwarder
+    client = socket.socket()
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+    client.connect(("127.0.0.1", served.port))
+    client.sendall(b"GET /v1/facilities?format=csv HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    client.settimeout(10)
+    assert client.recv(12) == b"HTTP/1.1 200"
+    served.forwarder.partition()
+    client.close()  # the export ends: closing its cursor and rolling back wait on the partition
+    served.loop_answers()  # in a thread of their own

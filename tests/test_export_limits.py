@@ -1,6 +1,8 @@
 """Bounded reads on a big table: every slow read stops at the time limit, and exports are counted."""
 
+import socket
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any
@@ -13,8 +15,10 @@ from sqlalchemy import Engine
 from api.db import make_engine
 from api.main import create_app
 from api.migrate import migrate
+from api.settings import Settings
 from tests.conftest import Database
 from tests.served import serving
+from tests.test_disconnect import pg_sessions, wait_for
 from tests.test_limits import assert_time_limit_problem, bulk_facilities
 
 # Enough rows that an unread export fills the socket buffers and stays in flight.
@@ -151,3 +155,72 @@ def test_an_export_is_whole_or_visibly_cut_short(database: Database, big: Engine
                 assert lines == FACILITIES
     finally:
         engine.dispose()
+
+
+def stalled_export(port: int, path: str = EXPORT) -> socket.socket:
+    """Ask an export on a raw socket with a tiny receive buffer, and never read it: the client stalls."""
+    stalled = socket.socket()
+    stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+    stalled.connect(("127.0.0.1", port))
+    stalled.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    return stalled
+
+
+def test_a_client_that_stops_reading_loses_its_export_slot(database: Database, big: Engine) -> None:
+    settings = database.settings(max_exports=1, export_send_timeout_s=0.5)
+    with serving(create_app(settings, big)) as port:
+        base_url = f"http://127.0.0.1:{port}"
+        with stalled_export(port) as stalled:
+            # Another export is admitted within a few seconds: the stalled one gave its slot back.
+            deadline = time.monotonic() + 8
+            while (response := httpx.get(base_url + EXPORT, timeout=10)).status_code == 503:
+                assert time.monotonic() < deadline, "the stalled client kept the export slot"
+                time.sleep(0.2)
+            assert response.status_code == 200
+            assert response.content.count(b"\n") == FACILITIES + 1
+            # The stalled client, reading at last, finds its body cut short: no final chunk, then EOF.
+            stalled.settimeout(10)
+            received = b""
+            while chunk := stalled.recv(1 << 16):
+                received += chunk
+            assert received.startswith(b"HTTP/1.1 200")
+            assert not received.endswith(b"0\r\n\r\n")
+
+
+def test_postgresql_ends_a_read_transaction_left_idle(database: Database, big: Engine, backend: str) -> None:
+    if backend != "postgresql":
+        pytest.skip("idle_in_transaction_session_timeout is PostgreSQL's")
+    name = f"lw_idle_{uuid.uuid4().hex[:12]}"
+    # The send deadline far off: only the database's own limit can end the stalled export's transaction.
+    settings = Settings(
+        database_url=f"{database.url}&application_name={name}",
+        export_send_timeout_s=60,
+        idle_in_transaction_timeout_ms=500,
+    )
+    engine = make_engine(settings, read_limit=True)
+    app = create_app(settings, engine)
+    try:
+        with serving(app) as port, stalled_export(port) as stalled:
+            stalled.settimeout(10)
+            assert stalled.recv(12) == b"HTTP/1.1 200"
+            # Stalled well past the limit: the database ends the session (and its snapshot, its locks).
+            assert not wait_for(lambda: idle_transactions(name, older_than_s=1.5) > 0, 3)
+            # Reading at last, the client gets a body cut short: the rest could not be read any more.
+            received = b""
+            while chunk := stalled.recv(1 << 16):
+                received += chunk
+            assert received.count(b"\n") < FACILITIES
+            assert not received.endswith(b"0\r\n\r\n")
+            assert wait_for(lambda: app.state.exports.running() == 0, 5)
+    finally:
+        engine.dispose()
+
+
+def idle_transactions(application_name: str, older_than_s: float) -> int:
+    """How many PostgreSQL sessions of `application_name` sit idle in a transaction, for `older_than_s`."""
+    return pg_sessions(
+        "state = 'idle in transaction' AND application_name = :name "
+        "AND now() - state_change > make_interval(secs => :age)",
+        name=application_name,
+        age=older_than_s,
+    )

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from api.auth import create_key
 from api.db import write_session
 from api.deps import check_query
-from api.errors import install_error_handlers
+from api.errors import InvalidBundle, install_error_handlers
 from api.ingest.loader import read_bundle_file
 from tests.hostile import b64, splice
 from tests.test_errors import assert_problem
@@ -200,6 +200,15 @@ WRONG_TYPES = [
     (("claims", 0, "value"), "true"),
     (("report", "title"), "12"),
     (("report", "contributors", 0, "name"), '{"a": 1}'),
+    # A timestamp, or a date written otherwise than YYYY-MM-DD, is not a date (it was cut to its day).
+    (("report", "published_on"), '"2024-01-02T00:00:00"'),
+    (("report", "published_on"), '"2024-01-02T00:00:00Z"'),
+    (("report", "published_on"), '"2024-01-02 00:00"'),
+    (("report", "published_on"), '"2024-01-02\\n"'),
+    (("report", "published_on"), '" 2024-01-02"'),
+    (("report", "published_on"), '"\uff12\uff10\uff12\uff14-01-02"'),
+    (("claims", 0, "period", "start"), '"2023-01-01T12:00:00+09:00"'),
+    (("claims", 0, "period", "end"), '"1704153600"'),
 ]
 
 
@@ -228,9 +237,23 @@ def test_yaml_bundles_keep_their_dates_and_whole_numbers(tmp_path: Path) -> None
     )
     bundle = read_bundle_file(path)
     assert str(bundle.report.published_on) == "2024-01-02"
+    assert str(bundle.claims[0].period.start if bundle.claims[0].period else None) == "2023-01-01"
     assert bundle.facilities[0].location is not None
     assert bundle.facilities[0].location.lat == 52
     assert bundle.claims[0].occurrence == 1
+
+
+def test_a_yaml_timestamp_is_not_a_date(tmp_path: Path) -> None:
+    """YAML reads `2024-01-02T00:00:00` as a timestamp: refused, not cut to its day."""
+    path = tmp_path / "bundle.yaml"
+    path.write_text(
+        "report: {id: yaml-report, title: T, publisher: P, published_on: 2024-01-02T00:00:00,\n"
+        "         body: About 120 workers}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidBundle) as refused:
+        read_bundle_file(path)
+    assert [error["loc"] for error in refused.value.errors] == [["report", "published_on"]]
 
 
 @pytest.mark.parametrize(

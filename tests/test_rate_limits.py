@@ -5,6 +5,8 @@ from distinct addresses through a trusted proxy's `X-Forwarded-For` (the proxy's
 client's own header is not).
 """
 
+import asyncio
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 
@@ -115,6 +117,56 @@ def test_a_request_without_a_key_is_not_a_refused_key(behind_proxy: Behind, keys
         response = proxied.post("/v1/reports", json=bundle(), headers={"X-Forwarded-For": "192.0.2.50"})
         assert response.status_code == 401
     assert post(proxied, keys["ana"], "192.0.2.50", "after-keyless") == 201
+
+
+def test_concurrent_guesses_cannot_outrun_the_refused_key_limit(database: Database, engine: Engine) -> None:
+    """Once an address has guessed wrong, 60 wrong keys at once look up no more keys than the limit allows."""
+    app = create_app(tight(database, failures="5/hour"), engine)
+
+    async def guess(client: httpx.AsyncClient, number: int) -> httpx.Response:
+        headers = {"Authorization": f"Bearer lw_guess-{number}", "X-Forwarded-For": "198.51.100.60"}
+        return await client.delete(f"/v1/reports/r{number}", headers=headers)
+
+    async def scenario() -> tuple[httpx.Response, list[httpx.Response]]:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app, client=(PROXY, 40000))
+            async with httpx.AsyncClient(transport=transport, base_url="http://laborwatch") as client:
+                first = await guess(client, -1)
+                burst = asyncio.gather(*(guess(client, n) for n in range(60)))
+                return first, await asyncio.wait_for(burst, 20)
+
+    first, responses = asyncio.run(scenario())
+    assert first.status_code == 401
+    statuses = Counter(response.status_code for response in responses)
+    assert statuses == {401: 4, 429: 56}
+    for response in responses:
+        assert response.headers["content-type"] == "application/problem+json"
+        if response.status_code == 429:
+            assert int(response.headers["retry-after"]) >= 1
+    # The guesses are spent: one more guess later is refused unlooked-at.
+    with TestClient(app, client=(PROXY, 40000)) as client:
+        headers = {"Authorization": "Bearer lw_guess-late", "X-Forwarded-For": "198.51.100.60"}
+        assert client.delete("/v1/reports/late", headers=headers).status_code == 429
+
+
+def test_concurrent_writers_with_valid_keys_are_not_held_back(
+    database: Database, engine: Engine, keys: dict[str, str]
+) -> None:
+    """Many writers in parallel from one address, each with a valid key, all get their answers."""
+    app = create_app(tight(database, failures="5/hour"), engine)
+
+    async def dry_run(client: httpx.AsyncClient) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {keys['ana']}", "X-Forwarded-For": "198.51.100.61"}
+        return await client.post("/v1/reports", params={"dry_run": "true"}, json=bundle(), headers=headers)
+
+    async def scenario() -> list[httpx.Response]:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app, client=(PROXY, 40000))
+            async with httpx.AsyncClient(transport=transport, base_url="http://laborwatch") as client:
+                return await asyncio.wait_for(asyncio.gather(*(dry_run(client) for _ in range(40))), 30)
+
+    statuses = Counter(response.status_code for response in asyncio.run(scenario()))
+    assert statuses == {201: 40}
 
 
 def test_a_client_cannot_choose_its_address(database: Database, keys: dict[str, str]) -> None:

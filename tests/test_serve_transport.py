@@ -200,3 +200,37 @@ def test_next_links_are_under_the_address_served_whatever_the_host_header(served
     second = httpx.get(next_url)
     assert second.status_code == 200
     assert second.json()["items"] != first.json()["items"]
+
+
+def read_answer(sock: socket.socket) -> bytes:
+    """Read one answer (head and `Content-Length` body) from a connection kept open."""
+    received = b""
+    while b"\r\n\r\n" not in received or len(received.partition(b"\r\n\r\n")[2]) < length(received):
+        chunk = sock.recv(65536)
+        assert chunk, f"closed before the answer was complete: {received[:300]!r}"
+        received += chunk
+    return received
+
+
+def length(received: bytes) -> int:
+    """The `Content-Length` of an answer whose head is in `received`."""
+    return int(parse(received)[1]["content-length"])
+
+
+def test_a_body_left_unread_after_an_early_answer_is_not_counted_as_the_next_head(served: Served) -> None:
+    """The 200 kB body of a keyless write, answered 401 before it is sent, is no part of the next head."""
+    with socket.create_connection(("127.0.0.1", served.port), timeout=10) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        size = 200_000
+        sock.sendall(
+            b"POST /v1/reports HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n" % size
+        )
+        assert parse(read_answer(sock))[0] == 401
+        sock.sendall(b" " * size)
+        sock.sendall(b"GET /health HTTP/1.1\r\n")
+        time.sleep(0.2)  # the next head in two parts, as a slow client sends it
+        sock.sendall(b"Host: x\r\nConnection: close\r\n\r\n")
+        status, headers, body = parse(read_to_close(sock))
+        assert status == 200, body
+        assert headers["content-type"] == "application/json"

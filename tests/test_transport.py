@@ -3,12 +3,14 @@
 import json
 import logging
 import re
+import secrets
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from api.auth import KEY_PREFIX, KEY_TOKEN_BYTES
 from api.headers import API_POLICY
 from api.main import create_app
 from api.requestlog import JsonFormatter
@@ -170,6 +172,39 @@ def test_each_request_is_one_json_log_line_without_secrets(
     assert (line["level"], line["logger"]) == ("info", "laborwatch.access")
     assert (access[1]["method"], access[1]["status"]) == ("POST", 401)
     assert access[1]["request_id"] == refused.headers["x-request-id"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "access_token={key}",
+        "apikey={key}",
+        "api-key={key}",
+        "password={key}",
+        "client_secret={key}",
+        "key%00={key}",
+        "key+={key}",
+        "+key={key}",
+        "%20KEY%20={key}",
+        "x=1;key={key}",
+        "q={key}",
+        "q=%6Cw_{tail}",
+        "cursor=a{key}b",
+    ],
+)
+def test_no_key_reaches_the_access_log_whatever_its_parameter(
+    database: Database, engine: Engine, caplog: pytest.LogCaptureFixture, query: str
+) -> None:
+    key = KEY_PREFIX + secrets.token_urlsafe(KEY_TOKEN_BYTES)
+    tail = key.removeprefix(KEY_PREFIX)
+    with caplog.at_level(logging.INFO), TestClient(create_app(database.settings(), engine)) as client:
+        client.get(f"/v1/facilities?{query.format(key=key, tail=tail)}")
+        client.get(f"/v1/reports/{key}")  # a key in the path
+    formatter = JsonFormatter()
+    access = [formatter.format(record) for record in caplog.records if record.name == "laborwatch.access"]
+    assert len(access) == 2
+    assert tail not in "\n".join(access)
+    assert json.loads(access[1])["path"] == "/v1/reports/[redacted]"
 
 
 def test_next_links_do_not_repeat_the_host_header(api: TestClient) -> None:

@@ -173,6 +173,54 @@ def test_malformed_json_is_a_problem_not_a_500(writer: TestClient) -> None:
     assert totals(writer) == EMPTY
 
 
+def with_repeat(data: Any, text: str, repeated: str) -> bytes:
+    """`data` as JSON text with `text` (one member, as json.dumps writes it) followed by `repeated`."""
+    dumped = json.dumps(data)
+    assert dumped.count(text) == 1
+    return dumped.replace(text, f"{text}, {repeated}").encode()
+
+
+def assert_repeated_key(response: Any, loc: list[str | int]) -> None:
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [error["loc"] for error in response.json()["errors"]] == [loc]
+    assert "more than once" in response.json()["errors"][0]["msg"]
+
+
+JSON = {"Content-Type": "application/json"}
+
+
+def test_a_key_given_twice_is_422_on_post_put_and_patch(writer: TestClient) -> None:
+    """JSON parsers keep a repeated key's last value: the body is refused instead, naming the place."""
+    title = '"title": "A workshop in Khabarovsk"'
+    twice = with_repeat(bundle(), title, '"title": "Another title"')
+    assert_repeated_key(writer.post("/v1/reports", content=twice, headers=JSON), ["body", "report", "title"])
+    assert totals(writer) == EMPTY
+
+    stored = writer.post("/v1/reports", json=bundle())
+    assert stored.status_code == 201
+    before = writer.get("/v1/reports/khabarovsk-workshop").json()
+    changes = totals(writer)
+    in_claim = with_repeat(bundle(), '"value": 40', '"value": 41')
+    put = writer.put("/v1/reports/khabarovsk-workshop", content=in_claim, headers=JSON)
+    assert_repeated_key(put, ["body", "claims", 0, "value"])
+    put = writer.put("/v1/reports/khabarovsk-workshop", content=twice, headers=JSON)
+    assert_repeated_key(put, ["body", "report", "title"])
+
+    claim = writer.get("/v1/claims").json()["items"][0]
+    patch = b'{"status": "disputed", "notes": "n", "status": "corroborated"}'
+    assert_repeated_key(
+        writer.patch(f"/v1/claims/{claim['id']}", content=patch, headers=JSON), ["body", "status"]
+    )
+    merge = b'{"into": "elsewhere", "into": "khabarovsk-workshop"}'
+    response = writer.post("/v1/facilities/khabarovsk-workshop/merge", content=merge, headers=JSON)
+    assert_repeated_key(response, ["body", "into"])
+
+    assert writer.get("/v1/reports/khabarovsk-workshop").json() == before
+    assert writer.get(f"/v1/claims/{claim['id']}").json() == claim
+    assert totals(writer) == changes
+
+
 def test_same_id_with_other_content_is_a_conflict(writer: TestClient) -> None:
     writer.post("/v1/reports", json=bundle())
     before = totals(writer)

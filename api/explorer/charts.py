@@ -30,8 +30,8 @@ def figure(value: float | None, approximate: bool) -> str:
 
 def bar_chart(bars: Sequence[Bar], title: str, unit: str = "workers") -> Markup:
     """A horizontal bar chart, one row per bar, value written at the bar's end."""
-    row, label_width, width = 26, 150, 640
-    plot = width - label_width - 90
+    row, label_width, width = 28, 120, 480
+    plot = width - label_width - 95
     top = max((bar.value for bar in bars), default=0) or 1
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {row * len(bars) + 4}" role="img" '
@@ -40,12 +40,12 @@ def bar_chart(bars: Sequence[Bar], title: str, unit: str = "workers") -> Markup:
     for index, bar in enumerate(bars):
         y = index * row + 2
         length = max(bar.value / top * plot, 1 if bar.value else 0)
-        label = bar.label if len(bar.label) <= 22 else bar.label[:21] + "…"
+        label = bar.label if len(bar.label) <= 15 else bar.label[:14] + "…"
         css = "bar" + (" approximate" if bar.approximate else "") + (" muted" if bar.muted else "")
         parts.append(
-            f'<text class="label" x="{label_width - 8}" y="{y + 17}" text-anchor="end">{escape(label)}</text>'
+            f'<text class="label" x="{label_width - 8}" y="{y + 19}" text-anchor="end">{escape(label)}</text>'
             f'<rect class="{css}" x="{label_width}" y="{y + 3}" width="{length:.1f}" height="{row - 8}"/>'
-            f'<text class="value" x="{label_width + length + 6:.1f}" y="{y + 17}">'
+            f'<text class="value" x="{label_width + length + 6:.1f}" y="{y + 19}">'
             f"{escape(figure(bar.value, bar.approximate))}</text>"
         )
     parts.append("</svg>")
@@ -59,7 +59,8 @@ def column_chart(bars: Sequence[Bar], title: str) -> Markup:
     top = max((bar.value for bar in bars), default=0) or 1
     plot = height - bottom - 22
     parts = [
-        f'<svg class="chart history" viewBox="0 0 {max(width, 200)} {height}" role="img" '
+        f'<svg class="chart history" width="{max(width, 200)}" height="{height}" '
+        f'viewBox="0 0 {max(width, 200)} {height}" role="img" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
     ]
     for index, bar in enumerate(bars):
@@ -76,4 +77,3 @@ def column_chart(bars: Sequence[Bar], title: str) -> Markup:
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text above is escaped
-

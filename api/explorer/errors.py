@@ -1,4 +1,4 @@
-"""Errors on the explorer's pages answer as HTML pages for people; everywhere else they stay problem documents.
+"""Errors on the explorer's pages answer as HTML pages for people; elsewhere they stay problem documents.
 
 The API's handlers (`api.errors`) still decide the status, the detail and the headers: under the
 explorer's paths their problem document is only rendered as a page, so both say the same.

@@ -9,6 +9,7 @@ is closed and opened again, so a claim's highlight may come in several `<mark>` 
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -51,7 +52,7 @@ def highlight(body: str, spans: Sequence[Span]) -> Markup:
     opened: set[str] = set()
     stack: list[Span] = []
     out: list[str] = []
-    for left, right in zip(cuts, cuts[1:], strict=False):
+    for left, right in pairwise(cuts):
         covering = sorted(
             (span for span in usable if span.start <= left and right <= span.end),
             key=lambda span: order[span.claim_id],

@@ -21,7 +21,7 @@ from api.explorer.charts import Bar, bar_chart, column_chart, figure, number
 from api.explorer.highlight import Span, highlight
 from api.listing import ListedPage, ListRequest, read_page
 from api.queries.export import Format
-from api.queries.paging import iter_batches, parse_sort, Keyset
+from api.queries.paging import Keyset, iter_batches, parse_sort
 from api.resources.claims import claims_of_facility, claims_of_report
 from api.resources.facilities import (
     FACILITIES,
@@ -70,7 +70,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
 
 
 def link(request: Request, **changes: str | None) -> str:
-    """This page's path and query with some parameters replaced (None drops one): a same-origin link."""
+    """The path and query asked for, some parameters replaced (None drops one): a same-origin link."""
     url = request.url.remove_query_params(list(changes))
     url = url.include_query_params(**{name: value for name, value in changes.items() if value is not None})
     return url.path + (f"?{url.query}" if url.query else "")
@@ -258,7 +258,10 @@ async def reports_page(
         return _api_export(request, "/v1/reports")
     listed = await _read_list(request, read, REPORTS, filters, params)
     return page(
-        request, "reports.html", table=table(request, listed, params, REPORT_COLUMNS), query=request.query_params
+        request,
+        "reports.html",
+        table=table(request, listed, params, REPORT_COLUMNS),
+        query=request.query_params,
     )
 
 
@@ -275,7 +278,7 @@ def claim_title(claim: dict[str, Any]) -> str:
     """A claim in one line, as a highlight's tooltip says it."""
     value = claim["value"]
     shown = figure(value, claim["approximate"]) if isinstance(value, int | float) else (value or "—")
-    unit = f" {claim['unit']}" if claim["unit"] and isinstance(value, int | float) else ""
+    unit = f" {claim['unit'].replace('_', ' ')}" if claim["unit"] and isinstance(value, int | float) else ""
     return f"{claim['predicate'].replace('_', ' ')}: {shown}{unit} ({claim['status']})"
 
 

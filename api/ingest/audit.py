@@ -6,6 +6,7 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from api.queries.inlist import in_chunks
 from api.rules.version import bump_data_version
 from models import Change, Report
 from models.base import utc_now
@@ -102,9 +103,9 @@ def scrub_deleted_report(session: Session, report_id: str) -> None:
             claim_ids.update((values or {}).get("claim_ids", []))
         change.before = _trace(change.before, REPORT_TRACE)
         change.after = _trace(change.after, REPORT_TRACE)
-    if claim_ids:
+    for chunk in in_chunks(claim_ids):  # they build up over every version of the report
         for change in session.scalars(
-            select(Change).where(col(Change.entity_type) == "claim", col(Change.entity_id).in_(claim_ids))
+            select(Change).where(col(Change.entity_type) == "claim", col(Change.entity_id).in_(chunk))
         ):
             change.before = _trace(change.before, CLAIM_TRACE)
             change.after = _trace(change.after, CLAIM_TRACE)

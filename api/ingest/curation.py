@@ -15,6 +15,7 @@ from api.ingest.audit import record_change, report_summary, scrub_deleted_report
 from api.ingest.bundle import Bundle
 from api.ingest.figures import refresh_facility_figures
 from api.ingest.loader import LoadResult, PreparedBundle, load_prepared, name_columns
+from api.queries.inlist import in_chunks
 from api.rules.merges import current_facility_id, follow_merges
 from models import Claim, Facility, FacilityAlias, FacilityRedirect, Report, ReportFacility
 
@@ -131,12 +132,14 @@ def _restore_curation(
         if values:
             session.execute(update(Claim).where(col(Claim.id) == claim_id).values(**values))
             restored.append(claim_id)
-    if restored:
-        facilities = session.scalars(
+    facilities: list[str] = []
+    for chunk in in_chunks(restored):
+        facilities += session.scalars(
             select(col(Claim.facility_id)).where(
-                col(Claim.id).in_(restored), col(Claim.facility_id).is_not(None)
+                col(Claim.id).in_(chunk), col(Claim.facility_id).is_not(None)
             )
         )
+    if facilities:
         refresh_facility_figures(session, [f for f in facilities if f])
 
 

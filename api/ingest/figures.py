@@ -6,11 +6,9 @@ from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from api.queries.inlist import in_chunks
 from api.rules.figures import best_figure_claim
 from models import Claim, Facility, Report, ReportFacility
-
-# Facilities are refreshed in chunks so that the IN list stays within every backend's parameter limit.
-CHUNK = 500
 
 
 def refresh_facility_figures(session: Session, facility_ids: Iterable[str]) -> None:
@@ -29,8 +27,7 @@ def refresh_facility_figures(session: Session, facility_ids: Iterable[str]) -> N
         .where(col(ReportFacility.facility_id) == facility_id)
     )
     best = best_figure_claim(facility_id)
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    for chunk in in_chunks(ids):
         session.execute(
             update(table)
             .where(facility_id.in_(chunk))

@@ -20,6 +20,8 @@ from api.ingest.audit import CLI_ACTOR, record_change, record_changes, report_su
 from api.ingest.bundle import Bundle, ClaimIn, FacilityIn, ReportIn
 from api.ingest.figures import refresh_facility_figures
 from api.ingest.quotes import FoldedBody, QuoteError, Span
+from api.ingest.quotes import fold as fold_space
+from api.queries.inlist import in_chunks
 from api.rules.figures import dated_on
 from api.rules.merges import follow_merges
 from api.rules.search import claim_search_text, facility_search_text, fold, report_search_text
@@ -75,16 +77,17 @@ class PreparedBundle:
 
 @dataclass(frozen=True)
 class BundleLimits:
-    """The caps on one bundle's work (`LABORWATCH_MAX_CLAIMS_PER_BUNDLE`, `..._MAX_QUOTE_OCCURRENCES`)."""
+    """The caps on one bundle's work (`LABORWATCH_MAX_CLAIMS_PER_BUNDLE` and the two `..._QUOTE_...`)."""
 
     max_claims: int
     max_occurrences: int
+    max_search_chars: int = 2_000_000_000
 
     @classmethod
     def of(cls, settings: Settings | None = None) -> "BundleLimits":
         """The limits `settings` set (the process-wide settings when none are given)."""
         chosen = settings or get_settings()
-        return cls(chosen.max_claims_per_bundle, chosen.max_quote_occurrences)
+        return cls(chosen.max_claims_per_bundle, chosen.max_quote_occurrences, chosen.max_quote_search_chars)
 
 
 def check_limits(bundle: Bundle, limits: BundleLimits) -> None:
@@ -102,6 +105,23 @@ def check_limits(bundle: Bundle, limits: BundleLimits) -> None:
         raise InvalidBundle(f"{_describe(errors[0])}{more}", errors)
 
 
+def check_search_cost(bundle: Bundle, folded: FoldedBody, limits: BundleLimits) -> None:
+    """Refuse with 422 a bundle whose quotes would cost more than the cap to look for in its body.
+
+    Each distinct quote is one pass over the (white-space folded) body, so the cost is their product.
+    """
+    distinct = len({fold_space(claim.quote) for claim in bundle.claims})
+    cost = distinct * len(folded.text)
+    if cost > limits.max_search_chars:
+        msg = (
+            f"{distinct} distinct quotes in a body of {len(folded.text)} characters cost {cost} characters "
+            f"of search, over the {limits.max_search_chars} allowed (LABORWATCH_MAX_QUOTE_SEARCH_CHARS); "
+            "split the report into several bundles"
+        )
+        error = {"loc": ["claims"], "msg": msg}
+        raise InvalidBundle(_describe(error), [error])
+
+
 def prepare_bundle(
     bundle: Bundle, base_dir: Path | None = None, limits: BundleLimits | None = None
 ) -> PreparedBundle:
@@ -117,6 +137,7 @@ def prepare_bundle(
     rows: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     folded = FoldedBody(body)
+    check_search_cost(bundle, folded, limits)
     for index, claim in enumerate(bundle.claims):
         try:
             span = folded.find_span(claim.quote, claim.occurrence, counted=limits.max_occurrences)
@@ -262,7 +283,11 @@ def _place_claims(
     written = {f for f, _predicate in claims if f}
     merged = follow_merges(connection, {f.id for f in facilities} | written)
     named = {merged.get(f.id, f.id) for f in facilities} | {merged.get(f, f) for f in written}
-    stored = set(connection.scalars(_STORED_FACILITIES, {"ids": sorted(named)})) if named else set()
+    stored = {
+        i
+        for chunk in in_chunks(sorted(named))
+        for i in connection.scalars(_STORED_FACILITIES, {"ids": chunk})
+    }
     declared = {facility.id for facility in facilities} - set(merged)
     errors: list[dict[str, Any]] = []
     details: list[str] = []
@@ -378,9 +403,8 @@ def load_prepared(
 
 
 def _taken_claim_ids(session: Session, ids: Sequence[str]) -> set[str]:
-    if not ids:
-        return set()
-    return set(session.connection().scalars(_STORED_CLAIMS, {"ids": list(ids)}))
+    connection = session.connection()
+    return {i for chunk in in_chunks(ids) for i in connection.scalars(_STORED_CLAIMS, {"ids": chunk})}
 
 
 def _write(

@@ -3,19 +3,23 @@
 import csv
 import io
 import json
+import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from enum import StrEnum
 from types import UnionType
 from typing import Any, Union, get_args, get_origin
 
+import anyio
+import anyio.to_thread
 from pydantic import BaseModel
 from sqlalchemy import Connection
 from starlette.responses import StreamingResponse
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from api.queries.paging import Keyset, iter_batches
 from api.responses import dumps
 
+log = logging.getLogger("laborwatch")
 CHUNK_BYTES = 64 * 1024
 # A resource's shaping: rows of its query, read on `db`, into the dicts its JSON, CSV and NDJSON carry.
 Shaper = Callable[[Connection, Sequence[Any]], list[dict[str, Any]]]
@@ -147,23 +151,60 @@ def geojson_feature(item: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
-class ExportResponse(StreamingResponse):
-    """A streamed export that gives back its connection and its export slot however the stream ends."""
+class ClientStalled(Exception):
+    """An export's client took no chunk within `LABORWATCH_EXPORT_SEND_TIMEOUT_S`: its body is cut short."""
 
-    def __init__(self, content: Iterator[bytes], finish: Callable[[], None], **kwargs: Any) -> None:
+
+class ExportResponse(StreamingResponse):
+    """A streamed export that gives back its connection and its export slot however the stream ends.
+
+    Each chunk must be taken by the client within `send_timeout_s`: one that stops reading would
+    otherwise hold the slot, the connection and its open read transaction for as long as it likes. When
+    it has not, the body ends incomplete (the connection is closed short of the end, as when a statement
+    runs past its time limit) and everything is given back. The closing (a cursor's close, a ROLLBACK)
+    runs in a worker thread of `cleanup`, never on the event loop.
+    """
+
+    def __init__(
+        self,
+        content: Iterator[bytes],
+        finish: Callable[[], None],
+        *,
+        send_timeout_s: float,
+        cleanup: anyio.CapacityLimiter,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(content, **kwargs)
         self._content = content
         self._finish = finish
+        self._send_timeout_s = send_timeout_s
+        self._cleanup = cleanup
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_in_time(message: Message) -> None:
+            with anyio.move_on_after(self._send_timeout_s) as waited:
+                await send(message)
+            if waited.cancelled_caught:
+                raise ClientStalled(f"the client took no data for {self._send_timeout_s} s")
+
         try:
-            await super().__call__(scope, receive, send)
+            await super().__call__(scope, receive, send_in_time)
+        except ClientStalled as stalled:
+            # Returned without the final chunk: the server closes the connection, the body incomplete.
+            log.warning("export cut short: %s", stalled)
         finally:
-            # No thread iterates the body any more (Starlette waits for the one running), so closing
-            # it here, on a disconnect too, ends the statement and returns the connection.
+            # Shielded: on a disconnect the surrounding scope is cancelled, and the slot must still free.
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(self._end, limiter=self._cleanup)
+
+    def _end(self) -> None:
+        # No thread iterates the body any more (Starlette waits for the one running), so closing it
+        # here, on a disconnect too, ends the statement and returns the connection.
+        try:
             close = getattr(self._content, "close", None)
             if close is not None:
                 close()
+        finally:
             self._finish()
 
 
@@ -174,14 +215,18 @@ def stream(
     schema: type[BaseModel],
     fmt: Format,
     name: str,
+    *,
+    send_timeout_s: float,
+    cleanup: anyio.CapacityLimiter,
     release: Callable[[], None] = lambda: None,
 ) -> StreamingResponse:
     """Stream every row of the keyset's query in `fmt` on `db`, one read transaction, a batch at a time.
 
     The first batch is read here, before any header is sent: a query that runs past the statement time
     limit is then answered 503 like any read, not cut off after a 200. `db` is closed and `release`
-    called when the body ends or the client goes (the caller closes `db` if this raises). Each batch is
-    shaped by the resource's one `shape` function, the same dicts the JSON page holds.
+    called when the body ends, the client goes or stalls past `send_timeout_s` (the caller closes `db`
+    if this raises), in a thread of `cleanup`. Each batch is shaped by the resource's one `shape`
+    function, the same dicts the JSON page holds.
     """
     batches = iter_batches(db, keyset)
     first = next(batches, [])
@@ -221,6 +266,8 @@ def stream(
     return ExportResponse(
         chunked(pieces()),
         finish,
+        send_timeout_s=send_timeout_s,
+        cleanup=cleanup,
         media_type=MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="laborwatch-{name}.{extension}"'},
     )

@@ -5,6 +5,7 @@ import binascii
 import json
 import math
 from collections.abc import Generator
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -260,9 +261,16 @@ def iter_batches(db: Connection, keyset: Keyset, batch_size: int = 1000) -> Gene
     limit to itself.
     """
     result = db.execution_options(stream_results=True, max_row_buffer=batch_size).execute(keyset.ordered())
+    cursor = result.cursor  # the driver's: a psycopg server-side cursor on PostgreSQL
     try:
         while rows := list(result.fetchmany(batch_size)):
             yield rows
             restart_statement_clock(db)
     finally:
         result.close()
+        if not getattr(cursor, "closed", True):
+            # Its CLOSE failed (the database ended the session, or is out of reach): the connection is
+            # broken, so it is discarded, and the cursor, its connection gone, marked closed.
+            db.invalidate()
+            with suppress(Exception):
+                cursor.close()

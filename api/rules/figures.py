@@ -27,24 +27,21 @@ def gives_figures() -> tuple[ColumnElement[bool], ...]:
     return (col(Claim.predicate) == "worker_count", col(Claim.status).not_in(FIGURE_EXCLUDED_STATUSES))
 
 
-def best_first() -> tuple[Any, ...]:
-    """Order figure-giving claims best first: dated before undated, latest date, then ingested last."""
-    return (
-        case((col(Claim.dated_on).is_(None), 1), else_=0),
-        col(Claim.dated_on).desc(),
-        col(Claim.pk).desc(),
-    )
+def best_first(*, dated_only: bool = False) -> tuple[Any, ...]:
+    """Order figure-giving claims best first: dated before undated, latest date, then ingested last.
+
+    `dated_only`: the claims ordered are all dated (a figure as of a day), so no term for undated ones.
+    """
+    latest = (col(Claim.dated_on).desc(), col(Claim.pk).desc())
+    return latest if dated_only else (case((col(Claim.dated_on).is_(None), 1), else_=0), *latest)
 
 
-def best_figure_claim(facility_id: Any, on_or_before: date | None = None) -> ScalarSelect[Any]:
+def best_figure_claim(facility_id: Any) -> ScalarSelect[Any]:
     """The id of the claim that gives the facility `facility_id` (a column or value) its worker figure.
 
-    With `on_or_before`, the figure as known on that day: only claims dated on or before it count, and
-    undated claims are left out. The index on claim (facility_id, predicate, dated_on) serves it.
+    The index on claim (facility_id, predicate, dated_on) serves it.
     """
     query = select(col(Claim.id)).where(col(Claim.facility_id) == facility_id, *gives_figures())
-    if on_or_before is not None:
-        query = query.where(col(Claim.dated_on) <= on_or_before)
     return query.order_by(*best_first()).limit(1).scalar_subquery()
 
 
@@ -63,7 +60,7 @@ def _best_as_of(facility_id: Any, on_or_before: date) -> Select[Any]:
     query: Select[Any] = (
         select(*columns)
         .where(col(Claim.facility_id) == facility_id, *gives_figures(), col(Claim.dated_on) <= on_or_before)
-        .order_by(col(Claim.dated_on).desc(), col(Claim.pk).desc())  # undated left out: no CASE needed
+        .order_by(*best_first(dated_only=True))
         .limit(1)
     )
     return query

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from api.queries.inlist import in_chunks
 from models import Facility, FacilityRedirect
 
 
@@ -19,12 +20,15 @@ def follow_merges(db: Session | Connection, facility_ids: Iterable[str]) -> dict
     ids = set(facility_ids)
     if not ids:
         return {}
-    rows = db.execute(
-        select(col(FacilityRedirect.old_id), col(FacilityRedirect.facility_id)).where(
-            col(FacilityRedirect.old_id).in_(ids)
+    found: dict[str, str] = {}
+    for chunk in in_chunks(ids):
+        rows = db.execute(
+            select(col(FacilityRedirect.old_id), col(FacilityRedirect.facility_id)).where(
+                col(FacilityRedirect.old_id).in_(chunk)
+            )
         )
-    )
-    return {old_id: survivor for old_id, survivor in rows}  # noqa: C416 - rows are Row objects
+        found.update((old_id, survivor) for old_id, survivor in rows)
+    return found
 
 
 def current_facility_id(db: Session | Connection, facility_id: str) -> str | None:
