@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench install install-dev install-bench clean
+.PHONY: run test lint bench install install-dev install-bench clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.compare $(BENCH_ARGS)
 
 install-bench: $(VENV)/.installed-bench
+
+## Screenshots of each page on the seeded data into docs/screenshots/ (needs Debian's chromium on PATH).
+screenshots: install-dev
+	$(BIN)/python -m tests.screenshots
 
 lint: install-dev
 	$(BIN)/ruff check api models tests bench

@@ -1,8 +1,5 @@
 """Security headers on every answer, with a Content-Security-Policy chosen by path."""
 
-import re
-
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -10,22 +7,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 API_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 
-def _docs_asset_origins() -> str:
-    """The origins FastAPI's Swagger UI and ReDoc pages load their scripts, styles and icon from."""
-    pages = [get_swagger_ui_html(openapi_url="", title=""), get_redoc_html(openapi_url="", title="")]
-    html = "".join(bytes(page.body).decode() for page in pages)
-    return " ".join(sorted(set(re.findall(r'(?:src|href)="(https://[^/"]+)', html))))
-
-
-def _docs_policy() -> str:
-    # Both pages start themselves with an inline script (Swagger UI) or style (ReDoc); ReDoc parses the
-    # OpenAPI document in a worker made from a blob.
-    assets = " ".join(part for part in ("'self'", _docs_asset_origins()) if part)
-    return (
-        f"default-src 'none'; script-src {assets} 'unsafe-inline'; style-src {assets} 'unsafe-inline'; "
-        f"img-src {assets} data:; font-src {assets}; connect-src 'self'; worker-src 'self' blob:; "
-        "frame-ancestors 'none'"
-    )
+# Swagger UI (/docs) and ReDoc (/redoc) load their vendored scripts, styles and icon from this server
+# (api/apidocs.py). Both start themselves with an inline script (Swagger UI) or style (ReDoc); their styles
+# carry data: images, and ReDoc parses the OpenAPI document in a worker made from a blob.
+DOCS_POLICY = (
+    "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; worker-src 'self' blob:; "
+    "frame-ancestors 'none'"
+)
 
 
 # The explorer's pages (api/explorer): their own scripts, styles, images and data only; no inline script.
@@ -39,9 +28,9 @@ EXPLORER_POLICY = (
 # itself; "/" alone is only the root page (it would otherwise cover every path). Pages for people add
 # their own entry here.
 POLICIES: list[tuple[str, str]] = [
-    ("/docs", _docs_policy()),
-    ("/docs/oauth2-redirect", _docs_policy()),
-    ("/redoc", _docs_policy()),
+    ("/docs", DOCS_POLICY),
+    ("/docs/oauth2-redirect", DOCS_POLICY),
+    ("/redoc", DOCS_POLICY),
     ("/", EXPLORER_POLICY),
     ("/facilities", EXPLORER_POLICY),
     ("/facilities/", EXPLORER_POLICY),

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from starlette.types import ASGIApp
 
 from api import __doc__ as summary
+from api.apidocs import install_docs
 from api.auth import WriteKeyMiddleware, declare_key_errors
 from api.caching import ETagMiddleware
 from api.db import make_engine
@@ -66,6 +67,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         version="1.0.0",
         lifespan=lifespan,
         redirect_slashes=False,
+        # Served by install_docs from the vendored assets instead of FastAPI's, which load from a CDN.
+        docs_url=None,
+        redoc_url=None,
         dependencies=[Depends(check_query)],
     )
     app.state.settings = settings
@@ -94,6 +98,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # The explorer's and the documentation pages' own assets (api/explorer/static/vendor/VENDORED.md).
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(pages.router)  # the explorer's pages at / (not in the OpenAPI document)
+    install_docs(app)
     _wrap_in_edge(app, settings)
     _declare_problem_schema(app, settings)
     return app

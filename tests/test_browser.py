@@ -1,0 +1,257 @@
+"""The explorer and the documentation pages in headless Chromium: what a person sees, with no internet.
+
+These run on SQLite only: they test the pages, not the database (the API's own tests run on both
+backends, and the pages read through the same query layer). One server (uvicorn in a thread, over a
+SQLite file loaded with the seeds) and one browser serve the whole module; each test has a new browser
+context whose page records console errors and blocks, and records, every request to another origin.
+"""
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, ViewportSize, sync_playwright
+
+from tests.browser import (
+    PAGES,
+    WatchedPage,
+    get,
+    launch,
+    page_paths,
+    seeded_irkutsk,
+    seeded_server,
+    skip_without_chromium,
+)
+
+pytestmark = skip_without_chromium()
+
+PHONE: ViewportSize = {"width": 375, "height": 740}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of laborwatch served on a free port over a freshly seeded SQLite file."""
+    with seeded_server(tmp_path_factory.mktemp("browser")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for the module."""
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+def watched(browser: Browser, base: str, viewport: ViewportSize) -> Iterator[WatchedPage]:
+    context = browser.new_context(viewport=viewport)
+    yield WatchedPage(context.new_page(), base)
+    context.close()
+
+
+@pytest.fixture
+def page(browser: Browser, base: str) -> Iterator[WatchedPage]:
+    """A watched page in a desktop-sized window."""
+    yield from watched(browser, base, DESKTOP)
+
+
+@pytest.fixture
+def phone(browser: Browser, base: str) -> Iterator[WatchedPage]:
+    """A watched page 375 px wide, as on a phone."""
+    yield from watched(browser, base, PHONE)
+
+
+@pytest.fixture(scope="module")
+def irkutsk(base: str) -> dict[str, Any]:
+    """The seeded Irkutsk facility, as the API gives it."""
+    return seeded_irkutsk(base)
+
+
+@pytest.fixture(scope="module")
+def paths(base: str) -> dict[str, str]:
+    """Each explorer page's path, by name."""
+    return page_paths(base)
+
+
+def facility_ids(hrefs: list[str]) -> set[str]:
+    """The facility ids that links to facility pages name."""
+    return {m.group(1) for href in hrefs if (m := re.search(r"/facilities/([^/?#]+)$", href))}
+
+
+def test_the_page_blocks_and_reports_other_origins_and_console_errors(page: WatchedPage) -> None:
+    # Another origin on loopback (another address, another port): what the watched page must stop.
+    elsewhere = "http://127.0.0.2:9/pixel.png"
+    html = f'<!doctype html><img src="{elsewhere}" alt=""><script>console.error("from the page")</script>'
+    page.page.route(
+        page.base + "/__harness__", lambda route: route.fulfill(body=html, content_type="text/html")
+    )
+    page.open("/__harness__")
+    assert page.outside_requests == [elsewhere]
+    assert any("from the page" in error for error in page.console_errors), page.console_errors
+    with pytest.raises(AssertionError, match=re.escape(elsewhere)):
+        page.no_outside_requests()
+    with pytest.raises(AssertionError, match="from the page"):
+        page.no_console_errors()
+
+
+def test_docs_render_offline(page: WatchedPage, base: str) -> None:
+    page.open("/docs")
+    page.page.wait_for_selector(".opblock")
+    operations = sum(
+        1
+        for methods in get(base, "/openapi.json")["paths"].values()
+        for method in methods
+        if method in {"get", "post", "put", "patch", "delete"}
+    )
+    assert page.page.locator(".opblock").count() == operations
+    page.no_console_errors()
+    page.no_outside_requests()
+    # No axe check here: Swagger UI's own markup has serious violations this project cannot fix without
+    # forking it (the contrast of its method badges, buttons nested in its operation summaries).
+
+
+def test_redoc_renders_offline(page: WatchedPage, base: str) -> None:
+    page.open("/redoc")
+    menu = page.page.locator(".menu-content")
+    menu.wait_for()
+    tags = {
+        tag
+        for methods in get(base, "/openapi.json")["paths"].values()
+        for op in methods.values()
+        for tag in op.get("tags", [])
+    }
+    assert tags
+    for tag in tags:
+        assert menu.get_by_text(tag, exact=True).count() >= 1, tag
+    page.no_console_errors()
+    page.no_outside_requests()
+    page.axe_clean()
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_each_page_loads_with_no_error_nothing_from_outside_and_no_serious_axe_violation(
+    page: WatchedPage, paths: dict[str, str], name: str
+) -> None:
+    page.open(paths[name])
+    page.no_console_errors()
+    page.no_outside_requests()
+    page.axe_clean()
+
+
+def test_the_map_marks_every_located_facility(page: WatchedPage, base: str) -> None:
+    located = {feature["id"] for feature in get(base, "/v1/facilities", format="geojson")["features"]}
+    assert located
+    page.open("/")
+    map_ = page.page.locator("#map")
+    map_.wait_for()
+    page.page.wait_for_function("() => document.querySelector('#map .lw-marker, #map[data-located-count]')")
+    marked = page.page.eval_on_selector_all(
+        "#map .lw-marker[data-facility-id]", "marks => marks.map(m => m.dataset.facilityId)"
+    )
+    if marked:
+        assert set(marked) == located
+    else:
+        assert map_.get_attribute("data-located-count") == str(len(located))
+    page.no_console_errors()
+
+
+def test_a_link_from_the_overview_reaches_the_irkutsk_facility_with_its_figure_and_quote(
+    page: WatchedPage, base: str, irkutsk: dict[str, Any]
+) -> None:
+    (claim,) = [
+        c
+        for c in get(base, f"/v1/facilities/{irkutsk['id']}/claims")["items"]
+        if c["predicate"] == "worker_count"
+    ]
+    page.open("/")
+    link = page.page.locator(f'a[href$="/facilities/{irkutsk["id"]}"]').first
+    link.click()
+    page.page.wait_for_url(f"**/facilities/{irkutsk['id']}")
+    figure = page.page.locator("#current-figure")
+    assert re.search(r"\b70\b", figure.inner_text()), figure.inner_text()
+    text = " ".join(page.page.locator("body").inner_text().split())
+    assert " ".join(claim["quote"].split()) in text
+    page.no_console_errors()
+
+
+def test_the_reader_highlights_every_claim_span_of_the_seed_report(
+    page: WatchedPage, base: str, paths: dict[str, str]
+) -> None:
+    report_id = paths["report"].rsplit("/", 1)[1]
+    body = get(base, f"/v1/reports/{report_id}")["body"]
+    claims = get(base, f"/v1/reports/{report_id}/claims", limit=100)["items"]
+    assert claims
+    for claim in claims:
+        assert body[claim["span"]["start"] : claim["span"]["end"]] == claim["quote"]
+    page.open(paths["report"])
+    highlighted: dict[str, str] = defaultdict(str)
+    for claim_id, text in page.page.eval_on_selector_all(
+        "mark.claim[data-claim-id]", "marks => marks.map(m => [m.dataset.claimId, m.textContent])"
+    ):
+        highlighted[claim_id] += text
+    assert dict(highlighted) == {claim["id"]: claim["quote"] for claim in claims}
+
+
+def test_a_filter_narrows_the_table(page: WatchedPage, base: str, irkutsk: dict[str, Any]) -> None:
+    page.open("/facilities")
+    rows = page.page.locator("table#facilities tbody tr")
+    everything = rows.count()
+    country = irkutsk["country"]
+    expected = {item["id"] for item in get(base, "/v1/facilities", country=country, limit=100)["items"]}
+    assert 0 < len(expected) < everything
+    field = page.page.locator("form#filters [name=country]")
+    if field.evaluate("f => f.tagName") == "SELECT":
+        field.select_option(country)
+    else:
+        field.fill(country)
+    with page.page.expect_navigation():
+        page.page.locator("form#filters [type=submit]").first.click()
+    assert rows.count() == len(expected)
+    shown = page.page.eval_on_selector_all(
+        "table#facilities tbody tr a[href*='/facilities/']", "links => links.map(a => a.getAttribute('href'))"
+    )
+    assert facility_ids(shown) == expected
+    page.no_console_errors()
+
+
+@pytest.mark.parametrize("name", [*PAGES, "/docs", "/redoc"])
+def test_no_page_scrolls_sideways_at_phone_width(
+    phone: WatchedPage, paths: dict[str, str], name: str
+) -> None:
+    phone.open(paths.get(name, name))
+    widths = phone.page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"{name}: {widths[0]} px of content in a {widths[1]} px window"
+
+
+# An element's outline and box shadow, as drawn now.
+RING = """element => {
+    const style = getComputedStyle(element);
+    return {
+        ring: [style.outlineStyle, style.outlineWidth, style.outlineColor, style.boxShadow].join(" "),
+        outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0,
+        shadow: style.boxShadow !== 'none',
+        text: element.textContent.trim(),
+    };
+}"""
+
+
+def test_tab_reaches_a_link_and_its_focus_is_visible(page: WatchedPage) -> None:
+    page.open("/")
+    for _ in range(10):
+        page.page.keyboard.press("Tab")
+        if page.page.evaluate("() => document.activeElement?.tagName") == "A":
+            break
+    else:
+        pytest.fail("ten presses of Tab reached no link")
+    link = page.page.evaluate_handle("() => document.activeElement").as_element()
+    assert link is not None
+    assert link.evaluate("element => element.matches(':focus-visible')")
+    focused = link.evaluate(RING)
+    link.evaluate("element => element.blur()")
+    unfocused = link.evaluate(RING)
+    assert focused["ring"] != unfocused["ring"], f"the link {focused['text']!r} looks the same focused or not"
+    assert focused["outline"] or focused["shadow"], f"the focused link shows no outline or ring: {focused}"
