@@ -11,9 +11,13 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, ViewportSize, sync_playwright
 
+from api.auth import create_key
+from api.db import make_engine, write_session
+from api.settings import Settings
 from tests.browser import (
     PAGES,
     WatchedPage,
@@ -24,6 +28,7 @@ from tests.browser import (
     seeded_server,
     skip_without_chromium,
 )
+from tests.test_loader import bundle
 
 pytestmark = skip_without_chromium()
 
@@ -255,3 +260,40 @@ def test_tab_reaches_a_link_and_its_focus_is_visible(page: WatchedPage) -> None:
     unfocused = link.evaluate(RING)
     assert focused["ring"] != unfocused["ring"], f"the link {focused['text']!r} looks the same focused or not"
     assert focused["outline"] or focused["shadow"], f"the focused link shows no outline or ring: {focused}"
+
+
+HOSTILE = 'OOO "Stroy" \' onmouseover="alert(1)" <img src=x onerror=alert(2)>'
+
+
+def test_names_from_the_data_stay_text_in_the_map_and_the_reader(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Quotes, apostrophes and markup in a facility's name and city are shown as written, never run."""
+    folder = tmp_path_factory.mktemp("hostile")
+    with seeded_server(folder) as url:
+        engine = make_engine(Settings(database_url=f"sqlite:///{folder / 'laborwatch.db'}"))
+        with write_session(engine) as session:
+            key = create_key(session, "hostile")
+        engine.dispose()
+        hostile = bundle()
+        hostile["facilities"][0] |= {"name": HOSTILE, "city": HOSTILE}
+        written = httpx.post(f"{url}/v1/reports", json=hostile, headers={"Authorization": f"Bearer {key}"})
+        assert written.status_code == 201, written.text
+        for page in watched(browser, url, DESKTOP):
+            page.open("/")
+            page.page.wait_for_selector("#map[data-ready='true']")
+            page.page.evaluate("() => document.getElementById('map').lwClusters.disableClustering?.()")
+            attributes = page.page.eval_on_selector_all(
+                "#map .lw-marker", "marks => marks.map(m => m.getAttributeNames().sort())"
+            )
+            assert attributes
+            assert all(
+                names == ["aria-label", "class", "data-facility-id", "href", "title"] for names in attributes
+            )
+            labels = page.page.eval_on_selector_all(
+                "#map .lw-marker", "marks => marks.map(m => m.getAttribute('aria-label'))"
+            )
+            assert any(label.startswith(HOSTILE) for label in labels)
+            page.open(f"/facilities/{hostile['facilities'][0]['id']}")
+            assert page.page.locator("h1").inner_text() == HOSTILE
+            page.no_console_errors()

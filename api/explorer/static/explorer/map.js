@@ -9,10 +9,16 @@
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution("Outlines: Natural Earth (world-atlas)");
 
-  function escapeText(text) {
-    var div = document.createElement("div");
-    div.textContent = text == null ? "" : String(text);
-    return div.innerHTML;
+  // A facility's marker, built as an element: names and places from the data are set as attribute
+  // values by the DOM, never pasted into markup.
+  function markerLink(id, css, label) {
+    var link = document.createElement("a");
+    link.className = css;
+    link.href = "/facilities/" + encodeURIComponent(id);
+    link.setAttribute("data-facility-id", id);
+    link.setAttribute("aria-label", label);
+    link.title = label;
+    return link;
   }
   function figure(props) {
     if (props.workers == null) { return "no worker figure"; }
@@ -55,10 +61,8 @@
       var size = p.workers ? Math.round(2 * (6 + 22 * Math.sqrt(p.workers / largest))) : 12;
       var css = "lw-marker" + (p.approximate ? " approximate" : "") + (p.workers == null ? " unknown" : "");
       var label = p.name + ", " + [p.city, p.country].filter(Boolean).join(", ") + ": " + figure(p);
-      var html = '<a class="' + css + '" href="/facilities/' + encodeURIComponent(f.id) + '" data-facility-id="' +
-        escapeText(f.id) + '" aria-label="' + escapeText(label) + '" title="' + escapeText(label) + '"></a>';
       var marker = L.marker([f.geometry.coordinates[1], f.geometry.coordinates[0]], {
-        icon: L.divIcon({ className: "lw-marker-icon", html: html, iconSize: [size, size] }),
+        icon: L.divIcon({ className: "lw-marker-icon", html: markerLink(String(f.id), css, label), iconSize: [size, size] }),
         keyboard: false, title: "", alt: ""
       });
       marker.on("click", function () { window.location.href = "/facilities/" + encodeURIComponent(f.id); });
