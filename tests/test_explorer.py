@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from api.auth import create_key
 from api.db import make_engine, write_session
+from api.explorer import pages
 from api.headers import API_POLICY, EXPLORER_POLICY, content_security_policy
 from api.ingest.seed import seed
 from api.main import create_app
@@ -282,6 +283,33 @@ def test_overlapping_spans_nest_or_split_and_each_claim_keeps_its_text(writer: T
     assert "".join(page.text_of["report-text"]) == body
 
 
+def test_a_body_with_carriage_returns_keeps_them_in_the_reader(writer: TestClient) -> None:
+    data = bundle()
+    data["report"]["body"] = data["report"]["body"].replace("\n", "\r\n")
+    data["claims"].append(
+        {
+            "facility": "khabarovsk-workshop",
+            "predicate": "rotation",
+            "value": "x",
+            "quote": "seamstresses. Some",
+        }
+    )
+    assert writer.post("/v1/reports", json=data).status_code == 201
+    body = writer.get("/v1/reports/khabarovsk-workshop").json()["body"]
+    assert "\r\n" in body
+    response = writer.get("/reports/khabarovsk-workshop")
+    # HTML parsing turns a bare CR into a line feed (a browser's text would no longer match the span);
+    # a character reference keeps it.
+    reader = response.text.split('id="report-text"', 1)[1].split("</article>", 1)[0]
+    assert "&#13;" in reader
+    assert "\r" not in reader
+    page = html_page(writer, "/reports/khabarovsk-workshop")
+    assert "".join(page.text_of["report-text"]) == body
+    for claim in writer.get("/v1/reports/khabarovsk-workshop/claims").json()["items"]:
+        span = claim["span"]
+        assert "".join(page.mark_text[claim["id"]]) == body[span["start"] : span["end"]] == claim["quote"]
+
+
 def test_a_merged_facility_page_redirects_like_the_api(writer: TestClient) -> None:
     writer.post("/v1/reports", json=bundle())
     writer.post("/v1/reports", json=second_facility())
@@ -373,3 +401,16 @@ def test_browsing_every_page_writes_nothing(api: TestClient, corpus: Engine) -> 
         api.get(path)
     assert _fingerprint(corpus) == before
     assert api.get("/v1/facilities").headers["etag"].split("-")[0] == version
+
+
+def test_a_facility_page_lists_so_many_claims_and_links_to_all(
+    writer: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert writer.post("/v1/reports", json=bundle()).status_code == 201
+    total = writer.get("/v1/facilities/khabarovsk-workshop/claims").json()["total"]
+    assert total > 2
+    monkeypatch.setattr(pages, "FACILITY_CLAIMS_SHOWN", 2)
+    page = html_page(writer, "/facilities/khabarovsk-workshop")
+    shown = [attrs for attrs in page.ids.values() if attrs.get("class", "").startswith("claim-card")]
+    assert len(shown) == 2
+    assert "/v1/facilities/khabarovsk-workshop/claims" in page.urls

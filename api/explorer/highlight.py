@@ -7,6 +7,7 @@ is closed and opened again, so a claim's highlight may come in several `<mark>` 
 `data-claim-id`: the first has the id `claim-{id}`, the joined text of all of them is the quote.
 """
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -44,19 +45,32 @@ def _open(span: Span, first: bool) -> str:
     )
 
 
+def _text(piece: str) -> str:
+    """A piece of the body as HTML text; a carriage return as a reference, which HTML parsing would drop."""
+    return str(escape(piece)).replace("\r", "&#13;")
+
+
 def highlight(body: str, spans: Sequence[Span]) -> Markup:
     """The body as HTML (escaped) with every span in marks; spans outside the body or empty are skipped."""
     usable = [span for span in spans if 0 <= span.start < span.end <= len(body)]
     order = {span.claim_id: (span.start, -span.end, span.claim_id) for span in usable}
     cuts = sorted({0, len(body), *(span.start for span in usable), *(span.end for span in usable)})
+    starting: dict[int, list[Span]] = defaultdict(list)
+    ending: dict[int, list[Span]] = defaultdict(list)
+    for span in usable:
+        starting[span.start].append(span)
+        ending[span.end].append(span)
+    # One sweep over the cuts: the spans covering a piece are those started and not yet ended.
+    active: dict[str, Span] = {}
     opened: set[str] = set()
     stack: list[Span] = []
     out: list[str] = []
     for left, right in pairwise(cuts):
-        covering = sorted(
-            (span for span in usable if span.start <= left and right <= span.end),
-            key=lambda span: order[span.claim_id],
-        )
+        for span in ending.get(left, ()):
+            del active[span.claim_id]
+        for span in starting.get(left, ()):
+            active[span.claim_id] = span
+        covering = sorted(active.values(), key=lambda span: order[span.claim_id])
         keep = 0
         while keep < min(len(stack), len(covering)) and stack[keep] is covering[keep]:
             keep += 1
@@ -66,6 +80,6 @@ def highlight(body: str, spans: Sequence[Span]) -> Markup:
             out.append(_open(span, span.claim_id not in opened))
             opened.add(span.claim_id)
             stack.append(span)
-        out.append(str(escape(body[left:right])))
+        out.append(_text(body[left:right]))
     out.extend("</mark>" for _ in stack)
     return Markup("".join(out))  # noqa: S704 - every piece of text and attribute above is escaped

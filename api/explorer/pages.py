@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from sqlalchemy import Connection
 from starlette.responses import RedirectResponse, Response
 
@@ -207,7 +208,12 @@ class FacilityView:
     history: list[dict[str, Any]] = field(default_factory=list)
     claims: list[dict[str, Any]] = field(default_factory=list)
     reports: dict[str, dict[str, Any]] = field(default_factory=dict)
+    more_claims: bool = False
     moved_to: str | None = None
+
+
+# Claims a facility page lists; the rest are a link away (the API's paged list), so a page stays small.
+FACILITY_CLAIMS_SHOWN = 200
 
 
 def _facility(db: Connection, facility_id: str) -> FacilityView:
@@ -217,9 +223,11 @@ def _facility(db: Connection, facility_id: str) -> FacilityView:
         if current is None:
             raise NotFound(f"No facility with id {facility_id!r}.")
         return FacilityView(moved_to=current)
-    claims = claims_of_facility(db, facility_id)
+    claims = claims_of_facility(db, facility_id, FACILITY_CLAIMS_SHOWN + 1)
+    more = len(claims) > FACILITY_CLAIMS_SHOWN
+    claims = claims[:FACILITY_CLAIMS_SHOWN]
     reports = reports_by_ids(db, sorted({claim["report_id"] for claim in claims}))
-    return FacilityView(facility, worker_history(db, facility_id)["items"], claims, reports)
+    return FacilityView(facility, worker_history(db, facility_id)["items"], claims, reports, more)
 
 
 @router.get("/facilities/{facility_id}")
@@ -227,7 +235,7 @@ async def facility_page(
     request: Request, read: ReadDep, facility_id: Annotated[str, Path(max_length=128)]
 ) -> Response:
     """One facility: where, its current figure, its figures over time, and every claim with its report."""
-    view = await read.inline(_facility, facility_id)
+    view = await read(_facility, facility_id)
     if view.moved_to is not None:
         where = facility_moved_to(request, facility_id, view.moved_to, under="/facilities")
         return RedirectResponse(where, status_code=308)
@@ -242,6 +250,7 @@ async def facility_page(
         history=view.history,
         history_chart=column_chart(history, "Worker figures over time") if history else None,
         claims=view.claims,
+        more_claims=view.more_claims,
         reports=view.reports,
     )
 
@@ -265,13 +274,26 @@ async def reports_page(
     )
 
 
-def _report(db: Connection, report_id: str) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
+@dataclass
+class ReportView:
+    """What the reader shows: the report, its claims and facilities, and the body with the highlights."""
+
+    report: dict[str, Any]
+    claims: list[dict[str, Any]]
+    facilities: dict[str, Any]
+    text: Markup
+
+
+def _report(db: Connection, report_id: str) -> ReportView:
+    """The reader's content, highlights included (they cost a sort per piece: off the event loop)."""
     report = report_by_id(db, report_id)
     if report is None:
         raise NotFound(f"No report with id {report_id!r}.")
     named = db.execute(facility_query(FacilityFilters(report_id=report_id), db)).all()
     facilities = {facility["id"]: facility for facility in shape_facilities(db, named)}
-    return report, claims_of_report(db, report_id), facilities
+    claims = claims_of_report(db, report_id)
+    spans = [Span.of(claim, claim_title(claim)) for claim in claims]
+    return ReportView(report, claims, facilities, highlight(report["body"], spans))
 
 
 def claim_title(claim: dict[str, Any]) -> str:
@@ -287,14 +309,13 @@ async def report_page(
     request: Request, read: ReadDep, report_id: Annotated[str, Path(max_length=128)]
 ) -> Response:
     """The report reader: the stored text with every claim's span highlighted, and the claims beside it."""
-    report, claims, facilities = await read.inline(_report, report_id)
-    spans = [Span.of(claim, claim_title(claim)) for claim in claims]
+    view = await read(_report, report_id)
     return page(
         request,
         "report.html",
-        report=report,
-        claims=claims,
-        facilities=facilities,
-        text=highlight(report["body"], spans),
-        titles={claim["id"]: claim_title(claim) for claim in claims},
+        report=view.report,
+        claims=view.claims,
+        facilities=view.facilities,
+        text=view.text,
+        titles={claim["id"]: claim_title(claim) for claim in view.claims},
     )

@@ -161,9 +161,9 @@ def claims_of_report(db: Connection, report_id: str) -> list[dict[str, Any]]:
     return [claim_record(row) for row in rows]
 
 
-def claims_of_facility(db: Connection, facility_id: str) -> list[dict[str, Any]]:
-    """Every claim about a facility: dated ones by date, then undated ones, each in ingest order."""
+def claims_of_facility(db: Connection, facility_id: str, limit: int | None = None) -> list[dict[str, Any]]:
+    """The claims about a facility (the first `limit`): dated ones by date, then undated, in ingest order."""
     c = _CLAIM.c
     query = claim_query(ClaimFilters(facility_id=facility_id), db)
-    rows = db.execute(query.order_by(c.dated_on.is_(None), c.dated_on, c.pk))
+    rows = db.execute(query.order_by(c.dated_on.is_(None), c.dated_on, c.pk).limit(limit))
     return [claim_record(row) for row in rows]

@@ -42,6 +42,8 @@
     });
   });
   if (window.location.hash.indexOf("#claim-") === 0) {
-    choose(decodeURIComponent(window.location.hash.slice("#claim-".length)), false);
+    var wanted = window.location.hash.slice("#claim-".length);
+    try { wanted = decodeURIComponent(wanted); } catch (malformed) { return; }
+    choose(wanted, false);
   }
 })();
