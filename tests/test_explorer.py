@@ -179,6 +179,21 @@ def test_the_facilities_table_narrows_with_the_api_filters(api: TestClient) -> N
     ]
 
 
+def test_filters_the_form_has_no_field_for_are_kept_when_it_is_sent_again(api: TestClient) -> None:
+    first = api.get("/v1/facilities", params={"limit": 1}).json()
+    cursor = first["next"].partition("cursor=")[2]
+    response = api.get(
+        "/facilities", params={"as_of": "2024-01-01", "country": "RU", "limit": 1, "cursor": cursor}
+    )
+    assert response.status_code == 200
+    form = response.text.split('id="filters"', 1)[1].split("</form>", 1)[0]
+    assert '<input type="hidden" name="as_of" value="2024-01-01">' in form
+    assert '<input type="hidden" name="limit" value="1">' in form
+    assert 'name="cursor"' not in form  # a new filter starts from the first page
+    assert 'type="hidden" name="country"' not in form  # the form's own field carries it
+    assert "figures as of 2024-01-01" in response.text
+
+
 def test_every_form_control_has_a_label(api: TestClient) -> None:
     for path in ("/facilities", "/reports"):
         html = api.get(path).text
