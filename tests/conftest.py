@@ -7,6 +7,7 @@ TEST_DATABASE_URL names a server (CI sets it to the local one).
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -88,17 +89,30 @@ def client(database: Database, engine: Engine) -> Iterator[TestClient]:
         yield test_client
 
 
+@contextmanager
+def loaded_database(backend: str, folder: Path, *sources: Path) -> Iterator[tuple[Database, Engine]]:
+    """A new database of its own, migrated and loaded with the bundles of `sources` folders; dropped after."""
+    db = Database(backend, folder)
+    engine = make_engine(db.settings())
+    try:
+        migrate(engine)
+        for source in sources:
+            seed(engine, source)
+        yield db, engine
+    finally:
+        engine.dispose()
+        db.drop()
+
+
+# The folders of the read-only test corpus: the seeds and the test bundles.
+CORPUS_SOURCES = (SEEDS_DIR, DATA_DIR / "bundles")
+
+
 @pytest.fixture(scope="session")
 def corpus(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """A database loaded once per backend with the seeds and the test bundles; tests only read it."""
-    db = Database(backend, tmp_path_factory.mktemp("corpus"))
-    engine = make_engine(db.settings())
-    migrate(engine)
-    seed(engine, SEEDS_DIR)
-    seed(engine, DATA_DIR / "bundles")
-    yield engine
-    engine.dispose()
-    db.drop()
+    with loaded_database(backend, tmp_path_factory.mktemp("corpus"), *CORPUS_SOURCES) as (_, engine):
+        yield engine
 
 
 @pytest.fixture(scope="session")

@@ -12,13 +12,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from api.auth import create_key
-from api.db import make_engine, write_session
+from api.db import write_session
 from api.explorer import pages
 from api.headers import API_POLICY, EXPLORER_POLICY, content_security_policy
-from api.ingest.seed import seed
 from api.main import create_app
-from api.migrate import migrate
-from tests.conftest import SEEDS_DIR, Database
+from tests.conftest import SEEDS_DIR, loaded_database
 from tests.test_loader import bundle
 from tests.test_writes import second_facility
 
@@ -30,14 +28,11 @@ PAGES = ["/", "/facilities", f"/facilities/{IRKUTSK}", "/reports", f"/reports/{S
 @pytest.fixture(scope="module")
 def seeded(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """A client over a database holding the seeds alone, as `make run` serves them at first."""
-    db = Database(backend, tmp_path_factory.mktemp("seeded"))
-    engine = make_engine(db.settings())
-    migrate(engine)
-    seed(engine, SEEDS_DIR)
-    with TestClient(create_app(db.settings(), engine)) as client:
+    with (
+        loaded_database(backend, tmp_path_factory.mktemp("seeded"), SEEDS_DIR) as (db, engine),
+        TestClient(create_app(db.settings(), engine)) as client,
+    ):
         yield client
-    engine.dispose()
-    db.drop()
 
 
 class Page(HTMLParser):

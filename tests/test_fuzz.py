@@ -21,11 +21,9 @@ from sqlalchemy import Engine, select
 from sqlmodel import SQLModel
 
 from api.auth import create_key
-from api.db import make_engine, write_session
-from api.ingest.seed import seed
+from api.db import write_session
 from api.main import create_app
-from api.migrate import migrate
-from tests.conftest import DATA_DIR, SEEDS_DIR, Database
+from tests.conftest import CORPUS_SOURCES, Database, loaded_database
 from tests.hostile import URL_VALUES, VALUES, b64, crafted_cursors, paths, splice
 from tests.test_errors import problem_faults
 
@@ -139,11 +137,11 @@ def data_digest(engine: Engine) -> str:
 
 @pytest.fixture(scope="module")
 def target(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
-    db = Database(backend, tmp_path_factory.mktemp("fuzz"))
-    engine = make_engine(db.settings())
-    migrate(engine)
-    seed(engine, SEEDS_DIR)
-    seed(engine, DATA_DIR / "bundles")
+    with loaded_database(backend, tmp_path_factory.mktemp("fuzz"), *CORPUS_SOURCES) as (db, engine):
+        yield from _target(db, engine)
+
+
+def _target(db: Database, engine: Engine) -> Iterator[Target]:
     with write_session(engine) as session:
         key = create_key(session, "fuzzer")
     app = create_app(db.settings(), engine)
@@ -167,8 +165,6 @@ def target(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[T
             "MergeRequest": {"into": first["facility_id"]},
         }
         yield Target(client, engine, operations, ids, bodies, Findings())
-    engine.dispose()
-    db.drop()
 
 
 def example_of(parameter: dict[str, Any]) -> str:

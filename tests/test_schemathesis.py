@@ -16,29 +16,22 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from api.auth import create_key
-from api.db import make_engine, write_session
-from api.ingest.seed import seed
+from api.db import write_session
 from api.main import create_app
-from api.migrate import migrate
-from tests.conftest import DATA_DIR, SEEDS_DIR, Database
+from tests.conftest import CORPUS_SOURCES, loaded_database
 
 
 @pytest.fixture(scope="module")
 def api_schema(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenApiSchema]:
-    db = Database(backend, tmp_path_factory.mktemp("schemathesis"))
-    engine = make_engine(db.settings())
-    migrate(engine)
-    seed(engine, SEEDS_DIR)
-    seed(engine, DATA_DIR / "bundles")
-    with write_session(engine) as session:
-        key = create_key(session, "schemathesis")
-    app = create_app(db.settings(), engine)
-    with TestClient(app):
-        schema = schemathesis.openapi.from_asgi("/openapi.json", app)
-        schema.config.headers = {"Authorization": f"Bearer {key}"}
-        yield schema
-    engine.dispose()
-    db.drop()
+    folder = tmp_path_factory.mktemp("schemathesis")
+    with loaded_database(backend, folder, *CORPUS_SOURCES) as (db, engine):
+        with write_session(engine) as session:
+            key = create_key(session, "schemathesis")
+        app = create_app(db.settings(), engine)
+        with TestClient(app):
+            schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+            schema.config.headers = {"Authorization": f"Bearer {key}"}
+            yield schema
 
 
 def test_every_operation_answers_as_documented(api_schema: OpenApiSchema) -> None:
