@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api.settings import PROJECT_ROOT
+
 # The ids clients know the operations by (generated clients name their functions after them).
 OPERATION_IDS = {
     ("get", "/health"): "get_health",
@@ -143,3 +145,9 @@ def test_every_format_answers_a_declared_media_type(api: TestClient, spec: dict[
             assert media_type in declared, (path, value, media_type)
             formats_seen.add(media_type)
     assert formats_seen == {"application/json", "text/csv", "application/x-ndjson", "application/geo+json"}
+
+
+def test_the_client_guide_lists_every_operation(spec: dict[str, Any]) -> None:
+    guide = (PROJECT_ROOT / "docs" / "clients.md").read_text()
+    for method, path, operation in operations(spec):
+        assert f"| `{operation['operationId']}` | `{method.upper()} {path}` |" in guide, (method, path)
