@@ -20,7 +20,7 @@ from api.explorer.errors import install_page_errors
 from api.headers import SecurityHeadersMiddleware
 from api.headlimits import HeadLimitMiddleware, HeadLimits
 from api.middleware import BodyLimitMiddleware, DropEmptyParamsMiddleware, ProblemCORSMiddleware
-from api.openapi import complete_openapi, operation_id
+from api.openapi import TAGS, complete_openapi, operation_id
 from api.queries.admission import ExportSlots
 from api.ratelimit import RateLimits
 from api.requestlog import RequestLogMiddleware
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         redoc_url=None,
         dependencies=[Depends(check_query)],
         generate_unique_id_function=operation_id,
+        openapi_tags=TAGS,
     )
     app.state.settings = settings
     app.router.redirect_slashes = False

@@ -20,6 +20,15 @@ def operation_id(route: APIRoute) -> str:
     return route.name
 
 
+# The groups of operations, in the order /docs shows them (generated clients make a module of each).
+TAGS = [
+    {"name": "reports", "description": "Source documents, with their full text; writes take a bundle."},
+    {"name": "facilities", "description": "Workplaces, with worker figures derived from the claims."},
+    {"name": "claims", "description": "What a report says, each with its verbatim quote and span."},
+    {"name": "stats", "description": "Counts and sums for dashboards."},
+    {"name": "changes", "description": "The audit log of every write, for keeping a copy in sync."},
+    {"name": "health", "description": "Is the service up, and its database reachable."},
+]
 NOT_MODIFIED = {
     "description": "Not Modified: the `If-None-Match` ETag still matches; no body.",
     "headers": CACHING_HEADERS,

@@ -151,3 +151,10 @@ def test_the_client_guide_lists_every_operation(spec: dict[str, Any]) -> None:
     guide = (PROJECT_ROOT / "docs" / "clients.md").read_text()
     for method, path, operation in operations(spec):
         assert f"| `{operation['operationId']}` | `{method.upper()} {path}` |" in guide, (method, path)
+
+
+def test_every_operation_is_in_one_described_group(spec: dict[str, Any]) -> None:
+    described = {tag["name"]: tag.get("description") for tag in spec["tags"]}
+    for method, path, operation in operations(spec):
+        assert len(operation["tags"]) == 1, (method, path)
+        assert described.get(operation["tags"][0]), (method, path, operation["tags"])
