@@ -13,6 +13,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.rules.version import VersionReader
 
 CACHE_CONTROL = "no-cache"  # store, but revalidate with the ETag before each reuse
+# How OpenAPI declares the headers every successful GET carries.
+CACHING_HEADERS: dict[str, dict[str, object]] = {
+    "ETag": {
+        "description": "The version of this answer: send it back in `If-None-Match` to get a 304 while "
+        "the data has not changed.",
+        "schema": {"type": "string", "examples": ['"v42-1a2b3c4d"']},
+    },
+    "Cache-Control": {
+        "description": "`no-cache`: a cache may keep the answer but revalidates it with the ETag first.",
+        "schema": {"type": "string", "examples": [CACHE_CONTROL]},
+    },
+}
 
 
 def _read_version(versions: VersionReader) -> int | None:

@@ -38,6 +38,15 @@ FORMAT_TEXT = {
 }
 
 
+LINK_HEADER = {
+    "description": 'The next page of a JSON list, as `next` gives it: `<URL>; rel="next"` (not on the last).',
+    "schema": {
+        "type": "string",
+        "examples": ['<http://127.0.0.1:8000/v1/facilities?cursor=WyJpZCJd>; rel="next"'],
+    },
+}
+
+
 @dataclass(frozen=True)
 class ListRequest:
     """The paging and format parameters of one list request, validated."""
@@ -82,6 +91,7 @@ class Listing(Generic[Filters]):
         ok = {
             "description": "The list envelope, or a stream of every row in the asked `format`.",
             "content": content,
+            "headers": {"Link": LINK_HEADER},
         }
         return {200: ok, **problem_responses(400, 422, 429)}
 

@@ -2,7 +2,6 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -11,23 +10,23 @@ from starlette.types import ASGIApp
 
 from api import __doc__ as summary
 from api.apidocs import install_docs
-from api.auth import WriteKeyMiddleware, declare_key_errors
+from api.auth import WriteKeyMiddleware
 from api.caching import ETagMiddleware
 from api.db import make_engine
 from api.deps import Reader, check_query
-from api.errors import Problem, install_error_handlers, problem_responses
+from api.errors import install_error_handlers
 from api.explorer import STATIC_DIR, STATIC_PATH, pages
 from api.explorer.errors import install_page_errors
 from api.headers import SecurityHeadersMiddleware
 from api.headlimits import HeadLimitMiddleware, HeadLimits
 from api.middleware import BodyLimitMiddleware, DropEmptyParamsMiddleware, ProblemCORSMiddleware
+from api.openapi import TAGS, complete_openapi, operation_id
 from api.queries.admission import ExportSlots
 from api.ratelimit import RateLimits
 from api.requestlog import RequestLogMiddleware
 from api.routers import changes, claims, facilities, health, reports, stats
 from api.rules.version import VersionReader
 from api.settings import Settings, get_settings, read_threads
-from api.writing import bundle_schema
 
 DESCRIPTION = """
 Every figure laborwatch serves is traceable to a sentence: each **claim** carries the verbatim quote from
@@ -71,6 +70,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         docs_url=None,
         redoc_url=None,
         dependencies=[Depends(check_query)],
+        generate_unique_id_function=operation_id,
+        openapi_tags=TAGS,
     )
     app.state.settings = settings
     app.router.redirect_slashes = False
@@ -100,7 +101,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(pages.router)  # the explorer's pages at / (not in the OpenAPI document)
     install_docs(app)
     _wrap_in_edge(app, settings)
-    _declare_problem_schema(app, settings)
+    complete_openapi(app, settings)
     return app
 
 
@@ -117,40 +118,3 @@ def _wrap_in_edge(app: FastAPI, settings: Settings) -> None:
         return RequestLogMiddleware(SecurityHeadersMiddleware(inner), settings.trusted_proxies)
 
     app.build_middleware_stack = build_with_edge  # type: ignore[method-assign]
-
-
-NOT_MODIFIED = {"description": "Not Modified: the `If-None-Match` ETag still matches; no body."}
-# Answers any operation can give: the head limits (api.headlimits) and an unavailable database.
-EVERYWHERE = {str(status): response for status, response in problem_responses(414, 431, 503).items()}
-
-
-def _describe_paging(operation: dict[str, Any], max_offset: int) -> None:
-    for parameter in operation.get("parameters", []):
-        if parameter["name"] == "offset":
-            parameter["schema"]["maximum"] = max_offset
-
-
-def _declare_problem_schema(app: FastAPI, settings: Settings) -> None:
-    """Complete the OpenAPI document: Problem and Bundle schemas, 304 on GETs, 414, 431, 503 everywhere."""
-    original = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = original()
-            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
-            schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-            bundle = bundle_schema()
-            schemas.update(bundle.pop("$defs", {}))
-            schemas["Bundle"] = bundle
-            for path_item in schema.get("paths", {}).values():
-                for method, operation in path_item.items():
-                    if method == "get":
-                        operation["responses"].setdefault("304", NOT_MODIFIED)
-                    for status, response in EVERYWHERE.items():
-                        operation["responses"].setdefault(status, response)
-                    declare_key_errors(operation)
-                    _describe_paging(operation, settings.max_offset)
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

@@ -150,6 +150,20 @@ class Page(BaseModel, Generic[Item]):
     next: str | None = Field(description="URL of the next page (an opaque cursor), or null on the last page.")
 
 
+# One concrete model per listed resource, so that OpenAPI and generated clients name them `FacilityPage`
+# (not `Page_FacilityPublic_`).
+class ReportPage(Page[ReportPublic]):
+    """One page of reports (without bodies)."""
+
+
+class FacilityPage(Page[FacilityPublic]):
+    """One page of facilities."""
+
+
+class ClaimPage(Page[ClaimPublic]):
+    """One page of claims."""
+
+
 class Health(BaseModel):
     """Liveness and database reachability."""
 
@@ -246,3 +260,7 @@ class ChangePublic(Public):
     entity_id: str
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+
+
+class ChangePage(Page[ChangePublic]):
+    """One page of the audit log."""

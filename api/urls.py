@@ -34,6 +34,25 @@ def public_url(request: Request) -> URL:
     return request.url.replace(scheme=public.scheme, netloc=public.netloc, path=path)
 
 
+LOCATION_HEADER = {
+    "description": "The URL of the resource (a relative reference unless LABORWATCH_PUBLIC_URL is set).",
+    "schema": {"type": "string", "examples": ["/v1/facilities/irkutsk-dprk-garment-factory"]},
+}
+"""How OpenAPI declares the `Location` header of a 201 and of a redirect."""
+
+
+def location(request: Request, item_id: str | None = None) -> str:
+    """`Location` of what a write made: the request's path, or the item `item_id` under it.
+
+    A relative reference, as for merge redirects, unless LABORWATCH_PUBLIC_URL says where clients are.
+    """
+    tail = f"/{quote(item_id, safe='')}" if item_id is not None else ""
+    if request.app.state.settings.public_url:
+        url = public_url(request)
+        return str(url.replace(path=url.path + tail, query=""))
+    return request.url.path + tail
+
+
 def facility_moved_to(request: Request, old_id: str, survivor_id: str, under: str = "/v1/facilities") -> str:
     """Where a request naming the merged facility `old_id` lives now: the same path under the survivor.
 

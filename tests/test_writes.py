@@ -97,11 +97,13 @@ def test_post_a_new_report_then_the_same_again(writer: TestClient) -> None:
         "working_hours",
         "skill_share",
     ]
-    assert writer.get("/v1/reports/khabarovsk-workshop").json() == body["report"]
+    assert created.headers["location"] == "/v1/reports/khabarovsk-workshop"
+    assert writer.get(created.headers["location"]).json() == body["report"]
     before = totals(writer)
 
     again = writer.post("/v1/reports", json=bundle())
     assert again.status_code == 200
+    assert "location" not in again.headers
     assert again.json()["status"] == "unchanged"
     assert again.json()["claims"] == body["claims"]
     assert totals(writer) == before
@@ -111,6 +113,7 @@ def test_dry_run_answers_like_a_write_and_writes_nothing(writer: TestClient) -> 
     dry = writer.post("/v1/reports", params={"dry_run": "true"}, json=bundle())
     assert dry.status_code == 201
     assert dry.json()["dry_run"] is True
+    assert "location" not in dry.headers  # nothing was created there
     assert len(dry.json()["claims"]) == 3
     assert totals(writer) == EMPTY
     etag = writer.get("/v1/reports").headers["etag"]
@@ -235,12 +238,14 @@ def test_same_id_with_other_content_is_a_conflict(writer: TestClient) -> None:
 def test_put_replaces_a_report_and_recomputes_figures(writer: TestClient) -> None:
     created = writer.put("/v1/reports/khabarovsk-workshop", json=bundle())
     assert created.status_code == 201
+    assert created.headers["location"] == "/v1/reports/khabarovsk-workshop"
     old = {claim["predicate"]: claim["id"] for claim in created.json()["claims"]}
     replacement = with_claim(0, value=45, approximate=False)
     replacement["claims"] = replacement["claims"][:2]
     response = writer.put("/v1/reports/khabarovsk-workshop", json=replacement)
     assert response.status_code == 200
     assert response.json()["status"] == "replaced"
+    assert "location" not in response.headers
     new = {claim["predicate"]: claim["id"] for claim in response.json()["claims"]}
     assert new["working_hours"] == old["working_hours"]  # same content, same id
     assert new["worker_count"] != old["worker_count"]  # another value, another claim
@@ -716,7 +721,11 @@ def test_public_url_is_where_next_links_and_redirects_point(
     settings = database.settings(public_url="https://data.example.org/laborwatch")
     with TestClient(create_app(settings, engine), follow_redirects=False) as client:
         client.headers["Authorization"] = f"Bearer {key}"
-        client.post("/v1/reports", json=bundle())
+        created = client.post("/v1/reports", json=bundle(), headers={"Host": "evil.example"})
+        assert (
+            created.headers["location"]
+            == "https://data.example.org/laborwatch/v1/reports/khabarovsk-workshop"
+        )
         client.post("/v1/reports", json=second_facility())
         page = client.get("/v1/claims", params={"limit": 1}, headers={"Host": "evil.example"})
         assert page.json()["next"].startswith("https://data.example.org/laborwatch/v1/claims?")

@@ -8,12 +8,12 @@ from starlette.responses import Response
 from api.deps import ReadDep
 from api.listing import ListRequest, answer_list
 from api.resources.changes import CHANGES, ChangeFiltersDep
-from api.schemas import ChangePublic, Page
+from api.schemas import ChangePage
 
 router = APIRouter(prefix="/v1/changes", tags=["changes"])
 
 
-@router.get("", responses=CHANGES.responses(), response_model=Page[ChangePublic])
+@router.get("", responses=CHANGES.responses(), response_model=ChangePage)
 async def list_changes(
     request: Request,
     read: ReadDep,

@@ -14,14 +14,14 @@ from api.listing import ListRequest, answer_list
 from api.requests import ClaimPatch
 from api.resources.claims import CLAIMS, ClaimFiltersDep, claim_by_id
 from api.responses import json_response
-from api.schemas import ClaimPublic, Page
+from api.schemas import ClaimPage, ClaimPublic
 from api.writing import require_json
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
 ClaimId = Path(description="The claim's id.", max_length=64, examples=["clm-0123456789abcdef0123"])
 
 
-@router.get("", responses=CLAIMS.responses(), response_model=Page[ClaimPublic])
+@router.get("", responses=CLAIMS.responses(), response_model=ClaimPage)
 async def list_claims(
     request: Request,
     read: ReadDep,

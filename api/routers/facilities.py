@@ -18,13 +18,15 @@ from api.resources.claims import CLAIMS, ClaimSubfiltersDep
 from api.resources.facilities import FACILITIES, FacilityFiltersDep, facility_by_id, worker_history
 from api.responses import json_response
 from api.rules.merges import current_facility_id
-from api.schemas import ClaimPublic, FacilityPublic, Page, WorkerHistory
+from api.schemas import ClaimPage, FacilityPage, FacilityPublic, WorkerHistory
+from api.urls import LOCATION_HEADER
 from api.writing import integrity_as_conflict, require_json
 
 router = APIRouter(prefix="/v1/facilities", tags=["facilities"])
 MOVED: dict[int | str, dict[str, Any]] = {
     308: {
         "description": "Permanent Redirect: the facility was merged; `Location` names the survivor.",
+        "headers": {"Location": LOCATION_HEADER | {"required": True}},
         "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
 }
@@ -33,7 +35,7 @@ ITEM_ERRORS = problem_responses(404, 422) | MOVED
 FacilityId = Path(description="The facility's id.", examples=["irkutsk-dprk-garment-factory"], max_length=128)
 
 
-@router.get("", responses=FACILITIES.responses(), response_model=Page[FacilityPublic])
+@router.get("", responses=FACILITIES.responses(), response_model=FacilityPage)
 async def list_facilities(
     request: Request,
     read: ReadDep,
@@ -66,9 +68,7 @@ async def get_facility(read: ReadDep, facility_id: Annotated[str, FacilityId]) -
     return json_response(await read.inline(stored_facility))
 
 
-@router.get(
-    "/{facility_id}/claims", responses=ITEM_ERRORS | CLAIMS.responses(), response_model=Page[ClaimPublic]
-)
+@router.get("/{facility_id}/claims", responses=ITEM_ERRORS | CLAIMS.responses(), response_model=ClaimPage)
 async def list_facility_claims(
     request: Request,
     read: ReadDep,
@@ -107,7 +107,7 @@ async def get_facility_workers(read: ReadDep, facility_id: Annotated[str, Facili
     dependencies=[Depends(require_json)],
     response_model=FacilityPublic,
 )
-def merge(
+def merge_facilities(
     engine: EngineDep,
     actor: AdminKeyDep,
     merge_request: MergeRequest,

@@ -12,7 +12,7 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health", responses=problem_responses(503))
-async def health(read: ReadDep) -> Health:
+async def get_health(read: ReadDep) -> Health:
     """`{"status": "ok"}` when the API and its database answer."""
     return await read(_health)
 

@@ -10,13 +10,14 @@ from api.auth import AdminKeyDep, EditorKeyDep
 from api.db import write_session
 from api.deps import EngineDep, ReadDep
 from api.errors import Conflict, NotFound, ReportExists, problem_responses
-from api.ingest.curation import delete_report, replace_report
+from api.ingest import curation
 from api.ingest.loader import load_prepared, parse_bundle, prepare_bundle
 from api.listing import ListRequest, answer_list
 from api.resources.claims import CLAIMS, ClaimSubfiltersDep
 from api.resources.reports import REPORTS, ReportFiltersDep, report_by_id, report_exists
 from api.responses import json_response
-from api.schemas import ClaimPublic, Page, ReportDetail, ReportPublic, WriteResult
+from api.schemas import ClaimPage, ReportDetail, ReportPage, WriteResult
+from api.urls import location
 from api.writing import (
     BUNDLE_BODY,
     WRITE_ERRORS,
@@ -31,7 +32,7 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
 ReportId = Path(description="The report's id.", examples=["dailynk-garment-orders-russia"], max_length=128)
 
 
-@router.get("", responses=REPORTS.responses(), response_model=Page[ReportPublic])
+@router.get("", responses=REPORTS.responses(), response_model=ReportPage)
 async def list_reports(
     request: Request,
     read: ReadDep,
@@ -54,7 +55,7 @@ async def get_report(read: ReadDep, report_id: Annotated[str, ReportId]) -> Resp
 @router.get(
     "/{report_id}/claims",
     responses=problem_responses(404) | CLAIMS.responses(),
-    response_model=Page[ClaimPublic],
+    response_model=ClaimPage,
 )
 async def list_report_claims(
     request: Request,
@@ -73,9 +74,23 @@ async def list_report_claims(
     return await answer_list(read, request, CLAIMS, scoped, params, f"{report_id}-claims", check=stored)
 
 
-def response_for(status: int, description: str) -> dict[int | str, dict[str, Any]]:
+# The `Location` of a 201: where the new report is.
+NEW_REPORT: dict[str, Any] = {
+    "Location": {
+        "description": "The new report's URL (not on a dry run).",
+        "schema": {"type": "string", "examples": ["/v1/reports/dailynk-garment-orders-russia"]},
+    }
+}
+
+
+def response_for(
+    status: int, description: str, headers: dict[str, Any] | None = None
+) -> dict[int | str, dict[str, Any]]:
     """Declare another success status of a write route, with the same WriteResult body."""
-    return {status: {"model": WriteResult, "description": description}}
+    response: dict[str, Any] = {"model": WriteResult, "description": description}
+    if headers:
+        response["headers"] = headers
+    return {status: response}
 
 
 BundlePayload = Annotated[Any, Body(description="A bundle with `report.body` inline.")]
@@ -84,12 +99,15 @@ BundlePayload = Annotated[Any, Body(description="A bundle with `report.body` inl
 @router.post(
     "",
     status_code=201,
-    responses=response_for(200, "The same bundle was stored already: nothing changed.") | WRITE_ERRORS,
+    responses={201: {"description": "The report was added (on a dry run: would be).", "headers": NEW_REPORT}}
+    | response_for(200, "The same bundle was stored already: nothing changed.")
+    | WRITE_ERRORS,
     openapi_extra=BUNDLE_BODY,
     dependencies=[Depends(require_json)],
     response_model=WriteResult,
 )
 def create_report(
+    request: Request,
     engine: EngineDep,
     actor: EditorKeyDep,
     limits: BundleLimitsDep,
@@ -112,17 +130,21 @@ def create_report(
             stored = written(session, result, status=result.status, dry_run=dry_run)
     except ReportExists as exc:
         raise Conflict(exc.with_hint()) from None
-    return json_response(stored, status_code=201 if result.status == "added" else 200)
+    if result.status != "added":
+        return json_response(stored)
+    headers = None if dry_run else {"Location": location(request, result.report_id)}
+    return json_response(stored, status_code=201, headers=headers)
 
 
 @router.put(
     "/{report_id}",
-    responses=response_for(201, "No report had this id: it was created.") | WRITE_ERRORS,
+    responses=response_for(201, "No report had this id: it was created.", NEW_REPORT) | WRITE_ERRORS,
     openapi_extra=BUNDLE_BODY,
     dependencies=[Depends(require_json)],
     response_model=WriteResult,
 )
-def put_report(
+def replace_report(
+    request: Request,
     engine: EngineDep,
     actor: EditorKeyDep,
     limits: BundleLimitsDep,
@@ -136,20 +158,22 @@ def put_report(
     bundle = parse_bundle(payload)
     prepared = prepare_bundle(bundle, None, limits)  # before the write lock is taken
     with integrity_as_conflict(), write_session(engine) as session:
-        result, created = replace_report(session, report_id, bundle, prepared, actor)
+        result, created = curation.replace_report(session, report_id, bundle, prepared, actor)
         status: Literal["added", "unchanged", "replaced"] = "added"
         if not created:
             status = "unchanged" if result.status == "unchanged" else "replaced"
         stored = written(session, result, status=status, dry_run=False)
-    return json_response(stored, status_code=201 if created else 200)
+    if not created:
+        return json_response(stored)
+    return json_response(stored, status_code=201, headers={"Location": location(request)})
 
 
 @router.delete("/{report_id}", status_code=204, responses=problem_responses(401, 404, 422))
-def remove_report(engine: EngineDep, actor: AdminKeyDep, report_id: Annotated[str, ReportId]) -> Response:
+def delete_report(engine: EngineDep, actor: AdminKeyDep, report_id: Annotated[str, ReportId]) -> Response:
     """Delete a report and its claims (admin keys only); its facilities stay, with their figures recomputed.
 
     The report's entries in the change feed stay, without its content (see the change feed).
     """
     with integrity_as_conflict(), write_session(engine) as session:
-        delete_report(session, report_id, actor)
+        curation.delete_report(session, report_id, actor)
     return Response(status_code=204)
