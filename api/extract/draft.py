@@ -25,6 +25,7 @@ from api.ingest.quotes import FoldedBody
 from api.vocabulary import Evidence, Precision, Status
 
 DRAFT_NOTE = "draft: review"
+MIN_QUOTE_WORDS = 3
 _UNTITLED = "UNTITLED — fill in"
 
 
@@ -79,11 +80,15 @@ class _Facilities:
 
 
 def _quote(body: str, figure: WorkerFigure, sentence: Span) -> tuple[str, int | None] | None:
-    """The figure's phrase verbatim, and which of its occurrences it is when the body repeats it."""
+    """The figure's phrase verbatim, and which of its occurrences it is when the body repeats it.
+
+    A phrase of fewer than three words ('150', '40 in Gdansk' cut to '40') says too little: the whole
+    sentence is quoted instead.
+    """
     folded = FoldedBody(body)
     for start, end in ((figure.start, figure.end), sentence):
         quote = body[start:end]
-        if not quote.strip():
+        if len(quote.split()) < MIN_QUOTE_WORDS and (start, end) != sentence:
             continue
         starts = [span.start for span in folded.spans(quote)]
         if start in starts:

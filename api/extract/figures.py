@@ -107,6 +107,25 @@ _STAFF = re.compile(
     rf"\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})(?![-%]|\s+(?:{_UNITS_AFTER})\b)",
     re.IGNORECASE,
 )
+# 'the number of North Korean workers at the site has risen to 150'; 'North Korean workers, numbering 200'.
+_NUMBER_OF = re.compile(
+    rf"\bnumber\s+of\s+(?:[\w-]+\s+){{0,3}}?(?:{_WORKERS}|North\s+Koreans)\b[^.;]{{0,60}}?\b(?:is|was|stands\s+at"
+    rf"|stood\s+at|(?:has\s+)?reached|(?:has\s+)?(?:rose|risen|grew|grown|fell|fallen|dropped)\s+to)"
+    rf"\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})(?![-%]|\s+(?:{_UNITS_AFTER})\b)",
+    re.IGNORECASE,
+)
+_NUMBERING = re.compile(
+    rf"\b(?:{_WORKERS}|North\s+Koreans)\b,?\s+(?:numbering|totall?ing|estimated\s+at)\s+(?:(?:{HEDGES})\s+)?"
+    rf"(?P<number>{NUMBER})(?![-%]|\s+(?:{_UNITS_AFTER})\b)",
+    re.IGNORECASE,
+)
+# Counts of people who no longer work there: 'died', 'were arrested', 'were sent home', 'defected'.
+_GONE_AFTER = re.compile(
+    r"^\s*(?:[\w-]+\s+){0,2}?(?:have\s+|had\s+|has\s+|were\s+|was\s+|been\s+|have\s+been\s+|had\s+been\s+)*"
+    r"(?:died|killed|arrested|detained|deported|repatriated|sent\s+(?:home|back)|fled|defected|escaped)\b",
+    re.IGNORECASE,
+)
+_KOREAN = re.compile(r"North\s+Korea|DPRK|\bKoreans?\b", re.IGNORECASE)
 _HEDGE_BEFORE = re.compile(rf"(?:\b(?:{HEDGES})\s+|~\s*)$", re.IGNORECASE)
 _RANGE_BEFORE = re.compile(
     rf"(?:\bbetween\s+(?P<low1>{NUMBER})\s+and\s+|(?P<low2>{NUMBER})\s*(?:-|\u2013|\u2014|\bto\b|\bor\b)\s*)$",
@@ -139,6 +158,13 @@ _ALL_NATIONALITIES = re.compile(
     rf"^\s*(?:\w+\s+){{0,3}}?(?:(?:came|come|are|were)\s+from\s+\w+\s+(?:countries|nations|nationalities)"
     rf"|of\s+all\s+nationalities)|^[^.;,]{{0,20}}?,\s+all\s+of\s+them\s+(?:{OTHER_NATIONS}|from\s+(?!North\s+Korea))"
     rf"|^[^.;]{{0,40}}?,\s+{NUMBER}\s+of\s+(?:them|those|these)\b|^[^.]*?[.!?]\s+Of\s+(?:those|them|these)\b",
+    re.IGNORECASE,
+)
+# 'Of the 300 staff at the yard, 42 are North Korean': the whole, whose share the sentence goes on to give.
+# ... and '10 percent of the 500 workers', 'most of the 500 workers': a whole, not the North Koreans in it.
+_WHOLE_BEFORE_SHARE = re.compile(
+    rf"(?:^Of|\b(?:percent|per\s+cent|half|a\s+third|a\s+quarter|a\s+fifth|most|many|none|all)\s+of|%\s+of)"
+    rf"\s+(?:the|its|their)\s+(?:[\w\u2019']+\s+)?(?:(?:{HEDGES})\s+)?$",
     re.IGNORECASE,
 )
 _WORKER_CONTEXT = re.compile(rf"\b(?:{_WORKERS}|North\s+Koreans?)\b", re.IGNORECASE)
@@ -223,34 +249,45 @@ def _not_a_workforce(text: str, figure: WorkerFigure, sentence: Span, modifiers:
         return True
     before = text[sentence[0] : figure.start]
     around = text[max(sentence[0], figure.start - _LOOK_BACK) : min(sentence[1], figure.end + 30)]
-    if _SIGHTING.search(around) or _INTERVIEW.search(before):
+    if _SIGHTING.search(around) or _INTERVIEW.search(before) or _WHOLE_BEFORE_SHARE.search(before):
         return True
     after = text[figure.end : sentence[1] + 60]
-    if _WORLDWIDE.search(after):
+    if _WORLDWIDE.search(after) or _GONE_AFTER.search(after):
         return True
     others = _OTHER_NATIONS.search(modifiers) and not re.search(r"North\s+Korean", modifiers, re.IGNORECASE)
     return bool(others or _ALL_NATIONALITIES.search(after))
 
 
-def _noun_figures(text: str) -> Iterable[tuple[re.Match[str], WorkerFigure, str]]:
+def _noun_figures(text: str, sentences: list[Span]) -> Iterable[tuple[re.Match[str], WorkerFigure, str]]:
     for match in _FIGURE.finditer(text):
         modifiers = match.group("modifiers") or ""
         if match.group("people"):
             before = text[max(0, match.start() - _LOOK_BACK) : match.start()]
             korean = re.search(r"North\s+Korean", modifiers, re.IGNORECASE) or match.group("origin")
-            if not (match.group("verb") or korean or _EMPLOYING.search(before)):
-                continue  # '300 women' may be anyone; '300 women work' and 'employs 300 women' are workers
+            working = match.group("verb") or _EMPLOYING.search(before)
+            # '300 women' may be anyone; '300 North Korean women', and '300 women work' in a sentence
+            # about North Koreans, are workers.
+            if not (korean or (working and _KOREAN.search(text, *sentence_at(sentences, match.start())))):
+                continue
         figure = _figure(text, match.start(), match.group("number"), match.end(), bool(match.group("post")))
         if figure is not None:
             yield match, figure, modifiers
 
 
 def _bare_figures(text: str) -> Iterable[tuple[re.Match[str], WorkerFigure, str]]:
-    patterns = ((_OF_THEM, Binding.noun), (_SHARE, Binding.noun), (_SENT, Binding.noun))
+    patterns = (
+        (_OF_THEM, Binding.noun),
+        (_SHARE, Binding.noun),
+        (_SENT, Binding.noun),
+        (_NUMBER_OF, Binding.noun),
+        (_NUMBERING, Binding.noun),
+    )
     for pattern, binding in (*patterns, (_PLACED, Binding.place), (_COMPARED, Binding.comparison)):
         for match in pattern.finditer(text):
             end = match.end() if pattern is not _PLACED else match.end("number")
             figure = _figure(text, match.start("number"), match.group("number"), end, False, binding)
+            if figure is not None and pattern in (_NUMBER_OF, _NUMBERING):  # quote from 'the number of'
+                figure = WorkerFigure(min(figure.start, match.start()), *_fields_after_start(figure))
             if figure is not None:
                 yield match, figure, ""
     for match in _STAFF.finditer(text):
@@ -275,7 +312,7 @@ def find_worker_figures(text: str) -> list[WorkerFigure]:
     sentences = sentence_spans(text)
     paragraphs = paragraph_spans(text)
     figures: dict[int, WorkerFigure] = {}
-    for _, figure, modifiers in [*_noun_figures(text), *_bare_figures(text)]:
+    for match, figure, modifiers in [*_noun_figures(text, sentences), *_bare_figures(text)]:
         if figure.number_start in figures:
             continue
         sentence = sentence_at(sentences, figure.number_start)
@@ -283,6 +320,8 @@ def find_worker_figures(text: str) -> list[WorkerFigure]:
             continue
         if figure.binding is not Binding.noun and not _about_workers(text, paragraphs, figure.number_start):
             continue
+        if match.re is _STAFF and not _KOREAN.search(text, *_paragraph_at(paragraphs, figure.number_start)):
+            continue  # 'the yard employed 2,300' says nothing of North Koreans
         figures[figure.number_start] = figure
     ordered = [figures[key] for key in sorted(figures)]
     return [
@@ -298,6 +337,10 @@ def _after_one(figure: WorkerFigure, figures: list[WorkerFigure], sentences: lis
         sentence[0] <= other.number_start < figure.number_start and other.binding is Binding.noun
         for other in figures
     )
+
+
+def _paragraph_at(paragraphs: list[Span], position: int) -> Span:
+    return next((span for span in paragraphs if span[0] <= position < span[1]), (position, position))
 
 
 def _about_workers(text: str, paragraphs: list[Span], position: int) -> bool:

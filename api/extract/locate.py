@@ -11,9 +11,11 @@ from api.vocabulary import Precision
 
 # North Korea is where the workers come from, never where an overseas workplace is.
 HOME_COUNTRY = "KP"
+# A dateline there is where the reporter is (Seoul, for most of the field's news), not the workplace.
+REPORTING_COUNTRIES = frozenset({HOME_COUNTRY, "KR"})
 # A place after these words is where workers or a firm come from, or where a firm is registered.
 _NOT_WHERE_THEY_WORK = re.compile(
-    r"\b(?:from|registered\s+in|based\s+in|founded\s+in|headquartered\s+in|head\s+office\s+(?:in|to)"
+    r"\b(?:(?<!operate\s)(?<!operates\s)(?<!operating\s)(?<!work\s)(?<!works\s)(?<!working\s)from|registered\s+in|based\s+in|founded\s+in|headquartered\s+in|head\s+office\s+(?:in|to)"
     r"|offices?\s+in|agency\s+in|exported\s+to|export\s+to|sold\s+to|clients\s+in|accounts\s+in"
     r"|sent\s+(?:back|home)\s+to|returned\s+to|no\s+\w+\s+in)\s+(?:the\s+)?$",
     re.IGNORECASE,
@@ -73,7 +75,7 @@ class ReportPlaces:
         """The place the report as a whole is about: its dateline, its headline's place, its usual place."""
         for start, end in self.paragraphs[:6]:
             dateline = find_dateline(self.body, start, end)
-            if dateline is not None and dateline.place.country != HOME_COUNTRY:
+            if dateline is not None and dateline.place.country not in REPORTING_COUNTRIES:
                 return Located(dateline, "the report's dateline")
         if self.paragraphs:
             title = [m for m in self._local(self.paragraphs[0]) if m.place.level is not Precision.country]
