@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench install install-dev install-bench clean screenshots
+.PHONY: run test lint docs bench install install-dev install-bench clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,12 +27,12 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
-## Install, migrate, seed when empty, and serve on 127.0.0.1:8000.
+## Install, migrate, seed when empty, and serve on 127.0.0.1:8000 (another port: make run PORT=8080).
 run: install
 	$(BIN)/laborwatch serve --host $(HOST) --port $(PORT)
 
-## Install with dev extras and run the whole test suite (lint and types first).
-test: install-dev lint
+## Install with dev extras and run the whole test suite (lint, types and the docs site first).
+test: install-dev lint docs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## Benchmark: bundles -> `laborwatch ingest` (SQLite, PostgreSQL) -> wrk on laborwatch, Datasette, bare
@@ -46,10 +46,15 @@ install-bench: $(VENV)/.installed-bench
 screenshots: install-dev
 	$(BIN)/python -m tests.screenshots
 
+## Build the documentation site into site/ (mkdocs.yml); a broken link or anchor fails the build
+## (not --quiet: it hides the warnings that --strict turns into failures).
+docs: install-dev
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
 lint: install-dev
 	$(BIN)/ruff check api models tests bench
 	$(BIN)/ruff format --check api models tests bench
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache laborwatch.db laborwatch.db-wal laborwatch.db-shm
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache site laborwatch.db laborwatch.db-wal laborwatch.db-shm

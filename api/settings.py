@@ -17,7 +17,7 @@ MAX_PAGE_SIZE = 500
 
 
 class Settings(BaseSettings):
-    """Every setting laborwatch reads; each is documented in README.md."""
+    """Every setting laborwatch reads; each is documented in docs/configuration.md (tests/test_docs.py)."""
 
     model_config = SettingsConfigDict(env_prefix="LABORWATCH_", env_file=".env", extra="ignore")
 

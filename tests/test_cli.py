@@ -132,15 +132,6 @@ def test_ingest_of_a_file_that_is_not_a_bundle_is_refused(run: Run, tmp_path: Pa
     assert "not a bundle file" in result.output
 
 
-def test_every_setting_is_documented_in_the_readme() -> None:
-    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
-    from api.settings import Settings
-
-    for name in Settings.model_fields:
-        variable = "DATABASE_URL" if name == "database_url" else f"LABORWATCH_{name.upper()}"
-        assert f"`{variable}`" in readme, variable
-
-
 def test_ingest_with_jobs_gives_the_same_result_in_order(
     run: Run, client: TestClient, tmp_path: Path
 ) -> None:
