@@ -67,6 +67,7 @@ _BLOCKED = (
     r"|was|were|be|been|has|have|had|hours?|days?|weeks?|months?|years?|times|percent|dollars?|yuan|rubles?"
     r"|roubles?|won|tons?|tonnes?|kilometers?|kilometres?|miles?|meters?|metres?|square|floors?|units?"
 )
+_UNITS_AFTER = r"percent|per\s+cent|hours?|days?|weeks?|months?|years?|times|dollars?|yuan|rubles?|won|tons?"
 _FIGURE = re.compile(
     rf"""
     (?P<number>{NUMBER})
@@ -85,6 +86,11 @@ _OF_THEM = re.compile(
     rf"|\s+(?:{_WORK_VERBS})\b)",
     re.IGNORECASE,
 )
+_SHARE_OF = re.compile(
+    rf"(?P<number>{NUMBER})\s+of\s+(?:the|its|their)\s+(?:[\w\u2019']+\s+)?{NUMBER}\b[^.;]{{0,60}}?"
+    rf"\b(?:were|are|was|is|come|came)\s+(?:from\s+)?(?:North\s+Korea|the\s+DPRK)\w*\b",
+    re.IGNORECASE,
+)
 _SHARE = re.compile(
     rf"(?P<number>{NUMBER})\s+(?:were|are|was|is|come|came)\s+(?:from\s+)?(?:North\s+Korea|the\s+DPRK)\w*\b",
     re.IGNORECASE,
@@ -92,16 +98,30 @@ _SHARE = re.compile(
 # A bare number placed by what follows: '40 in Gdansk and 25 in Szczecin', 'about 2,000 in Kuwait'.
 _PLACED = re.compile(rf"(?P<number>{NUMBER})(?=\s+(?:in|at)\s+(?:the\s+)?(?-i:[A-Z]))", re.IGNORECASE)
 _SENT = re.compile(
-    rf"(?P<number>{NUMBER})\s+(?:were|have\s+been|had\s+been|are|are\s+being|were\s+being)\s+"
+    rf"(?P<number>{NUMBER})\s+(?:were|was|have\s+been|has\s+been|had\s+been|are|are\s+being|were\s+being)\s+"
     rf"(?:sent|dispatched|deployed|brought|hired|recruited|employed|working|registered|supplied)\b"
     rf"(?!\s+(?:home|back)\b)",
     re.IGNORECASE,
+)
+# A line of a list by place: 'Primorsky Krai: about 1,200', 'Namibia \u2014 no fewer than 40, on housing
+# projects', 'Sakhalin: 300-350'. The place is the line's head; the number follows a colon or a dash.
+_LINE = re.compile(
+    rf"^[ \t]*(?:[-*\u2022][ \t]+)?(?P<head>(?-i:[A-Z])[^\n:\u2014\u2013\d]{{1,60}}?)[ \t]*"
+    rf"(?:\([^)\n]*\))?[ \t]*"
+    rf"(?::|[\u2014\u2013]|[ \t]-)[ \t]*(?:(?:{HEDGES})[ \t]+)?(?:between[ \t]+)?"
+    rf"(?:{NUMBER}[ \t]*(?:-|\u2013|to|and)[ \t]*)?(?P<number>{NUMBER})(?![-%\d]|\s+(?:{_UNITS_AFTER})\b)",
+    re.IGNORECASE | re.MULTILINE,
 )
 # A bare number compared with a figure before it in the same sentence: 'up from an estimated 150 in 2021'.
 _COMPARED = re.compile(
     rf"\b(?:up|down)\s+from\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})(?!\s*(?:%|percent))", re.IGNORECASE
 )
-_UNITS_AFTER = r"percent|per\s+cent|hours?|days?|weeks?|months?|years?|times|dollars?|yuan|rubles?|won|tons?"
+# ... and 'had risen to 2,300 by August, from 1,100 a year earlier'.
+_COMPARED_THEN = re.compile(
+    rf"\b(?:from|compared\s+with|against)\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})(?=\s+(?:a\s+year\s+"
+    rf"(?:earlier|before|ago)|the\s+year\s+before|last\s+year|earlier|in\s+(?:19|20)\d\d)\b)",
+    re.IGNORECASE,
+)
 _STAFF = re.compile(
     rf"\b(?:(?:work\s*force|labou?r\s+force|staff|headcount)\s+of|employs|employed|employing)"
     rf"\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})(?![-%]|\s+(?:{_UNITS_AFTER})\b)",
@@ -115,14 +135,16 @@ _NUMBER_OF = re.compile(
     re.IGNORECASE,
 )
 _NUMBERING = re.compile(
-    rf"\b(?:{_WORKERS}|North\s+Koreans)\b,?\s+(?:numbering|totall?ing|estimated\s+at)\s+(?:(?:{HEDGES})\s+)?"
+    rf"\b(?:{_WORKERS}|crews|teams|brigades|North\s+Koreans)\b,?\s+(?:numbering|totall?ing|estimated\s+at)\s+"
+    rf"(?:(?:{HEDGES})\s+)?"
     rf"(?P<number>{NUMBER})(?![-%]|\s+(?:{_UNITS_AFTER})\b)",
     re.IGNORECASE,
 )
 # Counts of people who no longer work there: 'died', 'were arrested', 'were sent home', 'defected'.
 _GONE_AFTER = re.compile(
     r"^\s*(?:[\w-]+\s+){0,2}?(?:have\s+|had\s+|has\s+|were\s+|was\s+|been\s+|have\s+been\s+|had\s+been\s+)*"
-    r"(?:died|killed|arrested|detained|deported|repatriated|sent\s+(?:home|back)|fled|defected|escaped)\b",
+    r"(?:died|killed|arrested|detained|questioned|interrogated|deported|repatriated|sent\s+(?:home|back)|fled"
+    r"|defected|escaped|dismissed|fired)\b",
     re.IGNORECASE,
 )
 _KOREAN = re.compile(r"North\s+Korea|DPRK|\bKoreans?\b", re.IGNORECASE)
@@ -154,6 +176,10 @@ OTHER_NATIONS = (
     r"|foreign|former"
 )
 _OTHER_NATIONS = re.compile(rf"\b(?:{OTHER_NATIONS})\b", re.IGNORECASE)
+# A capitalized word before the noun, other than these, names another nation or a firm ('14 Nigerian
+# labourers', '60 Hyundai workers'): not the North Koreans a report counts.
+_KOREAN_WORDS = re.compile(r"\b(?:North|Korean|Koreans|DPRK|IT)\b")
+_NAMED_OTHERS = re.compile(r"\b[A-Z]")
 _ALL_NATIONALITIES = re.compile(
     rf"^\s*(?:\w+\s+){{0,3}}?(?:(?:came|come|are|were)\s+from\s+\w+\s+(?:countries|nations|nationalities)"
     rf"|of\s+all\s+nationalities)|^[^.;,]{{0,20}}?,\s+all\s+of\s+them\s+(?:{OTHER_NATIONS}|from\s+(?!North\s+Korea))"
@@ -163,8 +189,8 @@ _ALL_NATIONALITIES = re.compile(
 # 'Of the 300 staff at the yard, 42 are North Korean': the whole, whose share the sentence goes on to give.
 # ... and '10 percent of the 500 workers', 'most of the 500 workers': a whole, not the North Koreans in it.
 _WHOLE_BEFORE_SHARE = re.compile(
-    rf"(?:^Of|\b(?:percent|per\s+cent|half|a\s+third|a\s+quarter|a\s+fifth|most|many|none|all)\s+of|%\s+of)"
-    rf"\s+(?:the|its|their)\s+(?:[\w\u2019']+\s+)?(?:(?:{HEDGES})\s+)?$",
+    rf"(?:^Of|\b(?:percent|per\s+cent|half|a\s+third|a\s+quarter|a\s+fifth|most|many|none|all|among)"
+    rf"|%|\b{NUMBER})\s+(?:of\s+)?(?:the|its|their)\s+(?:[\w\u2019']+\s+)?(?:(?:{HEDGES})\s+)?$",
     re.IGNORECASE,
 )
 _WORKER_CONTEXT = re.compile(rf"\b(?:{_WORKERS}|North\s+Koreans?)\b", re.IGNORECASE)
@@ -176,6 +202,7 @@ class Binding(StrEnum):
     noun = "noun"  # a people noun or a share of North Koreans: a figure wherever it is
     place = "place"  # a bare number followed by 'in <place>': a figure only if a place follows it
     comparison = "comparison"  # 'up from 150': a figure only after another figure of its sentence
+    line = "line"  # 'Sakhalin: 300-350': a figure only if its line starts with a place
 
 
 @dataclass(frozen=True)
@@ -254,8 +281,9 @@ def _not_a_workforce(text: str, figure: WorkerFigure, sentence: Span, modifiers:
     after = text[figure.end : sentence[1] + 60]
     if _WORLDWIDE.search(after) or _GONE_AFTER.search(after):
         return True
-    others = _OTHER_NATIONS.search(modifiers) and not re.search(r"North\s+Korean", modifiers, re.IGNORECASE)
-    return bool(others or _ALL_NATIONALITIES.search(after))
+    korean = re.search(r"North\s+Korean", modifiers, re.IGNORECASE)
+    others = _OTHER_NATIONS.search(modifiers) or _NAMED_OTHERS.search(_KOREAN_WORDS.sub("", modifiers))
+    return bool((others and not korean) or _ALL_NATIONALITIES.search(after))
 
 
 def _noun_figures(text: str, sentences: list[Span]) -> Iterable[tuple[re.Match[str], WorkerFigure, str]]:
@@ -278,15 +306,17 @@ def _bare_figures(text: str) -> Iterable[tuple[re.Match[str], WorkerFigure, str]
     patterns = (
         (_OF_THEM, Binding.noun),
         (_SHARE, Binding.noun),
+        (_SHARE_OF, Binding.noun),
         (_SENT, Binding.noun),
         (_NUMBER_OF, Binding.noun),
         (_NUMBERING, Binding.noun),
     )
-    for pattern, binding in (*patterns, (_PLACED, Binding.place), (_COMPARED, Binding.comparison)):
+    compared = ((_COMPARED, Binding.comparison), (_COMPARED_THEN, Binding.comparison))
+    for pattern, binding in (*patterns, (_PLACED, Binding.place), (_LINE, Binding.line), *compared):
         for match in pattern.finditer(text):
             end = match.end() if pattern is not _PLACED else match.end("number")
             figure = _figure(text, match.start("number"), match.group("number"), end, False, binding)
-            if figure is not None and pattern in (_NUMBER_OF, _NUMBERING):  # quote from 'the number of'
+            if figure is not None and pattern in (_NUMBER_OF, _NUMBERING, _LINE):  # quote the whole phrase
                 figure = WorkerFigure(min(figure.start, match.start()), *_fields_after_start(figure))
             if figure is not None:
                 yield match, figure, ""
@@ -344,9 +374,11 @@ def _paragraph_at(paragraphs: list[Span], position: int) -> Span:
 
 
 def _about_workers(text: str, paragraphs: list[Span], position: int) -> bool:
-    """Tell whether the paragraph holding `position`, or the one before it, speaks of workers."""
+    """Tell whether the paragraph holding `position`, the one before it, or the headline speaks of workers."""
     for index, (start, end) in enumerate(paragraphs):
         if start <= position < end:
             begin = paragraphs[index - 1][0] if index else start
-            return bool(_WORKER_CONTEXT.search(text, begin, end))
+            return bool(
+                _WORKER_CONTEXT.search(text, begin, end) or _WORKER_CONTEXT.search(text, *paragraphs[0])
+            )
     return False

@@ -287,7 +287,7 @@ def find_locations(text: str) -> list[PlaceMention]:
 
 
 _DATELINE = re.compile(
-    r"(?P<city>[A-Z][A-Z.\u2019'-]+(?:[ -][A-Z][A-Z.\u2019'-]+)*)(?:,[ \t]+[A-Z][\w .]*?)?"
+    r"(?P<city>[A-Z][A-Z.\u2019'-]+(?:[ -][A-Z][A-Z.\u2019'-]+)*)(?:,[ \t]+[A-Z][\w .]*?){0,2}"
     r"(?:[ \t]*\([^)\n]{1,30}\))?[ \t]+[\u2014\u2013-]{1,2}[ \t]"
 )
 

@@ -15,7 +15,9 @@ HOME_COUNTRY = "KP"
 REPORTING_COUNTRIES = frozenset({HOME_COUNTRY, "KR"})
 # A place after these words is where workers or a firm come from, or where a firm is registered.
 _NOT_WHERE_THEY_WORK = re.compile(
-    r"\b(?:(?<!operate\s)(?<!operates\s)(?<!operating\s)(?<!work\s)(?<!works\s)(?<!working\s)from|registered\s+in|based\s+in|founded\s+in|headquartered\s+in|head\s+office\s+(?:in|to)"
+    r"\b(?:(?<!operate\s)(?<!operates\s)(?<!operating\s)(?<!work\s)(?<!works\s)(?<!working\s)from"
+    r"|(?:company|firm|subcontractor|contractor|agency|enterprise|bureau|LLC|Ltd|JSC|it|which)\s+"
+    r"(?:is\s+|was\s+)?(?:registered|based|founded|headquartered)\s+in|head\s+office\s+(?:in|to)"
     r"|offices?\s+in|agency\s+in|exported\s+to|export\s+to|sold\s+to|clients\s+in|accounts\s+in"
     r"|sent\s+(?:back|home)\s+to|returned\s+to|no\s+\w+\s+in)\s+(?:the\s+)?$",
     re.IGNORECASE,
@@ -134,6 +136,10 @@ class ReportPlaces:
             country = self.country(paragraph)
             if country is not None:
                 return Located(country, "the figure is for the whole country ('in the country')")
+        if figure.binding is Binding.line:
+            line_start = body.rfind("\n", 0, figure.number_start) + 1
+            heads = [m for m in self.mentions if line_start <= m.start < figure.number_start]
+            return Located(heads[0], "the place that heads the figure's line") if heads else None
         if figure.binding is Binding.place:
             return None
         for span, how in (
