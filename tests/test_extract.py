@@ -13,9 +13,11 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from api.cli import app as cli
-from api.extract import draft_from_file
+from api.extract import draft_from_file, mark_reviewed
+from api.extract.credits import PLACEHOLDER
 from api.extract.figures import find_worker_figures
 from api.extract.gazetteer import find_places
+from api.ingest.bundle import FILL_IN
 from api.ingest.loader import parse_bundle, read_bundle_file
 from api.ingest.quotes import find_span
 from api.ingest.seed import load_bundle_file
@@ -83,7 +85,7 @@ CASES = [
     ),
     Case(
         TEXTS / "vladivostok-ussuriysk-construction.txt",
-        "UNKNOWN — fill in",
+        PLACEHOLDER,
         [("Jane Doe", "author")],
         {
             "Vladivostok": Place("RU", 43.12, 131.89, "site", "construction", "KP"),
@@ -103,7 +105,7 @@ CASES = [
     ),
     Case(
         TEXTS / "shenyang-beijing-restaurants.txt",
-        "UNKNOWN — fill in",
+        PLACEHOLDER,
         [("Kim Soo-jin", "author"), ("Daniel Cho", "author")],
         {
             "Shenyang": Place("CN", 41.80, 123.43, "restaurant", "hospitality", "KP"),
@@ -134,10 +136,18 @@ def copy_text(case: Case, folder: Path) -> Path:
     return target
 
 
+ANALYST_VALUE = "Filled In By Analyst"
+
+
+def reviewed(draft_yaml: str) -> str:
+    """The draft as an analyst who accepts every proposal leaves it: marked reviewed, placeholders filled."""
+    return re.sub(rf"\S+ {FILL_IN}", ANALYST_VALUE, mark_reviewed(draft_yaml))
+
+
 def write_draft(text: Path, *, inline: bool = False) -> Path:
-    """Save the draft beside the text, as its header tells the analyst to."""
+    """Save the draft beside the text, as its header tells the analyst to, once reviewed."""
     draft = text.with_suffix(".yaml")
-    draft.write_text(draft_from_file(text, inline=inline), encoding="utf-8")
+    draft.write_text(reviewed(draft_from_file(text, inline=inline)), encoding="utf-8")
     return draft
 
 
@@ -151,7 +161,8 @@ def test_draft_proposes_metadata_places_and_figures(case: Case, tmp_path: Path) 
     body = body_of(text)
     output = draft_from_file(text)
     data: dict[str, Any] = yaml.safe_load(output)
-    parse_bundle(data)  # the loader's own validation, on the draft as printed
+    parse_bundle(data, draft=True)  # the loader's own validation, on the draft as printed
+    assert data["draft"]["reviewed"] is False
 
     assert output.startswith("# Draft bundle")
     assert f"laborwatch extract {text} > {text.with_suffix('.yaml')}" in output
@@ -218,7 +229,7 @@ def test_draft_loads_unchanged_and_serves_its_figures(
 
     report = client.get(f"/v1/reports/{result.report_id}").json()
     assert report["body"] == body_of(text)
-    assert report["publisher"] == case.publisher
+    assert report["publisher"] == (ANALYST_VALUE if case.publisher == PLACEHOLDER else case.publisher)
     assert [(c["name"], c["role"]) for c in report["contributors"]] == case.contributors
     assert report["claim_count"] == len(case.figures)
     assert len(report["facility_ids"]) == len(case.places)
@@ -254,7 +265,7 @@ def test_cli_prints_the_draft_for_a_text(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout == draft_from_file(text)
     assert result.stderr == ""
-    (tmp_path / "draft.yaml").write_text(result.stdout, encoding="utf-8")
+    (tmp_path / "draft.yaml").write_text(reviewed(result.stdout), encoding="utf-8")
     bundle = read_bundle_file(tmp_path / "draft.yaml")
     assert bundle.claims[0].value == 300
 
@@ -282,7 +293,7 @@ def test_cli_inline_embeds_the_body_so_it_round_trips_exactly(
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    (elsewhere / "tricky.yaml").write_text(result.stdout, encoding="utf-8")
+    (elsewhere / "tricky.yaml").write_text(reviewed(result.stdout), encoding="utf-8")
     loaded = load_bundle_file(engine, elsewhere / "tricky.yaml")
     report = client.get(f"/v1/reports/{loaded.report_id}").json()
     assert report["body"] == TRICKY_BODY

@@ -3,9 +3,10 @@
 import re
 import unicodedata
 
+from api.ingest.bundle import FILL_IN
 from api.vocabulary import Role
 
-PLACEHOLDER = "UNKNOWN — fill in"
+PLACEHOLDER = f"UNKNOWN {FILL_IN}"
 TITLE_MAX = 500
 ID_MAX = 80
 
