@@ -239,8 +239,10 @@ def _header(path: Path, *, inline: bool, bundle: Bundle) -> str:
         "# Check each facility (place, kind, sector, operator), each figure and quote, and fill in url,",
         "# published_on and source where the report gives them.",
     ]
+    if bundle.report.title == _UNTITLED:
+        lines.append("# The text has no headline line: replace the title placeholder.")
     if bundle.report.publisher == PLACEHOLDER:
-        lines.append("# The publisher was not found in the text: replace the placeholder.")
+        lines.append("# The text names no outlet of its own as publisher: replace the placeholder.")
     if inline:
         lines.append("# The body is embedded: this draft can be saved and ingested from anywhere.")
     else:
