@@ -468,6 +468,7 @@ def test_a_first_line_that_is_a_paragraph_is_no_title(tmp_path: Path, client: Te
         ("\u2014 The Daily Amur", "Daily Amur"),
         ("Harbin Evening Standard, 2 March 2025", "Harbin Evening Standard"),
         ("An investigation by the Steppe Bulletin", "Steppe Bulletin"),
+        ("By Ana Kovac | The Guardian", "The Guardian"),  # an outlet known by its 'The'
         ("Analysis", PLACEHOLDER),  # a section, not an outlet
         ("By Ana Kovac", PLACEHOLDER),
     ],
@@ -495,15 +496,27 @@ def test_the_publisher_is_the_outlet_the_masthead_names(lines: str, publisher: s
         # Its own voice outweighs an outlet it cites, even a well-known one.
         ("Reuters reported the hiring in May. The Steppe Bulletin has learned more.", "Steppe Bulletin"),
         ("A source told North Korean officials about it.", PLACEHOLDER),  # not an outlet
+        ("A source told The Guardian\u2019s reporter. Daily NK\u2019s sources agree.", "The Guardian"),
     ],
 )
 def test_the_publisher_is_the_outlet_speaking_not_one_it_cites(body: str, publisher: str) -> None:
     assert propose_publisher(f"{HEADLINE}\n\n{body}\n") == publisher
 
 
-def test_an_outlet_in_the_byline_is_not_an_author() -> None:
-    body = f"{HEADLINE}\n\nBy Ana Kovac, Tumen River Chronicle\n\nText.\n"
+@pytest.mark.parametrize(
+    "byline",
+    [
+        "By Ana Kovac, Tumen River Chronicle",
+        "By Ana Kovac | Tumen River Chronicle | 2 March 2025",
+        "Tumen River Chronicle, by Ana Kovac",
+        "By Ana Kovac for the Tumen River Chronicle",
+        "By Ana Kovac, special to the Tumen River Chronicle",
+    ],
+)
+def test_the_byline_names_the_author_and_not_the_outlet(byline: str) -> None:
+    body = f"{HEADLINE}\n\n{byline}\n\nText.\n"
     assert propose_contributors(body) == [("Ana Kovac", "author")]
+    assert propose_publisher(body) == "Tumen River Chronicle"
 
 
 @pytest.mark.parametrize(

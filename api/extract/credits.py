@@ -3,7 +3,7 @@
 import re
 import unicodedata
 
-from api.extract.outlets import find_publisher, headline, looks_like_outlet
+from api.extract.outlets import find_publisher, headline, looks_like_outlet, masthead_authors
 from api.ingest.bundle import FILL_IN
 from api.vocabulary import Role
 
@@ -69,6 +69,7 @@ def propose_contributors(body: str) -> list[tuple[str, Role]]:
     for match in _BYLINE.finditer(body):
         names = [name for name in _split_names(match.group("names")) if not looks_like_outlet(name)]
         found.extend((match.start(), name, Role.author) for name in names)
+    found.extend((start, name, Role.author) for start, name in masthead_authors(body))
     seen: set[tuple[str, Role]] = set()
     contributors: list[tuple[str, Role]] = []
     for _, name, role in sorted(found, key=lambda item: item[0]):

@@ -84,7 +84,7 @@ _CITED_AFTER = re.compile(
     re.IGNORECASE,
 )
 _COPYRIGHT = re.compile(r"(?:\u00a9|\(c\)|\bcopyright\b)\s*(?:\d{4}\s+)?(?=\S)", re.IGNORECASE)
-_NAME_START = re.compile(r"[ \u00a0]*(?:[Tt]he[ \u00a0]+)?")
+_NAME_START = re.compile(r"[ \u00a0]*(?:the[ \u00a0]+)?")  # 'The' may be part of the name
 MASTHEAD_SCORE, COPYRIGHT_SCORE, SELF_SCORE, CITED_SCORE = 3, 2, 1, -2
 
 
@@ -105,13 +105,12 @@ def _clean(words: list[str]) -> str | None:
     """The name the words make: without a leading 'the' (unless the outlet calls itself so), or None."""
     while words and words[-1] in _CONNECTORS:
         words = words[:-1]
-    name = " ".join(words)
-    if name in KNOWN_PUBLISHERS:
-        return name
-    if words and words[0] in ("The", "the"):
-        words = words[1:]
     if words and words[-1].endswith(("'s", "\u2019s")):
         words = [*words[:-1], words[-1][:-2]]
+    if " ".join(words) in KNOWN_PUBLISHERS:
+        return " ".join(words)
+    if words and words[0] in ("The", "the"):
+        words = words[1:]
     if not words or all(word.lower() in _ROLE_WORDS for word in words):
         return None
     if any(word in _MONTHS for word in words) or not any(word[0].isupper() for word in words):
@@ -120,7 +119,7 @@ def _clean(words: list[str]) -> str | None:
 
 
 def _name_from(text: str, start: int) -> tuple[str | None, int]:
-    """The capitalized name that starts at `start` (after spaces and a 'the'), and where it starts."""
+    """The capitalized name that starts at `start` (after spaces and a lowercase 'the'), and where."""
     position = _NAME_START.match(text, start).end()  # type: ignore[union-attr]  # always matches
     name_start = position
     words: list[str] = []
@@ -187,29 +186,48 @@ def _outlet_in_segment(segment: str) -> int | None:
     return 0
 
 
-def _masthead_mentions(body: str) -> Iterator[Mention]:
-    """Names in the short lines under the headline: 'By X, Outlet', 'Outlet | date', 'Published by the X'."""
+def _masthead_segments(body: str) -> Iterator[tuple[int, str]]:
+    """The parts ('By X', 'Outlet', '14 May 2025') of the short lines under the headline, with offsets."""
     first = headline(body)
     if first is None:
         return
+    after = first[0] + len(first[1])
     seen = 0
-    for offset, line in _lines(body[first[0] + len(first[1]) :]):
+    for offset, line in _lines(body[after:]):
         if not line.strip() or CAPTION.match(line):
             continue
         if len(line.split()) > MASTHEAD_MAX_WORDS or seen == MASTHEAD_LINES or _SENTENCE_END.search(line):
             return  # the body has begun
         seen += 1
-        line_start = first[0] + len(first[1]) + offset
         position = 0
         for segment in _SEPARATORS.split(line.rstrip("\r\n")):
             at = line.find(segment, position)
             position = at + len(segment)
-            within = _outlet_in_segment(segment) if segment.strip() else None
-            if within is None:
-                continue
-            name, start = _name_from(body, line_start + at + within)
-            if name and start < line_start + position:
-                yield Mention(name, start, MASTHEAD_SCORE)
+            if segment.strip():
+                yield after + offset + at, segment
+
+
+def _masthead_mentions(body: str) -> Iterator[Mention]:
+    """Outlets in the masthead: 'By X, Outlet', 'Outlet | date', 'Published by the X', 'By X for Outlet'."""
+    for start, segment in _masthead_segments(body):
+        within = _outlet_in_segment(segment)
+        if within is None:
+            continue
+        name, name_start = _name_from(body, start + within)
+        if name and name_start < start + len(segment):
+            yield Mention(name, name_start, MASTHEAD_SCORE)
+
+
+def masthead_authors(body: str) -> list[tuple[int, str]]:
+    """The people a masthead byline names ('By X | Outlet', 'Outlet, by X', 'By X for Outlet')."""
+    authors = []
+    for start, segment in _masthead_segments(body):
+        if _BY.match(segment):
+            lead_in = _LEAD_IN.search(segment, 2)
+            name, name_start = _name_from(segment[: lead_in.start() if lead_in else None], 3)
+            if name and not looks_like_outlet(name):
+                authors.append((start + name_start, name))
+    return authors
 
 
 def _voice_mentions(body: str) -> Iterator[Mention]:
