@@ -221,3 +221,25 @@ def test_extract_then_ingest_every_text_of_our_own(run: Run, client: TestClient,
         assert body[claim["span"]["start"] : claim["span"]["end"]] == claim["quote"]
         assert claim["predicate"] == "worker_count"
         assert claim["value"] == facility["workers"]["value"] > 0
+
+
+def test_seed_refuses_an_unreviewed_draft_in_the_seeds_folder(
+    run: Run, client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = tmp_path / "khabarovsk.txt"
+    text.write_bytes((DATA_DIR / "texts" / "khabarovsk-logging-camp.txt").read_bytes())
+    draft = text.with_suffix(".yaml")
+    draft.write_text(run("extract", str(text)).stdout, encoding="utf-8")
+    monkeypatch.setenv("LABORWATCH_SEEDS_DIR", str(tmp_path))
+    get_settings.cache_clear()
+
+    refused = run("seed")
+    assert refused.exit_code == 1
+    assert "seed refused: Invalid bundle: draft.reviewed: this is an unreviewed draft" in refused.stderr
+    assert client.get("/v1/reports").json()["total"] == 0
+
+    draft.write_text(mark_reviewed(draft.read_text(encoding="utf-8")), encoding="utf-8")
+    seeded = run("seed")
+    assert seeded.exit_code == 0, seeded.output
+    assert "1 added, 0 unchanged" in seeded.output
+    assert client.get("/v1/reports").json()["total"] == 1
