@@ -446,7 +446,7 @@ def test_a_headline_may_start_like_a_caption_word() -> None:
     )
 
 
-def test_a_first_line_that_is_a_paragraph_is_no_title(tmp_path: Path, client: TestClient) -> None:
+def test_a_first_line_that_is_a_paragraph_is_no_title(tmp_path: Path) -> None:
     paragraph = "About 40 North Korean workers are employed at a sawmill in Khabarovsk, " * 4
     text = _write(tmp_path / "no-headline.txt", f"{paragraph}\n\nMore text.\n".encode())
     assert propose_title(text.read_text(encoding="utf-8")) is None
