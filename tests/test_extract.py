@@ -13,10 +13,14 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from api.cli import app as cli
-from api.extract import draft_from_file
+from api.errors import InvalidBundle
+from api.extract import draft_from_file, mark_reviewed
+from api.extract.credits import PLACEHOLDER, propose_contributors, propose_publisher, propose_title
+from api.extract.describe import describe, report_sector
 from api.extract.draft import propose_claims
 from api.extract.figures import find_worker_figures
 from api.extract.gazetteer import find_places
+from api.ingest.bundle import FILL_IN
 from api.ingest.loader import parse_bundle, read_bundle_file
 from api.ingest.quotes import find_span
 from api.ingest.seed import load_bundle_file
@@ -92,7 +96,7 @@ CASES = [
     ),
     Case(
         TEXTS / "vladivostok-ussuriysk-construction.txt",
-        "UNKNOWN — fill in",
+        PLACEHOLDER,
         [("Jane Doe", "author")],
         {
             "Vladivostok": Place("RU", 43.12, 131.89, "site", "construction", "KP"),
@@ -112,11 +116,11 @@ CASES = [
     ),
     Case(
         TEXTS / "shenyang-beijing-restaurants.txt",
-        "UNKNOWN — fill in",
+        PLACEHOLDER,
         [("Kim Soo-jin", "author"), ("Daniel Cho", "author")],
         {
-            "Shenyang": Place("CN", 41.80, 123.43, "restaurant", "hospitality", "KP"),
-            "Beijing": Place("CN", 39.90, 116.40, "restaurant", "hospitality", None),
+            "Shenyang": Place("CN", 41.80, 123.43, "restaurant", "restaurant", "KP"),
+            "Beijing": Place("CN", 39.90, 116.40, "restaurant", "restaurant", None),
         },
         [
             Figure(30, True, "about 30 workers", "Shenyang", occurrence=1),
@@ -130,7 +134,7 @@ CASES = [
         {
             "Ulaanbaatar": Place("MN", 47.92, 106.92, "workshop", "garment", None),
             # 'Elsewhere in Mongolia, roughly two hundred...': a figure for the country, not for a city.
-            "MN": Place("MN", None, None, None, "agriculture", None),
+            "MN": Place("MN", None, None, None, "farm", None),
         },
         [
             Figure(40, False, "forty North Korean seamstresses", "Ulaanbaatar"),
@@ -147,10 +151,18 @@ def copy_text(case: Case, folder: Path) -> Path:
     return target
 
 
+ANALYST_VALUE = "Filled In By Analyst"
+
+
+def reviewed(draft_yaml: str) -> str:
+    """The draft as an analyst who accepts every proposal leaves it: marked reviewed, placeholders filled."""
+    return re.sub(rf"\S+ {FILL_IN}", ANALYST_VALUE, mark_reviewed(draft_yaml))
+
+
 def write_draft(text: Path, *, inline: bool = False) -> Path:
-    """Save the draft beside the text, as its header tells the analyst to."""
+    """Save the draft beside the text, as its header tells the analyst to, once reviewed."""
     draft = text.with_suffix(".yaml")
-    draft.write_text(draft_from_file(text, inline=inline), encoding="utf-8")
+    draft.write_text(reviewed(draft_from_file(text, inline=inline)), encoding="utf-8")
     return draft
 
 
@@ -164,7 +176,8 @@ def test_draft_proposes_metadata_places_and_figures(case: Case, tmp_path: Path) 
     body = body_of(text)
     output = draft_from_file(text)
     data: dict[str, Any] = yaml.safe_load(output)
-    parse_bundle(data)  # the loader's own validation, on the draft as printed
+    parse_bundle(data, draft=True)  # the loader's own validation, on the draft as printed
+    assert data["draft"]["reviewed"] is False
 
     assert output.startswith("# Draft bundle")
     assert f"laborwatch extract {text} > {text.with_suffix('.yaml')}" in output
@@ -234,7 +247,7 @@ def test_draft_loads_unchanged_and_serves_its_figures(
 
     report = client.get(f"/v1/reports/{result.report_id}").json()
     assert report["body"] == body_of(text)
-    assert report["publisher"] == case.publisher
+    assert report["publisher"] == (ANALYST_VALUE if case.publisher == PLACEHOLDER else case.publisher)
     assert [(c["name"], c["role"]) for c in report["contributors"]] == case.contributors
     assert report["claim_count"] == len(case.figures)
     assert len(report["facility_ids"]) == len(case.places)
@@ -274,7 +287,7 @@ def test_cli_prints_the_draft_for_a_text(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout == draft_from_file(text)
     assert result.stderr == ""
-    (tmp_path / "draft.yaml").write_text(result.stdout, encoding="utf-8")
+    (tmp_path / "draft.yaml").write_text(reviewed(result.stdout), encoding="utf-8")
     bundle = read_bundle_file(tmp_path / "draft.yaml")
     assert bundle.claims[0].value == 300
 
@@ -302,7 +315,7 @@ def test_cli_inline_embeds_the_body_so_it_round_trips_exactly(
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    (elsewhere / "tricky.yaml").write_text(result.stdout, encoding="utf-8")
+    (elsewhere / "tricky.yaml").write_text(reviewed(result.stdout), encoding="utf-8")
     loaded = load_bundle_file(engine, elsewhere / "tricky.yaml")
     report = client.get(f"/v1/reports/{loaded.report_id}").json()
     assert report["body"] == TRICKY_BODY
@@ -629,3 +642,132 @@ def test_a_figure_for_a_region_or_a_country_has_no_coordinates() -> None:
         (None, "Amur Oblast", "RU", None, None),
         (None, None, "KW", None, None),
     ]
+
+
+HEADLINE = "North Korean crews return to a Tumen river port"
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "FILE PHOTO: Cranes at the port of Zarubino. About 40 North Koreans work there.\n\n",
+        "Photo: Ana Kovac/Tumen River Chronicle\n",
+        "(Photo: Ana Kovac)\n\n",
+        "PHOTO CAPTION: The quay at night.\nImage \u2014 a crane.\nCaption: a second one.\n\n",
+        "",
+    ],
+    ids=["file-photo", "photo-credit", "credit-in-brackets", "several-captions", "none"],
+)
+def test_the_title_is_the_headline_not_a_caption(before: str) -> None:
+    body = f"{before}{HEADLINE}\n\nBy Ana Kovac\n\nThe port has hired builders again.\n"
+    assert propose_title(body) == HEADLINE
+
+
+def test_a_headline_may_start_like_a_caption_word() -> None:
+    assert propose_title("Photos show North Korean crews at a Tumen port\n\nText.") == (
+        "Photos show North Korean crews at a Tumen port"
+    )
+
+
+def test_a_first_line_that_is_a_paragraph_is_no_title(tmp_path: Path) -> None:
+    paragraph = "About 40 North Korean workers are employed at a sawmill in Khabarovsk, " * 4
+    text = _write(tmp_path / "no-headline.txt", f"{paragraph}\n\nMore text.\n".encode())
+    assert propose_title(text.read_text(encoding="utf-8")) is None
+    data = yaml.safe_load(mark_reviewed(draft_from_file(text, inline=True)))
+    assert data["report"]["title"] == f"UNTITLED {FILL_IN}"
+    assert data["report"]["id"] == "no-headline"
+    with pytest.raises(InvalidBundle) as refused:
+        parse_bundle(data)
+    assert refused.value.errors[0]["loc"] == ["report", "title"]
+
+
+@pytest.mark.parametrize(
+    ("lines", "publisher"),
+    [
+        ("By Ana Kovac, Staff Reporter, The Tumen River Chronicle", "Tumen River Chronicle"),
+        ("By Ana Kovac | Harbin Evening Standard | 2 March 2025", "Harbin Evening Standard"),
+        ("By Ana Kovac for the Steppe Bulletin", "Steppe Bulletin"),
+        ("By Ana Kovac\nPublished by Caspian Labour Watch", "Caspian Labour Watch"),
+        ("\u2014 The Daily Amur", "Daily Amur"),
+        ("Harbin Evening Standard, 2 March 2025", "Harbin Evening Standard"),
+        ("An investigation by the Steppe Bulletin", "Steppe Bulletin"),
+        ("By Ana Kovac | The Guardian", "The Guardian"),  # an outlet known by its 'The'
+        ("Analysis", PLACEHOLDER),  # a section, not an outlet
+        ("By Ana Kovac", PLACEHOLDER),
+    ],
+)
+def test_the_publisher_is_the_outlet_the_masthead_names(lines: str, publisher: str) -> None:
+    body = (
+        f"{HEADLINE}\n\n{lines}\n\nZARUBINO \u2014 A port operator has hired 40 North Korean builders,"
+        " a harbour official said, according to Reuters and a report in the Primorye Courier.\n"
+    )
+    assert propose_publisher(body) == publisher
+
+
+@pytest.mark.parametrize(
+    ("body", "publisher"),
+    [
+        ("The Caspian Labour Watch has learned that the port hired builders.", "Caspian Labour Watch"),
+        ("A harbour official told the Steppe Bulletin that builders were hired.", "Steppe Bulletin"),
+        (
+            "Builders were hired.\n\n\u00a9 2024 Harbin Evening Standard. All rights reserved.",
+            "Harbin Evening Standard",
+        ),
+        ("Builders were hired, according to Reuters.", PLACEHOLDER),
+        ("Builders were hired, as the Steppe Bulletin reported in May.", PLACEHOLDER),
+        ("The Primorye Courier, a local newspaper, first reported the hiring.", PLACEHOLDER),
+        # Its own voice outweighs an outlet it cites, even a well-known one.
+        ("Reuters reported the hiring in May. The Steppe Bulletin has learned more.", "Steppe Bulletin"),
+        ("A source told North Korean officials about it.", PLACEHOLDER),  # not an outlet
+        ("A source told The Guardian\u2019s reporter. Daily NK\u2019s sources agree.", "The Guardian"),
+    ],
+)
+def test_the_publisher_is_the_outlet_speaking_not_one_it_cites(body: str, publisher: str) -> None:
+    assert propose_publisher(f"{HEADLINE}\n\n{body}\n") == publisher
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        "By Ana Kovac, Tumen River Chronicle",
+        "By Ana Kovac | Tumen River Chronicle | 2 March 2025",
+        "Tumen River Chronicle, by Ana Kovac",
+        "By Ana Kovac for the Tumen River Chronicle",
+        "By Ana Kovac, special to the Tumen River Chronicle",
+    ],
+)
+def test_the_byline_names_the_author_and_not_the_outlet(byline: str) -> None:
+    body = f"{HEADLINE}\n\n{byline}\n\nText.\n"
+    assert propose_contributors(body) == [("Ana Kovac", "author")]
+    assert propose_publisher(body) == "Tumen River Chronicle"
+
+
+@pytest.mark.parametrize(
+    ("text", "sector"),
+    [
+        ("A furniture factory in Khabarovsk employs about 30 workers.", "furniture"),
+        ("A garment factory in Irkutsk has about 70 workers.", "garment"),
+        ("About 25 workers gut cod at a fish processing plant in Nakhodka.", "seafood"),
+        ("About 25 workers mend nets for the trawlers of a fishing company in Nakhodka.", "fishing"),
+        ("A shipyard in Nakhodka has about 60 workers welding hulls.", "shipbuilding"),
+        ("About 12 IT workers write code for a firm in Shenyang.", "IT"),
+        ("About 20 workers at a logging camp near Tynda.", "logging"),
+        ("About 80 workers tend greenhouses on a farm near Khabarovsk.", "farm"),
+        ("A restaurant in Dandong has about 15 workers.", "restaurant"),
+        ("About 200 workers are on a construction site in Vladivostok.", "construction"),
+    ],
+)
+def test_the_sector_comes_from_the_workplace_words(text: str, sector: str, tmp_path: Path) -> None:
+    path = _write(tmp_path / "sector.txt", f"{HEADLINE}\n\n{text}\n".encode())
+    data = yaml.safe_load(draft_from_file(path))
+    assert [facility["sector"] for facility in data["facilities"]] == [sector]
+
+
+def test_a_figure_whose_sentence_names_no_sector_takes_the_report_s() -> None:
+    body = (
+        "Sofas made in Moscow\n\nThe furniture factory makes sofas. It is in Moscow.\n\nIt has 30 workers.\n"
+    )
+    assert report_sector(body) == "furniture"
+    sentence = (body.index("It has"), len(body) - 1)
+    assert describe(body, sentence, sentence).sector == "furniture"
+    assert report_sector("It was a quiet year; it rained.") is None  # 'it' is not IT

@@ -1,5 +1,6 @@
 """Assembling a draft bundle from a report's text, and printing it as YAML the loader accepts unchanged."""
 
+import re
 import shlex
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,14 +20,28 @@ from api.extract.figures import Binding, WorkerFigure, find_worker_figures
 from api.extract.gazetteer import Place, PlaceMention, find_countries
 from api.extract.locate import Located, ReportPlaces
 from api.extract.sentences import Span, clause_at, sentence_at
-from api.ingest.bundle import Bundle, ClaimIn, ContributorIn, FacilityIn, LocationIn, ReportIn
+from api.ingest.bundle import (
+    DRAFT_BY,
+    FILL_IN,
+    REVIEW_HINT,
+    Bundle,
+    ClaimIn,
+    ContributorIn,
+    DraftIn,
+    FacilityIn,
+    LocationIn,
+    ReportIn,
+)
 from api.ingest.loader import BUNDLE_SUFFIXES, parse_bundle
 from api.ingest.quotes import FoldedBody
 from api.vocabulary import Evidence, Precision, Status
 
 DRAFT_NOTE = "draft: review"
 MIN_QUOTE_WORDS = 3
-_UNTITLED = "UNTITLED — fill in"
+_UNTITLED = f"UNTITLED {FILL_IN}"
+DRAFT_MARK_NOTE = "check every value below against the text, then set reviewed: true (or delete this block)"
+# The analyst's one-line edit, as `mark_reviewed` makes it.
+_UNREVIEWED = re.compile(r"^(draft:\n  reviewed: )false$", re.MULTILINE)
 
 
 class ExtractError(Exception):
@@ -194,7 +209,8 @@ def propose_bundle(body: str, *, body_file: str | None, fallback_id: str) -> Bun
         body=None if body_file else body,
         body_file=body_file,
     )
-    return Bundle(report=report, facilities=facilities, claims=claims)
+    draft = DraftIn(reviewed=False, by=DRAFT_BY, note=DRAFT_MARK_NOTE)
+    return Bundle(draft=draft, report=report, facilities=facilities, claims=claims)
 
 
 class _Verbatim(str):
@@ -236,19 +252,30 @@ def render_yaml(bundle: Bundle, header: str) -> str:
         text = yaml.dump(data, Dumper=_DraftDumper, sort_keys=False, allow_unicode=True, default_style='"')
     if yaml.safe_load(text) != data:
         raise ExtractError("the draft does not read back as written; please report this text")
-    parse_bundle(yaml.safe_load(text))
+    parse_bundle(yaml.safe_load(text), draft=True)
     return header + text
+
+
+def mark_reviewed(draft_yaml: str) -> str:
+    """The draft with `reviewed: false` turned to `reviewed: true`: the edit an analyst makes after review."""
+    marked, count = _UNREVIEWED.subn(r"\1true", draft_yaml, count=1)
+    if not count:
+        raise ExtractError("no `draft:` block with `reviewed: false` at the top of this bundle")
+    return marked
 
 
 def _header(path: Path, *, inline: bool, bundle: Bundle) -> str:
     lines = [
         f"# Draft bundle proposed by `laborwatch extract` from {path.name}.",
-        "# Review every value before ingesting it: this is a proposal, not a reading.",
+        "# Review every value before ingesting it: this is a proposal, not a reading. Ingest refuses it",
+        f"# until you {REVIEW_HINT.removeprefix('review it and ')}.",
         "# Check each facility (place, kind, sector, operator), each figure and quote, and fill in url,",
         "# published_on and source where the report gives them.",
     ]
+    if bundle.report.title == _UNTITLED:
+        lines.append("# The text has no headline line: replace the title placeholder.")
     if bundle.report.publisher == PLACEHOLDER:
-        lines.append("# The publisher was not found in the text: replace the placeholder.")
+        lines.append("# The text names no outlet of its own as publisher: replace the placeholder.")
     if inline:
         lines.append("# The body is embedded: this draft can be saved and ingested from anywhere.")
     else:
