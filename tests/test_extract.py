@@ -224,7 +224,7 @@ def test_draft_proposes_metadata_places_and_figures(case: Case, tmp_path: Path) 
         assert claim["quote"] == figure.quote
         assert claim.get("occurrence") == figure.occurrence
         assert claim["attributed_to"] is None
-        assert claim["notes"].startswith("draft: review")
+        assert claim["notes"].startswith("extract: place ") or claim["notes"].startswith("extract: no place")
         span = find_span(body, claim["quote"], claim.get("occurrence"))
         assert body[span.start : span.end] == claim["quote"]  # verbatim, not merely white-space equal
         if figure.city is None:
@@ -478,18 +478,18 @@ def notes_of(body: str) -> list[str]:
             "Builders return\n\nNOVOSIBIRSK \u2014 Construction firms are hiring again.\n\nAccording to a "
             "contractor, 70 North Korean builders live in trailers next to the site.",
             [("Novosibirsk", 70, False)],
-            "the report's dateline",
+            "from the report's dateline",
         ),
         (
             "Seamstresses in Hunchun\n\nThe owner would not talk to us.\n\nInside, 130 women from North "
             "Korea sew jackets.",
             [("Hunchun", 130, False)],
-            "the place the report's headline names",
+            "from the report's headline",
         ),
         (
             "Hotel works\n\nKAZAN (Tatar Wire) - A contractor brought in 60 North Koreans to finish a hotel.",
             [("Kazan", 60, False)],
-            "the report's dateline",
+            "from the report's dateline",
         ),
     ],
     ids=["paragraph", "dateline", "headline", "agency-dateline"],
@@ -498,7 +498,7 @@ def test_a_figure_takes_the_place_its_paragraph_or_report_names(
     body: str, expected: list[tuple[str, int, bool]], how: str
 ) -> None:
     assert placed_figures(body) == expected
-    assert f"place: {how}" in notes_of(body)[0]
+    assert notes_of(body)[0].startswith(f"extract: place {how}")
 
 
 @pytest.mark.parametrize(

@@ -36,7 +36,8 @@ from api.ingest.loader import BUNDLE_SUFFIXES, parse_bundle
 from api.ingest.quotes import FoldedBody
 from api.vocabulary import Evidence, Precision, Status
 
-DRAFT_NOTE = "draft: review"
+# Claim notes say how extract read the figure, so that the stored claim keeps it after review.
+NOTE_PREFIX = "extract: "
 MIN_QUOTE_WORDS = 3
 _UNTITLED = f"UNTITLED {FILL_IN}"
 DRAFT_MARK_NOTE = "check every value below against the text, then set reviewed: true (or delete this block)"
@@ -121,11 +122,11 @@ def _subject(body: str, workplace: Workplace, sentence: Span) -> str:
 
 
 def _note(figure: WorkerFigure, located: Located | None) -> str:
-    """The claim's notes: that it is a draft, how its place was tied to it, and what it leaves out."""
-    parts = [DRAFT_NOTE, f"place: {located.how}" if located else "no place found in the text for this figure"]
+    """The claim's notes: how its place was tied to it, and what its value leaves out."""
+    parts = [f"place {located.how}" if located else "no place found in the text for this figure"]
     if figure.high is not None:
         parts.append(f"the text gives a range ({figure.value} to {figure.high}); value is its low end")
-    return "; ".join(parts)
+    return NOTE_PREFIX + "; ".join(parts)
 
 
 def propose_claims(body: str) -> tuple[list[FacilityIn], list[ClaimIn]]:

@@ -153,6 +153,7 @@ _RANGE_BEFORE = re.compile(
     rf"(?:\bbetween\s+(?P<low1>{NUMBER})\s+and\s+|(?P<low2>{NUMBER})\s*(?:-|\u2013|\u2014|\bto\b|\bor\b)\s*)$",
     re.IGNORECASE,
 )
+_RANGE_AFTER = re.compile(rf"\s*(?:-|\u2013|\u2014|\bto\b|\bor\b)\s*{NUMBER}", re.IGNORECASE)
 _YEAR = re.compile(r"(?:19|20)\d\d")  # 'in 2019 workers were sent home' counts no one
 _LOOK_BACK = 60
 # Smaller counts are people an article mentions ('one woman', 'two former workers'), not a workforce.
@@ -254,8 +255,13 @@ def _figure(
     text: str, start: int, number: str, end: int, approximate: bool, binding: Binding = Binding.noun
 ) -> WorkerFigure | None:
     value = parse_number(number)
-    if value is None or value <= 0 or _YEAR.fullmatch(number):
-        return None
+    if (
+        value is None
+        or value <= 0
+        or _YEAR.fullmatch(number)
+        or _RANGE_AFTER.match(text, start + len(number))
+    ):
+        return None  # the low end of a range ('some thirty to forty'): the range's own figure is its high end
     number_start = start
     high: int | None = None
     before = text[max(0, start - _LOOK_BACK) : start]

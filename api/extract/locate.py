@@ -78,16 +78,16 @@ class ReportPlaces:
         for start, end in self.paragraphs[:6]:
             dateline = find_dateline(self.body, start, end)
             if dateline is not None and dateline.place.country not in REPORTING_COUNTRIES:
-                return Located(dateline, "the report's dateline")
+                return Located(dateline, "from the report's dateline")
         if self.paragraphs:
             title = [m for m in self._local(self.paragraphs[0]) if m.place.level is not Precision.country]
             if title:
-                return Located(title[0], "the place the report's headline names")
+                return Located(title[0], "from the report's headline")
         counts = Counter(m.place for m in self.mentions if m.place.level is not Precision.country)
         if counts:
             place, _ = counts.most_common(1)[0]
             first = next(m for m in self.mentions if m.place == place)
-            return Located(first, "the place the report names most often")
+            return Located(first, "named most often in the report")
         return None
 
     def country(self, paragraph: Span) -> PlaceMention | None:
@@ -135,11 +135,11 @@ class ReportPlaces:
         ):
             country = self.country(paragraph)
             if country is not None:
-                return Located(country, "the figure is for the whole country ('in the country')")
+                return Located(country, "is the whole country ('in the country')")
         if figure.binding is Binding.line:
             line_start = body.rfind("\n", 0, figure.number_start) + 1
             heads = [m for m in self.mentions if line_start <= m.start < figure.number_start]
-            return Located(heads[0], "the place that heads the figure's line") if heads else None
+            return Located(heads[0], "heads the figure's line") if heads else None
         if figure.binding is Binding.place:
             return None
         for span, how in (
@@ -152,7 +152,7 @@ class ReportPlaces:
         countries = self._local(sentence)
         if countries:
             return Located(
-                min(countries, key=lambda m: _distance(m, figure)), "the country the sentence names"
+                min(countries, key=lambda m: _distance(m, figure)), "is the country the sentence names"
             )
         others = [
             m
