@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint docs bench install install-dev install-bench clean screenshots
+.PHONY: run test lint docs bench eval-extract install install-dev install-bench clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.compare $(BENCH_ARGS)
 
 install-bench: $(VENV)/.installed-bench
+
+## Evaluation of `laborwatch extract` on bench/extract/texts: per-text table, precision and recall, times.
+## EVAL_ARGS="--check" exits 1 when precision or recall is below 0.8.
+eval-extract: install
+	$(BIN)/python -m bench.extract $(EVAL_ARGS)
 
 ## Screenshots of each page on the seeded data into docs/screenshots/ (needs Debian's chromium on PATH).
 screenshots: install-dev

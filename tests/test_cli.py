@@ -10,6 +10,8 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner, Result
 
 from api.cli import app as cli
+from api.extract import mark_reviewed
+from api.extract.credits import PLACEHOLDER
 from api.settings import get_settings
 from tests.conftest import DATA_DIR, SEEDS_DIR, Database
 from tests.test_loader import bundle
@@ -166,9 +168,40 @@ def test_extract_then_ingest_every_text_of_our_own(run: Run, client: TestClient,
         drafted = run("extract", str(copy))
         assert drafted.exit_code == 0, drafted.output
         copy.with_suffix(".yaml").write_text(drafted.stdout, encoding="utf-8")
+    drafts = sorted(tmp_path.glob("*.yaml"))
+
+    refused = run("ingest", str(tmp_path))
+    assert refused.exit_code == 1
+    assert f"0 added, 0 unchanged, {len(texts)} refused" in refused.output
+    for draft in drafts:
+        assert f"refused   {draft}: Invalid bundle: draft.reviewed: this is an unreviewed draft from " in (
+            refused.stderr
+        )
+    assert "review it and set `reviewed: true` under `draft:`" in refused.stderr
+    assert client.get("/v1/reports").json()["total"] == 0
+    assert client.get("/v1/changes").json()["total"] == 0
+
+    for draft in drafts:  # the analyst's one-line edit
+        draft.write_text(mark_reviewed(draft.read_text(encoding="utf-8")), encoding="utf-8")
+    placeholders = [draft for draft in drafts if PLACEHOLDER in draft.read_text(encoding="utf-8")]
+    assert placeholders, "some of our texts name no outlet"
+    still = run("ingest", str(tmp_path))
+    assert still.exit_code == 1
+    assert f"{len(texts) - len(placeholders)} added, 0 unchanged, {len(placeholders)} refused" in still.output
+    for draft in placeholders:
+        assert (
+            f"refused   {draft}: Invalid bundle: report.publisher: still holds the placeholder"
+            in still.stderr
+        )
+        draft.write_text(
+            draft.read_text(encoding="utf-8").replace(PLACEHOLDER, "Our Monitor"), encoding="utf-8"
+        )
+
     result = run("ingest", str(tmp_path))
     assert result.exit_code == 0, result.output
-    assert f"{len(texts)} added, 0 unchanged, 0 refused" in result.output
+    assert (
+        f"{len(placeholders)} added, {len(texts) - len(placeholders)} unchanged, 0 refused" in result.output
+    )
     reports = client.get("/v1/reports", params={"limit": 500}).json()["items"]
     assert len(reports) == len(texts)
     located = client.get("/v1/facilities", params={"limit": 500, "min_workers": 1}).json()["items"]
@@ -179,3 +212,25 @@ def test_extract_then_ingest_every_text_of_our_own(run: Run, client: TestClient,
         assert body[claim["span"]["start"] : claim["span"]["end"]] == claim["quote"]
         assert claim["predicate"] == "worker_count"
         assert claim["value"] == facility["workers"]["value"] > 0
+
+
+def test_seed_refuses_an_unreviewed_draft_in_the_seeds_folder(
+    run: Run, client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = tmp_path / "khabarovsk.txt"
+    text.write_bytes((DATA_DIR / "texts" / "khabarovsk-logging-camp.txt").read_bytes())
+    draft = text.with_suffix(".yaml")
+    draft.write_text(run("extract", str(text)).stdout, encoding="utf-8")
+    monkeypatch.setenv("LABORWATCH_SEEDS_DIR", str(tmp_path))
+    get_settings.cache_clear()
+
+    refused = run("seed")
+    assert refused.exit_code == 1
+    assert "seed refused: Invalid bundle: draft.reviewed: this is an unreviewed draft" in refused.stderr
+    assert client.get("/v1/reports").json()["total"] == 0
+
+    draft.write_text(mark_reviewed(draft.read_text(encoding="utf-8")), encoding="utf-8")
+    seeded = run("seed")
+    assert seeded.exit_code == 0, seeded.output
+    assert "1 added, 0 unchanged" in seeded.output
+    assert client.get("/v1/reports").json()["total"] == 1

@@ -9,18 +9,22 @@ import io
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from api.auth import create_key, revoke_key
 from api.db import write_session
+from api.extract import draft_from_file, mark_reviewed
+from api.extract.credits import PLACEHOLDER
 from api.main import create_app
 from api.settings import Settings
-from tests.conftest import Database
+from tests.conftest import DATA_DIR, Database
 from tests.test_loader import BODY, bundle
 
 
@@ -741,3 +745,58 @@ def test_public_url_is_where_next_links_and_redirects_point(
 def test_a_public_url_that_is_not_a_base_url_is_refused(value: str) -> None:
     with pytest.raises(ValidationError):
         Settings(database_url="sqlite://", public_url=value)
+
+
+def _draft_payload(tmp_path: Path) -> str:
+    """The YAML draft `laborwatch extract --inline` prints for a text whose outlet it cannot name."""
+    text = tmp_path / "construction.txt"
+    text.write_bytes((DATA_DIR / "texts" / "vladivostok-ussuriysk-construction.txt").read_bytes())
+    return draft_from_file(text, inline=True)
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT"])
+def test_a_draft_is_refused_until_reviewed_and_its_placeholders_filled(
+    writer: TestClient, tmp_path: Path, method: str
+) -> None:
+    draft = _draft_payload(tmp_path)
+    report_id = yaml.safe_load(draft)["report"]["id"]
+    path = "/v1/reports" if method == "POST" else f"/v1/reports/{report_id}"
+    before = totals(writer)
+
+    unreviewed = writer.request(method, path, json=yaml.safe_load(draft))
+    assert unreviewed.status_code == 422
+    assert unreviewed.headers["content-type"] == "application/problem+json"
+    problem = unreviewed.json()
+    assert "unreviewed draft from laborwatch extract" in problem["detail"]
+    assert "reviewed: true" in problem["detail"]
+    assert [error["loc"] for error in problem["errors"]] == [["draft", "reviewed"]]
+
+    reviewed = yaml.safe_load(mark_reviewed(draft))
+    assert reviewed["report"]["publisher"] == PLACEHOLDER
+    placeholder = writer.request(method, path, json=reviewed)
+    assert placeholder.status_code == 422
+    assert [error["loc"] for error in placeholder.json()["errors"]] == [["report", "publisher"]]
+    assert "placeholder" in placeholder.json()["detail"]
+    assert totals(writer) == before
+
+    filled = yaml.safe_load(mark_reviewed(draft).replace(PLACEHOLDER, "Primorye Monitor"))
+    accepted = writer.request(method, path, json=filled)
+    assert accepted.status_code == 201, accepted.text
+    stored = writer.get(f"/v1/reports/{report_id}").json()
+    assert stored["publisher"] == "Primorye Monitor"
+    assert stored["claim_count"] == len(filled["claims"]) > 0
+    del filled["draft"]  # deleting the block instead is the same bundle
+    assert writer.post("/v1/reports", json=filled).status_code == 200
+
+
+def test_a_placeholder_is_refused_in_any_field_even_without_a_draft_mark(writer: TestClient) -> None:
+    data = bundle()
+    data["facilities"][0]["city"] = PLACEHOLDER
+    data["claims"][0]["subject"] = "UNTITLED — fill in"
+    response = writer.post("/v1/reports", json=data)
+    assert response.status_code == 422
+    assert [error["loc"] for error in response.json()["errors"]] == [
+        ["facilities", 0, "city"],
+        ["claims", 0, "subject"],
+    ]
+    assert totals(writer) == {"reports": 0, "facilities": 0, "claims": 0, "changes": 0}

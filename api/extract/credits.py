@@ -1,35 +1,18 @@
-"""Report metadata from the text itself: its title, its credits ('Translated by X.') and its publisher."""
+"""Report metadata from the text itself: its headline, its credits ('Translated by X.') and its publisher."""
 
 import re
 import unicodedata
 
+from api.extract.outlets import find_publisher, headline, looks_like_outlet, masthead_authors
+from api.ingest.bundle import FILL_IN
 from api.vocabulary import Role
 
-PLACEHOLDER = "UNKNOWN — fill in"
+PLACEHOLDER = f"UNKNOWN {FILL_IN}"
 TITLE_MAX = 500
 ID_MAX = 80
 
-# Outlets that report on overseas North Korean labour, as their names appear in credits and copy.
-KNOWN_PUBLISHERS = (
-    "Daily NK",
-    "NK News",
-    "Radio Free Asia",
-    "Voice of America",
-    "Asia Press",
-    "Yonhap",
-    "Reuters",
-    "Associated Press",
-    "Agence France-Presse",
-    "The Korea Herald",
-    "Korea JoongAng Daily",
-    "The Chosun Ilbo",
-    "The Guardian",
-    "The New York Times",
-    "The Wall Street Journal",
-    "NHK",
-    "BBC",
-    "38 North",
-)
+# A headline is a line, not a paragraph: a longer first line is a text without one.
+HEADLINE_MAX = 200
 
 _ROLES = {
     "translated": Role.translator,
@@ -55,12 +38,12 @@ _BYLINE = re.compile(
 
 
 def propose_title(body: str) -> str | None:
-    """The first non-empty line, trimmed (and cut to the longest title the loader accepts)."""
-    for line in body.lstrip("\ufeff").splitlines():
-        title = " ".join(line.split())
-        if title:
-            return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1].rstrip() + "…"
-    return None
+    """The headline: the first non-empty line that is not a photo caption, unless it is a whole paragraph."""
+    found = headline(body.lstrip("\ufeff"))
+    if found is None:
+        return None
+    title = " ".join(found[1].split())
+    return title if len(title) <= min(HEADLINE_MAX, TITLE_MAX) else None
 
 
 def slugify(text: str, max_length: int = ID_MAX) -> str:
@@ -84,7 +67,9 @@ def propose_contributors(body: str) -> list[tuple[str, Role]]:
         role = _ROLES[match.group("verb").lower()]
         found.extend((match.start(), name, role) for name in _split_names(match.group("names")))
     for match in _BYLINE.finditer(body):
-        found.extend((match.start(), name, Role.author) for name in _split_names(match.group("names")))
+        names = [name for name in _split_names(match.group("names")) if not looks_like_outlet(name)]
+        found.extend((match.start(), name, Role.author) for name in names)
+    found.extend((start, name, Role.author) for start, name in masthead_authors(body))
     seen: set[tuple[str, Role]] = set()
     contributors: list[tuple[str, Role]] = []
     for _, name, role in sorted(found, key=lambda item: item[0]):
@@ -95,10 +80,5 @@ def propose_contributors(body: str) -> list[tuple[str, Role]]:
 
 
 def propose_publisher(body: str) -> str:
-    """The known outlet the text names most often (earliest on a tie), else a placeholder to fill in."""
-    counts = [
-        (len(re.findall(rf"(?<!\w){re.escape(name)}(?!\w)", body)), -body.find(name), name)
-        for name in KNOWN_PUBLISHERS
-    ]
-    best = max(counts)
-    return best[2] if best[0] else PLACEHOLDER
+    """The outlet the text names as its own (masthead, byline, 'told the X'), else a placeholder."""
+    return find_publisher(body) or PLACEHOLDER

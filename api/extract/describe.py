@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from api.extract.sentences import Span
 
@@ -50,28 +51,38 @@ _OBJECT_OF = re.compile(
 _COMPOUND_SITE = re.compile(r"\b(?:building|construction)\s+$", re.IGNORECASE)  # 'building sites' are places
 # ...and after these it is most likely a modifier ('affiliated with a company', 'sent by a firm').
 _MODIFIER_OF = re.compile(r"\b(?:by|with|of|for)\s+(?:\S+\s+){0,4}$", re.IGNORECASE)
+# The sector, from the words for what is made or done; the first that matches wins within a span.
 _SECTORS = (
+    ("furniture", r"furniture|sofas?|upholster\w*|wardrobes?|cabinetmak\w*|joinery"),
     (
         "garment",
         r"garments?|clothing|clothes|sewing|seamstress(?:es)?|seamsters?|textiles?|apparel|tailor\w*",
     ),
-    ("construction", r"construction|building\s+sites?|builders|bricklayers?|plasterers?"),
-    ("seafood", r"seafood|fish\w*|shellfish|squid|crabs?"),
-    ("hospitality", r"restaurants?|catering|waitress(?:es)?"),
+    ("shipbuilding", r"shipyards?|shipbuild\w*|dockyards?|shipbuilders?|hulls?"),
+    ("construction", r"construction|building\s+sites?|builders|bricklayers?|plasterers?|housing\s+projects?"),
+    (
+        "seafood",
+        r"seafood|fish[\s-]+(?:processing|plants?|factor(?:y|ies))|shellfish|squid|crabs?|fish\s+packers?",
+    ),
+    ("fishing", r"fishing|fishermen|fisherman|trawlers?|fishing\s+fleets?|fisheries"),
+    ("restaurant", r"restaurants?|catering|waitress(?:es)?|waiters?|eater(?:y|ies)"),
     ("logging", r"logging|loggers?|timber|lumber\w*|forestry|sawmills?"),
-    ("agriculture", r"farms?|farming|agricultur\w*|greenhouses?"),
+    ("farm", r"farms?|farming|farmhands?|agricultur\w*|greenhouses?"),
     ("mining", r"mining|miners|coal\s+mines?"),
-    ("shipbuilding", r"shipyards?|shipbuilding"),
+    ("IT", r"(?-i:IT)|software|coders?|programmers?|hackers?|app\s+developers?|web\s+developers?"),
 )
 _SECTOR = re.compile("|".join(f"(?P<{name}>\\b(?:{words})\\b)" for name, words in _SECTORS), re.IGNORECASE)
 # Words for a sector in a facility name, where the kind does not already say it.
 SECTOR_WORDS = {
+    "furniture": "furniture",
     "garment": "garment",
     "construction": "construction",
     "seafood": "seafood",
+    "fishing": "fishing",
     "logging": "logging",
-    "agriculture": "farming",
+    "farm": "farming",
     "mining": "mining",
+    "IT": "IT",
 }
 _OPERATORS = (
     ("KP", r"North\s+Korean?|DPRK|N\.\s*Korean"),
@@ -137,8 +148,24 @@ def _operator(text: str, span: Span, kinds: list[re.Match[str]]) -> str | None:
     return "KP" if _RUN_BY.search(text, *span) else None
 
 
+@lru_cache(maxsize=8)
+def report_sector(text: str) -> str | None:
+    """The sector the whole report speaks of most (its headline counting twice), the first named on a tie."""
+    counts: dict[str, tuple[int, int]] = {}
+    headline_end = text.find("\n", len(text) - len(text.lstrip()))
+    for match in _SECTOR.finditer(text):
+        name = str(match.lastgroup)
+        count, first = counts.get(name, (0, match.start()))
+        counts[name] = (count + (2 if match.start() < headline_end else 1), first)
+    ranked = sorted(counts.items(), key=lambda item: (-item[1][0], item[1][1]))
+    return ranked[0][0] if ranked else None
+
+
 def describe(text: str, clause: Span, sentence: Span) -> Workplace:
-    """Kind, sector and operator country from the clause of a figure, else from its whole sentence."""
+    """Kind, sector and operator country from the clause of a figure, else from its whole sentence.
+
+    The sector falls back on the report's (`report_sector`) when the sentence names none.
+    """
     kinds = (
         _kinds(text, clause, modifiers=False)
         or _kinds(text, sentence, modifiers=False)
@@ -147,7 +174,7 @@ def describe(text: str, clause: Span, sentence: Span) -> Workplace:
     )
     kind = _KIND_NOUNS[kinds[0].group().lower()] if kinds else None
     sector_match = _SECTOR.search(text, *clause) or _SECTOR.search(text, *sentence)
-    sector = sector_match.lastgroup if sector_match else None
+    sector = sector_match.lastgroup if sector_match else report_sector(text)
     operator = _operator(text, clause, _all_kinds(text, clause)) or _operator(
         text, sentence, _all_kinds(text, sentence)
     )

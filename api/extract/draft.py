@@ -1,7 +1,8 @@
 """Assembling a draft bundle from a report's text, and printing it as YAML the loader accepts unchanged."""
 
+import re
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,16 +16,33 @@ from api.extract.credits import (
     slugify,
 )
 from api.extract.describe import Workplace, describe, describe_workplace
-from api.extract.figures import WorkerFigure, find_worker_figures
-from api.extract.gazetteer import PlaceMention, find_countries, find_places
-from api.extract.sentences import Span, clause_at, sentence_at, sentence_spans
-from api.ingest.bundle import Bundle, ClaimIn, ContributorIn, FacilityIn, LocationIn, ReportIn
+from api.extract.figures import Binding, WorkerFigure, find_worker_figures
+from api.extract.gazetteer import Place, PlaceMention, find_countries
+from api.extract.locate import Located, ReportPlaces
+from api.extract.sentences import Span, clause_at, sentence_at
+from api.ingest.bundle import (
+    DRAFT_BY,
+    FILL_IN,
+    REVIEW_HINT,
+    Bundle,
+    ClaimIn,
+    ContributorIn,
+    DraftIn,
+    FacilityIn,
+    LocationIn,
+    ReportIn,
+)
 from api.ingest.loader import BUNDLE_SUFFIXES, parse_bundle
 from api.ingest.quotes import FoldedBody
 from api.vocabulary import Evidence, Precision, Status
 
-DRAFT_NOTE = "draft: review"
-_UNTITLED = "UNTITLED — fill in"
+# Claim notes say how extract read the figure, so that the stored claim keeps it after review.
+NOTE_PREFIX = "extract: "
+MIN_QUOTE_WORDS = 3
+_UNTITLED = f"UNTITLED {FILL_IN}"
+DRAFT_MARK_NOTE = "check every value below against the text, then set reviewed: true (or delete this block)"
+# The analyst's one-line edit, as `mark_reviewed` makes it.
+_UNREVIEWED = re.compile(r"^(draft:\n  reviewed: )false$", re.MULTILINE)
 
 
 class ExtractError(Exception):
@@ -40,56 +58,53 @@ class _Facilities:
 
     def facility_id(self, mention: PlaceMention, workplace: Workplace) -> str:
         place = mention.place
+        if place.level is not Precision.city:  # a region's or a country's figure is no one workplace
+            workplace = replace(workplace, kind=None)
         key = (place.name, place.country, workplace.kind, workplace.sector, workplace.operator_country)
         if key in self.by_key:
             return self.by_key[key]
-        description = describe_workplace(workplace)
+        city = place.level is Precision.city
+        if workplace.kind is None and not city:
+            name = f"North Korean workers in {place.name}"  # a figure for a whole region or country
+        else:
+            description = describe_workplace(workplace)
+            name = f"{description[0].upper()}{description[1:]} in {place.name}"
         base = slugify(f"{place.name} {describe_workplace(workplace, operator=False)}") or "facility"
         taken = {item.id for item in self.items}
         identifier, number = base, 1
         while identifier in taken:
             number += 1
             identifier = f"{base}-{number}"
+        located = place.lat is not None and place.lon is not None
         self.items.append(
             FacilityIn(
                 id=identifier,
-                name=f"{description[0].upper()}{description[1:]} in {place.name}",
-                kind=workplace.kind or "site",
+                name=name,
+                kind=workplace.kind or ("site" if city else None),
                 sector=workplace.sector,
                 operator_country=workplace.operator_country,
-                city=place.name,
-                region=None,  # GeoNames gives admin1 codes only; no reliable offline way to their names
+                city=place.name if city else None,
+                region=place.name if place.level is Precision.region else None,
                 country=place.country,
-                location=LocationIn(lat=place.lat, lon=place.lon, precision=Precision.city),
+                location=LocationIn(lat=place.lat, lon=place.lon, precision=place.level)
+                if located and place.lat is not None and place.lon is not None
+                else None,
             )
         )
         self.by_key[key] = identifier
         return identifier
 
 
-def _nearest_place(
-    mentions: list[PlaceMention], span: Span, figure: WorkerFigure, body: str
-) -> PlaceMention | None:
-    """The place named in `span` nearest to the figure; a place workers came 'from' only as a last resort."""
-    inside = [m for m in mentions if span[0] <= m.start and m.end <= span[1]]
-
-    def rank(mention: PlaceMention) -> tuple[bool, int]:
-        origin = body[max(0, mention.start - 5) : mention.start].rstrip().lower().endswith("from")
-        if mention.end <= figure.start:
-            distance = figure.start - mention.end
-        else:
-            distance = max(0, mention.start - figure.end)
-        return origin, distance
-
-    return min(inside, key=rank, default=None)
-
-
 def _quote(body: str, figure: WorkerFigure, sentence: Span) -> tuple[str, int | None] | None:
-    """The figure's phrase verbatim, and which of its occurrences it is when the body repeats it."""
+    """The figure's phrase verbatim, and which of its occurrences it is when the body repeats it.
+
+    A phrase of fewer than three words ('150', '40 in Gdansk' cut to '40') says too little: the whole
+    sentence is quoted instead.
+    """
     folded = FoldedBody(body)
     for start, end in ((figure.start, figure.end), sentence):
         quote = body[start:end]
-        if not quote.strip():
+        if len(quote.split()) < MIN_QUOTE_WORDS and (start, end) != sentence:
             continue
         starts = [span.start for span in folded.spans(quote)]
         if start in starts:
@@ -106,43 +121,77 @@ def _subject(body: str, workplace: Workplace, sentence: Span) -> str:
     return f"{describe_workplace(workplace) if workplace.kind else 'workers'}{where}"
 
 
+def _note(figure: WorkerFigure, located: Located | None) -> str:
+    """The claim's notes: how its place was tied to it, and what its value leaves out."""
+    parts = [f"place {located.how}" if located else "no place found in the text for this figure"]
+    if figure.high is not None:
+        parts.append(f"the text gives a range ({figure.value} to {figure.high}); value is its low end")
+    return NOTE_PREFIX + "; ".join(parts)
+
+
 def propose_claims(body: str) -> tuple[list[FacilityIn], list[ClaimIn]]:
-    """Facilities and `worker_count` claims for every worker figure the body states."""
-    sentences = sentence_spans(body)
-    mentions = find_places(body)
+    """Facilities and `worker_count` claims for every worker figure the body states.
+
+    A figure repeated in one report (in the headline, a caption and the text) for the same place is one
+    claim, quoted from the running text where it appears there.
+    """
+    places = ReportPlaces(body)
     facilities = _Facilities()
-    claims: list[ClaimIn] = []
+    proposals: list[_Proposal] = []
+    unplaced: list[ClaimIn] = []
     for figure in find_worker_figures(body):
-        sentence = sentence_at(sentences, figure.number_start)
+        located = places.locate(figure)
+        if located is None and figure.binding is not Binding.noun:
+            continue
+        sentence = sentence_at(places.sentences, figure.number_start)
         clause = clause_at(body, sentence, figure.number_start)
         quoted = _quote(body, figure, sentence)
         if quoted is None:
             continue
         workplace = describe(body, clause, sentence)
-        mention = _nearest_place(mentions, clause, figure, body) or _nearest_place(
-            mentions, sentence, figure, body
+        facility = facilities.facility_id(located.mention, workplace) if located else None
+        claim = ClaimIn(
+            facility=facility,
+            subject=None if facility else _subject(body, workplace, sentence),
+            predicate="worker_count",
+            value=figure.value,
+            unit="workers",
+            approximate=figure.approximate,
+            period=None,
+            quote=quoted[0],
+            occurrence=quoted[1],
+            attributed_to=None,
+            evidence=Evidence.source_statement,
+            status=Status.reported,
+            notes=_note(figure, located),
         )
-        note = DRAFT_NOTE if mention else f"{DRAFT_NOTE}; no known city in the sentence"
-        if figure.low is not None:
-            note += f"; the text gives a range ({figure.low} to {figure.value}), value is its upper end"
-        claims.append(
-            ClaimIn(
-                facility=facilities.facility_id(mention, workplace) if mention else None,
-                subject=None if mention else _subject(body, workplace, sentence),
-                predicate="worker_count",
-                value=figure.value,
-                unit="workers",
-                approximate=figure.approximate,
-                period=None,
-                quote=quoted[0],
-                occurrence=quoted[1],
-                attributed_to=None,
-                evidence=Evidence.source_statement,
-                status=Status.reported,
-                notes=note,
-            )
-        )
-    return facilities.items, claims
+        if facility is None or located is None:
+            unplaced.append(claim)
+            continue
+        proposals.append(_Proposal(located.mention.place, places.is_lead(figure.number_start), claim))
+    kept = _one_claim_per_figure(proposals)
+    used = {proposal.claim.facility for proposal in kept}
+    return [f for f in facilities.items if f.id in used], [p.claim for p in kept] + unplaced
+
+
+@dataclass(frozen=True)
+class _Proposal:
+    """A placed claim, and whether it was read from the headline or a caption rather than the text."""
+
+    place: Place
+    lead: bool
+    claim: ClaimIn
+
+
+def _one_claim_per_figure(proposals: list[_Proposal]) -> list[_Proposal]:
+    """One claim per figure: the same value for the same place is said once, in the running text if there.
+
+    A figure a headline or a caption repeats is quoted from the text, which says more about the workplace.
+    """
+    kept: dict[tuple[Place, int | float | str | None], _Proposal] = {}
+    for proposal in sorted(proposals, key=lambda p: p.lead):  # stable: the text's own order otherwise
+        kept.setdefault((proposal.place, proposal.claim.value), proposal)
+    return sorted(kept.values(), key=proposals.index)
 
 
 def propose_bundle(body: str, *, body_file: str | None, fallback_id: str) -> Bundle:
@@ -161,7 +210,8 @@ def propose_bundle(body: str, *, body_file: str | None, fallback_id: str) -> Bun
         body=None if body_file else body,
         body_file=body_file,
     )
-    return Bundle(report=report, facilities=facilities, claims=claims)
+    draft = DraftIn(reviewed=False, by=DRAFT_BY, note=DRAFT_MARK_NOTE)
+    return Bundle(draft=draft, report=report, facilities=facilities, claims=claims)
 
 
 class _Verbatim(str):
@@ -203,19 +253,30 @@ def render_yaml(bundle: Bundle, header: str) -> str:
         text = yaml.dump(data, Dumper=_DraftDumper, sort_keys=False, allow_unicode=True, default_style='"')
     if yaml.safe_load(text) != data:
         raise ExtractError("the draft does not read back as written; please report this text")
-    parse_bundle(yaml.safe_load(text))
+    parse_bundle(yaml.safe_load(text), draft=True)
     return header + text
+
+
+def mark_reviewed(draft_yaml: str) -> str:
+    """The draft with `reviewed: false` turned to `reviewed: true`: the edit an analyst makes after review."""
+    marked, count = _UNREVIEWED.subn(r"\1true", draft_yaml, count=1)
+    if not count:
+        raise ExtractError("no `draft:` block with `reviewed: false` at the top of this bundle")
+    return marked
 
 
 def _header(path: Path, *, inline: bool, bundle: Bundle) -> str:
     lines = [
         f"# Draft bundle proposed by `laborwatch extract` from {path.name}.",
-        "# Review every value before ingesting it: this is a proposal, not a reading.",
+        "# Review every value before ingesting it: this is a proposal, not a reading. Ingest refuses it",
+        f"# until you {REVIEW_HINT.removeprefix('review it and ')}.",
         "# Check each facility (place, kind, sector, operator), each figure and quote, and fill in url,",
         "# published_on and source where the report gives them.",
     ]
+    if bundle.report.title == _UNTITLED:
+        lines.append("# The text has no headline line: replace the title placeholder.")
     if bundle.report.publisher == PLACEHOLDER:
-        lines.append("# The publisher was not found in the text: replace the placeholder.")
+        lines.append("# The text names no outlet of its own as publisher: replace the placeholder.")
     if inline:
         lines.append("# The body is embedded: this draft can be saved and ingested from anywhere.")
     else:

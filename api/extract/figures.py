@@ -3,6 +3,9 @@
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
+
+from api.extract.sentences import Span, paragraph_spans, sentence_at, sentence_spans
 
 # fmt: off
 _UNITS = {
@@ -22,9 +25,10 @@ def _alternation(words: Iterable[str]) -> str:
 
 _SMALL = _alternation(_UNITS)
 _ANY_WORD = _alternation([*_UNITS, *_MULTIPLIERS, *_SCALES])
+# 'two hundred and fifty' is one number, 'thirty and forty' two: 'and' joins only after a scale word.
 WORDS = (
     rf"(?:\ba\s+(?:hundred|thousand|dozen)\b|\b(?:{_SMALL})\b)"
-    rf"(?:(?:[\s-]+(?:and\s+)?)(?:{_ANY_WORD})\b)*"
+    rf"(?:(?:[\s-]+|(?:(?<=hundred)|(?<=thousand)|(?<=million))\s+and\s+)(?:{_ANY_WORD})\b)*"
 )
 DIGITS = (
     r"(?<![\w.,])(?<![A-Za-z]-)(?:\d{1,3}(?:,\d{3})+(?!,?\d)|\d+(?:\.\d+)?(?!\d|[.,]\d))"
@@ -36,49 +40,170 @@ HEDGES = (
     r"an\s+estimated|an\s+approximate|estimated|more\s+than|up\s+to|at\s+least|as\s+many\s+as|close\s+to"
     r"|upwards\s+of|fewer\s+than|less\s+than|no\s+more\s+than|no\s+fewer\s+than|not\s+more\s+than"
     r"|just\s+over|just\s+under|well\s+over|about|around|some|nearly|roughly|approximately|approx\."
-    r"|almost|over|under|circa|an\s+average\s+of"
+    r"|almost|over|under|circa|an\s+average\s+of|reportedly|maybe|perhaps|possibly|probably"
 )
 # Plural nouns that, counted, are workers; and nouns that are workers only when they work or are employed.
 _WORKERS = (
     r"workers|laborers|labourers|employees|staff|staffers|seamstresses|seamsters|sewers|tailors|waitresses"
-    r"|waiters|cooks|chefs|loggers|lumberjacks|fishermen|builders|welders|bricklayers|plasterers|painters"
-    r"|miners|farmhands|crewmen|crew\s+members|hands"
+    r"|waiters|cooks|chefs|loggers|lumberjacks|fishermen|builders|welders|fitters|bricklayers|plasterers"
+    r"|painters|miners|farmhands|crewmen|crew\s+members|hands|labour|labor|workforce|coders|programmers"
+    r"|developers|hackers|technicians|engineers|trainees|interns|dancers|singers|cleaners|deckhands"
 )
-_PEOPLE = r"women|men|people|Koreans|girls|youths|individuals|citizens"
+_NORTH_KOREANS = r"North\s+Koreans|Koreans"
+_PEOPLE = r"women|men|people|girls|youths|individuals|citizens|nationals"
 _WORK_VERBS = (
     r"work|works|worked|working|toil|toils|toiling|labor|labors|laboring|labour|labours|labouring"
-    r"|are\s+employed|were\s+employed|are\s+working|were\s+working|employed"
+    r"|are\s+employed|were\s+employed|are\s+working|were\s+working|employed|process|processes|sew|sews"
+    r"|cook|cooks|build|builds|built|live|lived|stay|stayed|spend|spent|remain|remained"
 )
-_EMPLOYING = re.compile(r"\b(?:employ|employs|employed|employing|hire|hires|hired|hiring|has|have|had)\s+$")
+_EMPLOYING = re.compile(
+    r"\b(?:employ|employs|employed|employing|hire|hires|hired|hiring|has|have|had|staffed\s+by|"
+    r"supplied|sent|dispatched|brought)\s+(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
 # Words that cannot stand between a number and the noun it counts ('10% of them', '4 hours a day').
 _BLOCKED = (
-    r"of|the|a|an|in|at|on|to|for|from|with|by|per|and|or|but|than|that|which|who|more|less|other|is|are"
+    r"of|the|a|an|in|at|on|to|for|from|with|by|per|and|or|but|than|that|which|who|less|other|is|are"
     r"|was|were|be|been|has|have|had|hours?|days?|weeks?|months?|years?|times|percent|dollars?|yuan|rubles?"
     r"|roubles?|won|tons?|tonnes?|kilometers?|kilometres?|miles?|meters?|metres?|square|floors?|units?"
 )
+_UNITS_AFTER = r"percent|per\s+cent|hours?|days?|weeks?|months?|years?|times|dollars?|yuan|rubles?|won|tons?"
 _FIGURE = re.compile(
     rf"""
     (?P<number>{NUMBER})
     (?P<post>-odd\b|\+|-plus\b|\s+or\s+so\b|\s+or\s+more\b|\s+odd\b)?
-    (?:\s+(?!(?:{_BLOCKED})\b)[^\W\d_][\w\u2019'-]*){{0,4}}?
-    \s+(?:(?P<noun>{_WORKERS})\b|(?P<people>{_PEOPLE})\b(?!\s+(?:{_WORKERS})\b))
-    (?P<verb>\s+(?:who\s+)?(?:{_WORK_VERBS})\b)?
+    (?P<modifiers>(?:\s+(?!(?:{_BLOCKED})\b)[^\W\d_][\w\u2019'-]*){{0,4}}?)
+    \s+(?:(?P<noun>{_WORKERS})\b|(?P<koreans>{_NORTH_KOREANS})\b|(?P<people>{_PEOPLE})\b(?!\s+(?:{_WORKERS})\b))
+    (?P<origin>\s+from\s+(?:North\s+Korea|the\s+DPRK|DPRK)\b)?
+    (?P<verb>\s+(?:who\s+|that\s+)?(?:(?:have|had|has)\s+(?:been\s+)?|still\s+|also\s+)?(?:{_WORK_VERBS})\b)?
     """,
     re.IGNORECASE | re.VERBOSE,
 )
-_UNITS_AFTER = r"percent|per\s+cent|hours?|days?|weeks?|months?|years?|times|dollars?|yuan|rubles?|won|tons?"
+# 'N of them North Korean', 'N of them in the country'; 'N were North Korean', 'N come from North Korea'.
+_OF_THEM = re.compile(
+    rf"(?P<number>{NUMBER})\s+of\s+(?:them|those|these)\b(?=,?\s+(?:(?:are|were)\s+)?North\s+Korean"
+    rf"|\s+(?:(?:are|were)\s+)?(?:still\s+)?in\s+the\s+country\b|\s+(?:(?:are|were)\s+)?in\s+(?:the\s+)?(?-i:[A-Z])"
+    rf"|\s+(?:{_WORK_VERBS})\b)",
+    re.IGNORECASE,
+)
+_SHARE_OF = re.compile(
+    rf"(?P<number>{NUMBER})\s+of\s+(?:the|its|their)\s+(?:[\w\u2019']+\s+)?{NUMBER}\b[^.;]{{0,60}}?"
+    rf"\b(?:were|are|was|is|come|came)\s+(?:from\s+)?(?:North\s+Korea|the\s+DPRK)\w*\b",
+    re.IGNORECASE,
+)
+_SHARE = re.compile(
+    rf"(?P<number>{NUMBER})\s+(?:were|are|was|is|come|came)\s+(?:from\s+)?(?:North\s+Korea|the\s+DPRK)\w*\b",
+    re.IGNORECASE,
+)
+# A bare number placed by what follows: '40 in Gdansk and 25 in Szczecin', 'about 2,000 in Kuwait'.
+_PLACED = re.compile(rf"(?P<number>{NUMBER})(?=\s+(?:in|at)\s+(?:the\s+)?(?-i:[A-Z]))", re.IGNORECASE)
+_SENT = re.compile(
+    rf"(?P<number>{NUMBER})\s+(?:were|was|have\s+been|has\s+been|had\s+been|are|are\s+being|were\s+being)\s+"
+    rf"(?:sent|dispatched|deployed|brought|hired|recruited|employed|working|registered|supplied)\b"
+    rf"(?!\s+(?:home|back)\b)",
+    re.IGNORECASE,
+)
+# A line of a list by place: 'Primorsky Krai: about 1,200', 'Namibia \u2014 no fewer than 40, on housing
+# projects', 'Sakhalin: 300-350'. The place is the line's head; the number follows a colon or a dash.
+_LINE = re.compile(
+    rf"^[ \t]*(?:[-*\u2022][ \t]+)?(?P<head>(?-i:[A-Z])[^\n:\u2014\u2013\d]{{1,60}}?)[ \t]*"
+    rf"(?:\([^)\n]*\))?[ \t]*"
+    rf"(?::|[\u2014\u2013]|[ \t]-)[ \t]*(?:(?:{HEDGES})[ \t]+)?(?:between[ \t]+)?"
+    rf"(?:{NUMBER}[ \t]*(?:-|\u2013|to|and)[ \t]*)?(?P<number>{NUMBER})(?![-%\d]|\s+(?:{_UNITS_AFTER})\b)",
+    re.IGNORECASE | re.MULTILINE,
+)
+# A bare number compared with a figure before it in the same sentence: 'up from an estimated 150 in 2021'.
+_COMPARED = re.compile(
+    rf"\b(?:up|down)\s+from\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})(?!\s*(?:%|percent))", re.IGNORECASE
+)
+# ... and 'had risen to 2,300 by August, from 1,100 a year earlier'.
+_COMPARED_THEN = re.compile(
+    rf"\b(?:from|compared\s+with|against)\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})(?=\s+(?:a\s+year\s+"
+    rf"(?:earlier|before|ago)|the\s+year\s+before|last\s+year|earlier|in\s+(?:19|20)\d\d)\b)",
+    re.IGNORECASE,
+)
 _STAFF = re.compile(
     rf"\b(?:(?:work\s*force|labou?r\s+force|staff|headcount)\s+of|employs|employed|employing)"
     rf"\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})(?![-%]|\s+(?:{_UNITS_AFTER})\b)",
     re.IGNORECASE,
 )
+# 'the number of North Korean workers at the site has risen to 150'; 'North Korean workers, numbering 200'.
+_NUMBER_OF = re.compile(
+    rf"\bnumber\s+of\s+(?:[\w-]+\s+){{0,3}}?(?:{_WORKERS}|North\s+Koreans)\b[^.;]{{0,60}}?\b(?:is|was|stands\s+at"
+    rf"|stood\s+at|(?:has\s+)?reached|(?:has\s+)?(?:rose|risen|grew|grown|fell|fallen|dropped)\s+to)"
+    rf"\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})(?![-%]|\s+(?:{_UNITS_AFTER})\b)",
+    re.IGNORECASE,
+)
+_NUMBERING = re.compile(
+    rf"\b(?:{_WORKERS}|crews|teams|brigades|North\s+Koreans)\b,?\s+(?:numbering|totall?ing|estimated\s+at)\s+"
+    rf"(?:(?:{HEDGES})\s+)?"
+    rf"(?P<number>{NUMBER})(?![-%]|\s+(?:{_UNITS_AFTER})\b)",
+    re.IGNORECASE,
+)
+# Counts of people who no longer work there: 'died', 'were arrested', 'were sent home', 'defected'.
+_GONE_AFTER = re.compile(
+    r"^\s*(?:[\w-]+\s+){0,2}?(?:have\s+|had\s+|has\s+|were\s+|was\s+|been\s+|have\s+been\s+|had\s+been\s+)*"
+    r"(?:died|killed|arrested|detained|questioned|interrogated|deported|repatriated|sent\s+(?:home|back)|fled"
+    r"|defected|escaped|dismissed|fired)\b",
+    re.IGNORECASE,
+)
+_KOREAN = re.compile(r"North\s+Korea|DPRK|\bKoreans?\b", re.IGNORECASE)
 _HEDGE_BEFORE = re.compile(rf"(?:\b(?:{HEDGES})\s+|~\s*)$", re.IGNORECASE)
 _RANGE_BEFORE = re.compile(
     rf"(?:\bbetween\s+(?P<low1>{NUMBER})\s+and\s+|(?P<low2>{NUMBER})\s*(?:-|\u2013|\u2014|\bto\b|\bor\b)\s*)$",
     re.IGNORECASE,
 )
+_RANGE_AFTER = re.compile(rf"\s*(?:-|\u2013|\u2014|\bto\b|\bor\b)\s*{NUMBER}", re.IGNORECASE)
 _YEAR = re.compile(r"(?:19|20)\d\d")  # 'in 2019 workers were sent home' counts no one
 _LOOK_BACK = 60
+# Smaller counts are people an article mentions ('one woman', 'two former workers'), not a workforce.
+MIN_WORKFORCE = 3
+# Numbers that are not a workforce, told by the words of their sentence.
+_SIGHTING = re.compile(
+    r"\b(?:(?:could|can|be|were|was|been)\s+seen|(?:had|have|has)\s+seen|saw|could\s+see|can\s+see|spotted"
+    r"|glimpsed|visible)\b",
+    re.IGNORECASE,
+)
+_INTERVIEW = re.compile(
+    r"\b(?:interview\w*|spoke\s+(?:to|with)|talked\s+(?:to|with)|surveyed)\b", re.IGNORECASE
+)
+_WORLDWIDE = re.compile(
+    r"^[^.;,]{0,30}?\b(?:abroad|worldwide|overseas|around\s+the\s+world)\b", re.IGNORECASE
+)
+# People of other nations: 'three Russian employees', 'the plant's 150 foreign workers'.
+OTHER_NATIONS = (
+    r"Russian|Chinese|Polish|Mongolian|Malaysian|Qatari|Angolan|Kuwaiti|Emirati|Lao|Laotian|Cambodian"
+    r"|Vietnamese|Uzbek|Tajik|Kyrgyz|Kazakh|Nepali|Indian|Bangladeshi|Filipino|Thai|South\s+Korean|local"
+    r"|foreign|former"
+)
+_OTHER_NATIONS = re.compile(rf"\b(?:{OTHER_NATIONS})\b", re.IGNORECASE)
+# A capitalized word before the noun, other than these, names another nation or a firm ('14 Nigerian
+# labourers', '60 Hyundai workers'): not the North Koreans a report counts.
+_KOREAN_WORDS = re.compile(r"\b(?:North|Korean|Koreans|DPRK|IT)\b")
+_NAMED_OTHERS = re.compile(r"\b[A-Z]")
+_ALL_NATIONALITIES = re.compile(
+    rf"^\s*(?:\w+\s+){{0,3}}?(?:(?:came|come|are|were)\s+from\s+\w+\s+(?:countries|nations|nationalities)"
+    rf"|of\s+all\s+nationalities)|^[^.;,]{{0,20}}?,\s+all\s+of\s+them\s+(?:{OTHER_NATIONS}|from\s+(?!North\s+Korea))"
+    rf"|^[^.;]{{0,40}}?,\s+{NUMBER}\s+of\s+(?:them|those|these)\b|^[^.]*?[.!?]\s+Of\s+(?:those|them|these)\b",
+    re.IGNORECASE,
+)
+# 'Of the 300 staff at the yard, 42 are North Korean': the whole, whose share the sentence goes on to give.
+# ... and '10 percent of the 500 workers', 'most of the 500 workers': a whole, not the North Koreans in it.
+_WHOLE_BEFORE_SHARE = re.compile(
+    rf"(?:^Of|\b(?:percent|per\s+cent|half|a\s+third|a\s+quarter|a\s+fifth|most|many|none|all|among)"
+    rf"|%|\b{NUMBER})\s+(?:of\s+)?(?:the|its|their)\s+(?:[\w\u2019']+\s+)?(?:(?:{HEDGES})\s+)?$",
+    re.IGNORECASE,
+)
+_WORKER_CONTEXT = re.compile(rf"\b(?:{_WORKERS}|North\s+Koreans?)\b", re.IGNORECASE)
+
+
+class Binding(StrEnum):
+    """What makes a number a worker figure, and so what it still needs to be proposed."""
+
+    noun = "noun"  # a people noun or a share of North Koreans: a figure wherever it is
+    place = "place"  # a bare number followed by 'in <place>': a figure only if a place follows it
+    comparison = "comparison"  # 'up from 150': a figure only after another figure of its sentence
+    line = "line"  # 'Sakhalin: 300-350': a figure only if its line starts with a place
 
 
 @dataclass(frozen=True)
@@ -88,9 +213,10 @@ class WorkerFigure:
     start: int
     end: int
     number_start: int
-    value: int
+    value: int  # for a range, its low end
     approximate: bool
-    low: int | None = None
+    high: int | None = None  # the high end of a range
+    binding: Binding = Binding.noun
 
 
 def parse_number(text: str) -> int | None:
@@ -125,41 +251,140 @@ def _hedged_start(text: str, start: int) -> tuple[int, bool]:
     return start - len(before) + hedge.start(), True
 
 
-def _figure(text: str, start: int, number: str, end: int, approximate: bool) -> WorkerFigure | None:
+def _figure(
+    text: str, start: int, number: str, end: int, approximate: bool, binding: Binding = Binding.noun
+) -> WorkerFigure | None:
     value = parse_number(number)
-    if value is None or value <= 0 or _YEAR.fullmatch(number):
-        return None
+    if (
+        value is None
+        or value <= 0
+        or _YEAR.fullmatch(number)
+        or _RANGE_AFTER.match(text, start + len(number))
+    ):
+        return None  # the low end of a range ('some thirty to forty'): the range's own figure is its high end
     number_start = start
-    low: int | None = None
+    high: int | None = None
     before = text[max(0, start - _LOOK_BACK) : start]
     span = _RANGE_BEFORE.search(before)
     if span is not None:
         low = parse_number(span.group("low1") or span.group("low2"))
         if low is not None and low < value:
             start = start - len(before) + span.start()
-            approximate = True
-        else:
-            low = None
+            value, high, approximate = low, value, True
     start, hedged = _hedged_start(text, start)
-    return WorkerFigure(start, end, number_start, value, approximate or hedged, low)
+    approximate = approximate or hedged or "dozen" in number.lower()
+    return WorkerFigure(start, end, number_start, value, approximate, high, binding)
+
+
+def _not_a_workforce(text: str, figure: WorkerFigure, sentence: Span, modifiers: str) -> bool:
+    """Numbers of people seen, interviewed, counted worldwide or of all nationalities, and tiny counts."""
+    if figure.value < MIN_WORKFORCE:
+        return True
+    before = text[sentence[0] : figure.start]
+    around = text[max(sentence[0], figure.start - _LOOK_BACK) : min(sentence[1], figure.end + 30)]
+    if _SIGHTING.search(around) or _INTERVIEW.search(before) or _WHOLE_BEFORE_SHARE.search(before):
+        return True
+    after = text[figure.end : sentence[1] + 60]
+    if _WORLDWIDE.search(after) or _GONE_AFTER.search(after):
+        return True
+    korean = re.search(r"North\s+Korean", modifiers, re.IGNORECASE)
+    others = _OTHER_NATIONS.search(modifiers) or _NAMED_OTHERS.search(_KOREAN_WORDS.sub("", modifiers))
+    return bool((others and not korean) or _ALL_NATIONALITIES.search(after))
+
+
+def _noun_figures(text: str, sentences: list[Span]) -> Iterable[tuple[re.Match[str], WorkerFigure, str]]:
+    for match in _FIGURE.finditer(text):
+        modifiers = match.group("modifiers") or ""
+        if match.group("people"):
+            before = text[max(0, match.start() - _LOOK_BACK) : match.start()]
+            korean = re.search(r"North\s+Korean", modifiers, re.IGNORECASE) or match.group("origin")
+            working = match.group("verb") or _EMPLOYING.search(before)
+            # '300 women' may be anyone; '300 North Korean women', and '300 women work' in a sentence
+            # about North Koreans, are workers.
+            if not (korean or (working and _KOREAN.search(text, *sentence_at(sentences, match.start())))):
+                continue
+        figure = _figure(text, match.start(), match.group("number"), match.end(), bool(match.group("post")))
+        if figure is not None:
+            yield match, figure, modifiers
+
+
+def _bare_figures(text: str) -> Iterable[tuple[re.Match[str], WorkerFigure, str]]:
+    patterns = (
+        (_OF_THEM, Binding.noun),
+        (_SHARE, Binding.noun),
+        (_SHARE_OF, Binding.noun),
+        (_SENT, Binding.noun),
+        (_NUMBER_OF, Binding.noun),
+        (_NUMBERING, Binding.noun),
+    )
+    compared = ((_COMPARED, Binding.comparison), (_COMPARED_THEN, Binding.comparison))
+    for pattern, binding in (*patterns, (_PLACED, Binding.place), (_LINE, Binding.line), *compared):
+        for match in pattern.finditer(text):
+            end = match.end() if pattern is not _PLACED else match.end("number")
+            figure = _figure(text, match.start("number"), match.group("number"), end, False, binding)
+            if figure is not None and pattern in (_NUMBER_OF, _NUMBERING, _LINE):  # quote the whole phrase
+                figure = WorkerFigure(min(figure.start, match.start()), *_fields_after_start(figure))
+            if figure is not None:
+                yield match, figure, ""
+    for match in _STAFF.finditer(text):
+        figure = _figure(text, match.start("number"), match.group("number"), match.end("number"), False)
+        if figure is not None:
+            yield match, WorkerFigure(match.start(), *_fields_after_start(figure)), ""
+
+
+def _fields_after_start(figure: WorkerFigure) -> tuple[int, int, int, bool, int | None, Binding]:
+    return figure.end, figure.number_start, figure.value, figure.approximate, figure.high, figure.binding
 
 
 def find_worker_figures(text: str) -> list[WorkerFigure]:
-    """Every worker count phrase in the text, in text order, one per number."""
+    """Every worker count phrase in the text, in text order, one per number.
+
+    A number counts workers when a people noun follows it ('about 70 workers', 'forty North Koreans',
+    'some 60 women from North Korea work'), when it is the North Korean share of a group ('38 of them
+    North Korean', 'Of those, 110 were North Korean'), or when a place follows a bare number in a text
+    about workers ('40 in Gdansk'). People seen, interviewed, counted worldwide, of all nationalities or
+    fewer than three are not a workforce.
+    """
+    sentences = sentence_spans(text)
+    paragraphs = paragraph_spans(text)
     figures: dict[int, WorkerFigure] = {}
-    for match in _FIGURE.finditer(text):
-        before = text[max(0, match.start() - _LOOK_BACK) : match.start()]
-        if match.group("people") and not match.group("verb") and not _EMPLOYING.search(before):
-            continue  # '300 women' may be anyone; '300 women work' and 'employs 300 women' are workers
-        figure = _figure(text, match.start(), match.group("number"), match.end(), bool(match.group("post")))
-        if figure is not None:
-            figures[figure.number_start] = figure
-    for match in _STAFF.finditer(text):
-        if match.start("number") in figures:
+    for match, figure, modifiers in [*_noun_figures(text, sentences), *_bare_figures(text)]:
+        if figure.number_start in figures:
             continue
-        figure = _figure(text, match.start("number"), match.group("number"), match.end("number"), False)
-        if figure is not None:
-            figures[figure.number_start] = WorkerFigure(
-                match.start(), figure.end, figure.number_start, figure.value, figure.approximate, figure.low
+        sentence = sentence_at(sentences, figure.number_start)
+        if _not_a_workforce(text, figure, sentence, modifiers):
+            continue
+        if figure.binding is not Binding.noun and not _about_workers(text, paragraphs, figure.number_start):
+            continue
+        if match.re is _STAFF and not _KOREAN.search(text, *_paragraph_at(paragraphs, figure.number_start)):
+            continue  # 'the yard employed 2,300' says nothing of North Koreans
+        figures[figure.number_start] = figure
+    ordered = [figures[key] for key in sorted(figures)]
+    return [
+        figure
+        for figure in ordered
+        if figure.binding is not Binding.comparison or _after_one(figure, ordered, sentences)
+    ]
+
+
+def _after_one(figure: WorkerFigure, figures: list[WorkerFigure], sentences: list[Span]) -> bool:
+    sentence = sentence_at(sentences, figure.number_start)
+    return any(
+        sentence[0] <= other.number_start < figure.number_start and other.binding is Binding.noun
+        for other in figures
+    )
+
+
+def _paragraph_at(paragraphs: list[Span], position: int) -> Span:
+    return next((span for span in paragraphs if span[0] <= position < span[1]), (position, position))
+
+
+def _about_workers(text: str, paragraphs: list[Span], position: int) -> bool:
+    """Tell whether the paragraph holding `position`, the one before it, or the headline speaks of workers."""
+    for index, (start, end) in enumerate(paragraphs):
+        if start <= position < end:
+            begin = paragraphs[index - 1][0] if index else start
+            return bool(
+                _WORKER_CONTEXT.search(text, begin, end) or _WORKER_CONTEXT.search(text, *paragraphs[0])
             )
-    return [figures[key] for key in sorted(figures)]
+    return False

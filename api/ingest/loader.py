@@ -17,7 +17,7 @@ from sqlmodel import SQLModel, col, select
 
 from api.errors import Conflict, InvalidBundle, ReportExists, validation_errors
 from api.ingest.audit import CLI_ACTOR, record_change, record_changes, report_summary
-from api.ingest.bundle import Bundle, ClaimIn, FacilityIn, ReportIn
+from api.ingest.bundle import Bundle, ClaimIn, FacilityIn, ReportIn, review_errors
 from api.ingest.figures import refresh_facility_figures
 from api.ingest.quotes import FoldedBody, QuoteError, Span
 from api.ingest.quotes import fold as fold_space
@@ -101,8 +101,13 @@ def check_limits(bundle: Bundle, limits: BundleLimits) -> None:
             msg = f"at most {limits.max_occurrences} (LABORWATCH_MAX_QUOTE_OCCURRENCES)"
             errors.append({"loc": ["claims", index, "occurrence"], "msg": msg})
     if errors:
-        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-        raise InvalidBundle(f"{_describe(errors[0])}{more}", errors)
+        raise _refusal(errors)
+
+
+def _refusal(errors: list[dict[str, Any]]) -> InvalidBundle:
+    """One `InvalidBundle` for several problems, its detail naming the first."""
+    more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+    return InvalidBundle(f"{_describe(errors[0])}{more}", errors)
 
 
 def check_search_cost(bundle: Bundle, folded: FoldedBody, limits: BundleLimits) -> None:
@@ -198,13 +203,20 @@ def read_bundle_file(path: Path) -> Bundle:
     return parse_bundle(data)
 
 
-def parse_bundle(data: Any) -> Bundle:
-    """Validate raw bundle data, turning every problem into one `InvalidBundle` that lists them all."""
+def parse_bundle(data: Any, *, draft: bool = False) -> Bundle:
+    """Validate raw bundle data, turning every problem into one `InvalidBundle` that lists them all.
+
+    An unreviewed draft (see `DraftIn`), or a placeholder it left in a field, is refused too, unless
+    `draft` is set: `laborwatch extract` checks its own proposals that way.
+    """
     try:
-        return Bundle.model_validate(data)
+        bundle = Bundle.model_validate(data)
     except ValidationError as exc:
         errors = validation_errors(exc.errors(include_input=False, include_url=False))
         raise InvalidBundle(_describe(errors[0]), errors) from exc
+    if not draft and (errors := review_errors(bundle)):
+        raise _refusal(errors)
+    return bundle
 
 
 def _describe(error: dict[str, Any]) -> str:

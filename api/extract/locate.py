@@ -1,0 +1,173 @@
+"""Where a report puts the work a figure counts: the figure's words, its sentence, paragraph, or report."""
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from api.extract.figures import Binding, WorkerFigure
+from api.extract.gazetteer import PlaceMention, country_place, find_dateline, find_locations
+from api.extract.sentences import Span, clause_at, paragraph_spans, sentence_at, sentence_spans
+from api.vocabulary import Precision
+
+# North Korea is where the workers come from, never where an overseas workplace is.
+HOME_COUNTRY = "KP"
+# A dateline there is where the reporter is (Seoul, for most of the field's news), not the workplace.
+REPORTING_COUNTRIES = frozenset({HOME_COUNTRY, "KR"})
+# A place after these words is where workers or a firm come from, or where a firm is registered.
+_NOT_WHERE_THEY_WORK = re.compile(
+    r"\b(?:(?<!operate\s)(?<!operates\s)(?<!operating\s)(?<!work\s)(?<!works\s)(?<!working\s)from"
+    r"|(?:company|firm|subcontractor|contractor|agency|enterprise|bureau|LLC|Ltd|JSC|it|which)\s+"
+    r"(?:is\s+|was\s+)?(?:registered|based|founded|headquartered)\s+in|head\s+office\s+(?:in|to)"
+    r"|offices?\s+in|agency\s+in|exported\s+to|export\s+to|sold\s+to|clients\s+in|accounts\s+in"
+    r"|sent\s+(?:back|home)\s+to|returned\s+to|no\s+\w+\s+in)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+# How far back the words above are looked for.
+_LOOK_BACK = 40
+# Words that tie a place to the figure just before it: '40 in Gdansk', 'were sent to Khabarovsk'.
+_TIED_AFTER = re.compile(
+    r"\s*(?:(?!and\b|but\b|while\b)[\w\u2019'-]+\s+){0,5}?(?:in|at|near|outside|to|into|around|on)\s+(?:the\s+)?",
+    re.IGNORECASE,
+)
+_IN_THE_COUNTRY = re.compile(r"\s*(?:\w+\s+){0,5}?in\s+the\s+country\b", re.IGNORECASE)
+_IN_BEFORE = re.compile(r"\b(?:in|across|throughout)\s+$", re.IGNORECASE)
+_CAPTION = re.compile(
+    r"(?:FILE\s+PHOTO|PHOTO(?:\s+CAPTION)?|Photo(?:\s+caption)?|Caption|CAPTION|Image|IMAGE|Picture)\b[^:\n]{0,40}:"
+)
+
+
+@dataclass(frozen=True)
+class Located:
+    """A figure's place, and in words how the text ties the two, for the claim's notes."""
+
+    mention: PlaceMention
+    how: str
+
+
+class ReportPlaces:
+    """The places of one report, read once, and the rules that tie a figure to one of them."""
+
+    def __init__(self, body: str) -> None:
+        self.body = body
+        self.sentences = sentence_spans(body)
+        self.paragraphs = paragraph_spans(body)
+        self.mentions = [m for m in find_locations(body) if self._where_work_is(m)]
+        self.report_place = self._report_place()
+
+    def _where_work_is(self, mention: PlaceMention) -> bool:
+        if mention.place.country == HOME_COUNTRY:
+            return False
+        before = self.body[max(0, mention.start - _LOOK_BACK) : mention.start]
+        return not _NOT_WHERE_THEY_WORK.search(before)
+
+    def _local(self, span: Span) -> list[PlaceMention]:
+        """Cities and regions named in `span` (a country counts only as 'in <country>')."""
+        return [
+            m
+            for m in self.mentions
+            if span[0] <= m.start
+            and m.end <= span[1]
+            and (m.place.level is not Precision.country or self._after_in(m))
+        ]
+
+    def _after_in(self, mention: PlaceMention) -> bool:
+        return bool(_IN_BEFORE.search(self.body, max(0, mention.start - 12), mention.start))
+
+    def _report_place(self) -> Located | None:
+        """The place the report as a whole is about: its dateline, its headline's place, its usual place."""
+        for start, end in self.paragraphs[:6]:
+            dateline = find_dateline(self.body, start, end)
+            if dateline is not None and dateline.place.country not in REPORTING_COUNTRIES:
+                return Located(dateline, "from the report's dateline")
+        if self.paragraphs:
+            title = [m for m in self._local(self.paragraphs[0]) if m.place.level is not Precision.country]
+            if title:
+                return Located(title[0], "from the report's headline")
+        counts = Counter(m.place for m in self.mentions if m.place.level is not Precision.country)
+        if counts:
+            place, _ = counts.most_common(1)[0]
+            first = next(m for m in self.mentions if m.place == place)
+            return Located(first, "named most often in the report")
+        return None
+
+    def country(self, paragraph: Span) -> PlaceMention | None:
+        """The country 'the country' means: the report's place's, else the paragraph's, else the report's."""
+        if self.report_place is not None:
+            code = self.report_place.mention.place.country
+            return PlaceMention(
+                self.report_place.mention.start, self.report_place.mention.end, country_place(code)
+            )
+        for span in (paragraph, (0, len(self.body))):
+            countries = [
+                m
+                for m in self.mentions
+                if m.place.level is Precision.country and span[0] <= m.start < span[1]
+            ]
+            if countries:
+                return countries[0]
+        return None
+
+    def paragraph_at(self, position: int) -> Span:
+        for span in self.paragraphs:
+            if span[0] <= position < span[1]:
+                return span
+        return position, position
+
+    def is_lead(self, position: int) -> bool:
+        """Tell whether `position` is in the headline or a photo caption rather than the running text."""
+        paragraph = self.paragraph_at(position)
+        first = bool(self.paragraphs) and paragraph == self.paragraphs[0]
+        return first or bool(_CAPTION.match(self.body, paragraph[0]))
+
+    def locate(self, figure: WorkerFigure) -> Located | None:  # noqa: PLR0911 (one return per rule, in order)
+        """The place of the work `figure` counts: its own words, clause, sentence, paragraph, report."""
+        body = self.body
+        sentence = sentence_at(self.sentences, figure.number_start)
+        clause = clause_at(body, sentence, figure.number_start)
+        paragraph = self.paragraph_at(figure.number_start)
+        tied = _TIED_AFTER.match(body, figure.end, clause[1])
+        if tied is not None:
+            for mention in self.mentions:
+                if mention.start == tied.end() and mention.end <= sentence[1]:
+                    return Located(mention, "named right after the figure")
+        if _IN_THE_COUNTRY.match(body, figure.end, clause[1]) or _IN_THE_COUNTRY.match(
+            body, figure.end, sentence[1]
+        ):
+            country = self.country(paragraph)
+            if country is not None:
+                return Located(country, "is the whole country ('in the country')")
+        if figure.binding is Binding.line:
+            line_start = body.rfind("\n", 0, figure.number_start) + 1
+            heads = [m for m in self.mentions if line_start <= m.start < figure.number_start]
+            return Located(heads[0], "heads the figure's line") if heads else None
+        if figure.binding is Binding.place:
+            return None
+        for span, how in (
+            (clause, "named in the figure's clause"),
+            (sentence, "named in the figure's sentence"),
+        ):
+            local = [m for m in self._local(span) if m.place.level is not Precision.country]
+            if local:
+                return Located(min(local, key=lambda m: _distance(m, figure)), how)
+        countries = self._local(sentence)
+        if countries:
+            return Located(
+                min(countries, key=lambda m: _distance(m, figure)), "is the country the sentence names"
+            )
+        others = [
+            m
+            for m in self._local(paragraph)
+            if m.place.level is not Precision.country and not (sentence[0] <= m.start < sentence[1])
+        ]
+        before = [m for m in others if m.end <= sentence[0]]
+        if before:
+            return Located(before[-1], "named earlier in the figure's paragraph")
+        if others:
+            return Located(others[0], "named later in the figure's paragraph")
+        return self.report_place
+
+
+def _distance(mention: PlaceMention, figure: WorkerFigure) -> int:
+    if mention.end <= figure.start:
+        return figure.start - mention.end
+    return max(0, mention.start - figure.end)
