@@ -388,6 +388,11 @@ def test_text_without_figures_still_gives_a_loadable_draft(
         ("between 50 and 60 workers", 50, True),
         ("between thirty and forty North Korean men work there", 30, True),
         ("two dozen fishermen", 24, True),
+        ("some 10 percent of the 500 workers are North Korean", 50, True),  # the share, not the whole
+        ("Half of the plant's 400 employees are North Korean", 200, True),
+        ("the 45-strong crew of North Korean builders", 45, False),
+        ('"about 40" North Koreans were finishing the interior', 40, True),
+        ("North Korean workers:\nFactory A, Dandong: c. 150; two former supervisors", 150, True),
         ("70-odd workers", 70, True),
         ("the North Korean firm has a workforce of about 300.", 300, True),
     ],
@@ -407,7 +412,8 @@ def test_worker_figures(phrase: str, value: int, approximate: bool) -> None:
         "some 300 women were arrested",
         "the shipyard employed 2,300 people in 2019",  # says nothing of North Koreans
         "at least 16 North Korean workers died at the sites",
-        "some 10 percent of the 500 workers are North Korean",
+        "charges against four North Korean nationals and one US citizen",
+        "a reporter counted six waitresses and two cooks on duty",
         "40 women work at the plant",
         "after the COVID-19 pandemic workers left",
         "about 100 kilometers to the north",

@@ -186,12 +186,16 @@ class _Proposal:
 def _one_claim_per_figure(proposals: list[_Proposal]) -> list[_Proposal]:
     """One claim per figure: the same value for the same place is said once, in the running text if there.
 
-    A figure a headline or a caption repeats is quoted from the text, which says more about the workplace.
+    A headline or a caption restates the text: a value it gives that the text also gives is the text's
+    figure, wherever each is placed; the text's own wording says more about the workplace.
     """
     kept: dict[tuple[Place, int | float | str | None], _Proposal] = {}
     for proposal in sorted(proposals, key=lambda p: p.lead):  # stable: the text's own order otherwise
         kept.setdefault((proposal.place, proposal.claim.value), proposal)
-    return sorted(kept.values(), key=proposals.index)
+    in_text = {p.claim.value for p in kept.values() if not p.lead}
+    return sorted(
+        (p for p in kept.values() if not (p.lead and p.claim.value in in_text)), key=proposals.index
+    )
 
 
 def propose_bundle(body: str, *, body_file: str | None, fallback_id: str) -> Bundle:

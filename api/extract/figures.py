@@ -40,7 +40,7 @@ HEDGES = (
     r"an\s+estimated|an\s+approximate|estimated|more\s+than|up\s+to|at\s+least|as\s+many\s+as|close\s+to"
     r"|upwards\s+of|fewer\s+than|less\s+than|no\s+more\s+than|no\s+fewer\s+than|not\s+more\s+than"
     r"|just\s+over|just\s+under|well\s+over|about|around|some|nearly|roughly|approximately|approx\."
-    r"|almost|over|under|circa|an\s+average\s+of|reportedly|maybe|perhaps|possibly|probably"
+    r"|almost|over|under|circa|c\.|ca\.|an\s+average\s+of|reportedly|maybe|perhaps|possibly|probably"
 )
 # Plural nouns that, counted, are workers; and nouns that are workers only when they work or are employed.
 _WORKERS = (
@@ -50,7 +50,10 @@ _WORKERS = (
     r"|developers|hackers|technicians|engineers|trainees|interns|dancers|singers|cleaners|deckhands"
 )
 _NORTH_KOREANS = r"North\s+Koreans|Koreans"
-_PEOPLE = r"women|men|people|girls|youths|individuals|citizens|nationals"
+_PEOPLE = r"women|men|girls|youths|people|individuals|citizens|nationals"
+# Counted people who are workers only when the text says they work: 'four North Korean nationals' may be
+# the defendants of a case; 'four North Korean women' at a plant are its workers.
+_PEOPLE_AT_WORK_ONLY = re.compile(r"people|individuals|citizens|nationals", re.IGNORECASE)
 _WORK_VERBS = (
     r"work|works|worked|working|toil|toils|toiling|labor|labors|laboring|labour|labours|labouring"
     r"|are\s+employed|were\s+employed|are\s+working|were\s+working|employed|process|processes|sew|sews"
@@ -70,7 +73,7 @@ _BLOCKED = (
 _UNITS_AFTER = r"percent|per\s+cent|hours?|days?|weeks?|months?|years?|times|dollars?|yuan|rubles?|won|tons?"
 _FIGURE = re.compile(
     rf"""
-    (?P<number>{NUMBER})
+    (?P<number>{NUMBER})["\u201d]?
     (?P<post>-odd\b|\+|-plus\b|\s+or\s+so\b|\s+or\s+more\b|\s+odd\b)?
     (?P<modifiers>(?:\s+(?!(?:{_BLOCKED})\b)[^\W\d_][\w\u2019'-]*){{0,4}}?)
     \s+(?:(?P<noun>{_WORKERS})\b|(?P<koreans>{_NORTH_KOREANS})\b|(?P<people>{_PEOPLE})\b(?!\s+(?:{_WORKERS})\b))
@@ -95,11 +98,48 @@ _SHARE = re.compile(
     rf"(?P<number>{NUMBER})\s+(?:were|are|was|is|come|came)\s+(?:from\s+)?(?:North\s+Korea|the\s+DPRK)\w*\b",
     re.IGNORECASE,
 )
+# 'the 45-strong crew of North Korean builders'; 'they number some 60'; 'about 300 are there today'.
+_STRONG = re.compile(
+    rf"(?P<number>{NUMBER})-strong\s+(?:[\w-]+\s+){{0,2}}?(?:crew|team|workforce|brigade|contingent|group|staff)\b",
+    re.IGNORECASE,
+)
+_THEY_NUMBER = re.compile(
+    rf"\b(?:they|who|which|the\s+workers|the\s+North\s+Koreans)\s+(?:now\s+)?number(?:ed)?\s+(?:(?:{HEDGES})\s+)?"
+    rf"(?P<number>{NUMBER})(?![-%]|\s+(?:{_UNITS_AFTER})\b)",
+    re.IGNORECASE,
+)
+_THERE = re.compile(
+    rf"(?P<number>{NUMBER})\s+(?:are|were|remain|remained|work|worked|live|lived)\s+(?:still\s+)?there\b",
+    re.IGNORECASE,
+)
+# A share given as a part: 'Half of the plant's 400 employees are North Korean', '30 percent of its 400
+# workers are North Korean'.
+_PART_OF = re.compile(
+    rf"\b(?P<part>half|a\s+third|one\s+third|a\s+quarter|one\s+quarter|two\s+thirds|three\s+quarters|a\s+fifth"
+    rf"|\d{{1,2}}(?:\.\d+)?\s*(?:%|percent|per\s+cent))\s+of\s+(?:the|its|their)\s+(?:[\w\u2019']+\s+)?"
+    rf"(?P<number>{NUMBER})\s+(?:[\w-]+\s+){{0,2}}?(?:{_WORKERS}|people)\b[^.;]{{0,40}}?"
+    rf"\b(?:are|were|come\s+from|came\s+from)\s+(?:from\s+)?(?:North\s+Korea|the\s+DPRK)\w*",
+    re.IGNORECASE,
+)
+_PARTS = {
+    "half": 0.5,
+    "third": 1 / 3,
+    "quarter": 0.25,
+    "two thirds": 2 / 3,
+    "three quarters": 0.75,
+    "fifth": 0.2,
+}
+# A figure in brackets after its place: 'in the Moscow region (200 to 250)', 'in Ulaanbaatar (about 150)'.
+_BRACKETED = re.compile(
+    rf"\(\s*(?:(?:{HEDGES})\s+)?(?:{NUMBER}\s*(?:-|\u2013|to)\s*)?(?P<number>{NUMBER})\s*\)", re.IGNORECASE
+)
 # A bare number placed by what follows: '40 in Gdansk and 25 in Szczecin', 'about 2,000 in Kuwait'.
 _PLACED = re.compile(rf"(?P<number>{NUMBER})(?=\s+(?:in|at)\s+(?:the\s+)?(?-i:[A-Z]))", re.IGNORECASE)
 _SENT = re.compile(
     rf"(?P<number>{NUMBER})\s+(?:were|was|have\s+been|has\s+been|had\s+been|are|are\s+being|were\s+being)\s+"
-    rf"(?:sent|dispatched|deployed|brought|hired|recruited|employed|working|registered|supplied)\b"
+    rf"(?:sent|dispatched|deployed|brought|hired|recruited|employed|working|registered|supplied"
+    rf"|(?:believed|thought|said|reported|understood|estimated|known)\s+to\s+(?:be\s+)?(?:working|employed|engaged"
+    rf"|work|live|living|based|there))\b"
     rf"(?!\s+(?:home|back)\b)",
     re.IGNORECASE,
 )
@@ -161,7 +201,7 @@ MIN_WORKFORCE = 3
 # Numbers that are not a workforce, told by the words of their sentence.
 _SIGHTING = re.compile(
     r"\b(?:(?:could|can|be|were|was|been)\s+seen|(?:had|have|has)\s+seen|saw|could\s+see|can\s+see|spotted"
-    r"|glimpsed|visible)\b",
+    r"|glimpsed|visible|counted)\b",
     re.IGNORECASE,
 )
 _INTERVIEW = re.compile(
@@ -204,6 +244,7 @@ class Binding(StrEnum):
     place = "place"  # a bare number followed by 'in <place>': a figure only if a place follows it
     comparison = "comparison"  # 'up from 150': a figure only after another figure of its sentence
     line = "line"  # 'Sakhalin: 300-350': a figure only if its line starts with a place
+    bracketed = "bracketed"  # 'in Ulaanbaatar (about 150)': a figure only if a place stands before it
 
 
 @dataclass(frozen=True)
@@ -282,7 +323,8 @@ def _not_a_workforce(text: str, figure: WorkerFigure, sentence: Span, modifiers:
         return True
     before = text[sentence[0] : figure.start]
     around = text[max(sentence[0], figure.start - _LOOK_BACK) : min(sentence[1], figure.end + 30)]
-    if _SIGHTING.search(around) or _INTERVIEW.search(before) or _WHOLE_BEFORE_SHARE.search(before):
+    interviewed = _INTERVIEW.search(text, max(sentence[0], figure.start - _LOOK_BACK), figure.start)
+    if _SIGHTING.search(around) or interviewed or _WHOLE_BEFORE_SHARE.search(before):
         return True
     after = text[figure.end : sentence[1] + 60]
     if _WORLDWIDE.search(after) or _GONE_AFTER.search(after):
@@ -301,6 +343,8 @@ def _noun_figures(text: str, sentences: list[Span]) -> Iterable[tuple[re.Match[s
             working = match.group("verb") or _EMPLOYING.search(before)
             # '300 women' may be anyone; '300 North Korean women', and '300 women work' in a sentence
             # about North Koreans, are workers.
+            if _PEOPLE_AT_WORK_ONLY.fullmatch(match.group("people")):
+                korean = None
             if not (korean or (working and _KOREAN.search(text, *sentence_at(sentences, match.start())))):
                 continue
         figure = _figure(text, match.start(), match.group("number"), match.end(), bool(match.group("post")))
@@ -316,20 +360,37 @@ def _bare_figures(text: str) -> Iterable[tuple[re.Match[str], WorkerFigure, str]
         (_SENT, Binding.noun),
         (_NUMBER_OF, Binding.noun),
         (_NUMBERING, Binding.noun),
+        (_STRONG, Binding.noun),
+        (_THEY_NUMBER, Binding.noun),
+        (_THERE, Binding.noun),
+        (_BRACKETED, Binding.bracketed),
     )
     compared = ((_COMPARED, Binding.comparison), (_COMPARED_THEN, Binding.comparison))
     for pattern, binding in (*patterns, (_PLACED, Binding.place), (_LINE, Binding.line), *compared):
         for match in pattern.finditer(text):
             end = match.end() if pattern is not _PLACED else match.end("number")
             figure = _figure(text, match.start("number"), match.group("number"), end, False, binding)
-            if figure is not None and pattern in (_NUMBER_OF, _NUMBERING, _LINE):  # quote the whole phrase
+            if figure is not None and pattern in (_NUMBER_OF, _NUMBERING, _LINE, _THEY_NUMBER, _STRONG):
                 figure = WorkerFigure(min(figure.start, match.start()), *_fields_after_start(figure))
             if figure is not None:
                 yield match, figure, ""
+    for match in _PART_OF.finditer(text):
+        figure = _figure(text, match.start("number"), match.group("number"), match.end(), True)
+        if figure is not None:
+            value = _part(match, figure.value)
+            yield match, WorkerFigure(match.start(), match.end(), figure.number_start, value, True), ""
     for match in _STAFF.finditer(text):
         figure = _figure(text, match.start("number"), match.group("number"), match.end("number"), False)
         if figure is not None:
             yield match, WorkerFigure(match.start(), *_fields_after_start(figure)), ""
+
+
+def _part(match: re.Match[str], whole: int) -> int:
+    """The North Korean part of a whole: 'half of the 400' is 200, '30 percent of the 400' is 120."""
+    part = " ".join(match.group("part").lower().split())
+    share = re.match(r"[\d.]+", part)
+    fraction = float(share.group()) / 100 if share else _PARTS[re.sub(r"^(?:a|one)\s+", "", part)]
+    return round(whole * fraction)
 
 
 def _fields_after_start(figure: WorkerFigure) -> tuple[int, int, int, bool, int | None, Binding]:

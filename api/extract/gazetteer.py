@@ -117,6 +117,8 @@ def fold(name: str) -> str:
 
 def _keys(name: str, country: str) -> set[str]:
     keys = {name, fold(name)}
+    if country == "RU":  # GeoNames' -yy and -iy endings, written -y in the news: Svobodnyy -> Svobodny
+        keys.update(re.sub(r"(?:yy|iy|yi)(?=$|[ -])", ending, fold(name)) for ending in ("y", "i"))
     if country == "KP":  # McCune-Reischauer in GeoNames, plain spellings in the news: Namp'o -> Nampo
         plain = _KP_SUFFIX.sub("", fold(name).replace("\u2019", "").replace("'", ""))
         keys.add(plain)
@@ -138,9 +140,11 @@ PREFERRED_NAMES = {("Ulan Bator", "MN"): "Ulaanbaatar"}
 
 
 def _place(city: dict[str, Any]) -> Place:
-    name = str(city["name"])
+    name, country = str(city["name"]), str(city["countrycode"])
+    if country == "RU":  # 'Svobodnyy' is written 'Svobodny' in English texts
+        name = re.sub(r"yy(?=$|[ -])", "y", name)
     return Place(
-        name=PREFERRED_NAMES.get((name, str(city["countrycode"])), name),
+        name=PREFERRED_NAMES.get((name, country), name),
         country=str(city["countrycode"]),
         lat=float(city["latitude"]),
         lon=float(city["longitude"]),
@@ -243,7 +247,7 @@ def _region_pattern() -> tuple[re.Pattern[str], dict[str, Place]]:
     words = "|".join(sorted(REGION_WORDS, key=len, reverse=True))
     suffix = rf"[ \t]+(?i:{words})\b"
     pattern = re.compile(
-        rf"\b(?:(?P<suffixed>{'|'.join(suffixed)}){suffix}|(?P<plain>{'|'.join(plain)})(?:{suffix})?)(?![\w-])"
+        rf"(?<![\w-])(?:(?P<suffixed>{'|'.join(suffixed)}){suffix}|(?P<plain>{'|'.join(plain)})(?:{suffix})?)(?![\w-])"
     )
     return pattern, places
 

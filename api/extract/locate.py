@@ -15,11 +15,14 @@ HOME_COUNTRY = "KP"
 REPORTING_COUNTRIES = frozenset({HOME_COUNTRY, "KR"})
 # A place after these words is where workers or a firm come from, or where a firm is registered.
 _NOT_WHERE_THEY_WORK = re.compile(
-    r"\b(?:(?<!operate\s)(?<!operates\s)(?<!operating\s)(?<!work\s)(?<!works\s)(?<!working\s)from"
-    r"|(?:company|firm|subcontractor|contractor|agency|enterprise|bureau|LLC|Ltd|JSC|it|which)\s+"
+    r"\b(?:(?<!operate\s)(?<!operates\s)(?<!operated\s)(?<!operating\s)(?<!work\s)(?<!works\s)(?<!worked\s)"
+    r"(?<!working\s)from"
+    r"|(?:compan(?:y|ies)|firms?|subcontractors?|contractors?|agenc(?:y|ies)|enterprises?|bureaus?|LLC|Ltd|JSC|it"
+    r"|which)\s+"
     r"(?:is\s+|was\s+)?(?:registered|based|founded|headquartered)\s+in|head\s+office\s+(?:in|to)"
     r"|offices?\s+in|agency\s+in|exported\s+to|export\s+to|sold\s+to|clients\s+in|accounts\s+in"
-    r"|sent\s+(?:back|home)\s+to|returned\s+to|no\s+\w+\s+in)\s+(?:the\s+)?$",
+    r"|sent\s+(?:back|home)\s+to|returned\s+to|no\s+\w+\s+in|embassy\s+in|consulate\s+in|ministry\s+in)"
+    r"\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
 # How far back the words above are looked for.
@@ -30,9 +33,13 @@ _TIED_AFTER = re.compile(
     re.IGNORECASE,
 )
 _IN_THE_COUNTRY = re.compile(r"\s*(?:\w+\s+){0,5}?in\s+the\s+country\b", re.IGNORECASE)
+# 'Laos hosts around 500 North Korean workers': the country is the subject of the figure.
+_HOSTS = re.compile(
+    r"\s+(?:hosts|hosted|has|had|employs|employed|now\s+has)\s+(?:\S+\s+){0,2}$", re.IGNORECASE
+)
 _IN_BEFORE = re.compile(r"\b(?:in|across|throughout)\s+$", re.IGNORECASE)
 _CAPTION = re.compile(
-    r"(?:FILE\s+PHOTO|PHOTO(?:\s+CAPTION)?|Photo(?:\s+caption)?|Caption|CAPTION|Image|IMAGE|Picture)\b[^:\n]{0,40}:"
+    r"[\[(]?(?:FILE\s+PHOTO|PHOTO(?:\s+CAPTION)?|Photo(?:\s+caption)?|Caption|CAPTION|Image|IMAGE|Picture)\b[^:\n]{0,40}:"
 )
 
 
@@ -140,8 +147,16 @@ class ReportPlaces:
             line_start = body.rfind("\n", 0, figure.number_start) + 1
             heads = [m for m in self.mentions if line_start <= m.start < figure.number_start]
             return Located(heads[0], "heads the figure's line") if heads else None
+        if figure.binding is Binding.bracketed:
+            paren = body.rfind("(", 0, figure.number_start)
+            before = [m for m in self.mentions if m.end <= paren and not body[m.end : paren].strip()]
+            return Located(before[-1], "stands before the figure's brackets") if before else None
         if figure.binding is Binding.place:
             return None
+        for mention in self.mentions:
+            subject = sentence[0] <= mention.start and mention.end <= figure.start
+            if subject and _HOSTS.fullmatch(body, mention.end, figure.start):
+                return Located(mention, "is the subject the figure is counted for")
         for span, how in (
             (clause, "named in the figure's clause"),
             (sentence, "named in the figure's sentence"),
@@ -164,7 +179,19 @@ class ReportPlaces:
             return Located(before[-1], "named earlier in the figure's paragraph")
         if others:
             return Located(others[0], "named later in the figure's paragraph")
+        previous = [
+            m
+            for m in self._local(self._paragraph_before(paragraph))
+            if m.place.level is not Precision.country
+        ]
+        if previous and not self.is_lead(figure.number_start):  # a caption is not continued text
+            return Located(previous[0], "named first in the paragraph before the figure's")
         return self.report_place
+
+    def _paragraph_before(self, paragraph: Span) -> Span:
+        """The paragraph before `paragraph`, unless that is the headline (which the report's place reads)."""
+        index = self.paragraphs.index(paragraph) if paragraph in self.paragraphs else 0
+        return self.paragraphs[index - 1] if index > 1 else (paragraph[0], paragraph[0])
 
 
 def _distance(mention: PlaceMention, figure: WorkerFigure) -> int:
