@@ -19,7 +19,7 @@ from api.extract.describe import Workplace, describe, describe_workplace
 from api.extract.figures import Binding, WorkerFigure, find_worker_figures
 from api.extract.gazetteer import Place, PlaceMention, find_countries
 from api.extract.locate import Located, ReportPlaces
-from api.extract.sentences import Span, clause_at, sentence_at
+from api.extract.sentences import Span, clause_at, span_at
 from api.ingest.bundle import (
     DRAFT_BY,
     FILL_IN,
@@ -143,7 +143,7 @@ def propose_claims(body: str) -> tuple[list[FacilityIn], list[ClaimIn]]:
         located = places.locate(figure)
         if located is None and figure.binding is not Binding.noun:
             continue
-        sentence = sentence_at(places.sentences, figure.number_start)
+        sentence = span_at(places.sentences, figure.number_start)
         clause = clause_at(body, sentence, figure.number_start)
         quoted = _quote(body, figure, sentence)
         if quoted is None:

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from api.extract.sentences import Span, paragraph_spans, sentence_at, sentence_spans
+from api.extract.sentences import Span, paragraph_spans, sentence_spans, span_at
 
 # fmt: off
 _UNITS = {
@@ -345,7 +345,7 @@ def _noun_figures(text: str, sentences: list[Span]) -> Iterable[tuple[re.Match[s
             # about North Koreans, are workers.
             if _PEOPLE_AT_WORK_ONLY.fullmatch(match.group("people")):
                 korean = None
-            if not (korean or (working and _KOREAN.search(text, *sentence_at(sentences, match.start())))):
+            if not (korean or (working and _KOREAN.search(text, *span_at(sentences, match.start())))):
                 continue
         figure = _figure(text, match.start(), match.group("number"), match.end(), bool(match.group("post")))
         if figure is not None:
@@ -412,12 +412,12 @@ def find_worker_figures(text: str) -> list[WorkerFigure]:
     for match, figure, modifiers in [*_noun_figures(text, sentences), *_bare_figures(text)]:
         if figure.number_start in figures:
             continue
-        sentence = sentence_at(sentences, figure.number_start)
+        sentence = span_at(sentences, figure.number_start)
         if _not_a_workforce(text, figure, sentence, modifiers):
             continue
         if figure.binding is not Binding.noun and not _about_workers(text, paragraphs, figure.number_start):
             continue
-        if match.re is _STAFF and not _KOREAN.search(text, *_paragraph_at(paragraphs, figure.number_start)):
+        if match.re is _STAFF and not _KOREAN.search(text, *span_at(paragraphs, figure.number_start)):
             continue  # 'the yard employed 2,300' says nothing of North Koreans
         figures[figure.number_start] = figure
     ordered = [figures[key] for key in sorted(figures)]
@@ -429,15 +429,11 @@ def find_worker_figures(text: str) -> list[WorkerFigure]:
 
 
 def _after_one(figure: WorkerFigure, figures: list[WorkerFigure], sentences: list[Span]) -> bool:
-    sentence = sentence_at(sentences, figure.number_start)
+    sentence = span_at(sentences, figure.number_start)
     return any(
         sentence[0] <= other.number_start < figure.number_start and other.binding is Binding.noun
         for other in figures
     )
-
-
-def _paragraph_at(paragraphs: list[Span], position: int) -> Span:
-    return next((span for span in paragraphs if span[0] <= position < span[1]), (position, position))
 
 
 def _about_workers(text: str, paragraphs: list[Span], position: int) -> bool:

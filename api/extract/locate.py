@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from api.extract.figures import Binding, WorkerFigure
 from api.extract.gazetteer import PlaceMention, country_place, find_dateline, find_locations
-from api.extract.sentences import Span, clause_at, paragraph_spans, sentence_at, sentence_spans
+from api.extract.sentences import Span, clause_at, paragraph_spans, sentence_spans, span_at
 from api.vocabulary import Precision
 
 # North Korea is where the workers come from, never where an overseas workplace is.
@@ -114,24 +114,18 @@ class ReportPlaces:
                 return countries[0]
         return None
 
-    def paragraph_at(self, position: int) -> Span:
-        for span in self.paragraphs:
-            if span[0] <= position < span[1]:
-                return span
-        return position, position
-
     def is_lead(self, position: int) -> bool:
         """Tell whether `position` is in the headline or a photo caption rather than the running text."""
-        paragraph = self.paragraph_at(position)
+        paragraph = span_at(self.paragraphs, position)
         first = bool(self.paragraphs) and paragraph == self.paragraphs[0]
         return first or bool(_CAPTION.match(self.body, paragraph[0]))
 
     def locate(self, figure: WorkerFigure) -> Located | None:  # noqa: PLR0911 (one return per rule, in order)
         """The place of the work `figure` counts: its own words, clause, sentence, paragraph, report."""
         body = self.body
-        sentence = sentence_at(self.sentences, figure.number_start)
+        sentence = span_at(self.sentences, figure.number_start)
         clause = clause_at(body, sentence, figure.number_start)
-        paragraph = self.paragraph_at(figure.number_start)
+        paragraph = span_at(self.paragraphs, figure.number_start)
         tied = _TIED_AFTER.match(body, figure.end, clause[1])
         if tied is not None:
             for mention in self.mentions:

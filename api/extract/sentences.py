@@ -1,6 +1,7 @@
 """Sentence and clause boundaries, as character spans into the original text."""
 
 import re
+from collections.abc import Iterable, Iterator
 
 Span = tuple[int, int]
 
@@ -21,29 +22,38 @@ def _strip(text: str, start: int, end: int) -> Span:
     return start, end
 
 
-def sentence_spans(text: str) -> list[Span]:
-    """Split at sentence-final punctuation followed by space, and at line breaks; skip 'St.', 'J.' etc."""
+def _pieces(text: str, cuts: Iterable[Span]) -> list[Span]:
+    """The non-blank pieces of `text` between cuts, each cut `(end of a piece, start of the next)`."""
     spans: list[Span] = []
     start = 0
-    for match in _BOUNDARY.finditer(text):
-        if match.group().startswith("."):
-            word = re.search(r"(\w+)$", text[start : match.start()])
-            abbreviation = word.group(1) if word else ""
-            if abbreviation in _ABBREVIATIONS or (len(abbreviation) == 1 and abbreviation.isupper()):
-                continue
-        span = _strip(text, start, match.end())
+    for end, next_start in [*cuts, (len(text), len(text))]:
+        span = _strip(text, start, end)
         if span[0] < span[1]:
             spans.append(span)
-        start = match.end()
-    span = _strip(text, start, len(text))
-    if span[0] < span[1]:
-        spans.append(span)
+        start = next_start
     return spans
 
 
-def sentence_at(sentences: list[Span], position: int) -> Span:
-    """The sentence holding `position` (or an empty span there if none does)."""
-    for start, end in sentences:
+def sentence_spans(text: str) -> list[Span]:
+    """Split at sentence-final punctuation followed by space, and at line breaks; skip 'St.', 'J.' etc."""
+
+    def cuts() -> Iterator[Span]:
+        start = 0
+        for match in _BOUNDARY.finditer(text):
+            if match.group().startswith("."):
+                word = re.search(r"(\w+)$", text[start : match.start()])
+                abbreviation = word.group(1) if word else ""
+                if abbreviation in _ABBREVIATIONS or (len(abbreviation) == 1 and abbreviation.isupper()):
+                    continue
+            yield match.end(), match.end()
+            start = match.end()
+
+    return _pieces(text, cuts())
+
+
+def span_at(spans: list[Span], position: int) -> Span:
+    """The sentence or paragraph of `spans` holding `position` (or an empty span there if none does)."""
+    for start, end in spans:
         if start <= position < end:
             return start, end
     return position, position
@@ -63,14 +73,4 @@ def clause_at(text: str, sentence: Span, position: int) -> Span:
 def paragraph_spans(text: str) -> list[Span]:
     """Paragraphs: runs of text between blank lines (a text with none is one paragraph per line)."""
     separator = re.compile(r"\n[ \t]*\n\s*" if re.search(r"\n[ \t]*\n", text) else r"\n\s*")
-    spans: list[Span] = []
-    start = 0
-    for match in separator.finditer(text):
-        span = _strip(text, start, match.start())
-        if span[0] < span[1]:
-            spans.append(span)
-        start = match.end()
-    span = _strip(text, start, len(text))
-    if span[0] < span[1]:
-        spans.append(span)
-    return spans
+    return _pieces(text, ((match.start(), match.end()) for match in separator.finditer(text)))
