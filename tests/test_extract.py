@@ -497,8 +497,15 @@ def notes_of(body: str) -> list[str]:
             [("Kazan", 60, False)],
             "from the report's dateline",
         ),
+        (
+            "Builders return to the school\n\nPriamurye Vestnik (Belogorsk), 14 October 2026\n\nIt opens in "
+            "May.\n\nSince August, "
+            "around seventy builders from the DPRK have worked on the school in the Zarechny neighbourhood.",
+            [("Belogorsk", 70, True)],
+            "from the report's masthead",
+        ),
     ],
-    ids=["paragraph", "dateline", "headline", "agency-dateline"],
+    ids=["paragraph", "dateline", "headline", "agency-dateline", "masthead"],
 )
 def test_a_figure_takes_the_place_its_paragraph_or_report_names(
     body: str, expected: list[tuple[str, int, bool]], how: str
@@ -564,6 +571,24 @@ def test_a_city_inside_a_proper_name_is_not_the_place(
             [("Rostov-on-Don", 200, True)],
         ),
         ("It is said that 50 North Korean IT workers operate from Shenyang.", [("Shenyang", 50, False)]),
+        (
+            "I was sent to Nizhny Novgorod in 2019. There were 48 of us on the site, all North Koreans.",
+            [("Nizhny Novgorod", 48, False)],
+        ),
+        (
+            '"In Darkhan we were about thirty in the workshop," said a North Korean seamstress.',
+            [("Darkhan", 30, True)],
+        ),
+        (
+            "North Korean workers by city\n\nTomsk (Tomsk Oblast) \u2014 2024: at least 90 \u2014 2026: 140",
+            [("Tomsk", 90, True), ("Tomsk", 140, False)],
+        ),
+        (
+            "Builders in Bata\n\nSomething like 150, perhaps 200 North Korean men are working on "
+            "the road in Bata. Diplomats put them at around 400 nationwide.",
+            [("Bata", 150, True), ("GQ", 400, True)],
+        ),
+        ("A firm placed approximately 120 DPRK nationals on building sites in Omsk.", [("Omsk", 120, True)]),
     ],
     ids=[
         "word-range",
@@ -577,6 +602,11 @@ def test_a_city_inside_a_proper_name_is_not_the_place(
         "number-of",
         "numbering",
         "operate-from",
+        "of-us",
+        "we-were",
+        "table-by-year",
+        "perhaps-and-nationwide",
+        "placed-nationals",
     ],
 )
 def test_counts_without_the_word_workers(body: str, expected: list[tuple[str, int, bool]]) -> None:
@@ -603,6 +633,12 @@ def test_counts_without_the_word_workers(body: str, expected: list[tuple[str, in
         ("In Tver we interviewed 14 people who worked at the plant.", []),
         ("The yard in Tver employs 900 people, all of them Russian.", []),
         ("An estimated 100,000 North Korean workers are abroad worldwide.", []),
+        ("Campaigners cite a worldwide figure of 100,000 North Koreans working in 40 countries.", []),
+        (
+            "The plant in Weihai employs 1,100 people, of whom 230 are North Korean women.",
+            [("Weihai", 230, False)],
+        ),
+        ("North Korean crews\n\nPhoto: The trawler Star at berth 6 in Korsakov.", []),
         # Where the reporter files from is not where the workers are.
         (
             "SEOUL, May 3 (Wire) -- Some 300 North Korean workers are at sites, a source said.",
@@ -617,6 +653,9 @@ def test_counts_without_the_word_workers(body: str, expected: list[tuple[str, in
         "interviewees",
         "all-russian",
         "worldwide",
+        "worldwide-before",
+        "of-whom",
+        "berth-number",
         "seoul-dateline",
     ],
 )

@@ -40,7 +40,8 @@ HEDGES = (
     r"an\s+estimated|an\s+approximate|estimated|more\s+than|up\s+to|at\s+least|as\s+many\s+as|close\s+to"
     r"|upwards\s+of|fewer\s+than|less\s+than|no\s+more\s+than|no\s+fewer\s+than|not\s+more\s+than"
     r"|just\s+over|just\s+under|well\s+over|about|around|some|nearly|roughly|approximately|approx\."
-    r"|almost|over|under|circa|c\.|ca\.|an\s+average\s+of|reportedly|maybe|perhaps|possibly|probably"
+    r"|almost|over|under|circa|c\.|ca\.|an\s+average\s+of|reportedly|maybe|perhaps|possibly|probably|at\s+most"
+    r"|something\s+like|in\s+the\s+region\s+of|some\s+estimated"
 )
 # Plural nouns that, counted, are workers; and nouns that are workers only when they work or are employed.
 _WORKERS = (
@@ -61,7 +62,7 @@ _WORK_VERBS = (
 )
 _EMPLOYING = re.compile(
     r"\b(?:employ|employs|employed|employing|hire|hires|hired|hiring|has|have|had|staffed\s+by|"
-    r"supplied|sent|dispatched|brought)\s+(?:\w+\s+){0,2}$",
+    r"supplied|sent|dispatched|brought|placed|deployed|posted|housed)\s+(?:\w+\s+){0,2}$",
     re.IGNORECASE,
 )
 # Words that cannot stand between a number and the noun it counts ('10% of them', '4 hours a day').
@@ -108,6 +109,15 @@ _THEY_NUMBER = re.compile(
     rf"(?P<number>{NUMBER})(?![-%]|\s+(?:{_UNITS_AFTER})\b)",
     re.IGNORECASE,
 )
+_THERE_WERE = re.compile(
+    rf"\b(?:there\s+(?:were|are|was)\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})\s+of\s+(?:them|us)\b"
+    rf"|\bwe\s+were\s+(?:(?:{HEDGES})\s+)?(?P<number2>{NUMBER})\b(?!\s+(?:{_UNITS_AFTER})\b))",
+    re.IGNORECASE,
+)
+_NATIONWIDE = re.compile(
+    rf"(?P<number>{NUMBER})\s+(?=(?:nationwide|countrywide|across\s+the\s+country|in\s+the\s+whole\s+country)\b)",
+    re.IGNORECASE,
+)
 _THERE = re.compile(
     rf"(?P<number>{NUMBER})\s+(?:are|were|remain|remained|work|worked|live|lived)\s+(?:still\s+)?there\b",
     re.IGNORECASE,
@@ -134,7 +144,12 @@ _BRACKETED = re.compile(
     rf"\(\s*(?:(?:{HEDGES})\s+)?(?:{NUMBER}\s*(?:-|\u2013|to)\s*)?(?P<number>{NUMBER})\s*\)", re.IGNORECASE
 )
 # A bare number placed by what follows: '40 in Gdansk and 25 in Szczecin', 'about 2,000 in Kuwait'.
-_PLACED = re.compile(rf"(?P<number>{NUMBER})(?=\s+(?:in|at)\s+(?:the\s+)?(?-i:[A-Z]))", re.IGNORECASE)
+_PLACED = re.compile(
+    r"(?<!\bberth\s)(?<!\bNo\.\s)(?<!\bno\.\s)(?<!\broom\s)(?<!\bgate\s)(?<!\bpier\s)(?<!\bpage\s)"
+    r"(?<!\bplot\s)(?<!\bflat\s)(?<!\bblock\s)(?<!\bunit\s)(?<!\bhall\s)(?<!\broute\s)(?<!\bzone\s)"
+    rf"(?P<number>{NUMBER})(?=\s+(?:in|at)\s+(?:the\s+)?(?-i:[A-Z]))",
+    re.IGNORECASE,
+)
 _SENT = re.compile(
     rf"(?P<number>{NUMBER})\s+(?:were|was|have\s+been|has\s+been|had\s+been|are|are\s+being|were\s+being)\s+"
     rf"(?:sent|dispatched|deployed|brought|hired|recruited|employed|working|registered|supplied"
@@ -148,10 +163,19 @@ _SENT = re.compile(
 _LINE = re.compile(
     rf"^[ \t]*(?:[-*\u2022][ \t]+)?(?P<head>(?-i:[A-Z])[^\n:\u2014\u2013\d]{{1,60}}?)[ \t]*"
     rf"(?:\([^)\n]*\))?[ \t]*"
-    rf"(?::|[\u2014\u2013]|[ \t]-)[ \t]*(?:(?:{HEDGES})[ \t]+)?(?:between[ \t]+)?"
+    rf"(?::|[\u2014\u2013]|[ \t]-)[ \t]*(?:(?:19|20)\d\d:[ \t]*)?(?:(?:{HEDGES})[ \t]+)?(?:between[ \t]+)?"
     rf"(?:{NUMBER}[ \t]*(?:-|\u2013|to|and)[ \t]*)?(?P<number>{NUMBER})(?![-%\d]|\s+(?:{_UNITS_AFTER})\b)",
     re.IGNORECASE | re.MULTILINE,
 )
+# Further figures of such a line, each after its year: 'Vladivostok \u2014 2024: 1,200 \u2014 2026: 2,000'.
+_LINE_MORE = re.compile(
+    rf"[\u2014\u2013;|][ \t]*(?:19|20)\d\d:[ \t]*(?:(?:{HEDGES})[ \t]+)?"
+    rf"(?:{NUMBER}[ \t]*(?:-|\u2013|to)[ \t]*)?"
+    rf"(?P<number>{NUMBER})(?![-%\d]|\s+(?:{_UNITS_AFTER})\b)",
+    re.IGNORECASE,
+)
+# A list line's head names a place, not a sentence ('Student visas issued by Russia, 2025: 13,221').
+MAX_HEAD_LOWERCASE_WORDS = 2
 # A bare number compared with a figure before it in the same sentence: 'up from an estimated 150 in 2021'.
 _COMPARED = re.compile(
     rf"\b(?:up|down)\s+from\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})(?!\s*(?:%|percent))", re.IGNORECASE
@@ -190,10 +214,11 @@ _GONE_AFTER = re.compile(
 _KOREAN = re.compile(r"North\s+Korea|DPRK|\bKoreans?\b", re.IGNORECASE)
 _HEDGE_BEFORE = re.compile(rf"(?:\b(?:{HEDGES})\s+|~\s*)$", re.IGNORECASE)
 _RANGE_BEFORE = re.compile(
-    rf"(?:\bbetween\s+(?P<low1>{NUMBER})\s+and\s+|(?P<low2>{NUMBER})\s*(?:-|\u2013|\u2014|\bto\b|\bor\b)\s*)$",
+    rf"(?:\bbetween\s+(?P<low1>{NUMBER})\s+and\s+|(?P<low2>{NUMBER})\s*(?:-|\u2013|\u2014|\bto\b|\bor\b"
+    rf"|,\s*(?:perhaps|maybe|possibly|or\s+even))\s*)$",
     re.IGNORECASE,
 )
-_RANGE_AFTER = re.compile(rf"\s*(?:-|\u2013|\u2014|\bto\b|\bor\b)\s*{NUMBER}", re.IGNORECASE)
+_RANGE_AFTER = re.compile(rf"\s*(?:-|\u2013|\bto\b|\bor\b)\s*(?!(?:19|20)\d\d\b){NUMBER}", re.IGNORECASE)
 _YEAR = re.compile(r"(?:19|20)\d\d")  # 'in 2019 workers were sent home' counts no one
 _LOOK_BACK = 60
 # Smaller counts are people an article mentions ('one woman', 'two former workers'), not a workforce.
@@ -221,10 +246,11 @@ _OTHER_NATIONS = re.compile(rf"\b(?:{OTHER_NATIONS})\b", re.IGNORECASE)
 # labourers', '60 Hyundai workers'): not the North Koreans a report counts.
 _KOREAN_WORDS = re.compile(r"\b(?:North|Korean|Koreans|DPRK|IT)\b")
 _NAMED_OTHERS = re.compile(r"\b[A-Z]")
+_WORLDWIDE_BEFORE = re.compile(r"\b(?:worldwide|global|globally)\b[^.;]{0,30}$", re.IGNORECASE)
 _ALL_NATIONALITIES = re.compile(
     rf"^\s*(?:\w+\s+){{0,3}}?(?:(?:came|come|are|were)\s+from\s+\w+\s+(?:countries|nations|nationalities)"
     rf"|of\s+all\s+nationalities)|^[^.;,]{{0,20}}?,\s+all\s+of\s+them\s+(?:{OTHER_NATIONS}|from\s+(?!North\s+Korea))"
-    rf"|^[^.;]{{0,40}}?,\s+{NUMBER}\s+of\s+(?:them|those|these)\b|^[^.]*?[.!?]\s+Of\s+(?:those|them|these)\b",
+    rf"|^[^.;]{{0,40}}?,\s+(?:of\s+whom\s+)?{NUMBER}\s+(?:of\s+(?:them|those|these)\b|(?:are|were)\s+North)|^[^.]*?[.!?]\s+Of\s+(?:those|them|these)\b",
     re.IGNORECASE,
 )
 # 'Of the 300 staff at the yard, 42 are North Korean': the whole, whose share the sentence goes on to give.
@@ -327,7 +353,7 @@ def _not_a_workforce(text: str, figure: WorkerFigure, sentence: Span, modifiers:
     if _SIGHTING.search(around) or interviewed or _WHOLE_BEFORE_SHARE.search(before):
         return True
     after = text[figure.end : sentence[1] + 60]
-    if _WORLDWIDE.search(after) or _GONE_AFTER.search(after):
+    if _WORLDWIDE.search(after) or _GONE_AFTER.search(after) or _WORLDWIDE_BEFORE.search(before):
         return True
     korean = re.search(r"North\s+Korean", modifiers, re.IGNORECASE)
     others = _OTHER_NATIONS.search(modifiers) or _NAMED_OTHERS.search(_KOREAN_WORDS.sub("", modifiers))
@@ -339,7 +365,7 @@ def _noun_figures(text: str, sentences: list[Span]) -> Iterable[tuple[re.Match[s
         modifiers = match.group("modifiers") or ""
         if match.group("people"):
             before = text[max(0, match.start() - _LOOK_BACK) : match.start()]
-            korean = re.search(r"North\s+Korean", modifiers, re.IGNORECASE) or match.group("origin")
+            korean = re.search(r"North\s+Korean|DPRK", modifiers, re.IGNORECASE) or match.group("origin")
             working = match.group("verb") or _EMPLOYING.search(before)
             # '300 women' may be anyone; '300 North Korean women', and '300 women work' in a sentence
             # about North Koreans, are workers.
@@ -363,13 +389,22 @@ def _bare_figures(text: str) -> Iterable[tuple[re.Match[str], WorkerFigure, str]
         (_STRONG, Binding.noun),
         (_THEY_NUMBER, Binding.noun),
         (_THERE, Binding.noun),
+        (_NATIONWIDE, Binding.noun),
+        (_THERE_WERE, Binding.noun),
         (_BRACKETED, Binding.bracketed),
     )
     compared = ((_COMPARED, Binding.comparison), (_COMPARED_THEN, Binding.comparison))
-    for pattern, binding in (*patterns, (_PLACED, Binding.place), (_LINE, Binding.line), *compared):
+    lines = ((_LINE, Binding.line), (_LINE_MORE, Binding.line))
+    for pattern, binding in (*patterns, (_PLACED, Binding.place), *lines, *compared):
         for match in pattern.finditer(text):
             end = match.end() if pattern is not _PLACED else match.end("number")
-            figure = _figure(text, match.start("number"), match.group("number"), end, False, binding)
+            group = "number" if match.group("number") is not None else "number2"
+            if (
+                pattern is _LINE
+                and len(re.findall(r"\b[a-z]\w*", match.group("head"))) > MAX_HEAD_LOWERCASE_WORDS
+            ):
+                continue
+            figure = _figure(text, match.start(group), match.group(group), end, False, binding)
             if figure is not None and pattern in (_NUMBER_OF, _NUMBERING, _LINE, _THEY_NUMBER, _STRONG):
                 figure = WorkerFigure(min(figure.start, match.start()), *_fields_after_start(figure))
             if figure is not None:

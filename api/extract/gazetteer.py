@@ -14,7 +14,11 @@ from api.vocabulary import Precision
 # Cities this populous are matched anywhere; smaller ones (the data starts at 15,000) only in the countries
 # where North Korean workers are most reported and whose transliterated names rarely clash with English.
 MIN_POPULATION = 100_000
-HOST_COUNTRIES = frozenset({"RU", "CN", "KP", "MN"})
+# The countries where overseas North Korean labour is reported (UN panel of experts reports; NGO and news
+# reports): Russia, China, Mongolia, South-East Asia, the Gulf, Africa, Poland.
+HOST_COUNTRIES = frozenset(
+    "RU CN KP MN LA VN KH MM MY AE QA KW OM PL AO GQ NA TZ NG UG CD ZW MZ ET SN".split()  # noqa: SIM905
+)
 MIN_HOST_NAME_LENGTH = 5
 
 # City names that in news text are far more often a word, a person, a brand or an institution.
@@ -51,7 +55,7 @@ ALIASES: dict[str, tuple[str, str]] = {
 _NOT_THE_CITY = re.compile(
     r"[ \t]+(?:Province|Oblast|Krai|Kray|Region|Prefecture|Governorate|County|District|Republic|Autonomous"
     r"|Territory|Island|Peninsula|River|Bay|Strait|Sea|Lake|Mountains?|State|University|Airport|Street"
-    r"|Road|Avenue|Prospekt|Ulitsa)\b",
+    r"|Road|Avenue|Prospekt|Ulitsa|Neighbou?rhood|Quarter|Microdistrict)\b",
     re.IGNORECASE,
 )
 # After a region's own name and suffix, these say it is a river, a sea, a street... not the region.
@@ -136,13 +140,15 @@ def _eligible(key: str, place: Place, country_names: dict[str, str]) -> bool:
 
 
 # English names of today where GeoNames keeps an older spelling as the main name.
-PREFERRED_NAMES = {("Ulan Bator", "MN"): "Ulaanbaatar"}
+PREFERRED_NAMES = {("Ulan Bator", "MN"): "Ulaanbaatar", ("Darhan", "MN"): "Darkhan"}
 
 
 def _place(city: dict[str, Any]) -> Place:
     name, country = str(city["name"]), str(city["countrycode"])
-    if country == "RU":  # 'Svobodnyy' is written 'Svobodny' in English texts
-        name = re.sub(r"yy(?=$|[ -])", "y", name)
+    if (
+        country == "RU"
+    ):  # 'Svobodnyy', 'Nizhniy Novgorod' are written 'Svobodny', 'Nizhny Novgorod' in English
+        name = re.sub(r"(?:yy|iy)(?=$|[ -])", "y", name)
     return Place(
         name=PREFERRED_NAMES.get((name, country), name),
         country=str(city["countrycode"]),
@@ -167,7 +173,7 @@ def gazetteer() -> Gazetteer:
             by_name[(place.name, place.country)] = place
         if place.population < MIN_POPULATION and place.country not in HOST_COUNTRIES:
             continue
-        for key in _keys(place.name, place.country):
+        for key in _keys(place.name, place.country) | _keys(str(city["name"]), place.country):
             if not _eligible(key, place, countries):
                 continue
             best = places.get(key)

@@ -25,6 +25,8 @@ _NOT_WHERE_THEY_WORK = re.compile(
     r"\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
+# The lines under a headline that name the outlet, its town and the date are this short.
+MAX_MASTHEAD_CHARS = 160
 # How far back the words above are looked for.
 _LOOK_BACK = 40
 # Words that tie a place to the figure just before it: '40 in Gdansk', 'were sent to Khabarovsk'.
@@ -32,7 +34,10 @@ _TIED_AFTER = re.compile(
     r"\s*(?:(?!and\b|but\b|while\b)[\w\u2019'-]+\s+){0,5}?(?:in|at|near|outside|to|into|around|on)\s+(?:the\s+)?",
     re.IGNORECASE,
 )
-_IN_THE_COUNTRY = re.compile(r"\s*(?:\w+\s+){0,5}?in\s+the\s+country\b", re.IGNORECASE)
+_IN_THE_COUNTRY = re.compile(
+    r"\s*(?:\w+\s+){0,5}?(?:in\s+the\s+(?:whole\s+)?country|nationwide|countrywide|across\s+the\s+country)\b",
+    re.IGNORECASE,
+)
 # 'Laos hosts around 500 North Korean workers': the country is the subject of the figure.
 _HOSTS = re.compile(
     r"\s+(?:hosts|hosted|has|had|employs|employed|now\s+has)\s+(?:\S+\s+){0,2}$", re.IGNORECASE
@@ -90,6 +95,10 @@ class ReportPlaces:
             title = [m for m in self._local(self.paragraphs[0]) if m.place.level is not Precision.country]
             if title:
                 return Located(title[0], "from the report's headline")
+        for start, end in self.paragraphs[1:3]:  # 'Priamurye Vestnik (Belogorsk), 14 October 2026'
+            masthead = [m for m in self._local((start, end)) if m.place.level is not Precision.country]
+            if end - start <= MAX_MASTHEAD_CHARS and masthead:
+                return Located(masthead[0], "from the report's masthead")
         counts = Counter(m.place for m in self.mentions if m.place.level is not Precision.country)
         if counts:
             place, _ = counts.most_common(1)[0]
