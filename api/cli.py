@@ -1,22 +1,47 @@
 """The `laborwatch` command line: serve, seed, ingest, extract, keys, backup."""
 
+from importlib.metadata import version
 from typing import Annotated
 
 import typer
 
-from api.commands import backup_command, ingest_command, keys_app
-from api.db import make_engine
+from api.commands import (
+    announce_database,
+    backup_command,
+    command_group,
+    fail,
+    ingest_command,
+    keys_app,
+    open_database,
+)
 from api.errors import LaborwatchError
 from api.ingest.seed import seed
 from api.migrate import migrate
 from api.serve import prepare, run
 from api.settings import get_settings
 
-app = typer.Typer(
-    help="laborwatch: a provenance-first API of reports on overseas North Korean labour.",
-    no_args_is_help=True,
-    add_completion=False,
-)
+app = command_group("laborwatch: a provenance-first API of reports on overseas North Korean labour.")
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"laborwatch {version('laborwatch')}")
+        raise typer.Exit
+
+
+@app.callback()
+def main(
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version", "-V", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """laborwatch: a provenance-first API of reports on overseas North Korean labour.
+
+    Every command that opens the database first names it on stderr (a SQLite file by its absolute path).
+    """
 
 
 app.add_typer(keys_app, name="keys")
@@ -24,21 +49,16 @@ app.command("ingest")(ingest_command)
 app.command("backup")(backup_command)
 
 
-def _fail(message: str) -> typer.Exit:
-    typer.secho(message, err=True, fg=typer.colors.RED)
-    return typer.Exit(code=1)
-
-
 @app.command("seed")
 def seed_command() -> None:
     """Migrate the database, then load every bundle under the seeds folder (idempotent)."""
     settings = get_settings()
-    engine = make_engine(settings)
+    engine = open_database(settings)
     try:
         migrate(engine)
         results = seed(engine, settings.seeds_dir)
     except LaborwatchError as exc:
-        raise _fail(f"seed refused: {exc.detail}") from None
+        raise fail(f"seed refused: {exc.detail}") from None
     finally:
         engine.dispose()
     for result in results:
@@ -61,10 +81,11 @@ def serve_command(
 ) -> None:
     """Migrate the database, seed it when it holds no report, and serve the API with uvicorn."""
     settings = get_settings()
+    announce_database(settings)
     try:
         prepare(settings, typer.echo)
     except LaborwatchError as exc:
-        raise _fail(f"seed refused: {exc.detail}") from None
+        raise fail(f"seed refused: {exc.detail}") from None
     if not settings.public_url and host not in LOOPBACK_HOSTS:
         typer.echo(
             f"note: serving on {host} without LABORWATCH_PUBLIC_URL: `next` links carry the address each "
@@ -89,5 +110,5 @@ def extract_command(
     try:
         draft = draft_from_file(Path(file), inline=inline)
     except ExtractError as exc:
-        raise _fail(f"extract refused: {exc}") from None
+        raise fail(f"extract refused: {exc}") from None
     typer.echo(draft, nl=False)

@@ -1,4 +1,4 @@
-"""The `keys`, `ingest` and `backup` commands of the CLI, kept apart from `serve` and `seed` in `api.cli`."""
+"""The `keys`, `ingest` and `backup` commands, and what every command shares (the rest: `api.cli`)."""
 
 import re
 import sys
@@ -6,23 +6,42 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
 
 from api.auth import Role, create_key, list_keys, revoke_key
 from api.backup import backup
-from api.db import make_engine, read_session, write_session
+from api.db import describe_database, make_engine, read_session, write_session
 from api.errors import LaborwatchError
 from api.ingest.audit import CLI_ACTOR
 from api.ingest.bulk import IngestOutcome, expand, ingest
 from api.migrate import migrate
-from api.settings import get_settings
-
-keys_app = typer.Typer(help="Create, list and revoke write keys.", no_args_is_help=True)
-KEY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
+from api.settings import Settings, get_settings
 
 
-def _fail(message: str) -> typer.Exit:
+def command_group(help_text: str) -> typer.Typer:
+    """A group of commands, its help in plain text: Typer's rich panels print `<bool>` beside every flag."""
+    return typer.Typer(help=help_text, no_args_is_help=True, add_completion=False, rich_markup_mode=None)
+
+
+def fail(message: str) -> typer.Exit:
+    """Print `message` on stderr and give the exit to raise (code 1)."""
     typer.secho(message, err=True, fg=typer.colors.RED)
     return typer.Exit(code=1)
+
+
+def announce_database(settings: Settings) -> None:
+    """Say on stderr which database the command acts on, so a command run in the wrong folder shows it."""
+    typer.echo(f"laborwatch: database {describe_database(settings.database_url)}", err=True)
+
+
+def open_database(settings: Settings, *, bulk: bool = False) -> Engine:
+    """The engine of a command that opens the database, once it has said which database that is."""
+    announce_database(settings)
+    return make_engine(settings, bulk=bulk)
+
+
+keys_app = command_group("Create, list and revoke write keys.")
+KEY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 
 
 @keys_app.command("create")
@@ -35,16 +54,16 @@ def keys_create(
 ) -> None:
     """Create a write key; it is printed once, alone on the last line, and only its hash is stored."""
     if not KEY_NAME.match(name):
-        raise _fail(
+        raise fail(
             "A key name is 1-100 letters, digits, '.', '_', '@' or '-', starting with a letter or digit."
         )
-    engine = make_engine(get_settings())
+    engine = open_database(get_settings())
     try:
         migrate(engine)
         with write_session(engine) as session:
             key = create_key(session, name, role)
     except LaborwatchError as exc:
-        raise _fail(exc.detail) from None
+        raise fail(exc.detail) from None
     finally:
         engine.dispose()
     typer.echo(
@@ -57,7 +76,7 @@ def keys_create(
 @keys_app.command("list")
 def keys_list() -> None:
     """List keys by name with their role and when they were created and revoked (never the keys)."""
-    engine = make_engine(get_settings())
+    engine = open_database(get_settings())
     try:
         migrate(engine)
         with read_session(engine) as session:
@@ -75,13 +94,13 @@ def keys_list() -> None:
 @keys_app.command("revoke")
 def keys_revoke(name: Annotated[str, typer.Argument(help="The name the key was created with.")]) -> None:
     """Revoke a key: requests with it get 401 from now on."""
-    engine = make_engine(get_settings())
+    engine = open_database(get_settings())
     try:
         migrate(engine)
         with write_session(engine) as session:
             revoke_key(session, name)
     except LaborwatchError as exc:
-        raise _fail(exc.detail) from None
+        raise fail(exc.detail) from None
     finally:
         engine.dispose()
     typer.echo(f"Revoked key {name!r}.")
@@ -104,7 +123,7 @@ def ingest_command(
     bundle leaves the rest of its batch written); with many files their parsing runs in worker processes
     alongside. JSON bundles parse several times faster than YAML.
     """
-    engine = make_engine(get_settings(), bulk=True)
+    engine = open_database(get_settings(), bulk=True)
     try:
         migrate(engine)
         items = expand(paths)
@@ -137,11 +156,11 @@ def backup_command(
     destination: Annotated[Path, typer.Argument(help="A new file to write the copy to.")],
 ) -> None:
     """Write a consistent copy of the database while it stays in use (SQLite file, or a pg_dump archive)."""
-    engine = make_engine(get_settings())
+    engine = open_database(get_settings())
     try:
         written = backup(engine, destination)
     except LaborwatchError as exc:
-        raise _fail(f"backup failed: {exc.detail}") from None
+        raise fail(f"backup failed: {exc.detail}") from None
     finally:
         engine.dispose()
     typer.echo(f"Backed up to {written} ({written.stat().st_size} bytes).")

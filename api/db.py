@@ -4,6 +4,7 @@ import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event, make_url, text
@@ -61,6 +62,26 @@ def _pool_options(settings: Settings) -> dict[str, Any]:
 def _is_file_database(url: URL) -> bool:
     database = url.database or ""
     return database not in ("", ":memory:") and url.query.get("mode") != "memory"
+
+
+def describe_database(database_url: str) -> str:
+    """Name the database a URL opens: a SQLite file by its absolute path, else the URL without password.
+
+    A SQLite file that does not exist yet is said to be new: opening it creates an empty database there.
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        if not _is_file_database(url):
+            return "SQLite in memory (nothing is kept)"
+        path = Path(url.database or "").resolve()  # SQLite opens a relative path from the working folder
+        if path.exists():
+            return f"{path} (SQLite)"
+        return f"{path} (SQLite; new, empty: no file there yet, it is created now)"
+    # Neither the password nor a `password` query parameter (libpq takes one) is shown, not even masked.
+    # (`URL.set(password=None)` would keep it: `set` leaves alone what it is given as None.)
+    query = {name: value for name, value in url.query.items() if name != "password"}
+    shown = URL.create(url.drivername, url.username, None, url.host, url.port, url.database, query)
+    return shown.render_as_string(hide_password=False)
 
 
 def make_engine(settings: Settings, *, read_limit: bool = False, bulk: bool = False) -> Engine:

@@ -211,6 +211,24 @@ async def get_reader(request: Request) -> Reader:
     return reader.for_request(request)
 
 
+# How many values a filter that takes several (`country=RU&country=CN`: any of them) is given at most.
+MAX_FILTER_VALUES = 50
+ANY_OF = (
+    f"Repeat the parameter to match any of several values (`?{{name}}={{a}}&{{name}}={{b}}`), at most "
+    f"{MAX_FILTER_VALUES}; values are not split on commas."
+)
+
+
+def any_of_text(name: str, first: str, second: str) -> str:
+    """The OpenAPI sentence of a filter that takes several values, with an example of its repetition."""
+    return ANY_OF.format(name=name, a=first, b=second)
+
+
+def distinct(values: Sequence[T] | None, normal: Callable[[T], T] = lambda value: value) -> tuple[T, ...]:
+    """The values a filter was given, each once (normalised first), in the order given; none: ()."""
+    return tuple(dict.fromkeys(normal(value) for value in values or ()))
+
+
 @dataclass(frozen=True)
 class QueryNames:
     """The query parameters a route takes, and those of them that take several values (lists)."""

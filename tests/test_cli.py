@@ -1,12 +1,16 @@
-"""The `keys` and `ingest` commands as a user runs them: output, exit codes and the database afterwards."""
+"""The command line as a user runs it: output, exit codes, the database named, and the database afterwards."""
 
 import json
 from collections.abc import Callable, Iterator
+from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer
 import yaml
 from fastapi.testclient import TestClient
+from sqlalchemy import make_url
 from typer.testing import CliRunner, Result
 
 from api.cli import app as cli
@@ -70,7 +74,7 @@ def test_keys_create_gives_a_role_and_keys_list_shows_it(run: Run, client: TestC
     assert "editor key 'ed'" in editor.output
     assert "admin key 'root'" in run("keys", "create", "root").output  # no --role: an admin
     assert run("keys", "create", "bad", "--role", "owner").exit_code == 2
-    listed = dict(line.split("\t")[:2] for line in run("keys", "list").output.splitlines())
+    listed = dict(line.split("\t")[:2] for line in run("keys", "list").stdout.splitlines())
     assert listed == {"ed": "editor", "root": "admin"}
     headers = {"Authorization": f"Bearer {editor.output.splitlines()[-1]}"}
     assert client.post("/v1/reports", json=bundle(), headers=headers).status_code == 201
@@ -84,7 +88,7 @@ def test_keys_create_refuses_bad_names(run: Run, name: str) -> None:
     result = run("keys", "create", "--", name)
     assert result.exit_code == 1
     assert "A key name is 1-100 letters" in result.output
-    assert run("keys", "list").output.startswith("No keys")
+    assert run("keys", "list").stdout.startswith("No keys")
 
 
 def test_ingest_folders_then_again_unchanged(run: Run, client: TestClient) -> None:
@@ -234,3 +238,120 @@ def test_seed_refuses_an_unreviewed_draft_in_the_seeds_folder(
     assert seeded.exit_code == 0, seeded.output
     assert "1 added, 0 unchanged" in seeded.output
     assert client.get("/v1/reports").json()["total"] == 1
+
+
+def database_line(result: Result) -> str:
+    """The line on stderr that names the database a command acted on."""
+    lines = [line for line in result.stderr.splitlines() if line.startswith("laborwatch: database ")]
+    assert len(lines) == 1, result.output
+    return lines[0]
+
+
+def test_every_command_that_opens_the_database_names_it_on_stderr(
+    run: Run, database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = make_url(database.url)
+    if database.backend == "sqlite":
+        named = [str(Path(url.database or "").resolve())]
+    else:
+        named = [f"{url.drivername}://{url.username}@{url.host}", f"/{url.database}"]
+    # `serve` names it before it migrates and seeds the empty database: here the seeding is refused (no
+    # seeds folder), so it stops there, before listening.
+    monkeypatch.setenv("LABORWATCH_SEEDS_DIR", str(tmp_path / "no-seeds"))
+    get_settings.cache_clear()
+    served = run("serve", "--host", "192.0.2.1", "--port", "1")  # were it to serve: no such address
+    assert served.exit_code == 1, served.output
+    assert "seed refused" in served.stderr
+    assert all(part in database_line(served) for part in named)
+    monkeypatch.delenv("LABORWATCH_SEEDS_DIR")
+    get_settings.cache_clear()
+    commands = [
+        ("keys", "create", "carol"),
+        ("keys", "list"),
+        ("keys", "revoke", "carol"),
+        ("seed",),
+        ("ingest", str(DATA_DIR / "bundles")),
+        ("backup", str(tmp_path / "copy.db")),
+    ]
+    for command in commands:
+        result = run(*command)
+        assert result.exit_code == 0, (command, result.output)
+        line = database_line(result)
+        assert all(part in line for part in named), (command, line)
+        assert "laborwatch: database" not in result.stdout  # stdout stays the command's own answer
+
+
+def test_the_database_line_never_shows_a_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Nothing listens on port 1: the command fails to connect, after it has said where it tried.
+    secret = "s3cret-Pa55"
+    monkeypatch.setenv(
+        "DATABASE_URL", f"postgresql+psycopg://lw:{secret}@127.0.0.1:1/lw?password={secret}&sslmode=disable"
+    )
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, ["keys", "list"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code != 0
+    line = database_line(result)
+    assert line == "laborwatch: database postgresql+psycopg://lw@127.0.0.1:1/lw?sslmode=disable"
+    assert secret not in result.output
+    assert "***" not in line
+
+
+def test_a_new_sqlite_file_is_named_by_its_absolute_path_and_said_to_be_new(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "another folder"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///./laborwatch.db")
+    get_settings.cache_clear()
+    try:
+        first = CliRunner().invoke(cli, ["keys", "list"])
+        second = CliRunner().invoke(cli, ["keys", "list"])
+    finally:
+        get_settings.cache_clear()
+    assert first.exit_code == second.exit_code == 0
+    path = elsewhere / "laborwatch.db"
+    assert (
+        database_line(first)
+        == f"laborwatch: database {path} (SQLite; new, empty: no file there yet, it is created now)"
+    )
+    assert database_line(second) == f"laborwatch: database {path} (SQLite)"
+    assert path.exists()
+
+
+def test_extract_opens_no_database_and_says_nothing_on_stderr(tmp_path: Path) -> None:
+    text = tmp_path / "report.txt"
+    text.write_text("A garment factory in Irkutsk employs about 70 North Korean workers.\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["extract", str(text)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert yaml.safe_load(result.stdout)
+
+
+def test_version_prints_the_package_version() -> None:
+    for flag in ("--version", "-V"):
+        result = CliRunner().invoke(cli, [flag])
+        assert result.exit_code == 0
+        assert result.stdout == f"laborwatch {version('laborwatch')}\n"
+
+
+def command_paths(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Every command and group under `command`, as the words that name it on the command line."""
+    yield path
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from command_paths(sub, (*path, name))
+
+
+def test_no_help_text_shows_a_raw_type_beside_a_flag() -> None:
+    paths = list(command_paths(typer.main.get_command(cli)))
+    assert ("keys", "create") in paths
+    assert ("extract",) in paths
+    for path in paths:
+        result = CliRunner().invoke(cli, [*path, "--help"])
+        assert result.exit_code == 0, path
+        assert "--help" in result.stdout
+        assert "<bool>" not in result.stdout, path
+    assert "--inline  " in CliRunner().invoke(cli, ["extract", "--help"]).stdout

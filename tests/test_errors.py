@@ -164,7 +164,8 @@ def test_every_get_route_answers_errors_as_problem_documents(raw_api: TestClient
             response = raw_api.get(real, params=query)
             faults += problem_faults(response, 422)
             if response.status_code == 422 and ["query", name] not in [
-                e["loc"] for e in response.json()["errors"]
+                e["loc"][:2]
+                for e in response.json()["errors"]  # a value of several: its index after
             ]:
                 faults.append(f"{path}?{query}: errors do not name query.{name}")
             checked_422 += 1

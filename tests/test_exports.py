@@ -327,10 +327,10 @@ def test_exports_ignore_paging(api: TestClient, path: str, paging: dict[str, Any
 @pytest.mark.parametrize(
     ("path", "params", "loc"),
     [
-        ("/v1/facilities", {"country": "RUS"}, ["query", "country"]),
+        ("/v1/facilities", {"country": "RUS"}, ["query", "country", 0]),
         ("/v1/facilities", {"bbox": "1,2,3"}, ["query", "bbox"]),
         ("/v1/facilities", {"as_of": "someday"}, ["query", "as_of"]),
-        ("/v1/claims", {"predicate": "shoe_size"}, ["query", "predicate"]),
+        ("/v1/claims", {"predicate": "shoe_size"}, ["query", "predicate", 0]),
         ("/v1/claims", {"sort": "colour"}, ["query", "sort"]),
         ("/v1/reports", {"published_from": "2024-13-01"}, ["query", "published_from"]),
         ("/v1/reports", {"contry": "RU"}, ["query", "contry"]),

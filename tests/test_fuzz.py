@@ -175,6 +175,8 @@ def example_of(parameter: dict[str, Any]) -> str:
         value = next(iter(parameter["examples"].values()))["value"]
     else:
         value = parameter["schema"]["examples"][0]
+    if isinstance(value, list):  # a filter that takes several values: its first, as one `name=value`
+        value = value[0]
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)

@@ -173,7 +173,7 @@ def test_every_scalar_query_parameter_given_twice_is_a_422_naming_it(writer: Tes
                 if schema.get("type") == "array" or any(
                     option.get("type") == "array" for option in schema.get("anyOf", [])
                 ):
-                    continue  # a list filter takes several values (none today)
+                    continue  # a list filter takes several values (tests/test_repeated_filters.py)
                 name, value = parameter["name"], example_of(parameter)
                 response = writer.request(method.upper(), f"{real}?{name}={value}&{name}={value}")
                 body = assert_problem(response, 422)

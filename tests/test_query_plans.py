@@ -16,12 +16,12 @@ from api.resources.facilities import FACILITIES, FacilityFilters
 from api.resources.reports import REPORTS, ReportFilters
 
 CASES: list[tuple[Listing[Any], Any, str]] = [
-    (FACILITIES, FacilityFilters(country="RU", city="irkutsk"), "facility"),
-    (FACILITIES, FacilityFilters(country="RU"), "facility"),
+    (FACILITIES, FacilityFilters(country=("RU",), city="irkutsk"), "facility"),
+    (FACILITIES, FacilityFilters(country=("RU",)), "facility"),
     (FACILITIES, FacilityFilters(city="Irkutsk"), "facility"),
     (FACILITIES, FacilityFilters(region="Irkutsk Oblast"), "facility"),
-    (FACILITIES, FacilityFilters(sector="GARMENT"), "facility"),
-    (FACILITIES, FacilityFilters(kind="factory"), "facility"),
+    (FACILITIES, FacilityFilters(sector=("GARMENT",)), "facility"),
+    (FACILITIES, FacilityFilters(kind=("factory",)), "facility"),
     (REPORTS, ReportFilters(publisher="daily nk"), "report"),
     (CLAIMS, ClaimFilters(report_id="dailynk-garment-orders-russia"), "claim"),
     (CLAIMS, ClaimFilters(facility_id="irkutsk-dprk-garment-factory"), "claim"),

@@ -1,7 +1,9 @@
 """IN lists of any length, sent a bounded chunk at a time: a driver takes at most 65,535 parameters."""
 
-from collections.abc import Iterable, Iterator
-from typing import TypeVar
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement
 
 T = TypeVar("T")
 
@@ -16,3 +18,11 @@ def in_chunks(values: Iterable[T], size: int | None = None) -> Iterator[list[T]]
     step = size or IN_CHUNK
     for start in range(0, len(items), step):
         yield items[start : start + step]
+
+
+def is_any_of(column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
+    """`column` equals one of `values` (a filter's few values, never more than one chunk): `=` for one."""
+    if len(values) == 1:
+        equal: ColumnElement[bool] = column == values[0]
+        return equal
+    return column.in_(values)

@@ -5,9 +5,12 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
+from pydantic import StringConstraints
 from sqlalchemy import Connection, Select, Table, select
 
+from api.deps import MAX_FILTER_VALUES, any_of_text, distinct
 from api.listing import Listing
+from api.queries.inlist import is_any_of
 from api.queries.paging import SortKey
 from api.rules.merges import follow_merges
 from api.rules.search import matches
@@ -20,16 +23,17 @@ _CLAIM: Table = Claim.__table__  # type: ignore[attr-defined]
 _COLUMNS = [c for c in _CLAIM.columns if c.name not in ("pk", "search_text", "position")]
 
 PREDICATE_PATTERN = "^(" + "|".join(sorted(PREDICATES)) + ")$"
+Predicate = Annotated[str, StringConstraints(pattern=PREDICATE_PATTERN)]
 
 
 @dataclass(frozen=True)
 class ClaimFilters:
-    """The claim filters of contract section 3, validated."""
+    """The claim filters of contract section 3, validated; a tuple holds the values of an "any of"."""
 
     facility_id: str | None = None
     report_id: str | None = None
-    predicate: str | None = None
-    status: Status | None = None
+    predicate: tuple[str, ...] = ()
+    status: tuple[Status, ...] = ()
     q: str | None = None
 
 
@@ -39,9 +43,15 @@ QQuery = Query(
     examples=["sleep four hours"],
 )
 PredicateQuery = Query(
-    pattern=PREDICATE_PATTERN, description="A predicate of the vocabulary.", examples=["worker_count"]
+    max_length=MAX_FILTER_VALUES,
+    description="A predicate of the vocabulary. " + any_of_text("predicate", "worker_count", "wages"),
+    examples=[["worker_count"]],
 )
-StatusQuery = Query(description="Claim status.", examples=["reported"])
+StatusQuery = Query(
+    max_length=MAX_FILTER_VALUES,
+    description="Claim status. " + any_of_text("status", "reported", "corroborated"),
+    examples=[["reported"]],
+)
 
 
 async def claim_filters(
@@ -61,21 +71,21 @@ async def claim_filters(
             examples=["dailynk-garment-orders-russia"],
         ),
     ] = None,
-    predicate: Annotated[str | None, PredicateQuery] = None,
-    status: Annotated[Status | None, StatusQuery] = None,
+    predicate: Annotated[list[Predicate] | None, PredicateQuery] = None,
+    status: Annotated[list[Status] | None, StatusQuery] = None,
     q: Annotated[str | None, QQuery] = None,
 ) -> ClaimFilters:
     """Collect the claim filters."""
-    return ClaimFilters(facility_id, report_id, predicate, status, q)
+    return ClaimFilters(facility_id, report_id, distinct(predicate), distinct(status), q)
 
 
 async def claim_subfilters(
-    predicate: Annotated[str | None, PredicateQuery] = None,
-    status: Annotated[Status | None, StatusQuery] = None,
+    predicate: Annotated[list[Predicate] | None, PredicateQuery] = None,
+    status: Annotated[list[Status] | None, StatusQuery] = None,
     q: Annotated[str | None, QQuery] = None,
 ) -> ClaimFilters:
     """Collect the filters of a sub-list (`/reports/{id}/claims`, `/facilities/{id}/claims`)."""
-    return ClaimFilters(predicate=predicate, status=status, q=q)
+    return ClaimFilters(predicate=distinct(predicate), status=distinct(status), q=q)
 
 
 ClaimFiltersDep = Annotated[ClaimFilters, Depends(claim_filters)]
@@ -93,9 +103,9 @@ def claim_query(filters: ClaimFilters, db: Connection) -> Select[Any]:
     if filters.report_id:
         query = query.where(c.report_id == filters.report_id)
     if filters.predicate:
-        query = query.where(c.predicate == filters.predicate)
+        query = query.where(is_any_of(c.predicate, filters.predicate))
     if filters.status:
-        query = query.where(c.status == filters.status.value)
+        query = query.where(is_any_of(c.status, [status.value for status in filters.status]))
     if filters.q is not None and filters.q.strip():
         query = query.where(matches("claim", filters.q, db.dialect.name))
     return query

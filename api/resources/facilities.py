@@ -8,12 +8,15 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, Query
+from pydantic import StringConstraints
 from sqlalchemy import Connection, Select, Table, case, func, select
 from sqlmodel import col
 
+from api.deps import MAX_FILTER_VALUES, any_of_text, distinct
 from api.errors import InvalidQuery
 from api.listing import Listing
 from api.queries.export import Format
+from api.queries.inlist import is_any_of
 from api.queries.paging import SortKey
 from api.rules.figures import facility_figure_as_of
 from api.rules.search import fold, matches
@@ -22,6 +25,8 @@ from api.vocabulary import FIGURE_EXCLUDED_STATUSES
 from models import Claim, Facility, ReportFacility
 
 COUNTRY = r"^[A-Za-z]{2}$"
+Country = Annotated[str, StringConstraints(pattern=COUNTRY)]
+Term = Annotated[str, StringConstraints(max_length=50)]
 # A plain decimal: no exponent, NaN, infinity, underscore or non-ASCII digit (all of which float() takes).
 _DECIMAL = re.compile(r"^ *[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+) *$")
 
@@ -57,14 +62,14 @@ def parse_bbox(raw: str) -> BoundingBox:
 
 @dataclass(frozen=True)
 class FacilityFilters:
-    """The facility filters of contract section 3, validated."""
+    """The facility filters of contract section 3, validated; a tuple holds the values of an "any of"."""
 
-    country: str | None = None
+    country: tuple[str, ...] = ()
     city: str | None = None
     region: str | None = None
-    sector: str | None = None
-    kind: str | None = None
-    operator_country: str | None = None
+    sector: tuple[str, ...] = ()
+    kind: tuple[str, ...] = ()
+    operator_country: tuple[str, ...] = ()
     min_workers: float | None = None
     max_workers: float | None = None
     report_id: str | None = None
@@ -75,7 +80,12 @@ class FacilityFilters:
 
 async def facility_filters(
     country: Annotated[
-        str | None, Query(pattern=COUNTRY, description="ISO 3166-1 alpha-2, any case.", examples=["RU"])
+        list[Country] | None,
+        Query(
+            max_length=MAX_FILTER_VALUES,
+            description="ISO 3166-1 alpha-2, any case. " + any_of_text("country", "RU", "CN"),
+            examples=[["RU"]],
+        ),
     ] = None,
     city: Annotated[
         str | None, Query(max_length=200, description="City, any case.", examples=["Irkutsk"])
@@ -84,13 +94,28 @@ async def facility_filters(
         str | None, Query(max_length=200, description="Region, any case.", examples=["Irkutsk Oblast"])
     ] = None,
     sector: Annotated[
-        str | None, Query(max_length=50, description="Sector, any case.", examples=["garment"])
+        list[Term] | None,
+        Query(
+            max_length=MAX_FILTER_VALUES,
+            description="Sector, any case. " + any_of_text("sector", "garment", "construction"),
+            examples=[["garment"]],
+        ),
     ] = None,
     kind: Annotated[
-        str | None, Query(max_length=50, description="Kind, any case.", examples=["factory"])
+        list[Term] | None,
+        Query(
+            max_length=MAX_FILTER_VALUES,
+            description="Kind, any case. " + any_of_text("kind", "factory", "site"),
+            examples=[["factory"]],
+        ),
     ] = None,
     operator_country: Annotated[
-        str | None, Query(pattern=COUNTRY, description="Operator's country, alpha-2.", examples=["KP"])
+        list[Country] | None,
+        Query(
+            max_length=MAX_FILTER_VALUES,
+            description="Operator's country, alpha-2. " + any_of_text("operator_country", "KP", "RU"),
+            examples=[["KP"]],
+        ),
     ] = None,
     min_workers: Annotated[
         float | None,
@@ -141,12 +166,12 @@ async def facility_filters(
             [{"loc": ["query", "min_workers"], "msg": "must not exceed max_workers"}],
         )
     return FacilityFilters(
-        country=country.upper() if country else None,
+        country=distinct(country, str.upper),
         city=city,
         region=region,
-        sector=sector,
-        kind=kind,
-        operator_country=operator_country.upper() if operator_country else None,
+        sector=distinct(sector),
+        kind=distinct(kind),
+        operator_country=distinct(operator_country, str.upper),
         min_workers=min_workers,
         max_workers=max_workers,
         report_id=report_id,
@@ -182,13 +207,17 @@ def facility_query(filters: FacilityFilters, db: Connection) -> Select[Any]:
         workers_value = figure["workers_value"]
     c = _FACILITY.c
     if filters.country:
-        query = query.where(c.country == filters.country)
+        query = query.where(is_any_of(c.country, filters.country))
     if filters.operator_country:
-        query = query.where(c.operator_country == filters.operator_country)
-    for name in ("city", "region", "sector", "kind"):
+        query = query.where(is_any_of(c.operator_country, filters.operator_country))
+    for name in ("city", "region"):
         value = getattr(filters, name)
         if value:
             query = query.where(c[f"{name}_fold"] == fold(value))
+    for name in ("sector", "kind"):
+        values = getattr(filters, name)
+        if values:
+            query = query.where(is_any_of(c[f"{name}_fold"], [fold(value) for value in values]))
     if filters.min_workers is not None:
         query = query.where(workers_value >= filters.min_workers)
     if filters.max_workers is not None:
