@@ -1,10 +1,10 @@
-"""The `laborwatch` command line: serve, seed, ingest, extract, keys, backup."""
+"""The `laborwatch` command line: serve, seed, ingest, extract, keys, backup, export."""
 
 from typing import Annotated
 
 import typer
 
-from api.commands import backup_command, ingest_command, keys_app
+from api.commands import backup_command, export_command, ingest_command, keys_app
 from api.db import make_engine
 from api.errors import LaborwatchError
 from api.ingest.seed import seed
@@ -22,6 +22,7 @@ app = typer.Typer(
 app.add_typer(keys_app, name="keys")
 app.command("ingest")(ingest_command)
 app.command("backup")(backup_command)
+app.command("export")(export_command)
 
 
 def _fail(message: str) -> typer.Exit:
