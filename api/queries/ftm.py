@@ -28,6 +28,13 @@ PREFIX = "lw"
 MEDIA_TYPE = "application/x-ndjson"
 FILE_NAME = "laborwatch.ftm.json"
 
+# The longest value FtM's model takes in each property we write (characters): `Property.max_length`, by
+# the property's type. FtM drops longer values, so they are cut to fit (tests/test_ftm.py checks these).
+MAX_LENGTH = {"name": 384, "alias": 384, "address": 250, "full": 250, "sourceUrl": 4096}
+MAX_LENGTH |= dict.fromkeys(("bodyText", "description", "summary", "notes"), 65000)
+DEFAULT_MAX_LENGTH = 1024  # FtM's `string` type, the type of every other property we write
+ELLIPSIS = "\u2026"
+
 _CLAIM: Table = Claim.__table__  # type: ignore[attr-defined]
 _REPORT: Table = Report.__table__  # type: ignore[attr-defined]
 _BY_ID = Sort("id", SortKey("id", "str"), descending=False)
@@ -45,13 +52,27 @@ def operator_id(name: str, country: str | None) -> str:
 
 
 def _entity(schema: str, id_: str, properties: Mapping[str, Iterable[Any]]) -> Entity:
-    """An FtM entity with the given values as strings; properties without a value are left out."""
+    """An FtM entity with the given values as strings; properties without a value are left out.
+
+    Values are stripped of outer white space, as FtM's cleaning does (a body's final newline), and cut
+    to FtM's length limits, so a reader gets back exactly what was written.
+    """
     kept = {
-        name: [str(value) for value in values if value is not None and value != ""]
+        name: [_fit(text, MAX_LENGTH.get(name, DEFAULT_MAX_LENGTH)) for text in _texts(values)]
         for name, values in properties.items()
     }
     present = {name: values for name, values in kept.items() if values}
     return {"id": id_, "schema": schema, "properties": present}
+
+
+def _texts(values: Iterable[Any]) -> list[str]:
+    texts = (str(value).strip() for value in values if value is not None)
+    return [text for text in texts if text]
+
+
+def _fit(text: str, limit: int) -> str:
+    """`text`, or its beginning with an ellipsis when it is longer than FtM takes."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
 
 
 def _country(code: str | None) -> str | None:
@@ -142,6 +163,13 @@ def report_entity(report: dict[str, Any]) -> Entity:
     """A report (public shape with `body`) as an Article: title, publisher, date, authors, language, text."""
     authors = [person["name"] for person in report["contributors"] if person["role"] == "author"]
     others = [f"{p['name']} ({p['role']})" for p in report["contributors"] if p["role"] != "author"]
+    body = report["body"].strip()
+    limit = MAX_LENGTH["bodyText"]
+    cut = (
+        f"Text cut at {limit:,} of {len(body):,} characters; the whole body: /v1/reports/{report['id']}"
+        if len(body) > limit
+        else None
+    )
     return _entity(
         "Article",
         entity_id("report", report["id"]),
@@ -153,10 +181,11 @@ def report_entity(report: dict[str, Any]) -> Entity:
             "sourceUrl": [report["url"]],
             "author": authors,
             "language": [_language(report["language"])],
-            "bodyText": [report["body"]],
+            "bodyText": [body],
             "notes": [
                 f"Source: {report['source']}" if report["source"] else None,
                 f"Contributors: {'; '.join(others)}" if others else None,
+                cut,
             ],
         },
     )
