@@ -1,6 +1,7 @@
 """The FollowTheMoney export (`GET /v1/export/ftm`, `laborwatch export --ftm`), read with `followthemoney`."""
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,9 @@ from api.settings import Settings
 from bench.corpus import build_corpus
 from bench.ftm import FtmCheck, check_entities
 from tests.conftest import SEEDS_DIR, Database, loaded_database
+from tests.served import serving
 from tests.test_cli import Run, run  # noqa: F401 - the `run` fixture
+from tests.test_export_limits import FACILITIES, big, stalled_export  # noqa: F401 - the `big` fixture
 from tests.test_exports import PROBLEM, filename_of, read_ndjson
 from tests.test_loader import BODY, bundle
 from tests.test_writes import second_facility
@@ -254,6 +257,27 @@ def test_the_export_takes_an_export_slot_and_gives_it_back(database: Database, e
         release()
         export(client)
         assert slots.running() == 0
+
+
+def test_a_client_that_stops_reading_is_cut_short_and_frees_its_slot(
+    database: Database,
+    big: Engine,  # noqa: F811 - the fixture imported above
+) -> None:
+    settings = database.settings(max_exports=1, export_send_timeout_s=0.5)
+    with serving(create_app(settings, big)) as port, stalled_export(port, PATH) as stalled:
+        deadline = time.monotonic() + 8
+        while (response := httpx.get(f"http://127.0.0.1:{port}{PATH}", timeout=30)).status_code == 503:
+            assert time.monotonic() < deadline, "the stalled client kept the export slot"
+            time.sleep(0.2)
+        assert response.status_code == 200
+        assert response.content.endswith(b"\n")
+        assert response.content.count(b'"schema":"Organization"') == FACILITIES
+        stalled.settimeout(10)
+        received = b""
+        while chunk := stalled.recv(1 << 16):
+            received += chunk
+        assert received.startswith(b"HTTP/1.1 200")
+        assert not received.endswith(b"0\r\n\r\n")  # no final chunk: visibly incomplete
 
 
 # --- merges ----------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ exports of the same data give the same ids. docs/ftm.md has the mapping table.
 
 import hashlib
 from collections.abc import Generator, Iterable, Iterator, Mapping
+from contextlib import closing
 from typing import Any
 
 import pycountry
@@ -261,10 +262,12 @@ def _merged_into(db: Connection, facility_ids: list[str]) -> dict[str, list[str]
 def _rows(
     db: Connection, query: Select[Any], sort: Sort = _BY_ID, id_column: str = "id"
 ) -> Iterator[list[Any]]:
-    return iter_batches(db, Keyset(query, sort, id_column))
+    """Every row of `query` in `sort` order, a batch at a time; its statement ends when this is closed."""
+    with closing(iter_batches(db, Keyset(query, sort, id_column))) as batches:
+        yield from batches
 
 
-def ftm_entities(db: Connection, filters: FacilityFilters) -> Iterator[Entity]:
+def ftm_entities(db: Connection, filters: FacilityFilters) -> Generator[Entity]:
     """Every entity of the facilities matching `filters` and of the reports and claims about them, in batches.
 
     With filters that narrow the facilities, only the claims about matching facilities and the reports
@@ -305,6 +308,10 @@ def ftm_entities(db: Connection, filters: FacilityFilters) -> Iterator[Entity]:
 
 
 def ftm_lines(db: Connection, filters: FacilityFilters) -> Generator[bytes]:
-    """The export's lines: each entity as compact JSON and a newline."""
-    for entity in ftm_entities(db, filters):
-        yield dumps(entity) + b"\n"
+    """The export's lines: each entity as compact JSON and a newline.
+
+    Closing it (the body ended, or the client went) ends the statement that is being read.
+    """
+    with closing(ftm_entities(db, filters)) as entities:
+        for entity in entities:
+            yield dumps(entity) + b"\n"
