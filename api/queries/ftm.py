@@ -36,6 +36,10 @@ MAX_LENGTH |= dict.fromkeys(("bodyText", "description", "summary", "notes"), 650
 DEFAULT_MAX_LENGTH = 1024  # FtM's `string` type, the type of every other property we write
 ELLIPSIS = "\u2026"
 
+BATCH_SIZE = 1000
+# Reports come with their bodies (up to the 5 MiB a request may carry): a few at a time keeps memory flat.
+REPORT_BATCH_SIZE = 20
+
 _CLAIM: Table = Claim.__table__  # type: ignore[attr-defined]
 _REPORT: Table = Report.__table__  # type: ignore[attr-defined]
 _BY_ID = Sort("id", SortKey("id", "str"), descending=False)
@@ -260,10 +264,14 @@ def _merged_into(db: Connection, facility_ids: list[str]) -> dict[str, list[str]
 
 
 def _rows(
-    db: Connection, query: Select[Any], sort: Sort = _BY_ID, id_column: str = "id"
+    db: Connection,
+    query: Select[Any],
+    sort: Sort = _BY_ID,
+    id_column: str = "id",
+    batch_size: int = BATCH_SIZE,
 ) -> Iterator[list[Any]]:
     """Every row of `query` in `sort` order, a batch at a time; its statement ends when this is closed."""
-    with closing(iter_batches(db, Keyset(query, sort, id_column))) as batches:
+    with closing(iter_batches(db, Keyset(query, sort, id_column), batch_size)) as batches:
         yield from batches
 
 
@@ -299,7 +307,7 @@ def ftm_entities(db: Connection, filters: FacilityFilters) -> Generator[Entity]:
         merged = _merged_into(db, [facility["id"] for facility in shaped])
         for facility in shaped:
             yield from facility_entities(facility, merged.get(facility["id"], ()))
-    for rows in _rows(db, reports):
+    for rows in _rows(db, reports, batch_size=REPORT_BATCH_SIZE):
         for report, row in zip(shape_reports(db, rows), rows, strict=True):
             yield report_entity({**report, "body": row.body})
     for rows in _rows(db, claims):
