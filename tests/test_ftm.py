@@ -117,9 +117,8 @@ def test_facilities_keep_their_name_aliases_place_and_operator(api: TestClient) 
             (link,) = links
             operator = found[link["properties"]["subject"][0]]
             assert operator["properties"]["name"] == [facility["operator"]]
-            assert operator["properties"].get("country") == [
-                (facility["operator_country"] or "").lower()
-            ] or (facility["operator_country"] is None and "country" not in operator["properties"])
+            country = facility["operator_country"]
+            assert operator["properties"].get("country") == ([country.lower()] if country else None)
             assert link["properties"]["role"] == ["operator"]
         else:
             assert links == []
