@@ -1,4 +1,4 @@
-"""The `laborwatch` command line: serve, seed, ingest, extract, keys, backup."""
+"""The `laborwatch` command line: serve, seed, ingest, extract, keys, backup, export."""
 
 from importlib.metadata import version
 from typing import Annotated
@@ -9,6 +9,7 @@ from api.commands import (
     announce_database,
     backup_command,
     command_group,
+    export_command,
     fail,
     ingest_command,
     keys_app,
@@ -47,6 +48,7 @@ def main(
 app.add_typer(keys_app, name="keys")
 app.command("ingest")(ingest_command)
 app.command("backup")(backup_command)
+app.command("export")(export_command)
 
 
 @app.command("seed")

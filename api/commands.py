@@ -1,9 +1,13 @@
-"""The `keys`, `ingest` and `backup` commands, and what every command shares (the rest: `api.cli`)."""
+"""The `keys`, `ingest`, `backup` and `export` commands, and what every command shares (rest: `api.cli`)."""
 
+import asyncio
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, BinaryIO
 
 import typer
 from sqlalchemy import Engine
@@ -15,6 +19,8 @@ from api.errors import LaborwatchError
 from api.ingest.audit import CLI_ACTOR
 from api.ingest.bulk import IngestOutcome, expand, ingest
 from api.migrate import migrate
+from api.queries.ftm import ftm_lines
+from api.resources.facilities import COUNTRY, facility_filters
 from api.settings import Settings, get_settings
 
 
@@ -164,3 +170,95 @@ def backup_command(
     finally:
         engine.dispose()
     typer.echo(f"Backed up to {written} ({written.stat().st_size} bytes).")
+
+
+# How often `export` says on stderr how far it got (entities).
+EXPORT_PROGRESS_EVERY = 100_000
+
+
+def _country_option(values: list[str] | None) -> list[str] | None:
+    for value in values or ():
+        if not re.match(COUNTRY, value):
+            raise typer.BadParameter("give an ISO 3166-1 alpha-2 code, e.g. RU")
+    return values
+
+
+# The filters that take several values over HTTP take several here: `--country RU --country CN`.
+CountryOption = Annotated[
+    list[str] | None,
+    typer.Option(callback=_country_option, help="ISO 3166-1 alpha-2, any case; repeat for any of several."),
+]
+TermsOption = Annotated[list[str] | None, typer.Option(help="Any case; repeat for any of several.")]
+TextOption = Annotated[str | None, typer.Option()]
+
+
+def export_command(
+    ftm: Annotated[
+        bool, typer.Option("--ftm", help="FollowTheMoney entities, one JSON object a line (docs/ftm.md).")
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+    ] = None,
+    country: CountryOption = None,
+    city: TextOption = None,
+    region: TextOption = None,
+    sector: TermsOption = None,
+    kind: TermsOption = None,
+    operator_country: CountryOption = None,
+    min_workers: Annotated[float | None, typer.Option(min=0)] = None,
+    max_workers: Annotated[float | None, typer.Option(min=0)] = None,
+    report_id: TextOption = None,
+    q: Annotated[str | None, typer.Option("--q", help="Full text, as `q` of /v1/facilities.")] = None,
+    bbox: Annotated[str | None, typer.Option(help="minLon,minLat,maxLon,maxLat.")] = None,
+    as_of: Annotated[str | None, typer.Option(help="A date, YYYY-MM-DD.")] = None,
+) -> None:
+    """Export the corpus as `GET /v1/export/ftm` does, with the same facility filters as options.
+
+    The lines are those the endpoint sends for the same filters, read in one snapshot; progress goes to
+    stderr. With --output, the file appears only once the export is complete.
+    """
+    if not ftm:
+        raise fail("Choose what to export: --ftm (FollowTheMoney entities).")
+    try:
+        on_day = date.fromisoformat(as_of) if as_of is not None else None
+    except ValueError:
+        raise typer.BadParameter("give a date as YYYY-MM-DD", param_hint="--as-of") from None
+    try:
+        filters = asyncio.run(
+            facility_filters(
+                country, city, region, sector, kind, operator_country, min_workers, max_workers,
+                report_id, q, bbox, on_day,
+            )
+        )  # fmt: skip
+    except LaborwatchError as exc:
+        raise fail(f"export refused: {exc.detail}") from None
+    engine = open_database(get_settings())
+    partial = output.with_name(output.name + ".partial") if output is not None else None
+    try:
+        with engine.connect() as db, _open_output(partial) as out:
+            written = 0
+            for line in ftm_lines(db, filters):
+                out.write(line)
+                written += 1
+                if written % EXPORT_PROGRESS_EVERY == 0:
+                    typer.echo(f"exported {written:,} entities", err=True)
+        if output is not None and partial is not None:
+            partial.replace(output)
+    except BaseException:
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+        raise
+    finally:
+        engine.dispose()
+    typer.echo(f"exported {written:,} entities" + (f" to {output}" if output else ""), err=True)
+
+
+@contextmanager
+def _open_output(path: Path | None) -> Iterator[BinaryIO]:
+    """The file to write to, or stdout's bytes (left open)."""
+    if path is None:
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    with path.open("wb") as file:
+        yield file

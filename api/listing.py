@@ -194,12 +194,10 @@ async def _export(
     export_name: str | None,
     check: Callable[[Connection], None] | None,
 ) -> Response:
-    """Stream every row, within the export limits: a slot per export, its first rows read in a thread."""
-    slots: ExportSlots = request.app.state.exports
+    """Stream every row, within the export limits."""
     settings = request.app.state.settings
-    release = slots.take(client_of(request.scope, settings.trusted_proxies))
 
-    def opened(db: Connection) -> Response:
+    def opened(db: Connection, release: Callable[[], None]) -> Response:
         if check is not None:
             check(db)
         keyset = Keyset(listing.query(filters, db), params.sort, listing.id_column)
@@ -216,8 +214,22 @@ async def _export(
             release=release,
         )
 
+    return await open_export(reader, request, opened)
+
+
+async def open_export(
+    reader: Reader, request: Request, opened: Callable[[Connection, Callable[[], None]], Response]
+) -> Response:
+    """Answer an export within the export limits: a slot per export, held until its body ends.
+
+    `opened(db, release)` reads the first rows in a worker thread and returns the streamed response,
+    which closes `db` and calls `release` when it ends; if it fails, both are done here.
+    """
+    slots: ExportSlots = request.app.state.exports
+    settings = request.app.state.settings
+    release = slots.take(client_of(request.scope, settings.trusted_proxies))
     try:
-        return await reader.opened(opened)
+        return await reader.opened(lambda db: opened(db, release))
     except BaseException:
         release()
         raise

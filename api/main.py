@@ -24,7 +24,7 @@ from api.openapi import TAGS, complete_openapi, operation_id
 from api.queries.admission import ExportSlots
 from api.ratelimit import RateLimits
 from api.requestlog import RequestLogMiddleware
-from api.routers import changes, claims, facilities, health, reports, stats
+from api.routers import changes, claims, export, facilities, health, reports, stats
 from api.rules.version import VersionReader
 from api.settings import Settings, get_settings, read_threads
 
@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         allow_headers=["If-None-Match", "Accept", "X-Request-ID"],
         expose_headers=["ETag", "Link", "Content-Disposition", "X-Request-ID"],
     )
-    for module in (health, reports, facilities, claims, stats, changes):
+    for module in (health, reports, facilities, claims, stats, changes, export):
         app.include_router(module.router)
     # The explorer's and the documentation pages' own assets (api/explorer/static/vendor/VENDORED.md).
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="static")

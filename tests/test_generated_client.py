@@ -46,7 +46,9 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Generated]:
     document = folder / "openapi.json"
     document.write_text(json.dumps(create_app(Settings(database_url="sqlite://")).openapi()))
     config = Config.from_sources(
-        ConfigFile(post_hooks=[]),  # no formatter run: nothing but the generator itself
+        # No formatter run: nothing but the generator itself. Line-delimited JSON, which only the FtM
+        # export answers alone, is read as bytes, as docs/clients.md tells client authors to configure.
+        ConfigFile(post_hooks=[], content_type_overrides={"application/x-ndjson": "application/octet-stream"}),
         MetaType.NONE,
         document,
         "utf-8",

@@ -4,7 +4,7 @@ import csv
 import io
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from enum import StrEnum
 from types import UnionType
 from typing import Any, Union, get_args, get_origin
@@ -219,7 +219,7 @@ def stream(
     send_timeout_s: float,
     cleanup: anyio.CapacityLimiter,
     release: Callable[[], None] = lambda: None,
-) -> StreamingResponse:
+) -> ExportResponse:
     """Stream every row of the keyset's query in `fmt` on `db`, one read transaction, a batch at a time.
 
     The first batch is read here, before any header is sent: a query that runs past the statement time
@@ -255,19 +255,48 @@ def stream(
                     separator = b","
             yield b"]}"
 
+    extension = {Format.csv: "csv", Format.ndjson: "ndjson", Format.geojson: "geojson"}[fmt]
+    return export_response(
+        db,
+        pieces(),
+        batches,
+        media_type=MEDIA_TYPES[fmt],
+        filename=f"laborwatch-{name}.{extension}",
+        send_timeout_s=send_timeout_s,
+        cleanup=cleanup,
+        release=release,
+    )
+
+
+def export_response(
+    db: Connection,
+    pieces: Iterator[bytes],
+    reading: Generator[Any],
+    *,
+    media_type: str,
+    filename: str,
+    send_timeout_s: float,
+    cleanup: anyio.CapacityLimiter,
+    release: Callable[[], None],
+) -> ExportResponse:
+    """The streamed answer of an export whose first rows are read: `pieces` in chunks, as an attachment.
+
+    When the body ends (or the client goes or stalls), `reading` (the generator that reads the rows) is
+    closed, then `db`, and `release` is called, in a thread of `cleanup`.
+    """
+
     def finish() -> None:
         try:
-            batches.close()
+            reading.close()
             db.close()
         finally:
             release()
 
-    extension = {Format.csv: "csv", Format.ndjson: "ndjson", Format.geojson: "geojson"}[fmt]
     return ExportResponse(
-        chunked(pieces()),
+        chunked(pieces),
         finish,
         send_timeout_s=send_timeout_s,
         cleanup=cleanup,
-        media_type=MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="laborwatch-{name}.{extension}"'},
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Annotated, Any
 
@@ -182,6 +182,15 @@ async def facility_filters(
 
 
 FacilityFiltersDep = Annotated[FacilityFilters, Depends(facility_filters)]
+
+
+def narrows(filters: FacilityFilters) -> bool:
+    """Whether `filters` narrow the set of facilities: `as_of` alone changes their figures, not the set.
+
+    With filters that narrow it, what is said about facilities (stats, the FtM export) covers only the
+    claims about matching facilities and the reports they come from; without, every claim and report.
+    """
+    return replace(filters, as_of=None) != FacilityFilters()
 
 
 _FACILITY: Table = Facility.__table__  # type: ignore[attr-defined]

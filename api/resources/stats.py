@@ -1,12 +1,11 @@
 """Aggregates for `/v1/stats`: counts and sums over the facilities a dashboard's filters select."""
 
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 from sqlmodel import col
 
-from api.resources.facilities import FacilityFilters, facility_query
+from api.resources.facilities import FacilityFilters, facility_query, narrows
 from api.schemas import CountryCount, MonthCount, PredicateCount, SectorCount, Stats, as_number
 from models import Claim, Report
 
@@ -45,7 +44,7 @@ def compute_stats(db: Connection, filters: FacilityFilters) -> Stats:
             .order_by(func.count().desc(), matched.c.sector)
         )
     ]
-    narrowed = replace(filters, as_of=None) != FacilityFilters()  # as_of changes figures, not the set
+    narrowed = narrows(filters)
     claims = select(col(Claim.pk), col(Claim.predicate), col(Claim.dated_on), col(Claim.report_id))
     if narrowed:
         claims = claims.where(col(Claim.facility_id).in_(select(matched.c.id)))
