@@ -48,7 +48,9 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Generated]:
     config = Config.from_sources(
         # No formatter run: nothing but the generator itself. Line-delimited JSON, which only the FtM
         # export answers alone, is read as bytes, as docs/clients.md tells client authors to configure.
-        ConfigFile(post_hooks=[], content_type_overrides={"application/x-ndjson": "application/octet-stream"}),
+        ConfigFile(
+            post_hooks=[], content_type_overrides={"application/x-ndjson": "application/octet-stream"}
+        ),
         MetaType.NONE,
         document,
         "utf-8",
