@@ -83,7 +83,7 @@ def serve_command(
 ) -> None:
     """Migrate the database, seed it when it holds no report, and serve the API with uvicorn."""
     settings = get_settings()
-    announce_database(settings)
+    announce_database(settings, err=False)
     try:
         prepare(settings, typer.echo)
     except LaborwatchError as exc:

@@ -35,9 +35,13 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-def announce_database(settings: Settings) -> None:
-    """Say on stderr which database the command acts on, so a command run in the wrong folder shows it."""
-    typer.echo(f"laborwatch: database {describe_database(settings.database_url)}", err=True)
+def announce_database(settings: Settings, *, err: bool = True) -> None:
+    """Say which database the command acts on, so a command run in the wrong folder shows it.
+
+    On stderr, so that a command's output stays its own; `serve` says it on stdout, with what it seeds,
+    because its stderr is the JSON request log, one JSON object a line.
+    """
+    typer.echo(f"laborwatch: database {describe_database(settings.database_url)}", err=err)
 
 
 def open_database(settings: Settings, *, bulk: bool = False) -> Engine:

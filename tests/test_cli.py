@@ -240,9 +240,10 @@ def test_seed_refuses_an_unreviewed_draft_in_the_seeds_folder(
     assert client.get("/v1/reports").json()["total"] == 1
 
 
-def database_line(result: Result) -> str:
-    """The line on stderr that names the database a command acted on."""
-    lines = [line for line in result.stderr.splitlines() if line.startswith("laborwatch: database ")]
+def database_line(result: Result, *, stream: str = "stderr") -> str:
+    """The line that names the database a command acted on (on stderr; `serve`'s is on stdout)."""
+    output = result.stdout if stream == "stdout" else result.stderr
+    lines = [line for line in output.splitlines() if line.startswith("laborwatch: database ")]
     assert len(lines) == 1, result.output
     return lines[0]
 
@@ -262,7 +263,8 @@ def test_every_command_that_opens_the_database_names_it_on_stderr(
     served = run("serve", "--host", "192.0.2.1", "--port", "1")  # were it to serve: no such address
     assert served.exit_code == 1, served.output
     assert "seed refused" in served.stderr
-    assert all(part in database_line(served) for part in named)
+    assert all(part in database_line(served, stream="stdout") for part in named)
+    assert "laborwatch: database" not in served.stderr  # serve's stderr is its JSON log
     monkeypatch.delenv("LABORWATCH_SEEDS_DIR")
     get_settings.cache_clear()
     commands = [
