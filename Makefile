@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint docs bench eval-extract install install-dev install-bench clean screenshots
 
@@ -31,9 +32,10 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(BIN)/laborwatch serve --host $(HOST) --port $(PORT)
 
-## Install with dev extras and run the whole test suite (lint, types and the docs site first).
+## Install with dev extras and run the whole test suite (lint, types and the docs site first), in
+## TEST_WORKERS processes (pytest-xdist; default 2, one per core; TEST_WORKERS=0 runs in this process).
 test: install-dev lint docs
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 ## Benchmark: bundles -> `laborwatch ingest` (SQLite, PostgreSQL) -> wrk on laborwatch, Datasette, bare
 ## Starlette; prints the table and rewrites docs/performance.md. Options: make bench BENCH_ARGS="--help".
