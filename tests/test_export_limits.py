@@ -163,6 +163,11 @@ def stalled_export(port: int, path: str = EXPORT) -> socket.socket:
     stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
     stalled.connect(("127.0.0.1", port))
     stalled.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    # Wait until the answer has begun (its slot is taken then), peeking so that nothing is read from it:
+    # without this, a request sent next on a loaded machine can be admitted first.
+    stalled.settimeout(30)
+    stalled.recv(len(b"HTTP/1.1 200"), socket.MSG_PEEK)
+    stalled.settimeout(None)
     return stalled
 
 
