@@ -75,7 +75,6 @@ class _Facilities:
         while identifier in taken:
             number += 1
             identifier = f"{base}-{number}"
-        located = place.lat is not None and place.lon is not None
         self.items.append(
             FacilityIn(
                 id=identifier,
@@ -87,7 +86,7 @@ class _Facilities:
                 region=place.name if place.level is Precision.region else None,
                 country=place.country,
                 location=LocationIn(lat=place.lat, lon=place.lon, precision=place.level)
-                if located and place.lat is not None and place.lon is not None
+                if place.lat is not None and place.lon is not None
                 else None,
             )
         )
