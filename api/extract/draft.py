@@ -94,13 +94,14 @@ class _Facilities:
         return identifier
 
 
-def _quote(body: str, figure: WorkerFigure, sentence: Span) -> tuple[str, int | None] | None:
+def _quote(
+    body: str, folded: FoldedBody, figure: WorkerFigure, sentence: Span
+) -> tuple[str, int | None] | None:
     """The figure's phrase verbatim, and which of its occurrences it is when the body repeats it.
 
     A phrase of fewer than three words ('150', '40 in Gdansk' cut to '40') says too little: the whole
     sentence is quoted instead.
     """
-    folded = FoldedBody(body)
     for start, end in ((figure.start, figure.end), sentence):
         quote = body[start:end]
         if len(quote.split()) < MIN_QUOTE_WORDS and (start, end) != sentence:
@@ -135,6 +136,7 @@ def propose_claims(body: str) -> tuple[list[FacilityIn], list[ClaimIn]]:
     claim, quoted from the running text where it appears there.
     """
     places = ReportPlaces(body)
+    folded = FoldedBody(body)  # the body as the loader places quotes in it, built once for all claims
     facilities = _Facilities()
     proposals: list[_Proposal] = []
     unplaced: list[ClaimIn] = []
@@ -144,7 +146,7 @@ def propose_claims(body: str) -> tuple[list[FacilityIn], list[ClaimIn]]:
             continue
         sentence = span_at(places.sentences, figure.number_start)
         clause = clause_at(body, sentence, figure.number_start)
-        quoted = _quote(body, figure, sentence)
+        quoted = _quote(body, folded, figure, sentence)
         if quoted is None:
             continue
         workplace = describe(body, clause, sentence)

@@ -90,15 +90,14 @@ _OF_THEM = re.compile(
     rf"|\s+(?:{_WORK_VERBS})\b)",
     re.IGNORECASE,
 )
+# '... were North Korean', '... come from North Korea': what makes a count the North Korean share.
+_ARE_NORTH_KOREAN = r"\b(?:were|are|was|is|come|came)\s+(?:from\s+)?(?:North\s+Korea|the\s+DPRK)\w*\b"
 _SHARE_OF = re.compile(
     rf"(?P<number>{NUMBER})\s+of\s+(?:the|its|their)\s+(?:[\w\u2019']+\s+)?{NUMBER}\b[^.;]{{0,60}}?"
-    rf"\b(?:were|are|was|is|come|came)\s+(?:from\s+)?(?:North\s+Korea|the\s+DPRK)\w*\b",
+    rf"{_ARE_NORTH_KOREAN}",
     re.IGNORECASE,
 )
-_SHARE = re.compile(
-    rf"(?P<number>{NUMBER})\s+(?:were|are|was|is|come|came)\s+(?:from\s+)?(?:North\s+Korea|the\s+DPRK)\w*\b",
-    re.IGNORECASE,
-)
+_SHARE = re.compile(rf"(?P<number>{NUMBER})\s+{_ARE_NORTH_KOREAN}", re.IGNORECASE)
 # 'the 45-strong crew of North Korean builders'; 'they number some 60'; 'about 300 are there today'.
 _STRONG = re.compile(
     rf"(?P<number>{NUMBER})-strong\s+(?:[\w-]+\s+){{0,2}}?(?:crew|team|workforce|brigade|contingent|group|staff)\b",
@@ -114,10 +113,9 @@ _THERE_WERE = re.compile(
     rf"|\bwe\s+were\s+(?:(?:{HEDGES})\s+)?(?P<number2>{NUMBER})\b(?!\s+(?:{_UNITS_AFTER})\b))",
     re.IGNORECASE,
 )
-_NATIONWIDE = re.compile(
-    rf"(?P<number>{NUMBER})\s+(?=(?:nationwide|countrywide|across\s+the\s+country|in\s+the\s+whole\s+country)\b)",
-    re.IGNORECASE,
-)
+# Words that put a figure on a whole country ('around 400 nationwide'); `api.extract.locate` reads them too.
+WHOLE_COUNTRY = r"nationwide|countrywide|across\s+the\s+country|in\s+the\s+whole\s+country"
+_NATIONWIDE = re.compile(rf"(?P<number>{NUMBER})\s+(?=(?:{WHOLE_COUNTRY})\b)", re.IGNORECASE)
 _THERE = re.compile(
     rf"(?P<number>{NUMBER})\s+(?:are|were|remain|remained|work|worked|live|lived)\s+(?:still\s+)?there\b",
     re.IGNORECASE,

@@ -4,7 +4,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from api.extract.figures import Binding, WorkerFigure
+from api.extract.figures import WHOLE_COUNTRY, Binding, WorkerFigure
 from api.extract.gazetteer import PlaceMention, country_place, find_dateline, find_locations
 from api.extract.sentences import Span, clause_at, paragraph_spans, sentence_spans, span_at
 from api.vocabulary import Precision
@@ -34,10 +34,7 @@ _TIED_AFTER = re.compile(
     r"\s*(?:(?!and\b|but\b|while\b)[\w\u2019'-]+\s+){0,5}?(?:in|at|near|outside|to|into|around|on)\s+(?:the\s+)?",
     re.IGNORECASE,
 )
-_IN_THE_COUNTRY = re.compile(
-    r"\s*(?:\w+\s+){0,5}?(?:in\s+the\s+(?:whole\s+)?country|nationwide|countrywide|across\s+the\s+country)\b",
-    re.IGNORECASE,
-)
+_IN_THE_COUNTRY = re.compile(rf"\s*(?:\w+\s+){{0,5}}?(?:in\s+the\s+country|{WHOLE_COUNTRY})\b", re.IGNORECASE)
 # 'Laos hosts around 500 North Korean workers': the country is the subject of the figure.
 _HOSTS = re.compile(
     r"\s+(?:hosts|hosted|has|had|employs|employed|now\s+has)\s+(?:\S+\s+){0,2}$", re.IGNORECASE
