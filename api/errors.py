@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 
-from api.urls import facility_moved_to
+from api.kit.urls import facility_moved_to
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 # Seconds a client is asked to wait before retrying a 429 or 503 (`Retry-After`).
@@ -31,7 +31,6 @@ class LaborwatchError(Exception):
     """Base of the errors laborwatch reports to clients; `status` is the HTTP status it maps to."""
 
     status = 500
-    code = "error"
 
     def __init__(self, detail: str, errors: Sequence[dict[str, Any]] = ()) -> None:
         super().__init__(detail)
@@ -43,14 +42,12 @@ class NotFound(LaborwatchError):
     """The requested resource does not exist."""
 
     status = 404
-    code = "not_found"
 
 
 class Conflict(LaborwatchError):
     """The request contradicts what is stored (same report id, another content)."""
 
     status = 409
-    code = "conflict"
 
 
 class ReportExists(Conflict):
@@ -69,28 +66,24 @@ class UnsupportedMediaType(LaborwatchError):
     """A request body in a format the route does not read."""
 
     status = 415
-    code = "unsupported_media_type"
 
 
 class Unauthorized(LaborwatchError):
     """A write without a valid key."""
 
     status = 401
-    code = "unauthorized"
 
 
 class Forbidden(LaborwatchError):
     """A valid key whose role does not allow the write (an editor deleting or merging)."""
 
     status = 403
-    code = "forbidden"
 
 
 class TooManyRequests(LaborwatchError):
     """Over a rate limit; `retry_after` is the seconds until the window frees."""
 
     status = 429
-    code = "too_many_requests"
 
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)
@@ -101,7 +94,6 @@ class Merged(LaborwatchError):
     """The facility asked for was merged into another: answered 308 to the same path under the survivor."""
 
     status = 308
-    code = "moved"
 
     def __init__(self, detail: str, old_id: str, survivor_id: str) -> None:
         super().__init__(detail)
@@ -113,14 +105,12 @@ class InvalidBundle(LaborwatchError):
     """A bundle failed a check; `errors` names each offending place."""
 
     status = 422
-    code = "invalid_bundle"
 
 
 class InvalidQuery(LaborwatchError):
     """A query parameter has a value that cannot be valid."""
 
     status = 422
-    code = "invalid_query"
 
 
 class Problem(BaseModel):
@@ -299,12 +289,16 @@ async def _client_gone(_request: Request, _exc: Exception) -> JSONResponse:
     return problem(503, "The client closed the connection before the answer was ready.")
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    # Raised in a middleware (outside the router's handlers), a database outage still answers 503.
+def unexpected_problem(exc: Exception) -> JSONResponse:
+    """The answer to an error nothing else handled: 503 for a database outage, else a logged 500."""
     if is_unavailable(exc):
         return unavailable_problem(exc)
     log.exception("unhandled error", exc_info=exc)
     return problem(500, "The server failed to answer this request; the error has been logged.")
+
+
+async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+    return unexpected_problem(exc)
 
 
 def install_error_handlers(app: FastAPI) -> None:

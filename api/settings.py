@@ -7,11 +7,11 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from api.ratelimit import parse_limits
+from api.edge.limits import parse_limits
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-# Page sizes are part of the client contract, so they are constants rather than settings.
+# Page sizes are part of what clients rely on (docs/reading.md), so they are constants, not settings.
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 

@@ -1,4 +1,4 @@
-"""The controlled vocabularies of the contract: predicates and their units, roles, evidence, statuses."""
+"""The controlled vocabularies: predicates and their units, contributor roles, evidence, statuses."""
 
 from enum import StrEnum
 from typing import NamedTuple
@@ -67,6 +67,3 @@ class Precision(StrEnum):
     city = "city"
     region = "region"
     country = "country"
-
-
-FIGURE_EXCLUDED_STATUSES = (Status.disputed.value, Status.retracted.value)

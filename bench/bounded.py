@@ -34,10 +34,10 @@ import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, event
 
-from api.auth import create_key
-from api.db import WRITE_OPTION, make_engine, write_session
-from api.main import create_app
-from api.migrate import migrate
+from api.app import create_app
+from api.auth.keys import create_key
+from api.db.engine import WRITE_OPTION, make_engine, write_session
+from api.db.migrate import migrate
 from api.settings import Settings
 from bench.corpus import build_corpus, create_schema, drop_schema, schema_url, sqlite_url
 from bench.server import machine, running_server

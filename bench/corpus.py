@@ -27,9 +27,10 @@ from urllib.parse import quote as url_quote
 
 from sqlalchemy import Engine, Table, bindparam, create_engine, event, func, select, text
 
-from api.migrate import migrate
-from api.rules.search import fold
-from api.vocabulary import FIGURE_EXCLUDED_STATUSES, PREDICATES
+from api.db.migrate import migrate
+from api.facilities.figures import counts_for_figures
+from api.kit.search import fold
+from api.vocabulary import PREDICATES
 from models import metadata
 
 CLAIMS_PER_REPORT = 1000
@@ -337,7 +338,7 @@ def _report_rows(
 
 def _count_claim(figures: FacilityFigures, pk: int, claim: dict[str, Any]) -> None:
     figures.claim_count += 1
-    if claim["predicate"] != "worker_count" or claim["status"] in FIGURE_EXCLUDED_STATUSES:
+    if claim["predicate"] != "worker_count" or not counts_for_figures(claim["status"]):
         return
     rank = (1, claim["dated_on"], pk)  # always dated here; the loader puts undated ones last
     if figures.best is None or rank > figures.best:

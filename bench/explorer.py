@@ -13,7 +13,7 @@ import warnings
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from api.main import create_app
+from api.app import create_app
 from api.settings import Settings
 
 

@@ -26,8 +26,8 @@ import httpx
 from sqlalchemy import Engine, create_engine, func, select
 from sqlmodel import col
 
-from api.queries.paging import Cursor
-from api.resources.claims import ClaimFilters, claim_query
+from api.claims.listing import ClaimFilters, claim_query
+from api.kit.paging import Cursor
 from bench.corpus import (
     DEFAULT_SEED,
     CorpusSummary,

@@ -17,10 +17,10 @@ from pathlib import Path
 import sqlalchemy as sa
 import yaml
 
-from api.db import make_engine
-from api.ingest.audit import CLI_ACTOR
+from api.changes.audit import CLI_ACTOR
+from api.db.engine import make_engine
+from api.db.migrate import migrate
 from api.ingest.bulk import IngestOutcome, expand, ingest
-from api.migrate import migrate
 from api.settings import Settings
 
 CITIES = ["Irkutsk", "Tomsk", "Omsk", "Vladivostok", "Khabarovsk", "Dandong", "Shenyang", "Hunchun"]

@@ -13,10 +13,10 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Request, Route
 
-from api.db import make_engine
+from api.app import create_app
+from api.db.engine import make_engine
+from api.db.migrate import migrate
 from api.ingest.seed import seed
-from api.main import create_app
-from api.migrate import migrate
 from api.settings import PROJECT_ROOT, Settings
 from tests.served import serving
 

@@ -15,10 +15,10 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from api.db import make_engine
+from api.app import create_app
+from api.db.engine import make_engine
+from api.db.migrate import migrate
 from api.ingest.seed import seed
-from api.main import create_app
-from api.migrate import migrate
 from api.settings import PROJECT_ROOT, Settings
 
 SEEDS_DIR = PROJECT_ROOT / "seeds"

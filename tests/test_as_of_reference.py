@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from api.db import make_engine
-from api.main import create_app
-from api.vocabulary import FIGURE_EXCLUDED_STATUSES
+from api.app import create_app
+from api.db.engine import make_engine
+from api.facilities.figures import FIGURE_EXCLUDED_STATUSES
 from bench.corpus import build_corpus
 from tests.conftest import Database
 

@@ -15,12 +15,12 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
-from api.backup import _password_file, pg_dump_command
-from api.cli import app as cli
-from api.db import make_engine
+from api.app import create_app
+from api.cli.main import app as cli
+from api.db.backup import _password_file, pg_dump_command
+from api.db.engine import make_engine
+from api.db.migrate import migrate
 from api.ingest.seed import seed
-from api.main import create_app
-from api.migrate import migrate
 from api.settings import Settings, get_settings
 from tests.conftest import DATA_DIR, PG_URL, SEEDS_DIR, Database
 

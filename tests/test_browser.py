@@ -15,8 +15,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, ViewportSize, sync_playwright
 
-from api.auth import create_key
-from api.db import make_engine, write_session
+from api.auth.keys import create_key
+from api.db.engine import make_engine, write_session
 from api.settings import Settings
 from tests.browser import (
     PAGES,

@@ -10,9 +10,9 @@ import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from api.auth import create_key
-from api.db import write_session
-from api.main import create_app
+from api.app import create_app
+from api.auth.keys import create_key
+from api.db.engine import write_session
 from tests.conftest import Database
 from tests.test_cli import Run, run  # noqa: F401 - the `run` fixture
 from tests.test_loader import bundle

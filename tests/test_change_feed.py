@@ -15,10 +15,10 @@ from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from api.auth import create_key
-from api.db import make_engine, write_session
-from api.migrate import alembic_config
-from api.queries import inlist
+from api.auth.keys import create_key
+from api.db.engine import make_engine, write_session
+from api.db.migrate import alembic_config
+from api.kit import inlist
 from tests.conftest import Database
 from tests.test_keys import report_bundle
 from tests.test_loader import bundle

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import make_url
 from typer.testing import CliRunner, Result
 
-from api.cli import app as cli
+from api.cli.main import app as cli
 from api.extract import mark_reviewed
 from api.extract.credits import PLACEHOLDER
 from api.settings import get_settings

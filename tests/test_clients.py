@@ -5,7 +5,7 @@ from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from api.clients import CLIENT_STATE_KEY, client_address, client_of
+from api.edge.clients import CLIENT_STATE_KEY, client_address, client_of
 from api.settings import Settings
 
 

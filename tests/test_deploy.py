@@ -5,11 +5,11 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from api.auth import create_key
-from api.db import make_engine, write_session
+from api.app import create_app
+from api.auth.keys import create_key
+from api.db.engine import make_engine, write_session
+from api.db.migrate import migrate
 from api.ingest.seed import seed
-from api.main import create_app
-from api.migrate import migrate
 from tests.conftest import SEEDS_DIR, Database
 
 

@@ -11,10 +11,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine, make_url, text
 
-from api.db import make_engine
-from api.deps import ReadDep
-from api.main import create_app
-from api.migrate import migrate
+from api.app import create_app
+from api.db.engine import make_engine
+from api.db.migrate import migrate
+from api.db.reader import ReadDep
 from api.settings import Settings
 from tests.conftest import PG_URL, Database
 from tests.partition import Forwarder

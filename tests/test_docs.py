@@ -17,8 +17,8 @@ from pydantic import AliasChoices
 from typer.core import TyperArgument, TyperOption
 from typer.testing import CliRunner
 
-from api.cli import app as cli
-from api.main import create_app
+from api.app import create_app
+from api.cli.main import app as cli
 from api.settings import PROJECT_ROOT, Settings, get_settings
 from tests.conftest import SEEDS_DIR, Database, loaded_database
 from tests.docexamples import (

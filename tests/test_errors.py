@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from api.auth import create_key
-from api.db import write_session
-from api.main import create_app
+from api.app import create_app
+from api.auth.keys import create_key
+from api.db.engine import write_session
 from api.settings import Settings
 from tests.conftest import Database
 

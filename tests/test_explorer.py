@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from api.auth import create_key
-from api.db import write_session
+from api.app import create_app
+from api.auth.keys import create_key
+from api.db.engine import write_session
+from api.edge.headers import API_POLICY, EXPLORER_POLICY, content_security_policy
 from api.explorer import pages
-from api.headers import API_POLICY, EXPLORER_POLICY, content_security_policy
-from api.main import create_app
 from tests.conftest import SEEDS_DIR, loaded_database
 from tests.test_loader import bundle
 from tests.test_writes import second_facility

@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from api.db import make_engine
-from api.main import create_app
-from api.migrate import migrate
+from api.app import create_app
+from api.db.engine import make_engine
+from api.db.migrate import migrate
 from api.settings import Settings
 from tests.conftest import Database
 from tests.served import serving

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.db import make_engine, write_session
+from api.app import create_app
+from api.db.engine import make_engine, write_session
+from api.db.migrate import migrate
 from api.ingest.loader import LoadResult, load_bundle, parse_bundle
-from api.main import create_app
-from api.migrate import migrate
 from tests.conftest import Database
 
 Item = dict[str, Any]

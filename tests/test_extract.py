@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from api.cli import app as cli
+from api.cli.main import app as cli
 from api.errors import InvalidBundle
 from api.extract import draft_from_file, mark_reviewed
 from api.extract.credits import PLACEHOLDER, propose_contributors, propose_publisher, propose_title
@@ -24,7 +24,7 @@ from api.ingest.bundle import FILL_IN
 from api.ingest.loader import parse_bundle, read_bundle_file
 from api.ingest.quotes import find_span
 from api.ingest.seed import load_bundle_file
-from api.types import SLUG_PATTERN
+from api.kit.types import SLUG_PATTERN
 from tests.conftest import DATA_DIR, SEEDS_DIR
 
 TEXTS = DATA_DIR / "texts"

@@ -15,9 +15,12 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
-from api.auth import create_key
-from api.db import write_session
-from api.schemas import ChangePublic, ClaimPublic, FacilityPublic, ReportDetail, ReportPublic, WriteResult
+from api.auth.keys import create_key
+from api.changes.schemas import ChangePublic
+from api.claims.schemas import ClaimPublic
+from api.db.engine import write_session
+from api.facilities.schemas import FacilityPublic
+from api.reports.schemas import ReportDetail, ReportPublic, WriteResult
 from tests.test_loader import bundle
 
 Item = dict[str, Any]

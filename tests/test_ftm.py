@@ -11,11 +11,11 @@ from fastapi.testclient import TestClient
 from followthemoney import model
 from sqlalchemy import Engine
 
-from api.db import make_engine, write_session
-from api.ingest.curation import merge_facility
+from api.app import create_app
+from api.db.engine import make_engine, write_session
+from api.export.ftm import DEFAULT_MAX_LENGTH, MAX_LENGTH
+from api.facilities.merges import merge_facility
 from api.ingest.loader import load_bundle, parse_bundle
-from api.main import create_app
-from api.queries.ftm import DEFAULT_MAX_LENGTH, MAX_LENGTH
 from api.settings import Settings
 from bench.corpus import build_corpus
 from bench.ftm import FtmCheck, check_entities

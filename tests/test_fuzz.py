@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 from sqlmodel import SQLModel
 
-from api.auth import create_key
-from api.db import write_session
-from api.main import create_app
+from api.app import create_app
+from api.auth.keys import create_key
+from api.db.engine import write_session
 from tests.conftest import CORPUS_SOURCES, Database, loaded_database
 from tests.hostile import URL_VALUES, VALUES, b64, crafted_cursors, paths, splice
 from tests.test_errors import problem_faults

@@ -17,9 +17,9 @@ import pytest
 from openapi_python_client import generate
 from openapi_python_client.config import Config, ConfigFile, MetaType
 
-from api.auth import create_key
-from api.db import write_session
-from api.main import create_app
+from api.app import create_app
+from api.auth.keys import create_key
+from api.db.engine import write_session
 from api.settings import Settings
 from tests.conftest import CORPUS_SOURCES, loaded_database
 from tests.served import serving

@@ -9,12 +9,12 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner, Result
 
-from api.cli import app as cli
-from api.db import make_engine, write_session
+from api.app import create_app
+from api.cli.main import app as cli
+from api.db.engine import make_engine, write_session
+from api.db.migrate import migrate
 from api.ingest import bulk
 from api.ingest.loader import load_bundle, parse_bundle
-from api.main import create_app
-from api.migrate import migrate
 from api.settings import get_settings
 from tests.conftest import Database
 from tests.test_loader import bundle

@@ -15,11 +15,11 @@ from fastapi import Depends, FastAPI, Query
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from api.auth import create_key
-from api.db import write_session
-from api.deps import check_query
+from api.auth.keys import create_key
+from api.db.engine import write_session
 from api.errors import InvalidBundle, install_error_handlers
 from api.ingest.loader import read_bundle_file
+from api.kit.params import check_query
 from tests.hostile import b64, splice
 from tests.test_errors import assert_problem
 from tests.test_fuzz import data_digest, example_of, fuzz_bundle

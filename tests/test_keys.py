@@ -16,10 +16,10 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from api.auth import WRITE_METHODS, Role, create_key, key_digest, revoke_key
-from api.db import make_engine, write_session
-from api.main import create_app
-from api.migrate import alembic_config
+from api.app import create_app
+from api.auth.keys import WRITE_METHODS, Role, create_key, key_digest, revoke_key
+from api.db.engine import make_engine, write_session
+from api.db.migrate import alembic_config
 from tests.conftest import Database
 from tests.test_loader import bundle
 from tests.test_writes import second_facility

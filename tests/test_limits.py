@@ -13,11 +13,11 @@ from httpx import Response
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
-from api.db import make_engine, read_session, write_session
-from api.deps import ReadDep
+from api.app import create_app
+from api.db.engine import make_engine, read_session, write_session
+from api.db.migrate import migrate
+from api.db.reader import ReadDep
 from api.errors import statement_timed_out
-from api.main import create_app
-from api.migrate import migrate
 from tests.conftest import PG_URL, Database
 
 # Slow by construction on both backends: SQLite and PostgreSQL count a recursive CTE row by row.

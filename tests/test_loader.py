@@ -11,12 +11,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from api.cli import app as cli
-from api.db import make_engine, write_session
+from api.cli.main import app as cli
+from api.db.engine import make_engine, write_session
+from api.db.migrate import migrate
 from api.errors import Conflict, InvalidBundle
 from api.ingest.loader import LoadResult, load_bundle, parse_bundle
 from api.ingest.seed import load_bundle_file
-from api.migrate import migrate
 from api.settings import get_settings
 from tests.conftest import Database
 

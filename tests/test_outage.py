@@ -16,10 +16,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import make_url
 
-from api.auth import create_key
-from api.db import make_engine, write_session
-from api.main import create_app
-from api.migrate import migrate
+from api.app import create_app
+from api.auth.keys import create_key
+from api.db.engine import make_engine, write_session
+from api.db.migrate import migrate
 from api.settings import Settings
 from tests.conftest import Database
 from tests.test_keys import report_bundle

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from api.main import create_app
+from api.app import create_app
 from api.settings import Settings
 from tests.conftest import Database
 

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, Select, func, select
 
-from api.listing import Listing
-from api.queries.paging import Keyset, parse_sort
-from api.resources.claims import CLAIMS, ClaimFilters
-from api.resources.facilities import FACILITIES, FacilityFilters
-from api.resources.reports import REPORTS, ReportFilters
+from api.claims.listing import CLAIMS, ClaimFilters
+from api.facilities.listing import FACILITIES, FacilityFilters
+from api.kit.listing import Listing
+from api.kit.paging import Keyset, parse_sort
+from api.reports.listing import REPORTS, ReportFilters
 
 CASES: list[tuple[Listing[Any], Any, str]] = [
     (FACILITIES, FacilityFilters(country=("RU",), city="irkutsk"), "facility"),

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from api.deps import MAX_FILTER_VALUES
+from api.kit.params import MAX_FILTER_VALUES
 from tests.test_errors import assert_problem
 from tests.test_explorer import html_page, rows
 

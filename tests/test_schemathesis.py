@@ -15,9 +15,9 @@ from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from api.auth import create_key
-from api.db import write_session
-from api.main import create_app
+from api.app import create_app
+from api.auth.keys import create_key
+from api.db.engine import write_session
 from tests.conftest import CORPUS_SOURCES, loaded_database
 
 

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from api.db import write_session
+from api.db.engine import write_session
 from api.ingest.loader import LoadResult, load_bundle, parse_bundle
 
 IRKUTSK = "irkutsk-dprk-garment-factory"

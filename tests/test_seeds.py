@@ -9,8 +9,8 @@ import yaml
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from api.cli import app as cli
-from api.main import create_app
+from api.app import create_app
+from api.cli.main import app as cli
 from api.settings import get_settings
 from tests.conftest import SEEDS_DIR, Database
 

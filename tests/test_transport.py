@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from api.auth import KEY_PREFIX, KEY_TOKEN_BYTES
-from api.headers import API_POLICY
-from api.main import create_app
-from api.requestlog import JsonFormatter
+from api.app import create_app
+from api.auth.keys import KEY_PREFIX, KEY_TOKEN_BYTES
+from api.edge.headers import API_POLICY
+from api.edge.requestlog import JsonFormatter
 from tests.conftest import Database
 
 NEW_ID = re.compile(r"[0-9a-f]{32}")

@@ -18,11 +18,11 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
-from api.auth import create_key, revoke_key
-from api.db import write_session
+from api.app import create_app
+from api.auth.keys import create_key, revoke_key
+from api.db.engine import write_session
 from api.extract import draft_from_file, mark_reviewed
 from api.extract.credits import PLACEHOLDER
-from api.main import create_app
 from api.settings import Settings
 from tests.conftest import DATA_DIR, Database
 from tests.test_loader import BODY, bundle

@@ -15,16 +15,13 @@ from markupsafe import Markup
 from sqlalchemy import Connection
 from starlette.responses import RedirectResponse, Response
 
-from api.deps import ReadDep
-from api.errors import NotFound
+from api.claims.listing import claims_of_facility, claims_of_report
+from api.db.reader import ReadDep
+from api.errors import Merged, NotFound
 from api.explorer import STATIC_PATH, TEMPLATES_DIR
 from api.explorer.charts import Bar, bar_chart, column_chart, figure, number
 from api.explorer.highlight import Span, highlight
-from api.listing import ListedPage, ListRequest, read_page
-from api.queries.export import Format
-from api.queries.paging import Keyset, iter_batches, parse_sort
-from api.resources.claims import claims_of_facility, claims_of_report
-from api.resources.facilities import (
+from api.facilities.listing import (
     FACILITIES,
     FacilityFilters,
     FacilityFiltersDep,
@@ -35,10 +32,13 @@ from api.resources.facilities import (
     shape_facilities,
     worker_history,
 )
-from api.resources.reports import REPORTS, ReportFiltersDep, report_by_id, reports_by_ids
-from api.resources.stats import compute_stats
-from api.rules.merges import current_facility_id
-from api.urls import facility_moved_to
+from api.facilities.merges import require_facility
+from api.kit.export import Format
+from api.kit.listing import ListedPage, ListRequest, read_page
+from api.kit.paging import Keyset, iter_batches, parse_sort
+from api.kit.urls import facility_moved_to
+from api.reports.listing import REPORTS, ReportFiltersDep, report_by_id, reports_by_ids
+from api.stats.compute import compute_stats
 from api.vocabulary import Status
 
 router = APIRouter(include_in_schema=False)
@@ -217,12 +217,11 @@ FACILITY_CLAIMS_SHOWN = 200
 
 
 def _facility(db: Connection, facility_id: str) -> FacilityView:
+    try:
+        require_facility(db, facility_id)
+    except Merged as merged:
+        return FacilityView(moved_to=merged.survivor_id)
     facility = facility_by_id(db, facility_id)
-    if facility is None:
-        current = current_facility_id(db, facility_id)
-        if current is None:
-            raise NotFound(f"No facility with id {facility_id!r}.")
-        return FacilityView(moved_to=current)
     claims = claims_of_facility(db, facility_id, FACILITY_CLAIMS_SHOWN + 1)
     more = len(claims) > FACILITY_CLAIMS_SHOWN
     claims = claims[:FACILITY_CLAIMS_SHOWN]

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
-from api.db import write_session
+from api.db.engine import write_session
 from api.errors import LaborwatchError, ReportExists
 from api.ingest.loader import (
     BUNDLE_SUFFIXES,
@@ -26,7 +26,7 @@ from api.ingest.loader import (
     read_bundle_file,
 )
 from api.ingest.seed import bundle_paths
-from api.processes import exit_with_parent
+from api.kit.processes import exit_with_parent
 
 # Below this many files, starting worker processes costs more than parsing in-line.
 PARALLEL_FROM = 32

@@ -1,11 +1,11 @@
-"""The bundle format (contract section 5) as pydantic models that refuse unknown fields and bad values."""
+"""The bundle format (docs/bundles.md) as pydantic models that refuse unknown fields and bad values."""
 
 import math
 from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, model_validator
 
-from api.types import (
+from api.kit.types import (
     Count,
     CountryCode,
     IsoDate,

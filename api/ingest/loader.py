@@ -15,16 +15,18 @@ from sqlalchemy import Connection, Insert, Table, bindparam, insert
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel, col, select
 
+from api.changes.audit import CLI_ACTOR, record_change, record_changes, report_summary
+from api.claims.listing import claim_search_text
 from api.errors import Conflict, InvalidBundle, ReportExists, validation_errors
-from api.ingest.audit import CLI_ACTOR, record_change, record_changes, report_summary
+from api.facilities.figures import dated_on, refresh_facility_figures
+from api.facilities.merges import follow_merges
+from api.facilities.names import name_columns
 from api.ingest.bundle import Bundle, ClaimIn, FacilityIn, ReportIn, review_errors
-from api.ingest.figures import refresh_facility_figures
 from api.ingest.quotes import FoldedBody, QuoteError, Span
 from api.ingest.quotes import fold as fold_space
-from api.queries.inlist import in_chunks
-from api.rules.figures import dated_on
-from api.rules.merges import follow_merges
-from api.rules.search import claim_search_text, facility_search_text, fold, report_search_text
+from api.kit.inlist import in_chunks
+from api.kit.search import fold
+from api.reports.listing import report_search_text
 from api.settings import Settings, get_settings
 from models import (
     Claim,
@@ -518,19 +520,6 @@ def _facility_row(facility: FacilityIn) -> dict[str, Any]:
         "claim_count": 0,
         "report_count": 0,
         "created_at": utc_now(),
-    }
-
-
-def name_columns(
-    name: str, aliases: list[str], operator: str | None, city: str | None, region: str | None
-) -> dict[str, str]:
-    """The facility columns derived from its names: the aliases as read (JSON, in order) and search text.
-
-    `facility_alias` rows are the aliases themselves; the `aliases` column spares reads a second query.
-    """
-    return {
-        "aliases": json.dumps(list(dict.fromkeys(aliases)), ensure_ascii=False),
-        "search_text": facility_search_text(name, aliases, operator, city, region),
     }
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from api.db import read_session, write_session
+from api.db.engine import read_session, write_session
 from api.errors import InvalidBundle
 from api.ingest.loader import BUNDLE_SUFFIXES, LoadResult, load_prepared, prepare_bundle, read_bundle_file
 from models import Report

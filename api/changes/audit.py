@@ -1,0 +1,111 @@
+"""Recording writes in the audit log, in the same transaction as the write itself."""
+
+from typing import Any
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from api.db.version import bump_data_version
+from api.kit.inlist import in_chunks
+from models import Change, Report
+from models.base import utc_now
+
+CLI_ACTOR = "cli"  # the name the audit log gives to writes made by `laborwatch seed` and `ingest`
+
+
+def record_change(
+    session: Session,
+    actor: str,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Log one write by `actor` (a key's name) and bump the data version behind ETags.
+
+    The version row is updated first: that takes the row's lock, which writers hold until they commit,
+    so `at` is taken after every earlier write committed and `since=` never skips a change.
+    """
+    bump_data_version(session)
+    session.add(
+        Change(
+            at=utc_now(),
+            key_name=actor,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            before=before,
+            after=after,
+        )
+    )
+
+
+def record_changes(session: Session, changes: list[dict[str, Any]]) -> None:
+    """Log many writes at once, all at one moment (a batch of `laborwatch ingest`), in one statement.
+
+    Each entry holds `key_name`, `action`, `entity_type`, `entity_id`, `before` and `after`. The data
+    version is bumped once, first, for the same reason as in `record_change`.
+    """
+    if not changes:
+        return
+    bump_data_version(session)
+    at = utc_now()
+    table: Table = Change.__table__  # type: ignore[attr-defined]  # Core: no ORM objects per entry
+    session.connection().execute(insert(table), [{"at": at, **change} for change in changes])
+
+
+def report_summary(report: Report, claim_ids: list[str], facility_ids: list[str]) -> dict[str, Any]:
+    """What the audit log keeps of a report: its metadata, body hash, claims and facilities (not the body)."""
+    return {
+        "id": report.id,
+        "title": report.title,
+        "publisher": report.publisher,
+        "url": report.url,
+        "published_on": report.published_on.isoformat() if report.published_on else None,
+        "language": report.language,
+        "source": report.source,
+        "sha256": report.sha256,
+        "claim_ids": claim_ids,
+        "facility_ids": facility_ids,
+    }
+
+
+# What the audit log keeps of a deleted report: which report, claims and facilities (for clients that
+# hold a copy), never what it said. A claim's status stays; its notes (an analyst's words on the deleted
+# text) go.
+REPORT_TRACE = ("id", "claim_ids", "facility_ids")
+CLAIM_TRACE = ("status",)
+CONTENT_REMOVED = "content_removed"
+
+
+def _trace(values: dict[str, Any] | None, kept: tuple[str, ...]) -> dict[str, Any] | None:
+    if values is None:
+        return None
+    return {**{name: values[name] for name in kept if name in values}, CONTENT_REMOVED: True}
+
+
+def scrub_deleted_report(session: Session, report_id: str) -> None:
+    """Remove a deleted report's content from every audit entry about it and about its claims.
+
+    The entries stay (who, when, which action, which ids); their `before` and `after` keep only the
+    report's id, claim ids and facility ids, and the claims' status. The values are overwritten in the
+    delete's own transaction, not hidden on reading.
+    """
+    report_changes = session.scalars(
+        select(Change).where(col(Change.entity_type) == "report", col(Change.entity_id) == report_id)
+    ).all()
+    claim_ids: set[str] = set()
+    for change in report_changes:
+        for values in (change.before, change.after):
+            claim_ids.update((values or {}).get("claim_ids", []))
+        change.before = _trace(change.before, REPORT_TRACE)
+        change.after = _trace(change.after, REPORT_TRACE)
+    for chunk in in_chunks(claim_ids):  # they build up over every version of the report
+        for change in session.scalars(
+            select(Change).where(col(Change.entity_type) == "claim", col(Change.entity_id).in_(chunk))
+        ):
+            change.before = _trace(change.before, CLAIM_TRACE)
+            change.after = _trace(change.after, CLAIM_TRACE)

@@ -1,0 +1,1 @@
+"""Claims: routes, listing (filters, query, shape), an analyst's corrections."""

@@ -1,0 +1,72 @@
+"""The public shape of a claim, and the correction an analyst may send (`PATCH /v1/claims/{id}`)."""
+
+from datetime import date
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from api.kit.schemas import Page, Public
+from api.kit.types import Text
+from api.vocabulary import Evidence, Status
+
+
+class Period(Public):
+    """The time a claim speaks of."""
+
+    start: date | None
+    end: date | None
+
+
+class Span(Public):
+    """Character offsets into the report body: `body[start:end] == quote`."""
+
+    start: int
+    end: int
+
+
+class ClaimPublic(Public):
+    """One statement a report makes, with its evidence."""
+
+    id: str
+    report_id: str
+    facility_id: str | None
+    subject: str | None
+    predicate: str = Field(examples=["worker_count"])
+    value: int | float | str | None
+    unit: str | None = Field(examples=["workers"])
+    approximate: bool
+    period: Period | None
+    quote: str
+    span: Span
+    attributed_to: str | None
+    evidence: Evidence
+    status: Status
+    notes: str | None
+
+
+class ClaimPage(Page[ClaimPublic]):
+    """One page of claims."""
+
+
+class ClaimPatch(BaseModel):
+    """The fields of a claim an analyst may change; give at least one (`notes: null` clears the notes)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Status | None = None
+    notes: Text | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        if not self.model_fields_set:
+            raise ValueError("give `status`, `notes` or both")
+        if "status" in self.model_fields_set and self.status is None:
+            raise ValueError("status cannot be null")
+        return self
+
+    def changes(self) -> dict[str, object]:
+        """The fields given, as stored values."""
+        return {
+            name: (value.value if isinstance(value, Status) else value)
+            for name, value in self.model_dump(include=self.model_fields_set).items()
+        }

@@ -1,0 +1,5 @@
+"""The `laborwatch` command line: one module per command group, `api.cli.main` composing them."""
+
+from api.cli.main import app
+
+__all__ = ["app"]

@@ -1,0 +1,71 @@
+"""Starting the server: migrate and seed once, then serve from this process or from several workers."""
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+
+from api.app import create_app
+from api.db.engine import make_engine
+from api.db.migrate import migrate
+from api.edge.protocol import protocol_for
+from api.edge.requestlog import log_config
+from api.ingest.seed import is_empty, seed
+from api.kit.processes import exit_with_parent
+from api.settings import Settings, get_settings
+
+WORKER_FACTORY = "api.cli.serve:worker_app"
+
+
+def prepare(settings: Settings, echo: Callable[[str], None]) -> None:
+    """Migrate the database and seed it when it holds no report (once, before any worker starts).
+
+    The engine used has no statement time limit, so a long migration is not cut short; it is closed
+    before serving, and every server process then opens its own.
+    """
+    engine = make_engine(settings)
+    try:
+        migrate(engine)
+        if is_empty(engine):
+            for result in seed(engine, settings.seeds_dir):
+                echo(f"seeded {result.report_id} ({len(result.claim_ids)} claims)")
+    finally:
+        engine.dispose()
+
+
+def run(settings: Settings, *, host: str, port: int, workers: int) -> None:
+    """Serve with uvicorn: in this process when `workers` is 1, else from `workers` worker processes.
+
+    Workers are started afresh (not forked), so each reads the settings from the environment and the
+    `.env` file itself and builds its own app and connection pool; the app keeps no state of its own
+    between requests, so any worker can answer any request.
+    """
+    options = server_options(settings)
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, **options)
+        return
+    uvicorn.run(WORKER_FACTORY, factory=True, host=host, port=port, workers=workers, **options)
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """The uvicorn settings of laborwatch: its protocol and timeouts, JSON logs, no `server` header.
+
+    Proxy headers are off: the client address comes from `LABORWATCH_TRUSTED_PROXIES` only. The app
+    logs each request itself (`api.requestlog`), so uvicorn's access log is off.
+    """
+    return {
+        "http": protocol_for(settings),
+        "proxy_headers": False,
+        "server_header": False,
+        "access_log": False,
+        "log_config": log_config(),
+        "timeout_keep_alive": settings.keep_alive_timeout_s,
+    }
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker process: settings from the environment, its own engine, and no orphans."""
+    exit_with_parent(os.getppid())
+    return create_app(get_settings())

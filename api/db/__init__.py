@@ -1,0 +1,1 @@
+"""The database: engines and sessions, the reader that runs reads, the data version, migrations, backups."""

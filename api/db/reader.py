@@ -1,0 +1,215 @@
+"""Reading the database for a request: the engine, and the reader that runs reads inline or in threads."""
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from copy import copy
+from functools import partial
+from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
+
+import anyio
+import anyio.to_thread
+from fastapi import Depends, Request
+from sqlalchemy import Connection, Engine
+from sqlalchemy.pool import QueuePool
+from starlette.requests import ClientDisconnect
+from starlette.types import Receive
+
+P = ParamSpec("P")
+T = TypeVar("T")
+log = logging.getLogger("laborwatch")
+
+
+async def get_engine(request: Request) -> Engine:
+    """The engine the app was created with."""
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+# Worker threads for the blocking clean-up of reads and exports (a cancel request, a cursor's close and
+# ROLLBACK): a few, apart from the reads' own threads, so a clean-up never waits behind slow reads.
+CLEANUP_THREADS = 4
+# How long a PostgreSQL cancel request may take (psycopg's own default is 30 s): past it, the statement
+# is left to its time limit. Short, since it holds a clean-up thread and the end of the read waits on it.
+CANCEL_TIMEOUT_S = 2.0
+
+
+class _Running:
+    """The database connection a read runs on in its worker thread, so that another thread can stop it.
+
+    A cancel is sent from a clean-up thread, never the event loop (on PostgreSQL it is a network round
+    trip), and without the lock held. The read's own thread, on finishing, waits for a cancel under way
+    (at most `CANCEL_TIMEOUT_S`) and then discards the connection rather than return it to the pool: a
+    cancel arriving late can then never stop another request's statement on the same connection.
+    """
+
+    def __init__(self, cleanup: anyio.CapacityLimiter) -> None:
+        self._cleanup = cleanup
+        self._lock = threading.Lock()
+        self._dbapi: Any = None
+        self._stopped = threading.Event()  # set once a cancel sent (if any) has returned
+        self._stopped.set()
+        self._sent = False  # a cancel was sent on the connection: it is not given back to the pool
+        self.cancelled = False
+
+    @contextmanager
+    def on(self, db: Connection) -> Iterator[None]:
+        """Mark `db` as the connection to cancel while the block runs."""
+        with self._lock:
+            self._dbapi = db.connection.dbapi_connection
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._dbapi = None
+                sent = self._sent
+            if sent:
+                self._stopped.wait(CANCEL_TIMEOUT_S + 1)
+                db.invalidate()
+
+    async def cancel(self) -> None:
+        """Stop the statement running now, if any: PostgreSQL's cancel request, SQLite's interrupt."""
+        with self._lock:
+            self.cancelled = True
+            dbapi = self._dbapi
+            if dbapi is None:
+                return
+            self._sent = True
+            self._stopped.clear()
+        try:
+            await anyio.to_thread.run_sync(partial(_stop, dbapi), limiter=self._cleanup)
+        finally:
+            self._stopped.set()
+
+
+def _stop(dbapi: Any) -> None:
+    """Send the cancel of the statement running on `dbapi` (in a clean-up thread)."""
+    try:
+        cancel_safe = getattr(dbapi, "cancel_safe", None)
+        if cancel_safe is not None:
+            cancel_safe(timeout=CANCEL_TIMEOUT_S)
+        else:
+            dbapi.interrupt()  # sqlite3: safe to call from another thread
+    except Exception:  # a failed cancel leaves the statement to its time limit
+        log.warning("could not cancel the statement of a disconnected client")
+
+
+class Reader:
+    """Runs a route's reading on a pooled connection of its own: on the event loop, or in a worker thread.
+
+    Reads that are index look-ups of a few rows (`inline`) run on the loop: a thread hop and the GIL
+    handed back and forth would cost them more than the query. Reads that may run long (`__call__`:
+    full-text search, figures as of a date, aggregates) run in a worker thread, so that the loop stays
+    free to answer others meanwhile; at most `limit` of them run at once (`LABORWATCH_READ_THREADS`),
+    the rest wait their turn in arrival order. A reader made `for_request` watches the client meanwhile:
+    when it disconnects, the statement running for it is cancelled (the database would otherwise go on
+    with it until its time limit) and `ClientDisconnect` is raised.
+    """
+
+    def __init__(self, engine: Engine, limit: int, max_overflow: int = -1) -> None:
+        self.engine = engine
+        self.max_overflow = max_overflow  # the pool's, as configured (`LABORWATCH_POOL_MAX_OVERFLOW`)
+        self.limiter = anyio.CapacityLimiter(limit)
+        self.cleanup = anyio.CapacityLimiter(CLEANUP_THREADS)
+        self.receive: Receive | None = None
+
+    def for_request(self, request: Request) -> "Reader":
+        """Return this reader `request`'s client for a disconnect while a read runs in a thread."""
+        bound = copy(self)
+        bound.receive = request.receive
+        return bound
+
+    async def __call__(
+        self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run `work(db, *args, **kwargs)` with a read connection: every query of it sees one snapshot."""
+
+        def run(running: _Running) -> T:
+            with self.engine.connect() as db, running.on(db):
+                return work(db, *args, **kwargs)
+
+        return await self._in_thread(run)
+
+    async def opened(self, work: Callable[[Connection], T]) -> T:
+        """Run `work(db)` in a worker thread like a read, but leave `db` open when it succeeds.
+
+        For a streamed export: `work` reads the first rows and returns what will read the others and
+        close the connection. If `work` fails, the connection is closed here.
+        """
+
+        def run(running: _Running) -> T:
+            db = self.engine.connect()
+            try:
+                with running.on(db):
+                    return work(db)
+            except BaseException:
+                db.close()
+                raise
+
+        return await self._in_thread(run)
+
+    async def _in_thread(self, work: Callable[[_Running], T]) -> T:
+        """Run `work` in a worker thread; when the client disconnects meanwhile, cancel its statement."""
+        running = _Running(self.cleanup)
+        run = partial(work, running)
+        if self.receive is None:
+            return await anyio.to_thread.run_sync(run, limiter=self.limiter)
+        receive = self.receive
+
+        async def watch(scope: anyio.CancelScope) -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass  # a GET's empty body: the route has read all it needs
+            await running.cancel()
+            scope.cancel()  # a read still waiting for its thread does not start
+
+        result: list[T] = []
+        failure: list[Exception] = []
+        async with anyio.create_task_group() as group:
+            group.start_soon(watch, group.cancel_scope)
+            try:  # kept out of the task group, which would wrap it in an ExceptionGroup
+                result.append(await anyio.to_thread.run_sync(run, limiter=self.limiter))
+            except Exception as exc:
+                failure.append(exc)
+            group.cancel_scope.cancel()
+        if failure:
+            if running.cancelled:
+                raise ClientDisconnect from failure[0]
+            raise failure[0]
+        if not result:  # cancelled while it waited for a thread
+            raise ClientDisconnect
+        return result[0]  # finished before the cancel took: its owner (a response) cleans up
+
+    async def inline(
+        self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run `work(db, *args, **kwargs)` with a read connection right here, on the event loop.
+
+        Only when the pool can give a connection at once: waiting for one would stop the whole loop, so
+        a read that would wait is run in a worker thread instead.
+        """
+        if not self._connection_free():
+            return await self(work, *args, **kwargs)
+        with self.engine.connect() as db:
+            return work(db, *args, **kwargs)
+
+    def _connection_free(self) -> bool:
+        """Whether the pool holds an idle connection or may open another (QueuePool; others: yes).
+
+        `max_overflow` is the one the pool was made with (`api.db.engine`): the pool does not expose it.
+        """
+        pool = self.engine.pool
+        if not isinstance(pool, QueuePool):
+            return True
+        limit = self.max_overflow
+        return pool.checkedin() > 0 or limit < 0 or pool.overflow() < limit
+
+
+async def get_reader(request: Request) -> Reader:
+    """The app's reader (made in its lifespan), watching this request's client for a disconnect."""
+    reader: Reader = request.app.state.reader
+    return reader.for_request(request)
+
+
+ReadDep = Annotated[Reader, Depends(get_reader)]
+EngineDep = Annotated[Engine, Depends(get_engine)]

@@ -1,0 +1,103 @@
+"""HTTP caching: an ETag from the data version on every successful GET, 304 on `If-None-Match`, and HEAD."""
+
+import contextlib
+import zlib
+from collections.abc import Callable
+
+import anyio.to_thread
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.db.version import VersionReader
+
+CACHE_CONTROL = "no-cache"  # store, but revalidate with the ETag before each reuse
+# How OpenAPI declares the headers every successful GET carries.
+CACHING_HEADERS: dict[str, dict[str, object]] = {
+    "ETag": {
+        "description": "The version of this answer: send it back in `If-None-Match` to get a 304 while "
+        "the data has not changed.",
+        "schema": {"type": "string", "examples": ['"v42-1a2b3c4d"']},
+    },
+    "Cache-Control": {
+        "description": "`no-cache`: a cache may keep the answer but revalidates it with the ETag first.",
+        "schema": {"type": "string", "examples": [CACHE_CONTROL]},
+    },
+}
+
+
+def _read_version(versions: VersionReader) -> int | None:
+    try:
+        return versions.read()
+    except SQLAlchemyError:
+        return None  # the route itself will answer the outage
+
+
+def _candidates(if_none_match: str) -> list[str]:
+    return [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+
+
+class _Head(Exception):
+    """Raised through the app once a HEAD answer's headers are sent: its body is not needed."""
+
+
+class ETagMiddleware:
+    """Tag GET answers with the data version (bumped by every write) and the URL, so tags change on writes.
+
+    HEAD is answered as GET without the body (the route stops once the headers are out).
+
+    The version is read before the route runs, so a write landing meanwhile can only make the tag older
+    than the body: the next revalidation then misses and fetches afresh, never the reverse.
+    """
+
+    def __init__(self, app: ASGIApp, versions: Callable[[], VersionReader]) -> None:
+        self.app = app
+        self.versions = versions
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        versions = self.versions()
+        if versions.engine.dialect.name == "sqlite":
+            version = _read_version(versions)  # a PRAGMA on a connection of its own: microseconds
+        else:
+            version = await anyio.to_thread.run_sync(_read_version, versions)
+        if version is None:
+            await self.app(scope, receive, send)
+            return
+        scope.setdefault("state", {})["data_version"] = version  # the lists' carried totals use it too
+        target = scope["path"] + "?" + scope.get("query_string", b"").decode("latin-1")
+        etag = f'"v{version}-{zlib.crc32(target.encode()):08x}"'
+        candidates = _candidates(Headers(scope=scope).get("if-none-match", ""))
+        # The tag is only ever given with a 200, and answers are deterministic per URL and version, so a
+        # client holding this very tag would get the same 200: answer 304 without running the route.
+        if etag in candidates:
+            response = Response(status_code=304, headers={"ETag": etag, "Cache-Control": CACHE_CONTROL})
+            await response(scope, receive, send)
+            return
+        star = "*" in candidates  # matches only if the resource exists: decided by the route's status
+        head = scope["method"] == "HEAD"
+        if head:
+            scope = {**scope, "method": "GET"}
+
+        async def send_tagged(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                if message["status"] == 200:
+                    if star:
+                        not_modified = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+                        await Response(status_code=304, headers=not_modified)(scope, receive, send)
+                        raise _Head
+                    headers = MutableHeaders(scope=message)
+                    headers["ETag"] = etag
+                    headers["Cache-Control"] = CACHE_CONTROL
+                await send(message)
+                if head:
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
+                    raise _Head
+                return
+            await send(message)
+
+        with contextlib.suppress(_Head):
+            await self.app(scope, receive, send_tagged)

@@ -1,0 +1,109 @@
+"""Admitting a write before anything reads the request: the key, its role and the write limits."""
+
+from collections.abc import Callable, Sequence
+
+import anyio.to_thread
+from fastapi.routing import APIRoute
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.datastructures import Headers
+from starlette.routing import Match
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.auth.keys import WRITE_METHODS, Principal, Role, authenticate, check_role
+from api.db.engine import read_session
+from api.edge.clients import client_of
+from api.edge.limits import RateLimits
+from api.errors import (
+    LaborwatchError,
+    TooManyRequests,
+    Unauthorized,
+    error_problem,
+    is_unavailable,
+    unavailable_problem,
+)
+
+
+def route_for(routes: Sequence[tuple[APIRoute, Role]], scope: Scope) -> tuple[APIRoute, Role] | None:
+    """The write route (and its role) that a request would reach, or None (Starlette's public `matches`)."""
+    for route, role in routes:
+        if route.matches(scope)[0] is Match.FULL:
+            return route, role
+    return None
+
+
+class WriteKeyMiddleware:
+    """Admit or refuse a write before anything reads the request, so a keyless write is always a 401.
+
+    Only requests that reach a write route are checked (an unknown path stays a 404, a wrong method a
+    405). In order: an address over the failed-key limit is 429 (its key is not even looked at, so
+    guessing cannot go on; keys being looked up count against the limit, so concurrent guesses cannot
+    outrun it); a missing, malformed, unknown or revoked key is 401 (counted against the
+    address when a key was presented); a role without the right is 403; a key or address over the write
+    limit is 429. A database outage meanwhile is 503. The key is left in the request state for the route.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        routes: Sequence[tuple[APIRoute, Role]],
+        engine: Callable[[], Engine],
+        limits: RateLimits,
+        trusted_proxies: list[str],
+    ) -> None:
+        self.app = app
+        self.routes = routes
+        self.engine = engine
+        self.limits = limits
+        self.trusted_proxies = trusted_proxies
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        found = self._write_route(scope)
+        if found is None:
+            await self.app(scope, receive, send)
+            return
+        try:
+            principal = await self._admit(scope, found[1])
+        except LaborwatchError as exc:
+            await error_problem(exc)(scope, receive, send)
+            return
+        except SQLAlchemyError as exc:
+            if not is_unavailable(exc):
+                raise
+            await unavailable_problem(exc)(scope, receive, send)
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        await self.app(scope, receive, send)
+
+    def _write_route(self, scope: Scope) -> tuple[APIRoute, Role] | None:
+        if scope["type"] != "http" or scope["method"] not in WRITE_METHODS:
+            return None
+        return route_for(self.routes, scope)
+
+    async def _admit(self, scope: Scope, needed: Role) -> Principal:
+        address = client_of(scope, self.trusted_proxies)
+        wait = self.limits.start_lookup(address)
+        if wait is not None:
+            raise TooManyRequests(
+                f"Too many refused keys from this address; try again in {wait} s.", retry_after=wait
+            )
+        header = Headers(scope=scope).get("authorization")
+        failed = False
+        try:
+            principal = await anyio.to_thread.run_sync(self._authenticate, header)
+        except Unauthorized:
+            failed = header is not None  # a request without a key guesses nothing
+            raise
+        finally:
+            self.limits.end_lookup(address, failed=failed)
+        check_role(principal, needed)
+        wait = self.limits.take_write(principal.name, address)
+        if wait is not None:
+            raise TooManyRequests(
+                f"Too many writes from this key or address; try again in {wait} s.", retry_after=wait
+            )
+        return principal
+
+    def _authenticate(self, header: str | None) -> Principal:
+        with read_session(self.engine()) as session:
+            return authenticate(session, header)

@@ -1,0 +1,1 @@
+"""Whole-corpus exports in other data models: FollowTheMoney entities."""

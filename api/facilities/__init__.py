@@ -1,0 +1,1 @@
+"""Facilities: routes, listing (filters, query, shape), the worker-figure rule, names, merges."""

@@ -1,0 +1,1 @@
+"""Shared tools that know no resource: listing and paging, cursors, exports, search, parameters, types."""

@@ -1,0 +1,93 @@
+"""Search: full text behind one interface (SQLite FTS5 or PostgreSQL), and case folding for filters.
+
+Whatever a user types is reduced to words (runs of letters and digits) and quoted phrases; no search
+syntax of either engine ever reaches it, so `"`, `*`, `NEAR(`, `AND` or `:` cannot raise errors.
+"""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, literal_column, select, text
+
+_TERM = re.compile(r'"([^"]*)"|([^"\s]+)')
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class SearchIndex:
+    """Where one resource's full text is indexed: an FTS5 table on SQLite, a GIN index on PostgreSQL.
+
+    `fts_table` is the FTS5 table (migration 0002), whose `fts_key` column (`key`, or `rowid`) holds the
+    value of `key`; `text` is the column PostgreSQL's index is built on.
+    """
+
+    fts_table: str
+    fts_key: str
+    key: Any
+    text: Any
+
+
+def search_terms(query: str) -> list[str]:
+    """Split a user's query into terms, each bare run of characters alone and each quoted phrase whole.
+
+    Terms without a letter or digit are dropped. A term is plain text: PostgreSQL reads it with
+    `phraseto_tsquery`, which has no syntax; FTS5 gets only its words (see `fts5_query`).
+    """
+    terms: list[str] = []
+    for match in _TERM.finditer(query):
+        phrase = match.group(1) if match.group(1) is not None else match.group(2)
+        if _WORD.search(phrase):
+            terms.append(phrase)
+    return terms
+
+
+def fts5_query(terms: list[str]) -> str:
+    """An FTS5 MATCH expression requiring every term, each as a quoted string of its words only."""
+    return " ".join('"' + " ".join(_WORD.findall(term)) + '"' for term in terms)
+
+
+def matches(index: SearchIndex, query: str, dialect: str) -> ColumnElement[bool]:
+    """A WHERE clause keeping the rows of `index`'s table whose search text contains every term of `query`."""
+    terms = search_terms(query)
+    if not terms:
+        return false()
+    if dialect == "sqlite":
+        found: Select[Any] = (
+            select(literal_column(index.fts_key))
+            .select_from(text(index.fts_table))
+            .where(
+                text(f"{index.fts_table} MATCH :fts_query").bindparams(
+                    bindparam("fts_query", fts5_query(terms))
+                )
+            )
+        )
+        key: ColumnElement[Any] = index.key
+        return key.in_(found)
+    # PostgreSQL: the same expression as the GIN index of migration 0002, so the index serves it.
+    english: ColumnElement[Any] = literal_column("'english'")
+    vector = func.to_tsvector(english, index.text)
+    tsqueries = [func.phraseto_tsquery(english, term) for term in terms]
+    return and_(vector.op("@@")(_all_of(tsqueries)))
+
+
+def _all_of(tsqueries: Sequence[ColumnElement[Any]]) -> ColumnElement[Any]:
+    """`q1 && q2 && ...` as a balanced tree, whatever the number of terms.
+
+    A chain of hundreds of terms (`q=a a a ...`: 500 characters allow 250) nests too deep for
+    SQLAlchemy's compiler (RecursionError); a balanced tree of them is 8 deep.
+    """
+    if len(tsqueries) == 1:
+        return tsqueries[0]
+    middle = len(tsqueries) // 2
+    return _all_of(tsqueries[:middle]).op("&&")(_all_of(tsqueries[middle:]))
+
+
+def fold(value: str | None) -> str | None:
+    """The form case-insensitive filters compare, in any script: Python's casefold ("Straße" = "STRASSE").
+
+    Stored beside each filterable column (`city_fold`, ...) by the loader and applied to the filter
+    value, so that the comparison is a plain indexed equality on both databases.
+    """
+    return value.casefold() if value is not None else None

@@ -1,0 +1,1 @@
+"""Reports: routes, listing (filters, query, shape), and the writes (add, replace, delete)."""

@@ -1,0 +1,169 @@
+"""Reports as a listed resource: filters, query, sort keys and the one shaping of a report row."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Depends, Query
+from sqlalchemy import Connection, Select, Table, select
+from sqlmodel import col
+
+from api.errors import InvalidQuery
+from api.kit.listing import Listing
+from api.kit.paging import SortKey
+from api.kit.schemas import iso
+from api.kit.search import SearchIndex, fold, matches
+from api.reports.schemas import ReportPublic
+from models import Report, ReportContributor, ReportFacility
+
+_REPORT: Table = Report.__table__  # type: ignore[attr-defined]
+_LISTED = ("id", "title", "publisher", "url", "published_on", "language", "source", "sha256", "claim_count")
+_COLUMNS = [_REPORT.c[name] for name in _LISTED]
+
+
+# Report search: the title and the body (FTS5 table `report_fts`, keyed by id).
+REPORT_SEARCH = SearchIndex("report_fts", "key", col(Report.id), col(Report.search_text))
+
+
+def report_search_text(title: str, body: str) -> str:
+    """What report search reads: the title and the body."""
+    return f"{title}\n{body}"
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    """The report filters, validated."""
+
+    publisher: str | None = None
+    published_from: date | None = None
+    published_to: date | None = None
+    q: str | None = None
+
+
+async def report_filters(
+    publisher: Annotated[
+        str | None, Query(max_length=200, description="Publisher, any case.", examples=["Daily NK"])
+    ] = None,
+    published_from: Annotated[
+        date | None, Query(description="Published on or after this date.", examples=["2023-01-01"])
+    ] = None,
+    published_to: Annotated[
+        date | None, Query(description="Published on or before this date.", examples=["2023-12-31"])
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=500,
+            description='Full text over title and body; every word must match, "quoted words" as a phrase.',
+            examples=['"garment companies" Irkutsk'],
+        ),
+    ] = None,
+) -> ReportFilters:
+    """Collect and cross-check the report filters."""
+    if published_from and published_to and published_from > published_to:
+        raise InvalidQuery(
+            "published_from is after published_to.",
+            [{"loc": ["query", "published_from"], "msg": "must not be after published_to"}],
+        )
+    return ReportFilters(publisher, published_from, published_to, q)
+
+
+ReportFiltersDep = Annotated[ReportFilters, Depends(report_filters)]
+
+
+def report_query(filters: ReportFilters, db: Connection) -> Select[Any]:
+    """Select the reports (without their bodies) matching `filters` (unordered)."""
+    query = select(*_COLUMNS)
+    c = _REPORT.c
+    if filters.publisher:
+        query = query.where(c.publisher_fold == fold(filters.publisher))
+    if filters.published_from:
+        query = query.where(c.published_on >= filters.published_from)
+    if filters.published_to:
+        query = query.where(c.published_on <= filters.published_to)
+    if filters.q is not None and filters.q.strip():
+        query = query.where(matches(REPORT_SEARCH, filters.q, db.dialect.name))
+    return query
+
+
+def _related(
+    db: Connection, report_ids: Sequence[str]
+) -> tuple[dict[str, list[dict[str, str]]], dict[str, list[str]]]:
+    contributors: dict[str, list[dict[str, str]]] = defaultdict(list)
+    facility_ids: dict[str, list[str]] = defaultdict(list)
+    if report_ids:
+        for report_id, name, role in db.execute(
+            select(col(ReportContributor.report_id), col(ReportContributor.name), col(ReportContributor.role))
+            .where(col(ReportContributor.report_id).in_(report_ids))
+            .order_by(col(ReportContributor.report_id), col(ReportContributor.position))
+        ):
+            contributors[report_id].append({"name": name, "role": role})
+        for report_id, facility_id in db.execute(
+            select(col(ReportFacility.report_id), col(ReportFacility.facility_id))
+            .where(col(ReportFacility.report_id).in_(report_ids))
+            .order_by(col(ReportFacility.report_id), col(ReportFacility.facility_id))
+        ):
+            facility_ids[report_id].append(facility_id)
+    return contributors, facility_ids
+
+
+def report_record(row: Any, contributors: list[dict[str, str]], facility_ids: list[str]) -> dict[str, Any]:
+    """The public Report  as JSON gives it, from a row of `report_query`: the one shaping of a report."""
+    return {
+        "id": row.id,
+        "title": row.title,
+        "publisher": row.publisher,
+        "url": row.url,
+        "published_on": iso(row.published_on),
+        "language": row.language,
+        "contributors": contributors,
+        "source": row.source,
+        "sha256": row.sha256,
+        "claim_count": row.claim_count,
+        "facility_ids": facility_ids,
+    }
+
+
+def shape_reports(db: Connection, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """Shape rows of `report_query`, fetching contributors and facilities in two queries."""
+    contributors, facility_ids = _related(db, [row.id for row in rows])
+    return [report_record(row, contributors.get(row.id, []), facility_ids.get(row.id, [])) for row in rows]
+
+
+REPORTS: Listing[ReportFilters] = Listing(
+    name="reports",
+    item=ReportPublic,
+    query=report_query,
+    shape=shape_reports,
+    sorts={
+        "id": SortKey("id", "str"),
+        "title": SortKey("title", "str"),
+        "publisher": SortKey("publisher", "str"),
+        "published_on": SortKey("published_on", "date"),
+        "claim_count": SortKey("claim_count", "int"),
+    },
+    slow=lambda filters: bool(filters.q and filters.q.strip()),
+)
+
+
+def report_by_id(db: Connection, report_id: str) -> dict[str, Any] | None:
+    """One report with its body (the detail view), or None when no report has this id."""
+    row = db.execute(select(*_COLUMNS, _REPORT.c.body).where(_REPORT.c.id == report_id)).first()
+    if row is None:
+        return None
+    return {**shape_reports(db, [row])[0], "body": row.body}
+
+
+def report_exists(db: Connection, report_id: str) -> bool:
+    """Tell whether a report has this id."""
+    return db.execute(select(_REPORT.c.id).where(_REPORT.c.id == report_id)).first() is not None
+
+
+def reports_by_ids(db: Connection, report_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The reports (without bodies) of `report_ids` that exist, by id."""
+    if not report_ids:
+        return {}
+    rows = db.execute(report_query(ReportFilters(), db).where(_REPORT.c.id.in_(set(report_ids)))).all()
+    return {report["id"]: report for report in shape_reports(db, rows)}

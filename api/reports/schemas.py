@@ -1,0 +1,58 @@
+"""The public shape of a report (list and detail) and of what a report write stored."""
+
+from datetime import date
+from typing import Literal
+
+from pydantic import Field
+
+from api.claims.schemas import ClaimPublic
+from api.facilities.schemas import FacilityPublic
+from api.kit.schemas import Page, Public
+from api.vocabulary import Role
+
+
+class Contributor(Public):
+    """A person credited on a report."""
+
+    name: str
+    role: Role
+
+
+class ReportPublic(Public):
+    """A source document, without its body."""
+
+    id: str = Field(examples=["dailynk-garment-orders-russia"])
+    title: str
+    publisher: str = Field(examples=["Daily NK"])
+    url: str | None
+    published_on: date | None
+    language: str = Field(examples=["en"])
+    contributors: list[Contributor]
+    source: str | None = Field(description="Who the information came from, as the report describes it.")
+    sha256: str = Field(description="SHA-256 of the body, UTF-8 encoded.")
+    claim_count: int
+    facility_ids: list[str]
+
+
+class ReportDetail(ReportPublic):
+    """A source document with its full body, exactly as ingested."""
+
+    body: str
+
+
+# One concrete model per listed resource, so that OpenAPI and generated clients name them `FacilityPage`
+# (not `Page_FacilityPublic_`).
+class ReportPage(Page[ReportPublic]):
+    """One page of reports (without bodies)."""
+
+
+class WriteResult(Public):
+    """What a report write stored (or, on a dry run, would store): the report, its facilities and claims."""
+
+    status: Literal["added", "unchanged", "replaced"] = Field(
+        description="`added` (201), `unchanged` (the same bundle again, 200) or `replaced` (PUT, 200)."
+    )
+    dry_run: bool
+    report: ReportDetail
+    facilities: list[FacilityPublic]
+    claims: list[ClaimPublic]

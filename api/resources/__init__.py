@@ -1,1 +1,0 @@
-"""The listed resources, one module each: filters, query, sort keys, id column and the shaping of a row."""

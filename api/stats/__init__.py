@@ -1,0 +1,1 @@
+"""Statistics for dashboards: counts and sums over the facilities a filter selects."""

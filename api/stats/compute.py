@@ -1,0 +1,82 @@
+"""Aggregates for `/v1/stats`: counts and sums over the facilities a dashboard's filters select."""
+
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+from sqlmodel import col
+
+from api.facilities.listing import FacilityFilters, facility_query, narrows
+from api.kit.schemas import as_number
+from api.stats.schemas import CountryCount, MonthCount, PredicateCount, SectorCount, Stats
+from models import Claim, Report
+
+
+def _month(column: Any, dialect: str) -> Any:
+    if dialect == "sqlite":
+        return func.strftime("%Y-%m", column)
+    return func.to_char(column, "YYYY-MM")
+
+
+def compute_stats(db: Connection, filters: FacilityFilters) -> Stats:
+    """Aggregate the facilities matching `filters`, and the claims and reports about them.
+
+    With no filter narrowing the facilities (`as_of` alone does not), `reports`, `claims`, `by_predicate`
+    and `claims_by_month` count everything, claims about no particular facility included.
+    """
+    dialect = db.dialect.name
+    query = facility_query(filters, db)
+    matched = query.subquery("matched")
+    facilities, workers_total = db.execute(
+        select(func.count(), func.coalesce(func.sum(matched.c.workers_value), 0))
+    ).one()
+    by_country = [
+        CountryCount(country=country, facilities=count, workers=as_number(float(workers)) or 0)
+        for country, count, workers in db.execute(
+            select(matched.c.country, func.count(), func.coalesce(func.sum(matched.c.workers_value), 0))
+            .group_by(matched.c.country)
+            .order_by(func.count().desc(), matched.c.country)
+        )
+    ]
+    by_sector = [
+        SectorCount(sector=sector, facilities=count, workers=as_number(float(workers)) or 0)
+        for sector, count, workers in db.execute(
+            select(matched.c.sector, func.count(), func.coalesce(func.sum(matched.c.workers_value), 0))
+            .group_by(matched.c.sector)
+            .order_by(func.count().desc(), matched.c.sector)
+        )
+    ]
+    narrowed = narrows(filters)
+    claims = select(col(Claim.pk), col(Claim.predicate), col(Claim.dated_on), col(Claim.report_id))
+    if narrowed:
+        claims = claims.where(col(Claim.facility_id).in_(select(matched.c.id)))
+    scoped = claims.subquery("scoped")
+    claim_count = db.scalar(select(func.count()).select_from(scoped)) or 0
+    if narrowed:
+        report_count = db.scalar(select(func.count(func.distinct(scoped.c.report_id)))) or 0
+    else:
+        report_count = db.scalar(select(func.count()).select_from(Report)) or 0
+    by_predicate = [
+        PredicateCount(predicate=predicate, claims=count)
+        for predicate, count in db.execute(
+            select(scoped.c.predicate, func.count())
+            .group_by(scoped.c.predicate)
+            .order_by(func.count().desc(), scoped.c.predicate)
+        )
+    ]
+    month = _month(scoped.c.dated_on, dialect)
+    claims_by_month = [
+        MonthCount(month=value, claims=count)
+        for value, count in db.execute(
+            select(month, func.count()).where(scoped.c.dated_on.is_not(None)).group_by(month).order_by(month)
+        )
+    ]
+    return Stats(
+        reports=report_count,
+        facilities=facilities,
+        claims=claim_count,
+        workers_total=as_number(float(workers_total)) or 0,
+        by_country=by_country,
+        by_sector=by_sector,
+        by_predicate=by_predicate,
+        claims_by_month=claims_by_month,
+    )
