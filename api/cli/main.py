@@ -1,9 +1,11 @@
-"""The `laborwatch` command line: serve, seed, ingest, extract, keys, backup, export."""
+"""The `laborwatch` command line: serve, seed, ingest, extract, keys, backup, export, recompute."""
 
+import sys
 from importlib.metadata import version
 from typing import Annotated
 
 import typer
+from sqlalchemy import func, select
 
 from api.cli.commands import (
     announce_database,
@@ -16,10 +18,14 @@ from api.cli.commands import (
     open_database,
 )
 from api.cli.serve import prepare, run
+from api.db.engine import write_session
 from api.db.migrate import migrate
+from api.db.version import bump_data_version
 from api.errors import LaborwatchError
+from api.facilities.figures import recompute_all_figures
 from api.ingest.seed import seed
 from api.settings import get_settings
+from models import Facility
 
 app = command_group("laborwatch: a provenance-first API of reports on overseas North Korean labour.")
 
@@ -49,6 +55,28 @@ app.add_typer(keys_app, name="keys")
 app.command("ingest")(ingest_command)
 app.command("backup")(backup_command)
 app.command("export")(export_command)
+
+
+@app.command("recompute")
+def recompute_command() -> None:
+    """Rebuild every facility's stored figure and counts from its claims, in one transaction.
+
+    For when the worker-figure rule (api/facilities/figures.py) changes: reads go on meanwhile and see
+    the old figures until the new ones are committed, all at once. Derived figures are not writes of
+    anyone's, so the audit log gains no entry; the data version changes, and with it every ETag.
+    """
+    settings = get_settings()
+    engine = open_database(settings)
+    try:
+        migrate(engine)
+        with write_session(engine) as session:
+            total = session.scalar(select(func.count()).select_from(Facility)) or 0
+            with typer.progressbar(length=total, label="Recomputing", file=sys.stderr) as bar:
+                done = recompute_all_figures(session, advance=bar.update)
+            bump_data_version(session)  # the figures may differ: every ETag changes
+    finally:
+        engine.dispose()
+    typer.echo(f"recomputed the figures of {done:,} facilities")
 
 
 @app.command("seed")

@@ -7,7 +7,7 @@ step by every write, in its transaction, and rebuilt for every facility by `labo
 figure `as_of` a date and the history's `counts` and `current` marks all come from here.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
@@ -157,13 +157,18 @@ def refresh_facility_figures(session: Session, facility_ids: Iterable[str]) -> N
     session.expire_all()
 
 
-def recompute_all_figures(session: Session, batch: int = 1000) -> int:
+def recompute_all_figures(
+    session: Session, advance: Callable[[int], None] = lambda _done: None, batch: int = 1000
+) -> int:
     """Rebuild the stored figure and counts of every facility from the claims (after the rule changes).
 
-    In the caller's transaction, a chunk of facilities at a time; returns how many were recomputed.
+    In the caller's transaction, `batch` facilities at a time, calling `advance` with each batch's size;
+    returns how many facilities were recomputed.
     """
     table: Table = Facility.__table__  # type: ignore[attr-defined]
     ids = list(session.scalars(select(table.c.id).order_by(table.c.id)))
     for start in range(0, len(ids), batch):
-        refresh_facility_figures(session, ids[start : start + batch])
+        chunk = ids[start : start + batch]
+        refresh_facility_figures(session, chunk)
+        advance(len(chunk))
     return len(ids)
