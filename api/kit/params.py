@@ -3,6 +3,8 @@
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
 from types import UnionType
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
@@ -57,6 +59,20 @@ def _takes_several(annotation: Any) -> bool:
     return get_origin(annotation) in (list, set, frozenset, tuple, Sequence)
 
 
+# Types FastAPI reads from the query string when a parameter carries no marker (lists of them too).
+_SCALARS = (str, int, float, bool, date, datetime, Enum)
+
+
+def _scalar(annotation: Any) -> bool:
+    """Whether an unmarked parameter of this type is a query parameter, as FastAPI decides it."""
+    if get_origin(annotation) in (Union, UnionType):
+        arms = [arm for arm in get_args(annotation) if arm is not type(None)]
+        return bool(arms) and all(_scalar(arm) for arm in arms)
+    if get_origin(annotation) in (list, set, frozenset, tuple, Sequence):
+        return all(_scalar(arm) for arm in get_args(annotation) if arm is not Ellipsis)
+    return isinstance(annotation, type) and issubclass(annotation, _SCALARS)
+
+
 def _collect(call: Callable[..., Any], allowed: set[str], repeatable: set[str], seen: set[int]) -> None:
     """Add the query parameters `call` declares, and those of the dependencies it declares, to the sets.
 
@@ -68,6 +84,10 @@ def _collect(call: Callable[..., Any], allowed: set[str], repeatable: set[str], 
     seen.add(id(call))
     for name, parameter in inspect.signature(call).parameters.items():
         annotation, found = markers(parameter.annotation, parameter.default)
+        if not found and _scalar(annotation):  # `kind: str | None = None`: a query parameter (or a path one)
+            allowed.add(name)
+            if _takes_several(annotation):
+                repeatable.add(name)
         for marker in found:
             if isinstance(marker, params.Depends):
                 _collect(marker.dependency or annotation, allowed, repeatable, seen)
@@ -102,6 +122,7 @@ async def check_query(request: Request) -> None:
     shows them as arrays).
     """
     names = query_names(request.scope.get("endpoint"))
+    path_names = set(request.path_params)
     for name, value in request.path_params.items():
         if "\x00" in str(value):
             raise InvalidQuery(
@@ -115,8 +136,8 @@ async def check_query(request: Request) -> None:
                 "Query parameters must not contain NUL characters.",
                 [{"loc": ["query", name.replace("\x00", "")], "msg": "contains a NUL character"}],
             )
-        if name not in names.allowed:
-            takes = ", ".join(sorted(names.allowed)) or "no query parameters"
+        if name not in names.allowed or name in path_names:
+            takes = ", ".join(sorted(names.allowed - path_names)) or "no query parameters"
             raise InvalidQuery(
                 f"Unknown query parameter {name!r}; this endpoint takes: {takes}.",
                 [{"loc": ["query", name], "msg": "unknown query parameter"}],
