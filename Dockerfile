@@ -10,13 +10,20 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN groupadd --system laborwatch \
     && useradd --system --gid laborwatch --home-dir /app --no-create-home --shell /usr/sbin/nologin laborwatch
 
+# The dependencies come from the lock file that `make run` installs (exact versions, hashes checked), in a
+# layer of their own that a change of code does not rebuild.
+COPY requirements/run.txt /tmp/run.txt
+RUN pip install --no-cache-dir --require-hashes -r /tmp/run.txt \
+    && rm /tmp/run.txt
+
 # Build from a scratch folder and delete it afterwards, so the installed package in site-packages
-# (which carries models/migrations) is the only copy of the code in the image.
+# (which carries models/migrations) is the only copy of the code in the image. --no-deps: every
+# dependency is already there, at the locked version.
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY api ./api
 COPY models ./models
-RUN pip install --no-cache-dir . \
+RUN pip install --no-cache-dir --no-deps . \
     && cd / && rm -rf /src
 
 # The seed bundles and their documents are data, read at start-up when the database is empty.

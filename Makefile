@@ -6,22 +6,28 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_WORKERS ?= 2
 
-.PHONY: run test lint docs bench eval-extract install install-dev install-bench clean screenshots
+.PHONY: run test lint docs bench eval-extract install install-dev install-bench lock clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# Every install is from a lock file of requirements/ (exact versions and their hashes, one resolution for
+# all of them: run.txt is a subset of dev.txt, itself a subset of all.txt), then laborwatch itself without
+# its dependencies. A stamp older than its lock file reinstalls. `make lock` rewrites the lock files.
+$(VENV)/.installed: requirements/run.txt pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/run.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: requirements/dev.txt pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed
 
-$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+$(VENV)/.installed-bench: requirements/all.txt pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/all.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed-dev $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -62,6 +68,16 @@ lint: install-dev
 	$(BIN)/ruff check api models tests bench
 	$(BIN)/ruff format --check api models tests bench
 	$(BIN)/mypy
+
+## Rewrite the lock files of requirements/ from pyproject.toml with uv (installed into .venv for this only):
+## all.txt resolves every extra, dev.txt and run.txt take their versions from it. Pins that still satisfy
+## pyproject.toml are kept; UPGRADE=1 moves every package to the newest version pyproject.toml allows.
+LOCK_FLAGS = --universal --generate-hashes --custom-compile-command 'make lock' --quiet $(if $(UPGRADE),--upgrade)
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet 'uv>=0.13'
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra bench $(LOCK_FLAGS) -o requirements/all.txt
+	$(BIN)/uv pip compile pyproject.toml --extra dev -c requirements/all.txt $(LOCK_FLAGS) -o requirements/dev.txt
+	$(BIN)/uv pip compile pyproject.toml -c requirements/all.txt $(LOCK_FLAGS) -o requirements/run.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache site laborwatch.db laborwatch.db-wal laborwatch.db-shm
