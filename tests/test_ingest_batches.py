@@ -17,9 +17,8 @@ from api.ingest import bulk
 from api.ingest.loader import load_bundle, parse_bundle
 from api.settings import get_settings
 from tests.conftest import Database
-from tests.test_loader import bundle
+from tests.helpers.bundles import SHARED, report
 
-SHARED = "khabarovsk-workshop"  # the facility every bundle of `report()` names
 Run = Callable[..., Result]
 
 
@@ -37,25 +36,6 @@ def batch_size(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
     """Run each test with every bundle in one batch, and again with batches of two bundles."""
     monkeypatch.setattr(bulk, "BATCH_BUNDLES", request.param)
     return int(request.param)
-
-
-def report(index: int, workers: int, period_end: str | None = None) -> dict[str, Any]:
-    """A bundle of its own report id and body, naming the shared facility with a worker figure."""
-    data = bundle()
-    data["report"]["id"] = f"report-{index}"
-    data["report"]["published_on"] = f"202{index}-01-01"
-    data["report"]["body"] = f"Report {index} says the workshop employs {workers} seamstresses."
-    data["claims"] = [
-        {
-            "facility": SHARED,
-            "predicate": "worker_count",
-            "value": workers,
-            "unit": "workers",
-            "quote": f"employs {workers} seamstresses",
-            "period": {"start": None, "end": period_end} if period_end else None,
-        }
-    ]
-    return data
 
 
 def write(folder: Path, name: str, data: dict[str, Any]) -> None:
