@@ -16,11 +16,11 @@ from api.db.migrate import migrate
 from api.ingest.loader import LoadResult, load_bundle, parse_bundle
 from tests.conftest import Database
 from tests.helpers.exports import Item, filename_of, read_ndjson
+from tests.helpers.problems import PROBLEM
 
 VLADIVOSTOK = "vladivostok-construction-site"
 DANDONG = "dandong-seafood-plant"
 DAILYNK = "dailynk-garment-orders-russia"
-PROBLEM = "application/problem+json"
 
 CSV_TYPE = "text/csv; charset=utf-8"
 NDJSON_TYPE = "application/x-ndjson"

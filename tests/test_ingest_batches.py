@@ -1,34 +1,21 @@
 """`laborwatch ingest` writes bundles in batches: what a user sees must not depend on how they are grouped."""
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner, Result
 
 from api.app import create_app
-from api.cli.main import app as cli
 from api.db.engine import make_engine, write_session
 from api.db.migrate import migrate
 from api.ingest import bulk
 from api.ingest.loader import load_bundle, parse_bundle
-from api.settings import get_settings
 from tests.conftest import Database
 from tests.helpers.bundles import SHARED, report
-
-Run = Callable[..., Result]
-
-
-@pytest.fixture
-def run(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
-    """Run the CLI on the test's database."""
-    monkeypatch.setenv("DATABASE_URL", database.url)
-    get_settings.cache_clear()
-    yield lambda *args: CliRunner().invoke(cli, list(args))
-    get_settings.cache_clear()
+from tests.helpers.cli import Run
 
 
 @pytest.fixture(params=[bulk.BATCH_BUNDLES, 2], ids=["one-batch", "batches-of-2"])
