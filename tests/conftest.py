@@ -14,12 +14,16 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from typer.testing import CliRunner, Result
 
 from api.app import create_app
+from api.cli.main import app as cli
 from api.db.engine import make_engine
 from api.db.migrate import migrate
 from api.ingest.seed import seed
-from api.settings import PROJECT_ROOT, Settings
+from api.settings import PROJECT_ROOT, Settings, get_settings
+from tests.helpers.cli import Run
+from tests.helpers.limits import FACILITIES, bulk_facilities
 
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 DATA_DIR = Path(__file__).parent / "data"
@@ -121,3 +125,26 @@ def api(corpus: Engine) -> Iterator[TestClient]:
     settings = Settings(database_url=corpus.url.render_as_string(hide_password=False))
     with TestClient(create_app(settings, corpus)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def run(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
+    """Run the command line on the test's database."""
+    monkeypatch.setenv("DATABASE_URL", database.url)
+    get_settings.cache_clear()
+
+    def invoke(*args: str) -> Result:
+        return CliRunner().invoke(cli, list(args))
+
+    yield invoke
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def big(database: Database) -> Iterator[Engine]:
+    """A migrated database holding many facilities (the command line's engine wrote them)."""
+    loader = make_engine(database.settings())
+    migrate(loader)
+    bulk_facilities(loader, FACILITIES)
+    yield loader
+    loader.dispose()

@@ -28,7 +28,7 @@ from tests.browser import (
     seeded_server,
     skip_without_chromium,
 )
-from tests.test_loader import bundle
+from tests.helpers.bundles import bundle
 
 pytestmark = skip_without_chromium()
 

@@ -14,8 +14,8 @@ from api.app import create_app
 from api.auth.keys import create_key
 from api.db.engine import write_session
 from tests.conftest import Database
-from tests.test_cli import Run, run  # noqa: F401 - the `run` fixture
-from tests.test_loader import bundle
+from tests.helpers.bundles import bundle
+from tests.helpers.cli import Run
 
 Writer = Callable[..., TestClient]
 # A body where one short quote recurs at every place: the shape of the bundle that held the lock 47 s.
@@ -157,7 +157,7 @@ def test_the_caps_are_checked_before_the_write_lock_is_taken(
 
 
 def test_ingest_applies_the_same_caps(
-    run: Run,  # noqa: F811 - the fixture imported above
+    run: Run,
     client: TestClient,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

@@ -20,8 +20,7 @@ from api.db.engine import make_engine, write_session
 from api.db.migrate import alembic_config
 from api.kit import inlist
 from tests.conftest import Database
-from tests.test_keys import report_bundle
-from tests.test_loader import bundle
+from tests.helpers.bundles import bundle, report_bundle
 
 SECRETS = ("Hidden Title", "Hidden Monitor", "https://example.org/hidden", "a named informant", "note QQQ")
 

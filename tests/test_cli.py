@@ -1,7 +1,7 @@
 """The command line as a user runs it: output, exit codes, the database named, and the database afterwards."""
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -18,21 +18,8 @@ from api.extract import mark_reviewed
 from api.extract.credits import PLACEHOLDER
 from api.settings import get_settings
 from tests.conftest import DATA_DIR, SEEDS_DIR, Database
-from tests.test_loader import bundle
-
-Run = Callable[..., Result]
-
-
-@pytest.fixture
-def run(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
-    monkeypatch.setenv("DATABASE_URL", database.url)
-    get_settings.cache_clear()
-
-    def invoke(*args: str) -> Result:
-        return CliRunner().invoke(cli, list(args))
-
-    yield invoke
-    get_settings.cache_clear()
+from tests.helpers.bundles import bundle
+from tests.helpers.cli import Run
 
 
 def test_keys_create_prints_the_key_alone_on_the_last_line(run: Run, client: TestClient) -> None:

@@ -3,12 +3,11 @@
 import socket
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
-import sqlalchemy as sa
 from sqlalchemy import Engine, make_url, text
 
 from api.app import create_app
@@ -16,10 +15,11 @@ from api.db.engine import make_engine
 from api.db.migrate import migrate
 from api.db.reader import ReadDep
 from api.settings import Settings
-from tests.conftest import PG_URL, Database
+from tests.conftest import Database
+from tests.helpers.limits import ENDLESS, bulk_facilities, wait_for
+from tests.helpers.postgres import pg_sessions
 from tests.partition import Forwarder
 from tests.served import serving
-from tests.test_limits import ENDLESS, bulk_facilities
 
 # Far above the few seconds the test waits: only a safety net should cancelling fail.
 SAFETY_LIMIT_MS = 30_000
@@ -58,33 +58,9 @@ def served(database: Database) -> Iterator[Served]:
     engine.dispose()
 
 
-def pg_sessions(condition: str, **params: object) -> int:
-    """How many other PostgreSQL backends of `pg_stat_activity` meet the SQL `condition`."""
-    assert PG_URL
-    admin = sa.create_engine(PG_URL)
-    try:
-        with admin.connect() as connection:
-            where = f"pid <> pg_backend_pid() AND {condition}"  # the tests' own literals
-            query = f"SELECT count(*) FROM pg_stat_activity WHERE {where}"  # noqa: S608
-            count = connection.execute(text(query), params).scalar()
-    finally:
-        admin.dispose()
-    return int(count or 0)
-
-
 def running_statements(marker: str) -> int:
     """How many PostgreSQL backends are running a statement that carries `marker`."""
     return pg_sessions("state = 'active' AND query LIKE :pattern", pattern=f"%{marker}%")
-
-
-def wait_for(condition: Callable[[], bool], seconds: float) -> bool:
-    """Poll `condition` until it holds or `seconds` have passed."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 def test_a_disconnected_client_has_its_statement_cancelled(served: Served, backend: str) -> None:

@@ -18,7 +18,7 @@ from bench.extract import (
     same_text,
     totals,
 )
-from tests.test_loader import bundle
+from tests.helpers.bundles import bundle
 
 
 @pytest.mark.parametrize(

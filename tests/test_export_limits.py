@@ -1,9 +1,7 @@
 """Bounded reads on a big table: every slow read stops at the time limit, and exports are counted."""
 
-import socket
 import time
 import uuid
-from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any
 
@@ -14,26 +12,12 @@ from sqlalchemy import Engine
 
 from api.app import create_app
 from api.db.engine import make_engine
-from api.db.migrate import migrate
 from api.settings import Settings
 from tests.conftest import Database
+from tests.helpers.limits import EXPORT, FACILITIES, stalled_export, wait_for
+from tests.helpers.postgres import pg_sessions
+from tests.helpers.problems import assert_time_limit_problem
 from tests.served import serving
-from tests.test_disconnect import pg_sessions, wait_for
-from tests.test_limits import assert_time_limit_problem, bulk_facilities
-
-# Enough rows that an unread export fills the socket buffers and stays in flight.
-FACILITIES = 150_000
-EXPORT = "/v1/facilities?format=csv"
-
-
-@pytest.fixture
-def big(database: Database) -> Iterator[Engine]:
-    """A migrated database holding many facilities (the command line's engine wrote them)."""
-    loader = make_engine(database.settings())
-    migrate(loader)
-    bulk_facilities(loader, FACILITIES)
-    yield loader
-    loader.dispose()
 
 
 def test_an_export_past_the_time_limit_in_its_first_rows_is_a_503(database: Database, big: Engine) -> None:
@@ -155,20 +139,6 @@ def test_an_export_is_whole_or_visibly_cut_short(database: Database, big: Engine
                 assert lines == FACILITIES
     finally:
         engine.dispose()
-
-
-def stalled_export(port: int, path: str = EXPORT) -> socket.socket:
-    """Ask an export on a raw socket with a tiny receive buffer, and never read it: the client stalls."""
-    stalled = socket.socket()
-    stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
-    stalled.connect(("127.0.0.1", port))
-    stalled.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
-    # Wait until the answer has begun (its slot is taken then), peeking so that nothing is read from it:
-    # without this, a request sent next on a loaded machine can be admitted first.
-    stalled.settimeout(30)
-    stalled.recv(len(b"HTTP/1.1 200"), socket.MSG_PEEK)
-    stalled.settimeout(None)
-    return stalled
 
 
 def test_a_client_that_stops_reading_loses_its_export_slot(database: Database, big: Engine) -> None:

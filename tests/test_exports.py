@@ -3,7 +3,6 @@
 import csv
 import io
 import json
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,13 +15,12 @@ from api.db.engine import make_engine, write_session
 from api.db.migrate import migrate
 from api.ingest.loader import LoadResult, load_bundle, parse_bundle
 from tests.conftest import Database
-
-Item = dict[str, Any]
+from tests.helpers.exports import Item, filename_of, read_ndjson
+from tests.helpers.problems import PROBLEM
 
 VLADIVOSTOK = "vladivostok-construction-site"
 DANDONG = "dandong-seafood-plant"
 DAILYNK = "dailynk-garment-orders-russia"
-PROBLEM = "application/problem+json"
 
 CSV_TYPE = "text/csv; charset=utf-8"
 NDJSON_TYPE = "application/x-ndjson"
@@ -125,23 +123,6 @@ def read_csv(response: httpx.Response) -> tuple[list[str], list[list[str]]]:
     rows = list(csv.reader(io.StringIO(response.text, newline="")))
     assert rows, "a CSV export always has its header row"
     return rows[0], rows[1:]
-
-
-def read_ndjson(response: httpx.Response) -> list[Item]:
-    text = response.text
-    if not text:
-        return []
-    assert text.endswith("\n")
-    lines = text[:-1].split("\n")
-    assert all(lines), "no blank lines"
-    return [json.loads(line) for line in lines]
-
-
-def filename_of(response: httpx.Response) -> str:
-    disposition = response.headers["content-disposition"]
-    found = re.fullmatch(r'attachment;\s*filename="([^"]+)"', disposition)
-    assert found, disposition
-    return found.group(1)
 
 
 @pytest.fixture(scope="module")

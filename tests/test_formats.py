@@ -21,7 +21,7 @@ from api.claims.schemas import ClaimPublic
 from api.db.engine import write_session
 from api.facilities.schemas import FacilityPublic
 from api.reports.schemas import ReportDetail, ReportPublic, WriteResult
-from tests.test_loader import bundle
+from tests.helpers.bundles import bundle
 
 Item = dict[str, Any]
 

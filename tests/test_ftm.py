@@ -20,12 +20,12 @@ from api.settings import Settings
 from bench.corpus import build_corpus
 from bench.ftm import FtmCheck, check_entities
 from tests.conftest import SEEDS_DIR, Database, loaded_database
+from tests.helpers.bundles import BODY, bundle, second_facility
+from tests.helpers.cli import Run
+from tests.helpers.exports import filename_of, read_ndjson
+from tests.helpers.limits import FACILITIES, stalled_export
+from tests.helpers.problems import PROBLEM
 from tests.served import serving
-from tests.test_cli import Run, run  # noqa: F401 - the `run` fixture
-from tests.test_export_limits import FACILITIES, big, stalled_export  # noqa: F401 - the `big` fixture
-from tests.test_exports import PROBLEM, filename_of, read_ndjson
-from tests.test_loader import BODY, bundle
-from tests.test_writes import second_facility
 
 Entity = dict[str, Any]
 PATH = "/v1/export/ftm"
@@ -260,7 +260,7 @@ def test_the_export_takes_an_export_slot_and_gives_it_back(database: Database, e
 
 def test_a_client_that_stops_reading_is_cut_short_and_frees_its_slot(
     database: Database,
-    big: Engine,  # noqa: F811 - the fixture imported above
+    big: Engine,
 ) -> None:
     settings = database.settings(max_exports=1, export_send_timeout_s=0.5)
     with serving(create_app(settings, big)) as port, stalled_export(port, PATH) as stalled:
@@ -310,7 +310,7 @@ def test_a_merged_facility_is_an_alias_and_a_referent_of_the_survivor(
 
 
 def test_the_command_writes_the_lines_the_endpoint_sends(
-    run: Run,  # noqa: F811 - the fixture imported above
+    run: Run,
     client: TestClient,
     engine: Engine,
     tmp_path: Path,
@@ -341,7 +341,7 @@ def test_the_command_writes_the_lines_the_endpoint_sends(
     ids=repr,
 )
 def test_the_command_refuses_bad_filters_and_writes_nothing(
-    run: Run,  # noqa: F811 - the fixture imported above
+    run: Run,
     tmp_path: Path,
     args: list[str],
 ) -> None:
@@ -351,7 +351,7 @@ def test_the_command_refuses_bad_filters_and_writes_nothing(
     assert not out.exists()
 
 
-def test_the_command_asks_for_a_format(run: Run) -> None:  # noqa: F811 - the fixture imported above
+def test_the_command_asks_for_a_format(run: Run) -> None:
     result = run("export")
     assert result.exit_code == 1
     assert "--ftm" in result.stderr

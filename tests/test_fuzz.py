@@ -6,7 +6,6 @@ carry a valid key). Whatever is sent, the answer is never a server error; every 
 document; and a refused write leaves every table as it was.
 """
 
-import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -17,84 +16,22 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, select
-from sqlmodel import SQLModel
+from sqlalchemy import Engine
 
 from api.app import create_app
 from api.auth.keys import create_key
 from api.db.engine import write_session
 from tests.conftest import CORPUS_SOURCES, Database, loaded_database
+from tests.helpers.bundles import FUZZ_FACILITY, FUZZ_REPORT, fuzz_bundle
+from tests.helpers.fuzzing import data_digest, example_of
+from tests.helpers.problems import problem_faults
 from tests.hostile import URL_VALUES, VALUES, b64, crafted_cursors, paths, splice
-from tests.test_errors import problem_faults
 
 # Random examples per backend (the sweeps come on top).
 EXAMPLES = 1_500
 WRITES = ("PUT", "DELETE", "POST", "PATCH")
 MAX_URL = 65_000  # httpx sends no longer URL; longer ones are the transport's 414, tested with it
 PATH_PARAM = re.compile(r"\{([^}]+)\}")
-FUZZ_REPORT = "fuzz-report"
-FUZZ_FACILITY = "fuzz-plant"
-FUZZ_BODY = (
-    "About 120 workers sew coats at the Fuzz plant in Irkutsk. They work 12 hours a day.\n"
-    "The plant pays no wages, a worker said."
-)
-# Tables a read or a key check may touch (a key's last use); every other table is the data.
-NOT_DATA = {"api_key"}
-
-
-def fuzz_bundle(report_id: str = FUZZ_REPORT) -> dict[str, Any]:
-    """A valid bundle using every field of the format, so that each field can be made hostile."""
-    return {
-        "report": {
-            "id": report_id,
-            "title": "The Fuzz plant",
-            "publisher": "Fuzz Monitor",
-            "url": "https://example.org/fuzz",
-            "published_on": "2024-01-02",
-            "language": "en",
-            "contributors": [{"name": "Ana Author", "role": "author"}],
-            "source": "a worker",
-            "body": FUZZ_BODY,
-        },
-        "facilities": [
-            {
-                "id": FUZZ_FACILITY,
-                "name": "Fuzz plant",
-                "aliases": ["Plant F"],
-                "kind": "factory",
-                "sector": "garment",
-                "operator": "Fuzz Trading",
-                "operator_country": "KP",
-                "city": "Irkutsk",
-                "region": "Irkutsk Oblast",
-                "country": "RU",
-                "location": {"lat": 52.29, "lon": 104.28, "precision": "city"},
-            }
-        ],
-        "claims": [
-            {
-                "facility": FUZZ_FACILITY,
-                "subject": "seamstresses",
-                "predicate": "worker_count",
-                "value": 120,
-                "unit": "workers",
-                "approximate": True,
-                "period": {"start": "2023-01-01", "end": "2023-12-31"},
-                "quote": "About 120 workers",
-                "occurrence": 1,
-                "attributed_to": "a worker",
-                "evidence": "source_statement",
-                "status": "reported",
-                "notes": "seen twice",
-            },
-            {
-                "facility": FUZZ_FACILITY,
-                "predicate": "wages",
-                "value": "none",
-                "quote": "pays no wages",
-            },
-        ],
-    }
 
 
 @dataclass
@@ -121,18 +58,6 @@ class Target:
     bodies: dict[str, Any]
     findings: Findings
     digest: str | None = None  # the data's digest, while no write since may have changed it
-
-
-def data_digest(engine: Engine) -> str:
-    """A digest of every data table's rows, to tell whether a write changed anything."""
-    digest = hashlib.sha256()
-    with engine.connect() as db:
-        for table in SQLModel.metadata.sorted_tables:
-            if table.name in NOT_DATA:
-                continue
-            rows = db.execute(select(table).order_by(*table.primary_key.columns)).all()
-            digest.update(repr((table.name, [tuple(row) for row in rows])).encode())
-    return digest.hexdigest()
 
 
 @pytest.fixture(scope="module")
@@ -165,21 +90,6 @@ def _target(db: Database, engine: Engine) -> Iterator[Target]:
             "MergeRequest": {"into": first["facility_id"]},
         }
         yield Target(client, engine, operations, ids, bodies, Findings())
-
-
-def example_of(parameter: dict[str, Any]) -> str:
-    """The documented example of a parameter, as it goes in a URL."""
-    if "example" in parameter:
-        value = parameter["example"]
-    elif "examples" in parameter:
-        value = next(iter(parameter["examples"].values()))["value"]
-    else:
-        value = parameter["schema"]["examples"][0]
-    if isinstance(value, list):  # a filter that takes several values: its first, as one `name=value`
-        value = value[0]
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def body_schema(operation: dict[str, Any]) -> str | None:

@@ -22,8 +22,8 @@ from api.auth.keys import create_key
 from api.db.engine import write_session
 from api.settings import Settings
 from tests.conftest import CORPUS_SOURCES, loaded_database
+from tests.helpers.bundles import bundle
 from tests.served import serving
-from tests.test_loader import bundle
 
 PACKAGE = "laborwatch_client"
 

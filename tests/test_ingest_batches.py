@@ -1,35 +1,21 @@
 """`laborwatch ingest` writes bundles in batches: what a user sees must not depend on how they are grouped."""
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner, Result
 
 from api.app import create_app
-from api.cli.main import app as cli
 from api.db.engine import make_engine, write_session
 from api.db.migrate import migrate
 from api.ingest import bulk
 from api.ingest.loader import load_bundle, parse_bundle
-from api.settings import get_settings
 from tests.conftest import Database
-from tests.test_loader import bundle
-
-SHARED = "khabarovsk-workshop"  # the facility every bundle of `report()` names
-Run = Callable[..., Result]
-
-
-@pytest.fixture
-def run(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
-    """Run the CLI on the test's database."""
-    monkeypatch.setenv("DATABASE_URL", database.url)
-    get_settings.cache_clear()
-    yield lambda *args: CliRunner().invoke(cli, list(args))
-    get_settings.cache_clear()
+from tests.helpers.bundles import SHARED, report
+from tests.helpers.cli import Run
 
 
 @pytest.fixture(params=[bulk.BATCH_BUNDLES, 2], ids=["one-batch", "batches-of-2"])
@@ -37,25 +23,6 @@ def batch_size(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
     """Run each test with every bundle in one batch, and again with batches of two bundles."""
     monkeypatch.setattr(bulk, "BATCH_BUNDLES", request.param)
     return int(request.param)
-
-
-def report(index: int, workers: int, period_end: str | None = None) -> dict[str, Any]:
-    """A bundle of its own report id and body, naming the shared facility with a worker figure."""
-    data = bundle()
-    data["report"]["id"] = f"report-{index}"
-    data["report"]["published_on"] = f"202{index}-01-01"
-    data["report"]["body"] = f"Report {index} says the workshop employs {workers} seamstresses."
-    data["claims"] = [
-        {
-            "facility": SHARED,
-            "predicate": "worker_count",
-            "value": workers,
-            "unit": "workers",
-            "quote": f"employs {workers} seamstresses",
-            "period": {"start": None, "end": period_end} if period_end else None,
-        }
-    ]
-    return data
 
 
 def write(folder: Path, name: str, data: dict[str, Any]) -> None:

@@ -20,9 +20,10 @@ from api.db.engine import write_session
 from api.errors import InvalidBundle, install_error_handlers
 from api.ingest.loader import read_bundle_file
 from api.kit.params import check_query
+from tests.helpers.bundles import fuzz_bundle
+from tests.helpers.fuzzing import data_digest, example_of
+from tests.helpers.problems import assert_problem
 from tests.hostile import b64, splice
-from tests.test_errors import assert_problem
-from tests.test_fuzz import data_digest, example_of, fuzz_bundle
 
 SURROGATE = '"a\\ud800b"'  # a lone surrogate as a JSON escape: valid JSON, not valid Unicode
 NUL = '"a\\u0000b"'

@@ -21,8 +21,7 @@ from api.auth.keys import WRITE_METHODS, Role, create_key, key_digest, revoke_ke
 from api.db.engine import make_engine, write_session
 from api.db.migrate import alembic_config
 from tests.conftest import Database
-from tests.test_loader import bundle
-from tests.test_writes import second_facility
+from tests.helpers.bundles import bundle, report_bundle, second_facility
 
 # The write routes of contract v1.1; the walk must find each of them (and would find any other).
 KNOWN_WRITES = {
@@ -32,11 +31,6 @@ KNOWN_WRITES = {
     ("PATCH", "/v1/claims/{claim_id}"),
     ("POST", "/v1/facilities/{facility_id}/merge"),
 }
-
-
-def report_bundle(**fields: Any) -> dict[str, Any]:
-    """The test bundle with other report fields (another `id`: another report)."""
-    return bundle(report={**bundle()["report"], **fields})
 
 
 def admin_only(method: str, path: str) -> bool:

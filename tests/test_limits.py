@@ -9,7 +9,6 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from httpx import Response
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
@@ -19,22 +18,8 @@ from api.db.migrate import migrate
 from api.db.reader import ReadDep
 from api.errors import statement_timed_out
 from tests.conftest import PG_URL, Database
-
-# Slow by construction on both backends: SQLite and PostgreSQL count a recursive CTE row by row.
-COUNT_TO = (
-    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {stop}) SELECT count(*) FROM n"
-)
-ENDLESS = COUNT_TO.format(stop=10**12)
-
-
-def assert_time_limit_problem(response: Response) -> None:
-    assert response.status_code == 503, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    assert int(response.headers["retry-after"]) > 0
-    body = response.json()
-    assert body["status"] == 503
-    assert "time limit" in body["detail"]
-    assert "SELECT" not in body["detail"]
+from tests.helpers.limits import COUNT_TO, ENDLESS, bulk_facilities
+from tests.helpers.problems import assert_time_limit_problem
 
 
 @pytest.fixture
@@ -173,25 +158,6 @@ def test_a_slow_route_answers_503_with_retry_after_and_the_next_request_works(
         assert_time_limit_problem(client.get("/test-only/slow"))
         assert client.get("/health").status_code == 200
         assert client.get("/v1/reports").status_code == 200
-
-
-# Constant SQL: the columns and values of a made-up facility numbered i.
-BULK_INSERT = (
-    "INSERT INTO facility (id, name, kind, sector, sector_fold, country, city, workers_value, claim_count, "
-    "report_count, search_text, created_at) SELECT 'bulk-' || i, 'Bulk ' || i, 'factory', 'garment', "
-    "'garment', 'RU', 'City ' || (i % 997), i % 500, 0, 0, '', CURRENT_TIMESTAMP FROM "
-)
-NUMBERS = {
-    "sqlite": "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count) "
-    "SELECT i FROM n) AS numbers",
-    "postgresql": "generate_series(1, :count) AS i",
-}
-
-
-def bulk_facilities(engine: Engine, count: int) -> None:
-    """Add `count` facilities straight into the table, enough to make an aggregate slow."""
-    with engine.begin() as connection:
-        connection.execute(text(BULK_INSERT + NUMBERS[engine.dialect.name]), {"count": count})
 
 
 def test_a_heavy_filter_past_the_limit_answers_503_and_the_next_request_works(

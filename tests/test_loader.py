@@ -19,71 +19,7 @@ from api.ingest.loader import LoadResult, load_bundle, parse_bundle
 from api.ingest.seed import load_bundle_file
 from api.settings import get_settings
 from tests.conftest import Database
-
-BODY = (
-    "A workshop in Khabarovsk employs about 40 North Korean seamstresses.\n"
-    "Some  of them work 16 hours a day, and only about 20% are trained.\u00a0The workshop pays no wages."
-)
-
-
-def bundle(**changes: Any) -> dict[str, Any]:
-    """A valid bundle; `changes` replaces top-level parts."""
-    data: dict[str, Any] = {
-        "report": {
-            "id": "khabarovsk-workshop",
-            "title": "A workshop in Khabarovsk",
-            "publisher": "Test Monitor",
-            "url": None,
-            "published_on": "2024-05-01",
-            "language": "en",
-            "contributors": [{"name": "Ana Author", "role": "author"}],
-            "source": "a worker",
-            "body": BODY,
-        },
-        "facilities": [
-            {
-                "id": "khabarovsk-workshop",
-                "name": "Sewing workshop in Khabarovsk",
-                "aliases": ["Workshop K"],
-                "kind": "workshop",
-                "sector": "garment",
-                "city": "Khabarovsk",
-                "region": "Khabarovsk Krai",
-                "country": "RU",
-                "operator_country": "KP",
-                "location": {"lat": 48.48, "lon": 135.08, "precision": "city"},
-            }
-        ],
-        "claims": [
-            {
-                "facility": "khabarovsk-workshop",
-                "predicate": "worker_count",
-                "value": 40,
-                "unit": "workers",
-                "approximate": True,
-                "quote": "employs about 40 North Korean seamstresses",
-                "attributed_to": "a worker",
-                "evidence": "source_statement",
-            },
-            {
-                "facility": "khabarovsk-workshop",
-                "predicate": "working_hours",
-                "value": 16,
-                "unit": "hours_per_day",
-                "quote": "Some of them work 16 hours a day",
-            },
-            {
-                "facility": "khabarovsk-workshop",
-                "predicate": "skill_share",
-                "value": 20,
-                "unit": "percent",
-                "approximate": True,
-                "quote": "only about 20% are trained. The workshop",
-            },
-        ],
-    }
-    data.update(changes)
-    return data
+from tests.helpers.bundles import BODY, bundle
 
 
 def with_claim(index: int, **fields: Any) -> dict[str, Any]:

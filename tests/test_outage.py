@@ -22,8 +22,7 @@ from api.db.engine import make_engine, write_session
 from api.db.migrate import migrate
 from api.settings import Settings
 from tests.conftest import Database
-from tests.test_keys import report_bundle
-from tests.test_loader import bundle
+from tests.helpers.bundles import bundle, report_bundle
 
 
 class Relay:

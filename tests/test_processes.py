@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Database
-from tests.test_ingest_batches import report
+from tests.helpers.bundles import report
 
 BUNDLES = 3000
 

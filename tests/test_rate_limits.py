@@ -20,8 +20,7 @@ from api.auth.keys import Role, create_key
 from api.db.engine import write_session
 from api.settings import Settings
 from tests.conftest import Database
-from tests.test_keys import report_bundle
-from tests.test_loader import bundle
+from tests.helpers.bundles import bundle, report_bundle
 
 PROXY = "10.9.9.9"
 

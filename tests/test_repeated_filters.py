@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.kit.params import MAX_FILTER_VALUES
-from tests.test_errors import assert_problem
-from tests.test_explorer import html_page, rows
+from tests.helpers.pages import html_page, rows
+from tests.helpers.problems import assert_problem
 
 PAIR = {"country": ["RU", "CN"]}
 

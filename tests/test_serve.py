@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import Database
+from tests.helpers.serving import wait_until_serving
 from tests.served import free_port
 
 
@@ -70,21 +71,6 @@ def children(pid: int) -> list[int]:
         if parent == pid and b"spawn_main" in command:
             found.append(int(entry.name))
     return found
-
-
-def wait_until_serving(process: subprocess.Popen[bytes], base: str) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}/health").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            output = process.stdout.read().decode() if process.stdout else ""
-            pytest.fail(f"server did not start:\n{output}")
-        time.sleep(0.1)
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads worker processes from /proc")

@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.helpers.serving import wait_until_serving
 from tests.served import free_port
-from tests.test_serve import wait_until_serving
 
 HEADER_TIMEOUT_S = 1
 KEEP_ALIVE_S = 1

@@ -25,7 +25,7 @@ from api.extract import draft_from_file, mark_reviewed
 from api.extract.credits import PLACEHOLDER
 from api.settings import Settings
 from tests.conftest import DATA_DIR, Database
-from tests.test_loader import BODY, bundle
+from tests.helpers.bundles import BODY, bundle, second_facility
 
 
 @pytest.fixture
@@ -377,22 +377,6 @@ def test_delete_a_report_takes_its_claims_and_recomputes(writer: TestClient) -> 
     writer.delete("/v1/reports/khabarovsk-workshop")
     orphan = writer.get("/v1/facilities/khabarovsk-workshop").json()
     assert (orphan["workers"], orphan["claim_count"], orphan["report_count"]) == (None, 0, 0)
-
-
-def second_facility() -> dict[str, Any]:
-    data = bundle()
-    data["report"].update(id="second-report", body="The Khabarovsk sewing shop has 38 workers.")
-    data["facilities"] = [{"id": "khabarovsk-sewing-shop", "name": "Khabarovsk sewing shop", "country": "RU"}]
-    data["claims"] = [
-        {
-            "facility": "khabarovsk-sewing-shop",
-            "predicate": "worker_count",
-            "value": 38,
-            "unit": "workers",
-            "quote": "has 38 workers",
-        }
-    ]
-    return data
 
 
 def test_merge_moves_claims_and_redirects_the_old_id(writer: TestClient) -> None:

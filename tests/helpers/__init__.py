@@ -1,0 +1,1 @@
+"""Builders, assertions and helpers that several test modules share."""
