@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import Connection
 from starlette.responses import RedirectResponse, Response
 
@@ -53,8 +53,16 @@ def claim_words(claim: dict[str, Any]) -> str:
     )
 
 
+def day(value: str | None, missing: str = "—") -> Markup:
+    """A date kept on one line (never broken at its hyphens), or `missing`."""
+    if not value:
+        return escape(missing)
+    return Markup('<span class="date">{}</span>').format(value)
+
+
 templates.env.filters["number"] = number
 templates.env.filters["bar_text"] = bar_text
+templates.env.filters["day"] = day
 templates.env.globals.update(
     static=STATIC_PATH, figure=figure, claim_words=claim_words, statuses=[status.value for status in Status]
 )
@@ -81,6 +89,15 @@ REPORT_COLUMNS = [
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
     """Render one of the explorer's templates."""
     return templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+# Query parameters that page, sort or pick a format rather than filter: the "Filter" button counts the rest.
+NOT_FILTERS = frozenset({"cursor", "offset", "limit", "sort", "format"})
+
+
+def active_filters(request: Request) -> int:
+    """How many filters the page is narrowed by (the folded filter form says so on a phone)."""
+    return sum(1 for name, value in request.query_params.multi_items() if value and name not in NOT_FILTERS)
 
 
 def link(request: Request, **changes: str | None) -> str:
@@ -214,6 +231,7 @@ async def facilities_page(
         table=table(request, listed, params, FACILITY_COLUMNS),
         filters=filters,
         query=request.query_params,
+        active_filters=active_filters(request),
         export_query=link(request, cursor=None, offset=None, sort=None, limit=None).partition("?")[2],
     )
 
@@ -288,6 +306,7 @@ async def reports_page(
         "reports.html",
         table=table(request, listed, params, REPORT_COLUMNS),
         query=request.query_params,
+        active_filters=active_filters(request),
     )
 
 
