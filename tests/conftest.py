@@ -30,12 +30,31 @@ DATA_DIR = Path(__file__).parent / "data"
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
 
+NO_POSTGRESQL = "TEST_DATABASE_URL is not set"
+# Where the PostgreSQL half's skips are counted: the closing line of pytest then reads
+# "..., 380 skipped on PostgreSQL (TEST_DATABASE_URL is not set)" instead of -ra listing each.
+POSTGRESQL_SKIPS = f"skipped on PostgreSQL ({NO_POSTGRESQL})"
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest) -> str:
     """The database backend a test runs on."""
     if request.param == "postgresql" and not PG_URL:
-        pytest.skip("TEST_DATABASE_URL is not set")
+        pytest.skip(NO_POSTGRESQL)
     return str(request.param)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Count the skips of the PostgreSQL half in one place, so `-ra` lists only the other skips.
+
+    Runs before pytest's short summary (which lists each skip) and its closing line (which counts each
+    kind of outcome it holds); other skips stay as they are.
+    """
+    skipped = terminalreporter.stats.get("skipped", [])
+    postgresql = [report for report in skipped if NO_POSTGRESQL in str(report.longrepr)]
+    if postgresql:
+        terminalreporter.stats["skipped"] = [report for report in skipped if report not in postgresql]
+        terminalreporter.stats.setdefault(POSTGRESQL_SKIPS, []).extend(postgresql)
 
 
 class Database:

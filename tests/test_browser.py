@@ -297,3 +297,227 @@ def test_names_from_the_data_stay_text_in_the_map_and_the_reader(
             page.open(f"/facilities/{hostile['facilities'][0]['id']}")
             assert page.page.locator("h1").inner_text() == HOSTILE
             page.no_console_errors()
+
+
+# What a newcomer checked on a phone (390 px) and a laptop (1280 px): nothing cut, nothing hidden sideways.
+
+NARROW: ViewportSize = {"width": 390, "height": 844}
+WIDTHS = {"390": NARROW, "1280": DESKTOP}
+DATED_REPORT = "khabarovsk-workshop"
+SEED_REPORT = "dailynk-garment-orders-russia"
+ORIGINAL_URL = "https://news.example.org/khabarovsk-workshop"
+
+# Every element whose content is wider than its box (its scroll width beyond its client width), the map
+# and the SVG charts' insides left out (Leaflet's panes are meant to be larger than the map).
+OVERFLOWING = """() => {
+    // Text kept for screen readers only (a 1 px box, as a table's headings in card form) is not shown.
+    const visuallyHidden = element => {
+        for (let box = element; box; box = box.parentElement) {
+            const rect = box.getBoundingClientRect();
+            if (rect.width <= 1 && rect.height <= 1) { return true; }
+        }
+        return false;
+    };
+    const found = [];
+    for (const element of document.querySelectorAll("body *")) {
+        if (element.closest("#map, svg") || visuallyHidden(element)) { continue; }
+        const style = getComputedStyle(element);
+        if (["none", "inline", "contents"].includes(style.display) || element.clientWidth === 0) { continue; }
+        if (element.scrollWidth > element.clientWidth + 1) {
+            const name = element.tagName.toLowerCase() + (element.id ? "#" + element.id : "")
+                + (typeof element.className === "string" && element.className.trim()
+                    ? "." + element.className.trim().split(/\\s+/).join(".") : "");
+            found.push(`${name}: ${element.scrollWidth} px in ${element.clientWidth} px:`
+                + ` ${element.textContent.trim().replace(/\\s+/g, " ").slice(0, 80)}`);
+        }
+    }
+    return found;
+}"""
+
+# Every date written in the page's text (YYYY-MM-DD) that the browser laid out on more than one line.
+BROKEN_DATES = """() => {
+    const broken = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        if (node.parentElement.closest("script, style, svg, #map")) { continue; }
+        for (const match of node.data.matchAll(/\\d{4}-\\d{2}-\\d{2}/g)) {
+            const range = document.createRange();
+            range.setStart(node, match.index);
+            range.setEnd(node, match.index + match[0].length);
+            const rects = [...range.getClientRects()].filter(r => r.width > 0);
+            const tops = new Set(rects.map(r => Math.round(r.top)));
+            if (tops.size > 1) { broken.push(match[0]); }
+        }
+    }
+    return broken;
+}"""
+
+
+@pytest.fixture(scope="module")
+def dated(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server over the seeds and one invented report with a date, a dated figure and an original URL."""
+    folder = tmp_path_factory.mktemp("dated")
+    with seeded_server(folder) as url:
+        engine = make_engine(Settings(database_url=f"sqlite:///{folder / 'laborwatch.db'}"))
+        with write_session(engine) as session:
+            key = create_key(session, "dated")
+        engine.dispose()
+        written = bundle()
+        written["report"] |= {"url": ORIGINAL_URL, "published_on": "2026-10-01"}
+        answer = httpx.post(f"{url}/v1/reports", json=written, headers={"Authorization": f"Bearer {key}"})
+        assert answer.status_code == 201, answer.text
+        yield url
+
+
+def visit(page: WatchedPage, path: str) -> None:
+    """Load `path` whatever its status (a 422 page is a page too), and wait until the network is quiet."""
+    assert page.page.goto(page.base + path, wait_until="networkidle") is not None, path
+
+
+def dated_paths(base: str) -> list[str]:
+    """Every kind of explorer page, the dated report and its facility included, and a 422 page."""
+    facility = get(base, f"/v1/reports/{DATED_REPORT}")["facility_ids"][0]
+    return [
+        "/",
+        "/facilities",
+        "/reports",
+        f"/facilities/{seeded_irkutsk(base)['id']}",
+        f"/facilities/{facility}",
+        f"/reports/{DATED_REPORT}",
+        f"/reports/{SEED_REPORT}",
+        "/facilities?country=RUS",
+    ]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_text_overflows_its_box_on_a_phone_or_a_laptop(browser: Browser, dated: str, width: str) -> None:
+    problems = []
+    for page in watched(browser, dated, WIDTHS[width]):
+        for path in dated_paths(dated):
+            visit(page, path)
+            problems += [f"{path}: {found}" for found in page.page.evaluate(OVERFLOWING)]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_dates_never_break_at_their_hyphens(browser: Browser, dated: str, width: str) -> None:
+    problems = []
+    for page in watched(browser, dated, WIDTHS[width]):
+        for path in dated_paths(dated):
+            visit(page, path)
+            problems += [f"{path}: {date}" for date in page.page.evaluate(BROKEN_DATES)]
+    assert not problems, problems
+
+
+def test_the_workers_value_is_visible_without_scrolling_sideways_on_a_phone(
+    browser: Browser, dated: str
+) -> None:
+    facilities = get(dated, "/v1/facilities", limit=100)["items"]
+    for page in watched(browser, dated, NARROW):
+        page.open("/facilities")
+        for facility in facilities:
+            cell = page.page.locator(f'tr[data-facility-id="{facility["id"]}"] td.workers')
+            box = cell.bounding_box()
+            assert box is not None, facility["id"]
+            assert box["x"] >= 0, (facility["id"], box)
+            assert box["x"] + box["width"] <= NARROW["width"], (facility["id"], box)
+            shown = " ".join(cell.inner_text().split())
+            expected = "unknown" if facility["workers"] is None else f"{facility['workers']['value']:,}"
+            assert expected in shown, (facility["id"], shown)
+        # The figure comes first in its card, above the facility's name.
+        first = page.page.locator("table#facilities tbody tr").first
+        figure_box, name_box = (
+            first.locator("td.workers").bounding_box(),
+            first.locator("td.lead").bounding_box(),
+        )
+        assert figure_box is not None
+        assert name_box is not None
+        assert figure_box["y"] < name_box["y"]
+        page.open("/reports")
+        for cell in page.page.locator("table#reports tbody td").all():
+            box = cell.bounding_box()
+            assert box is not None
+            assert box["x"] + box["width"] <= NARROW["width"], cell.inner_text()
+        assert page.page.evaluate("() => document.documentElement.scrollWidth") <= NARROW["width"]
+
+
+def test_the_filter_form_folds_behind_a_button_on_a_phone(browser: Browser, dated: str) -> None:
+    for page in watched(browser, dated, NARROW):
+        for path, field in (("/facilities", "#f-country"), ("/reports", "#r-publisher")):
+            page.open(path)
+            button = page.page.locator("details.fold > summary")
+            assert button.is_visible()
+            assert button.inner_text().startswith("Filter")
+            assert not page.page.locator(field).is_visible()
+            button.click()
+            assert page.page.locator(field).is_visible()
+            page.no_console_errors()
+    for page in watched(browser, dated, DESKTOP):
+        page.open("/facilities")
+        assert not page.page.locator("details.fold > summary").is_visible()
+        assert page.page.locator("#f-country").is_visible()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_dated_chart_label_is_whole(browser: Browser, dated: str, width: str) -> None:
+    facility = get(dated, f"/v1/reports/{DATED_REPORT}")["facility_ids"][0]
+    for page in watched(browser, dated, WIDTHS[width]):
+        page.open(f"/facilities/{facility}")
+        labels = page.page.eval_on_selector_all(
+            "svg.chart.history text.label",
+            """labels => labels.map(label => {
+                const box = label.getBBox(), svg = label.ownerSVGElement.viewBox.baseVal;
+                const seen = label.getBoundingClientRect();
+                const frame = label.closest('.chart-scroll').getBoundingClientRect();
+                return {text: label.textContent, left: box.x, right: box.x + box.width, width: svg.width,
+                        shown: seen.left >= frame.left && seen.right <= frame.right};
+            })""",
+        )
+        assert "2026-10-01" in [label["text"] for label in labels]
+        for label in labels:
+            assert label["left"] >= 0, label  # inside the picture
+            assert label["right"] <= label["width"], label
+            assert label["shown"], label  # and inside its frame, without scrolling
+
+
+def test_the_report_links_to_its_original_without_passing_on_the_page(browser: Browser, dated: str) -> None:
+    for page in watched(browser, dated, DESKTOP):
+        page.open(f"/reports/{DATED_REPORT}")
+        link = page.page.locator(f'a[href="{ORIGINAL_URL}"]')
+        assert link.count() == 1
+        assert set((link.get_attribute("rel") or "").split()) >= {"noopener", "noreferrer"}
+        assert link.inner_text() == ORIGINAL_URL
+
+
+def test_the_map_legend_says_what_a_numbered_circle_is(browser: Browser, dated: str) -> None:
+    for page in watched(browser, dated, DESKTOP):
+        page.open("/")
+        page.page.wait_for_selector("#map[data-ready='true']")
+        legend = " ".join(page.page.locator("#map-legend").inner_text().split())
+        assert "several facilities too close together to draw apart at this zoom" in legend
+        assert "share a place" not in page.page.locator("main").inner_text()
+        # The legend's circle is drawn as the map draws a group (Leaflet.markercluster's classes).
+        colours = page.page.evaluate(
+            """() => {
+                const group = document.createElement('div');
+                group.className = 'marker-cluster marker-cluster-small';
+                group.appendChild(document.createElement('div'));
+                document.getElementById('map').appendChild(group);
+                const swatch = document.querySelector('#map-legend .swatch-cluster');
+                const colour = element => getComputedStyle(element).backgroundColor;
+                return [colour(group), colour(swatch),
+                        colour(group.firstChild), colour(swatch.firstElementChild)];
+            }"""
+        )
+        assert colours[0] == colours[1]
+        assert colours[2] == colours[3]
+
+
+def test_a_bad_filter_is_explained_in_words(browser: Browser, dated: str) -> None:
+    for page in watched(browser, dated, NARROW):
+        visit(page, "/facilities?country=RUS&min_workers=lots")
+        text = " ".join(page.page.locator("main").inner_text().split())
+        assert "country: a country is two letters, e.g. RU" in text
+        assert "min_workers: a number of workers, e.g. 50" in text
+        assert "pattern" not in text
+        assert "[A-Za-z]" not in text

@@ -6,6 +6,7 @@ model, the typer app, the OpenAPI document); the examples come from the pages (t
 
 import json
 import re
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -142,6 +143,59 @@ def test_every_option_of_the_laborwatch_command_itself_is_documented() -> None:
     flags = [flag for p in root.params for flag in p.opts if flag.startswith("--")]
     page = text_of(CLI_PAGE)
     assert [flag for flag in flags if f"laborwatch {flag}" not in page] == []
+
+
+# The commands the pages show: one form (`.venv/bin/laborwatch ...`, docs/cli.md), and each runs.
+
+LABORWATCH = ".venv/bin/laborwatch"
+# A `laborwatch` word as a shell program: at the start, or after `$(`, `|`, `;`, `&&`.
+PROGRAM = re.compile(r"(?:^|(?<=\$\()|(?<=[|;&])\s*)([\w./-]*laborwatch)(?=\s|$)")
+
+
+def shown_commands() -> Iterator[tuple[str, str]]:
+    """Each laborwatch command a page shows to run: in its `sh` blocks, or as `.venv/bin/laborwatch ...`."""
+    for page in PAGES:
+        for command in commands(page):
+            for match in PROGRAM.finditer(command.text):
+                yield str(command), command.text[match.start(1) :]
+        for inline in re.findall(r"`([\w./-]*/laborwatch [^`]*)`", text_of(page)):
+            if inline != f"{LABORWATCH} ...":  # the form itself, as docs/cli.md states it
+                yield page.name, inline
+
+
+def test_every_command_shown_is_written_as_cli_md_says() -> None:
+    wrong = [f"{where}: {text}" for where, text in shown_commands() if not text.startswith(LABORWATCH + " ")]
+    assert not wrong, f"commands not written as `{LABORWATCH} ...` (docs/cli.md): {wrong}"
+
+
+def test_every_command_shown_runs_as_written() -> None:
+    """Each command names a real (sub)command, takes the options it is given, and its `--help` runs."""
+    root = typer.main.get_command(cli)
+    problems = []
+    for where, text in shown_commands():
+        words = shlex.split(re.split(r"\s(?:[|>)#]|&&|2>)", text + " ")[0], comments=True)[1:]
+        command, path = root, []
+        while words and getattr(command, "commands", None) and words[0] in command.commands:  # type: ignore[attr-defined]
+            path.append(words.pop(0))
+            command = command.commands[path[-1]]  # type: ignore[attr-defined]
+        if getattr(command, "commands", None):
+            problems.append(f"{where}: {text}: no command of `laborwatch {' '.join(path)}` named")
+            continue
+        flags = {flag for param in command.params for flag in [*param.opts, *param.secondary_opts]}
+        flags |= {"--help"}
+        unknown = [word for word in words if word.startswith("-") and word.split("=")[0] not in flags]
+        if unknown:
+            problems.append(f"{where}: {text}: {unknown} not options of `laborwatch {' '.join(path)}`")
+        result = CliRunner().invoke(cli, [*path, "--help"])
+        if result.exit_code != 0:
+            problems.append(f"{where}: {text}: `laborwatch {' '.join(path)} --help` exits {result.exit_code}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_command_check_sees_the_commands() -> None:
+    shown = [text for _, text in shown_commands()]
+    assert len(shown) >= 15, shown
+    assert any(text.startswith(f"{LABORWATCH} export --ftm") for text in shown)
 
 
 # Endpoints and their query parameters.

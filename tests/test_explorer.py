@@ -69,6 +69,19 @@ def test_the_overview_shows_the_totals_and_the_charts(api: TestClient) -> None:
         assert f">{country['country']}</text>" in html
 
 
+def test_the_overview_says_unknown_where_no_facility_of_a_group_has_a_figure(api: TestClient) -> None:
+    sectors = {row["sector"]: row for row in api.get("/v1/stats").json()["by_sector"]}
+    assert sectors["hospitality"]["facilities_with_figure"] == 0
+    html = api.get("/").text
+    chart = html[html.index('aria-label="Workers by sector"') :]
+    chart = chart[: chart.index("</svg>")]
+    label = chart.index(">hospitality</text>")
+    # The row after the label is the value, with no bar drawn: "unknown", never a 0.
+    assert re.match(r'>hospitality</text><text class="value unknown"[^>]*>unknown</text>', chart[label:])
+    table = html[html.index('id="sectors-heading"') :]
+    assert re.search(r'hospitality</a></td><td class="num">unknown</td>', table)
+
+
 def test_the_map_has_a_marker_for_every_located_facility(seeded: TestClient) -> None:
     api = seeded
     page = html_page(api, "/")

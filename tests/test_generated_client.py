@@ -160,3 +160,20 @@ def test_write_with_a_key_then_read_it_back(generated: Generated, served: tuple[
     assert stored.to_dict() == created.parsed.report.to_dict()
     assert [claim.id for claim in claims.items] == sorted(claim.id for claim in created.parsed.claims)
     assert raw(base_url, f"/v1/claims/{claim_id}")["status"] == "disputed"
+
+
+def test_the_claim_filters_take_plain_strings_alike(generated: Generated, served: tuple[str, str]) -> None:
+    base_url, _ = served
+    list_claims = generated.operation("claims", "list_claims")
+    # As docs/clients.md writes it, following redirects (merged ids answer 308).
+    with generated.client.Client(base_url=base_url, follow_redirects=True) as client:
+        page = list_claims.sync(client=client, status=["reported"], predicate=["worker_count"], limit=500)
+        refused = list_claims.sync_detailed(client=client, status=["rumoured"])
+    assert isinstance(page, generated.models.ClaimPage), page
+    expected = raw(base_url, "/v1/claims", status="reported", predicate="worker_count", limit=500)
+    assert [claim.id for claim in page.items] == [claim["id"] for claim in expected["items"]]
+    assert page.items
+    assert {(claim.status, claim.predicate) for claim in page.items} == {
+        (generated.models.Status("reported"), "worker_count")
+    }
+    assert refused.status_code == 422

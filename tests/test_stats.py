@@ -103,6 +103,21 @@ def test_stats_spot_values(api: TestClient) -> None:
     assert [row["month"] for row in body["claims_by_month"]] == sorted(months)
 
 
+def test_each_group_says_how_many_of_its_facilities_have_a_figure(api: TestClient) -> None:
+    body = stats(api)
+    facilities = items(api, "/v1/facilities")
+    for field, rows in [("country", body["by_country"]), ("sector", body["by_sector"])]:
+        for row in rows:
+            members = [facility for facility in facilities if facility[field] == row[field]]
+            with_figure = [facility for facility in members if facility["workers"] is not None]
+            assert row["facilities_with_figure"] == len(with_figure), (field, row)
+            assert row["workers"] == sum(workers_of(facility) for facility in with_figure)
+    sectors = {row["sector"]: row for row in body["by_sector"]}
+    # The hospitality facility has no figure: its workers are unknown, which the 0 alone would not say.
+    assert (sectors["hospitality"]["facilities_with_figure"], sectors["hospitality"]["workers"]) == (0, 0)
+    assert sectors["garment"]["facilities_with_figure"] > 0
+
+
 def test_stats_lists_are_ordered_for_a_dashboard(api: TestClient) -> None:
     body = stats(api)
     for field, rows in [

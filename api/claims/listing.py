@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
-from pydantic import StringConstraints
+from pydantic import StringConstraints, WithJsonSchema
 from sqlalchemy import Connection, Select, Table, select
 from sqlmodel import col
 
@@ -35,6 +35,13 @@ def claim_search_text(quote: str, subject: str | None) -> str:
 
 PREDICATE_PATTERN = "^(" + "|".join(sorted(PREDICATES)) + ")$"
 Predicate = Annotated[str, StringConstraints(pattern=PREDICATE_PATTERN)]
+# In OpenAPI a status filter is a string of a pattern, as every other filter is: an `enum` there makes
+# generated clients take only their own enum class, so `status=["reported"]` would fail in the client
+# where `predicate=["worker_count"]` works. The server still checks it as a Status.
+StatusFilter = Annotated[
+    Status,
+    WithJsonSchema({"type": "string", "pattern": "^(" + "|".join(sorted(Status)) + ")$"}),
+]
 
 
 @dataclass(frozen=True)
@@ -83,7 +90,7 @@ async def claim_filters(
         ),
     ] = None,
     predicate: Annotated[list[Predicate] | None, PredicateQuery] = None,
-    status: Annotated[list[Status] | None, StatusQuery] = None,
+    status: Annotated[list[StatusFilter] | None, StatusQuery] = None,
     q: Annotated[str | None, QQuery] = None,
 ) -> ClaimFilters:
     """Collect the claim filters."""
@@ -92,7 +99,7 @@ async def claim_filters(
 
 async def claim_subfilters(
     predicate: Annotated[list[Predicate] | None, PredicateQuery] = None,
-    status: Annotated[list[Status] | None, StatusQuery] = None,
+    status: Annotated[list[StatusFilter] | None, StatusQuery] = None,
     q: Annotated[str | None, QQuery] = None,
 ) -> ClaimFilters:
     """Collect the filters of a sub-list (`/reports/{id}/claims`, `/facilities/{id}/claims`)."""

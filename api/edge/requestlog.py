@@ -27,7 +27,8 @@ SECRET_NAME_WORDS = ("key", "token", "auth", "secret", "password", "passwd")
 _NOT_LETTER_OR_DIGIT = re.compile(r"[^a-z0-9]")
 REDACTED = "[redacted]"
 # Attributes every LogRecord has; anything else was passed through `extra=` and goes into the JSON.
-_RECORD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+# uvicorn passes `color_message` (its message with ANSI colour codes) beside each message: never ours to log.
+_RECORD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "color_message"}
 
 
 def new_request_id() -> str:

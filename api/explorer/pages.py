@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import Connection
 from starlette.responses import RedirectResponse, Response
 
@@ -19,7 +19,7 @@ from api.claims.listing import claims_of_facility, claims_of_report
 from api.db.reader import ReadDep
 from api.errors import Merged, NotFound
 from api.explorer import STATIC_PATH, TEMPLATES_DIR
-from api.explorer.charts import Bar, bar_chart, column_chart, figure, number
+from api.explorer.charts import Bar, bar_chart, bar_text, column_chart, figure
 from api.explorer.highlight import Span, highlight
 from api.facilities.listing import (
     FACILITIES,
@@ -40,11 +40,32 @@ from api.kit.urls import facility_moved_to
 from api.reports.listing import REPORTS, ReportFiltersDep, report_by_id, reports_by_ids
 from api.stats.compute import compute_stats
 from api.vocabulary import Status
+from api.wording import claim_in_words, number
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
+
+
+def claim_words(claim: dict[str, Any]) -> str:
+    """What a claim says, in words (api/wording.py): `production doubled`, `sleep 4 hours a day`."""
+    return claim_in_words(
+        claim["predicate"], claim["value"], claim["unit"], claim["approximate"], claim.get("high")
+    )
+
+
+def day(value: str | None, missing: str = "—") -> Markup:
+    """A date kept on one line (never broken at its hyphens), or `missing`."""
+    if not value:
+        return escape(missing)
+    return Markup('<span class="date">{}</span>').format(value)
+
+
 templates.env.filters["number"] = number
-templates.env.globals.update(static=STATIC_PATH, figure=figure, statuses=[status.value for status in Status])
+templates.env.filters["bar_text"] = bar_text
+templates.env.filters["day"] = day
+templates.env.globals.update(
+    static=STATIC_PATH, figure=figure, claim_words=claim_words, statuses=[status.value for status in Status]
+)
 # Rows of the overview's charts; the others are summed into one last bar.
 CHART_ROWS = 12
 FACILITY_COLUMNS = [
@@ -68,6 +89,15 @@ REPORT_COLUMNS = [
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
     """Render one of the explorer's templates."""
     return templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+# Query parameters that page, sort or pick a format rather than filter: the "Filter" button counts the rest.
+NOT_FILTERS = frozenset({"cursor", "offset", "limit", "sort", "format"})
+
+
+def active_filters(request: Request) -> int:
+    """How many filters the page is narrowed by (the folded filter form says so on a phone)."""
+    return sum(1 for name, value in request.query_params.multi_items() if value and name not in NOT_FILTERS)
 
 
 def link(request: Request, **changes: str | None) -> str:
@@ -126,11 +156,16 @@ def _overview(db: Connection) -> dict[str, Any]:
     stats = compute_stats(db, FacilityFilters())
 
     def bars(counts: list[Any], name: str) -> list[Bar]:
-        ranked = sorted(counts, key=lambda count: (-count.workers, str(getattr(count, name))))
-        shown = [Bar(str(getattr(count, name) or "unknown"), float(count.workers)) for count in ranked]
+        # A group none of whose facilities has a figure has unknown workers, not zero: it comes last.
+        def known(count: Any) -> float | None:
+            return float(count.workers) if count.facilities_with_figure else None
+
+        ranked = sorted(counts, key=lambda count: (-(known(count) or -1), str(getattr(count, name))))
+        shown = [Bar(str(getattr(count, name) or "not given"), known(count)) for count in ranked]
         if len(shown) > CHART_ROWS:
-            rest = sum(bar.value for bar in shown[CHART_ROWS - 1 :])
-            shown = [*shown[: CHART_ROWS - 1], Bar(f"{len(shown) - CHART_ROWS + 1} others", rest, muted=True)]
+            rest = [bar.value for bar in shown[CHART_ROWS - 1 :] if bar.value is not None]
+            others = Bar(f"{len(shown) - CHART_ROWS + 1} others", sum(rest) if rest else None, muted=True)
+            shown = [*shown[: CHART_ROWS - 1], others]
         return shown
 
     countries = bars(stats.by_country, "country")
@@ -196,6 +231,7 @@ async def facilities_page(
         table=table(request, listed, params, FACILITY_COLUMNS),
         filters=filters,
         query=request.query_params,
+        active_filters=active_filters(request),
         export_query=link(request, cursor=None, offset=None, sort=None, limit=None).partition("?")[2],
     )
 
@@ -270,6 +306,7 @@ async def reports_page(
         "reports.html",
         table=table(request, listed, params, REPORT_COLUMNS),
         query=request.query_params,
+        active_filters=active_filters(request),
     )
 
 
@@ -297,10 +334,7 @@ def _report(db: Connection, report_id: str) -> ReportView:
 
 def claim_title(claim: dict[str, Any]) -> str:
     """A claim in one line, as a highlight's tooltip says it."""
-    value = claim["value"]
-    shown = figure(value, claim["approximate"]) if isinstance(value, int | float) else (value or "—")
-    unit = f" {claim['unit'].replace('_', ' ')}" if claim["unit"] and isinstance(value, int | float) else ""
-    return f"{claim['predicate'].replace('_', ' ')}: {shown}{unit} ({claim['status']})"
+    return f"{claim_words(claim)} ({claim['status']})"
 
 
 @router.get("/reports/{report_id}")

@@ -30,17 +30,37 @@ def compute_stats(db: Connection, filters: FacilityFilters) -> Stats:
         select(func.count(), func.coalesce(func.sum(matched.c.workers_value), 0))
     ).one()
     by_country = [
-        CountryCount(country=country, facilities=count, workers=as_number(float(workers)) or 0)
-        for country, count, workers in db.execute(
-            select(matched.c.country, func.count(), func.coalesce(func.sum(matched.c.workers_value), 0))
+        CountryCount(
+            country=country,
+            facilities=count,
+            facilities_with_figure=with_figure,
+            workers=as_number(float(workers)) or 0,
+        )
+        for country, count, with_figure, workers in db.execute(
+            select(
+                matched.c.country,
+                func.count(),
+                func.count(matched.c.workers_value),
+                func.coalesce(func.sum(matched.c.workers_value), 0),
+            )
             .group_by(matched.c.country)
             .order_by(func.count().desc(), matched.c.country)
         )
     ]
     by_sector = [
-        SectorCount(sector=sector, facilities=count, workers=as_number(float(workers)) or 0)
-        for sector, count, workers in db.execute(
-            select(matched.c.sector, func.count(), func.coalesce(func.sum(matched.c.workers_value), 0))
+        SectorCount(
+            sector=sector,
+            facilities=count,
+            facilities_with_figure=with_figure,
+            workers=as_number(float(workers)) or 0,
+        )
+        for sector, count, with_figure, workers in db.execute(
+            select(
+                matched.c.sector,
+                func.count(),
+                func.count(matched.c.workers_value),
+                func.coalesce(func.sum(matched.c.workers_value), 0),
+            )
             .group_by(matched.c.sector)
             .order_by(func.count().desc(), matched.c.sector)
         )

@@ -4,13 +4,21 @@ from pydantic import Field
 
 from api.kit.schemas import Public
 
+WITH_FIGURE = (
+    "How many of these facilities have a current worker figure; 0 means the group's workers are unknown."
+)
+WORKERS = (
+    "Sum of the figures of the facilities that have one; with `facilities_with_figure` 0, unknown (not none)."
+)
+
 
 class CountryCount(Public):
     """Facilities and their summed current worker figures in one country."""
 
     country: str | None
     facilities: int
-    workers: int | float
+    facilities_with_figure: int = Field(description=WITH_FIGURE)
+    workers: int | float = Field(description=WORKERS)
 
 
 class SectorCount(Public):
@@ -18,7 +26,8 @@ class SectorCount(Public):
 
     sector: str | None
     facilities: int
-    workers: int | float
+    facilities_with_figure: int = Field(description=WITH_FIGURE)
+    workers: int | float = Field(description=WORKERS)
 
 
 class PredicateCount(Public):

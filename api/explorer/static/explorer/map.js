@@ -1,5 +1,5 @@
 /* The overview's map: country outlines (world-atlas TopoJSON) as a GeoJSON layer, no tiles, and one
-   marker per located facility from /map.geojson, clustered where facilities share a place. */
+   marker per located facility from /map.geojson, grouped where facilities are too close to draw apart. */
 (function () {
   "use strict";
   var box = document.getElementById("map");
