@@ -5,51 +5,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from api.extract.numbers import HEDGES, NUMBER, UNITS_AFTER, WORKERS, parse_number
 from api.extract.sentences import Span, paragraph_spans, sentence_spans, span_at
 
-# fmt: off
-_UNITS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
-}
-# fmt: on
-_MULTIPLIERS = {"dozen": 12, "hundred": 100}
-_SCALES = {"thousand": 1000, "million": 1_000_000}
-
-
-def _alternation(words: Iterable[str]) -> str:
-    return "|".join(sorted(words, key=len, reverse=True))
-
-
-_SMALL = _alternation(_UNITS)
-_ANY_WORD = _alternation([*_UNITS, *_MULTIPLIERS, *_SCALES])
-# 'two hundred and fifty' is one number, 'thirty and forty' two: 'and' joins only after a scale word.
-WORDS = (
-    rf"(?:\ba\s+(?:hundred|thousand|dozen)\b|\b(?:{_SMALL})\b)"
-    rf"(?:(?:[\s-]+|(?:(?<=hundred)|(?<=thousand)|(?<=million))\s+and\s+)(?:{_ANY_WORD})\b)*"
-)
-DIGITS = (
-    r"(?<![\w.,])(?<![A-Za-z]-)(?:\d{1,3}(?:,\d{3})+(?!,?\d)|\d+(?:\.\d+)?(?!\d|[.,]\d))"
-    r"(?:\s+(?:hundred|thousand|million)\b)?"
-)
-NUMBER = rf"(?:{DIGITS}|{WORDS})"
-
-HEDGES = (
-    r"an\s+estimated|an\s+approximate|estimated|more\s+than|up\s+to|at\s+least|as\s+many\s+as|close\s+to"
-    r"|upwards\s+of|fewer\s+than|less\s+than|no\s+more\s+than|no\s+fewer\s+than|not\s+more\s+than"
-    r"|just\s+over|just\s+under|well\s+over|about|around|some|nearly|roughly|approximately|approx\."
-    r"|almost|over|under|circa|c\.|ca\.|an\s+average\s+of|reportedly|maybe|perhaps|possibly|probably|at\s+most"
-    r"|something\s+like|in\s+the\s+region\s+of|some\s+estimated"
-)
-# Plural nouns that, counted, are workers; and nouns that are workers only when they work or are employed.
-_WORKERS = (
-    r"workers|laborers|labourers|employees|staff|staffers|seamstresses|seamsters|sewers|tailors|waitresses"
-    r"|waiters|cooks|chefs|loggers|lumberjacks|fishermen|builders|welders|fitters|bricklayers|plasterers"
-    r"|painters|miners|farmhands|crewmen|crew\s+members|hands|labour|labor|workforce|coders|programmers"
-    r"|developers|hackers|technicians|engineers|trainees|interns|dancers|singers|cleaners|deckhands"
-)
 _NORTH_KOREANS = r"North\s+Koreans|Koreans"
 _PEOPLE = r"women|men|girls|youths|people|individuals|citizens|nationals"
 # Counted people who are workers only when the text says they work: 'four North Korean nationals' may be
@@ -71,13 +29,12 @@ _BLOCKED = (
     r"|was|were|be|been|has|have|had|hours?|days?|weeks?|months?|years?|times|percent|dollars?|yuan|rubles?"
     r"|roubles?|won|tons?|tonnes?|kilometers?|kilometres?|miles?|meters?|metres?|square|floors?|units?"
 )
-_UNITS_AFTER = r"percent|per\s+cent|hours?|days?|weeks?|months?|years?|times|dollars?|yuan|rubles?|won|tons?"
 _FIGURE = re.compile(
     rf"""
     (?P<number>{NUMBER})["\u201d]?
     (?P<post>-odd\b|\+|-plus\b|\s+or\s+so\b|\s+or\s+more\b|\s+odd\b)?
     (?P<modifiers>(?:\s+(?!(?:{_BLOCKED})\b)[^\W\d_][\w\u2019'-]*){{0,4}}?)
-    \s+(?:(?P<noun>{_WORKERS})\b|(?P<koreans>{_NORTH_KOREANS})\b|(?P<people>{_PEOPLE})\b(?!\s+(?:{_WORKERS})\b))
+    \s+(?:(?P<noun>{WORKERS})\b|(?P<koreans>{_NORTH_KOREANS})\b|(?P<people>{_PEOPLE})\b(?!\s+(?:{WORKERS})\b))
     (?P<origin>\s+from\s+(?:North\s+Korea|the\s+DPRK|DPRK)\b)?
     (?P<verb>\s+(?:who\s+|that\s+)?(?:(?:have|had|has)\s+(?:been\s+)?|still\s+|also\s+)?(?:{_WORK_VERBS})\b)?
     """,
@@ -105,12 +62,12 @@ _STRONG = re.compile(
 )
 _THEY_NUMBER = re.compile(
     rf"\b(?:they|who|which|the\s+workers|the\s+North\s+Koreans)\s+(?:now\s+)?number(?:ed)?\s+(?:(?:{HEDGES})\s+)?"
-    rf"(?P<number>{NUMBER})(?![-%]|\s+(?:{_UNITS_AFTER})\b)",
+    rf"(?P<number>{NUMBER})(?![-%]|\s+(?:{UNITS_AFTER})\b)",
     re.IGNORECASE,
 )
 _THERE_WERE = re.compile(
     rf"\b(?:there\s+(?:were|are|was)\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})\s+of\s+(?:them|us)\b"
-    rf"|\bwe\s+were\s+(?:(?:{HEDGES})\s+)?(?P<number2>{NUMBER})\b(?!\s+(?:{_UNITS_AFTER})\b))",
+    rf"|\bwe\s+were\s+(?:(?:{HEDGES})\s+)?(?P<number2>{NUMBER})\b(?!\s+(?:{UNITS_AFTER})\b))",
     re.IGNORECASE,
 )
 # Words that put a figure on a whole country ('around 400 nationwide'); `api.extract.locate` reads them too.
@@ -125,7 +82,7 @@ _THERE = re.compile(
 _PART_OF = re.compile(
     rf"\b(?P<part>half|a\s+third|one\s+third|a\s+quarter|one\s+quarter|two\s+thirds|three\s+quarters|a\s+fifth"
     rf"|\d{{1,2}}(?:\.\d+)?\s*(?:%|percent|per\s+cent))\s+of\s+(?:the|its|their)\s+(?:[\w\u2019']+\s+)?"
-    rf"(?P<number>{NUMBER})\s+(?:[\w-]+\s+){{0,2}}?(?:{_WORKERS}|people)\b[^.;]{{0,40}}?"
+    rf"(?P<number>{NUMBER})\s+(?:[\w-]+\s+){{0,2}}?(?:{WORKERS}|people)\b[^.;]{{0,40}}?"
     rf"\b(?:are|were|come\s+from|came\s+from)\s+(?:from\s+)?(?:North\s+Korea|the\s+DPRK)\w*",
     re.IGNORECASE,
 )
@@ -162,14 +119,14 @@ _LINE = re.compile(
     rf"^[ \t]*(?:[-*\u2022][ \t]+)?(?P<head>(?-i:[A-Z])[^\n:\u2014\u2013\d]{{1,60}}?)[ \t]*"
     rf"(?:\([^)\n]*\))?[ \t]*"
     rf"(?::|[\u2014\u2013]|[ \t]-)[ \t]*(?:(?:19|20)\d\d:[ \t]*)?(?:(?:{HEDGES})[ \t]+)?(?:between[ \t]+)?"
-    rf"(?:{NUMBER}[ \t]*(?:-|\u2013|to|and)[ \t]*)?(?P<number>{NUMBER})(?![-%\d]|\s+(?:{_UNITS_AFTER})\b)",
+    rf"(?:{NUMBER}[ \t]*(?:-|\u2013|to|and)[ \t]*)?(?P<number>{NUMBER})(?![-%\d]|\s+(?:{UNITS_AFTER})\b)",
     re.IGNORECASE | re.MULTILINE,
 )
 # Further figures of such a line, each after its year: 'Vladivostok \u2014 2024: 1,200 \u2014 2026: 2,000'.
 _LINE_MORE = re.compile(
     rf"[\u2014\u2013;|][ \t]*(?:19|20)\d\d:[ \t]*(?:(?:{HEDGES})[ \t]+)?"
     rf"(?:{NUMBER}[ \t]*(?:-|\u2013|to)[ \t]*)?"
-    rf"(?P<number>{NUMBER})(?![-%\d]|\s+(?:{_UNITS_AFTER})\b)",
+    rf"(?P<number>{NUMBER})(?![-%\d]|\s+(?:{UNITS_AFTER})\b)",
     re.IGNORECASE,
 )
 # A list line's head names a place, not a sentence ('Student visas issued by Russia, 2025: 13,221').
@@ -186,20 +143,20 @@ _COMPARED_THEN = re.compile(
 )
 _STAFF = re.compile(
     rf"\b(?:(?:work\s*force|labou?r\s+force|staff|headcount)\s+of|employs|employed|employing)"
-    rf"\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})(?![-%]|\s+(?:{_UNITS_AFTER})\b)",
+    rf"\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})(?![-%]|\s+(?:{UNITS_AFTER})\b)",
     re.IGNORECASE,
 )
 # 'the number of North Korean workers at the site has risen to 150'; 'North Korean workers, numbering 200'.
 _NUMBER_OF = re.compile(
-    rf"\bnumber\s+of\s+(?:[\w-]+\s+){{0,3}}?(?:{_WORKERS}|North\s+Koreans)\b[^.;]{{0,60}}?\b(?:is|was|stands\s+at"
+    rf"\bnumber\s+of\s+(?:[\w-]+\s+){{0,3}}?(?:{WORKERS}|North\s+Koreans)\b[^.;]{{0,60}}?\b(?:is|was|stands\s+at"
     rf"|stood\s+at|(?:has\s+)?reached|(?:has\s+)?(?:rose|risen|grew|grown|fell|fallen|dropped)\s+to)"
-    rf"\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})(?![-%]|\s+(?:{_UNITS_AFTER})\b)",
+    rf"\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})(?![-%]|\s+(?:{UNITS_AFTER})\b)",
     re.IGNORECASE,
 )
 _NUMBERING = re.compile(
-    rf"\b(?:{_WORKERS}|crews|teams|brigades|North\s+Koreans)\b,?\s+(?:numbering|totall?ing|estimated\s+at)\s+"
+    rf"\b(?:{WORKERS}|crews|teams|brigades|North\s+Koreans)\b,?\s+(?:numbering|totall?ing|estimated\s+at)\s+"
     rf"(?:(?:{HEDGES})\s+)?"
-    rf"(?P<number>{NUMBER})(?![-%]|\s+(?:{_UNITS_AFTER})\b)",
+    rf"(?P<number>{NUMBER})(?![-%]|\s+(?:{UNITS_AFTER})\b)",
     re.IGNORECASE,
 )
 # Counts of people who no longer work there: 'died', 'were arrested', 'were sent home', 'defected'.
@@ -258,7 +215,7 @@ _WHOLE_BEFORE_SHARE = re.compile(
     rf"|%|\b{NUMBER})\s+(?:of\s+)?(?:the|its|their)\s+(?:[\w\u2019']+\s+)?(?:(?:{HEDGES})\s+)?$",
     re.IGNORECASE,
 )
-_WORKER_CONTEXT = re.compile(rf"\b(?:{_WORKERS}|North\s+Koreans?)\b", re.IGNORECASE)
+_WORKER_CONTEXT = re.compile(rf"\b(?:{WORKERS}|North\s+Koreans?)\b", re.IGNORECASE)
 
 
 class Binding(StrEnum):
@@ -282,29 +239,6 @@ class WorkerFigure:
     approximate: bool
     high: int | None = None  # the high end of a range
     binding: Binding = Binding.noun
-
-
-def parse_number(text: str) -> int | None:
-    """The integer a number phrase means: '1,200', '1.5 thousand', 'two hundred and fifty', 'a dozen'."""
-    words = text.lower().replace(",", "").split()
-    if words and words[0][0].isdigit():
-        scale = {**_MULTIPLIERS, **_SCALES}.get(words[-1], 1) if len(words) > 1 else 1
-        value = float(words[0]) * scale
-        return int(value) if value.is_integer() else None
-    total = current = 0
-    for word in re.split(r"[\s-]+", text.lower()):
-        if word in ("a", "and"):
-            current = current or (1 if word == "a" else 0)
-        elif word in _UNITS:
-            current += _UNITS[word]
-        elif word in _MULTIPLIERS:
-            current = (current or 1) * _MULTIPLIERS[word]
-        elif word in _SCALES:
-            total += (current or 1) * _SCALES[word]
-            current = 0
-        else:
-            return None
-    return total + current or None
 
 
 def _hedged_start(text: str, start: int) -> tuple[int, bool]:
