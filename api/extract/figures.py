@@ -5,6 +5,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from api.extract.exclusions import not_there_now
+from api.extract.groups import GROUP_PATTERNS, QUOTED_FROM_START
 from api.extract.numbers import HEDGES, NUMBER, UNITS_AFTER, WORKERS, parse_number
 from api.extract.sentences import Span, paragraph_spans, sentence_spans, span_at
 
@@ -31,9 +33,9 @@ _BLOCKED = (
 )
 _FIGURE = re.compile(
     rf"""
-    (?P<number>{NUMBER})["\u201d]?
+    (?P<number>{NUMBER})["\u201d]?(?:(?<=dozen)\s+of|(?<=score)\s+of)?
     (?P<post>-odd\b|\+|-plus\b|\s+or\s+so\b|\s+or\s+more\b|\s+odd\b)?
-    (?P<modifiers>(?:\s+(?!(?:{_BLOCKED})\b)[^\W\d_][\w\u2019'-]*){{0,4}}?)
+    (?P<modifiers>(?:\s+["\u201c\u2018']?(?!(?:{_BLOCKED})\b)[^\W\d_][\w\u2019'-]*["\u201d\u2019']?){{0,4}}?)
     \s+(?:(?P<noun>{WORKERS})\b|(?P<koreans>{_NORTH_KOREANS})\b|(?P<people>{_PEOPLE})\b(?!\s+(?:{WORKERS})\b))
     (?P<origin>\s+from\s+(?:North\s+Korea|the\s+DPRK|DPRK)\b)?
     (?P<verb>\s+(?:who\s+|that\s+)?(?:(?:have|had|has)\s+(?:been\s+)?|still\s+|also\s+)?(?:{_WORK_VERBS})\b)?
@@ -133,7 +135,9 @@ _LINE_MORE = re.compile(
 MAX_HEAD_LOWERCASE_WORDS = 2
 # A bare number compared with a figure before it in the same sentence: 'up from an estimated 150 in 2021'.
 _COMPARED = re.compile(
-    rf"\b(?:up|down)\s+from\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})(?!\s*(?:%|percent))", re.IGNORECASE
+    rf"\b(?:up|down)\s+from\s+(?:a\s+(?:peak|high|record|low)\s+of\s+)?(?:(?:{HEDGES})\s+)?"
+    rf"(?P<number>{NUMBER})(?!\s*(?:%|percent))",
+    re.IGNORECASE,
 )
 # ... and 'had risen to 2,300 by August, from 1,100 a year earlier'.
 _COMPARED_THEN = re.compile(
@@ -184,8 +188,11 @@ _SIGHTING = re.compile(
     r"|glimpsed|visible|counted)\b",
     re.IGNORECASE,
 )
+# The people a report's authors spoke to: 'interviewed 41 workers', 'spoke with a dozen of them'. The verb
+# governs the number (a few words at most before it), unlike 'said in an interview that 12,000 ...'.
 _INTERVIEW = re.compile(
-    r"\b(?:interview\w*|spoke\s+(?:to|with)|talked\s+(?:to|with)|surveyed)\b", re.IGNORECASE
+    r"\b(?:interview\w*|spoke\s+(?:to|with)|talked\s+(?:to|with)|surveyed)\s+(?:[\w-]+\s+){0,3}$",
+    re.IGNORECASE,
 )
 _WORLDWIDE = re.compile(
     r"^[^.;,]{0,30}?\b(?:abroad|worldwide|overseas|around\s+the\s+world)\b", re.IGNORECASE
@@ -226,6 +233,7 @@ class Binding(StrEnum):
     comparison = "comparison"  # 'up from 150': a figure only after another figure of its sentence
     line = "line"  # 'Sakhalin: 300-350': a figure only if its line starts with a place
     bracketed = "bracketed"  # 'in Ulaanbaatar (about 150)': a figure only if a place stands before it
+    context = "context"  # 'the remaining 130', 'a 24-member team': a figure in a paragraph about workers
 
 
 @dataclass(frozen=True)
@@ -271,7 +279,7 @@ def _figure(
             start = start - len(before) + span.start()
             value, high, approximate = low, value, True
     start, hedged = _hedged_start(text, start)
-    approximate = approximate or hedged or "dozen" in number.lower()
+    approximate = approximate or hedged or bool(re.search(r"dozen|score", number, re.IGNORECASE))
     return WorkerFigure(start, end, number_start, value, approximate, high, binding)
 
 
@@ -281,7 +289,7 @@ def _not_a_workforce(text: str, figure: WorkerFigure, sentence: Span, modifiers:
         return True
     before = text[sentence[0] : figure.start]
     around = text[max(sentence[0], figure.start - _LOOK_BACK) : min(sentence[1], figure.end + 30)]
-    interviewed = _INTERVIEW.search(text, max(sentence[0], figure.start - _LOOK_BACK), figure.start)
+    interviewed = _INTERVIEW.search(text[max(sentence[0], figure.start - _LOOK_BACK) : figure.start])
     if _SIGHTING.search(around) or interviewed or _WHOLE_BEFORE_SHARE.search(before):
         return True
     after = text[figure.end : sentence[1] + 60]
@@ -341,6 +349,13 @@ def _bare_figures(text: str) -> Iterable[tuple[re.Match[str], WorkerFigure, str]
                 figure = WorkerFigure(min(figure.start, match.start()), *_fields_after_start(figure))
             if figure is not None:
                 yield match, figure, ""
+    for pattern in GROUP_PATTERNS:
+        for match in pattern.finditer(text):
+            post = match.groupdict().get("post")
+            figure = _figure(text, match.start("number"), match.group("number"), match.end(), bool(post))
+            if figure is not None:
+                start = min(figure.start, match.start()) if pattern in QUOTED_FROM_START else figure.start
+                yield match, WorkerFigure(start, figure.end, *_fields_after_end(figure, Binding.context)), ""
     for match in _PART_OF.finditer(text):
         figure = _figure(text, match.start("number"), match.group("number"), match.end(), True)
         if figure is not None:
@@ -358,6 +373,10 @@ def _part(match: re.Match[str], whole: int) -> int:
     share = re.match(r"[\d.]+", part)
     fraction = float(share.group()) / 100 if share else _PARTS[re.sub(r"^(?:a|one)\s+", "", part)]
     return round(whole * fraction)
+
+
+def _fields_after_end(figure: WorkerFigure, binding: Binding) -> tuple[int, int, bool, int | None, Binding]:
+    return figure.number_start, figure.value, figure.approximate, figure.high, binding
 
 
 def _fields_after_start(figure: WorkerFigure) -> tuple[int, int, int, bool, int | None, Binding]:
@@ -380,7 +399,9 @@ def find_worker_figures(text: str) -> list[WorkerFigure]:
         if figure.number_start in figures:
             continue
         sentence = span_at(sentences, figure.number_start)
-        if _not_a_workforce(text, figure, sentence, modifiers):
+        if _not_a_workforce(text, figure, sentence, modifiers) or not_there_now(
+            text, sentence, figure.start, figure.number_start, figure.end
+        ):
             continue
         if figure.binding is not Binding.noun and not _about_workers(text, paragraphs, figure.number_start):
             continue

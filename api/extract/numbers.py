@@ -11,7 +11,7 @@ _UNITS = {
     "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
 }
 # fmt: on
-_MULTIPLIERS = {"dozen": 12, "hundred": 100}
+_MULTIPLIERS = {"dozen": 12, "score": 20, "hundred": 100}
 _SCALES = {"thousand": 1000, "million": 1_000_000}
 
 
@@ -23,7 +23,7 @@ _SMALL = _alternation(_UNITS)
 _ANY_WORD = _alternation([*_UNITS, *_MULTIPLIERS, *_SCALES])
 # 'two hundred and fifty' is one number, 'thirty and forty' two: 'and' joins only after a scale word.
 WORDS = (
-    rf"(?:\ba\s+(?:hundred|thousand|dozen)\b|\b(?:{_SMALL})\b)"
+    rf"(?:\ba\s+(?:hundred|thousand|dozen|score)\b|\b(?:{_SMALL})\b)"
     rf"(?:(?:[\s-]+|(?:(?<=hundred)|(?<=thousand)|(?<=million))\s+and\s+)(?:{_ANY_WORD})\b)*"
 )
 DIGITS = (
@@ -45,6 +45,9 @@ WORKERS = (
     r"|waiters|cooks|chefs|loggers|lumberjacks|fishermen|builders|welders|fitters|bricklayers|plasterers"
     r"|painters|miners|farmhands|crewmen|crew\s+members|hands|labour|labor|workforce|coders|programmers"
     r"|developers|hackers|technicians|engineers|trainees|interns|dancers|singers|cleaners|deckhands"
+    # Professions reports count abroad: medical teams, trades on building sites, migrants.
+    r"|professionals|doctors|physicians|medics|nurses|surgeons|dentists|carpenters|masons|electricians"
+    r"|plumbers|tilers|drivers|sailors|seafarers|migrants"
 )
 
 UNITS_AFTER = r"percent|per\s+cent|hours?|days?|weeks?|months?|years?|times|dollars?|yuan|rubles?|won|tons?"
