@@ -140,8 +140,13 @@ def propose_claims(body: str) -> tuple[list[FacilityIn], list[ClaimIn]]:
     facilities = _Facilities()
     proposals: list[_Proposal] = []
     unplaced: list[ClaimIn] = []
+    previous: tuple[WorkerFigure, Located | None] | None = None
     for figure in find_worker_figures(body):
         located = places.locate(figure)
+        if figure.binding is Binding.comparison and previous is not None:
+            # 'down from a peak of 2,123 in 2013' is the same place's figure of another time.
+            located = previous[1]
+        previous = (figure, located)
         if located is None and figure.binding is not Binding.noun:
             continue
         sentence = span_at(places.sentences, figure.number_start)

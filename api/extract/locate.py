@@ -25,6 +25,18 @@ _NOT_WHERE_THEY_WORK = re.compile(
     r"\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
+# A place after these words is a reference point, not the place of the work: 'a tower 30 kilometres north
+# of Muscat', 'camps in the taiga west of Tynda', '200 km from Khabarovsk'.
+_REFERENCE_BEFORE = re.compile(
+    r"\b(?:(?:north|south|east|west|north-east|north-west|south-east|south-west|northeast|northwest"
+    r"|southeast|southwest)(?:ern)?\s+of|(?:kilometres?|kilometers?|km|miles?|hours?)\s+(?:away\s+)?(?:from|of))"
+    r"\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+# The items of a list of origins before the last one: 'Ukraine (58), the Philippines (29) and '.
+_ORIGIN_LIST = re.compile(
+    r"(?:(?:the\s+)?[A-Z][\w\u2019' -]*?\s*\([^)]*\)\s*(?:,\s*(?:and\s+)?|and\s+))*(?:the\s+)?"
+)
 # The lines under a headline that name the outlet, its town and the date are this short.
 MAX_MASTHEAD_CHARS = 160
 # How far back the words above are looked for.
@@ -34,7 +46,12 @@ _TIED_AFTER = re.compile(
     r"\s*(?:(?!and\b|but\b|while\b)[\w\u2019'-]+\s+){0,5}?(?:in|at|near|outside|to|into|around|on)\s+(?:the\s+)?",
     re.IGNORECASE,
 )
-_IN_THE_COUNTRY = re.compile(rf"\s*(?:\w+\s+){{0,5}}?(?:in\s+the\s+country|{WHOLE_COUNTRY})\b", re.IGNORECASE)
+# 'in the country', 'in the sparsely populated country', 'in country', 'across the emirate'.
+_IN_THE_COUNTRY = re.compile(
+    rf"\s*(?:\w+\s+){{0,5}}?(?:(?:in|across|throughout)\s+(?:the\s+(?:[\w-]+\s+){{0,3}}?)?"
+    rf"(?:country|emirate|kingdom|sultanate)(?!\s*(?:'s|\u2019s))|{WHOLE_COUNTRY})\b",
+    re.IGNORECASE,
+)
 # 'Laos hosts around 500 North Korean workers': the country is the subject of the figure.
 _HOSTS = re.compile(
     r"\s+(?:hosts|hosted|has|had|employs|employed|now\s+has)\s+(?:\S+\s+){0,2}$", re.IGNORECASE
@@ -60,7 +77,9 @@ class ReportPlaces:
         self.body = body
         self.sentences = sentence_spans(body)
         self.paragraphs = paragraph_spans(body)
-        self.mentions = [m for m in find_locations(body) if self._where_work_is(m)]
+        located = find_locations(body)
+        self.references = [m for m in located if self._is_reference(m)]
+        self.mentions = [m for m in located if self._where_work_is(m) and m not in self.references]
         self.report_place = self._report_place()
 
     def _where_work_is(self, mention: PlaceMention) -> bool:
@@ -68,6 +87,17 @@ class ReportPlaces:
             return False
         before = self.body[max(0, mention.start - _LOOK_BACK) : mention.start]
         return not _NOT_WHERE_THEY_WORK.search(before)
+
+    def _is_reference(self, mention: PlaceMention) -> bool:
+        before = self.body[max(0, mention.start - _LOOK_BACK) : mention.start]
+        return bool(_REFERENCE_BEFORE.search(before))
+
+    def _in_origin_list(self, sentence: Span, mention: PlaceMention) -> bool:
+        """Tell whether `mention` is in a list of where people come from: 'from Ukraine (58), Nepal (26)'."""
+        head = self.body.rfind(" from ", sentence[0], mention.start)
+        if head < 0:
+            return False
+        return bool(_ORIGIN_LIST.fullmatch(self.body, head + len(" from "), mention.start))
 
     def _local(self, span: Span) -> list[PlaceMention]:
         """Cities and regions named in `span` (a country counts only as 'in <country>')."""
@@ -150,7 +180,9 @@ class ReportPlaces:
         if figure.binding is Binding.bracketed:
             paren = body.rfind("(", 0, figure.number_start)
             before = [m for m in self.mentions if m.end <= paren and not body[m.end : paren].strip()]
-            return Located(before[-1], "stands before the figure's brackets") if before else None
+            if not before or self._in_origin_list(sentence, before[-1]):
+                return None
+            return Located(before[-1], "stands before the figure's brackets")
         if figure.binding is Binding.place:
             return None
         for mention in self.mentions:
@@ -169,6 +201,11 @@ class ReportPlaces:
             return Located(
                 min(countries, key=lambda m: _distance(m, figure)), "is the country the sentence names"
             )
+        references = [m for m in self.references if sentence[0] <= m.start < sentence[1]]
+        if references:  # the sentence places the work only by its distance from a city: its country
+            reference = references[0]
+            where = PlaceMention(reference.start, reference.end, country_place(reference.place.country))
+            return Located(where, "is the country of the city the sentence measures from")
         others = [
             m
             for m in self._local(paragraph)
