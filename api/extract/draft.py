@@ -142,6 +142,8 @@ def propose_claims(body: str) -> tuple[list[FacilityIn], list[ClaimIn]]:
     unplaced: list[ClaimIn] = []
     previous: tuple[WorkerFigure, Located | None] | None = None
     for figure in find_worker_figures(body):
+        if places.at_home(figure):
+            continue  # a workforce in North Korea itself is not work abroad
         located = places.locate(figure)
         if figure.binding is Binding.comparison and previous is not None:
             # 'down from a peak of 2,123 in 2013' is the same place's figure of another time.

@@ -14,19 +14,32 @@ from api.extract.sentences import Span
 # A group still to come: 'plans to employ 2,000', 'hopes to bring in 60 more', 'expects another 500'.
 _FUTURE_BEFORE = re.compile(
     r"\b(?:will|would|shall|plans?\s+to|planned\s+to|planning\s+to|hopes?\s+to|hoping\s+to|seeks?|seeking"
-    r"|wants?\s+to|intends?\s+to|aims?\s+to|expects?|is\s+to|are\s+to|to\s+be\s+(?:sent|brought|hired))"
+    r"|wants?\s+to|intends?\s+to|aims?\s+to|expects?|is\s+to|are\s+to|to\s+be\s+(?:sent|brought|hired)"
+    r"|agreed\s+to|deal\s+to|to\s+allow|to\s+let|to\s+attract|quotas?\s+(?:of|for))"
     r"\s+(?:[\w-]+\s+){0,2}?(?:another\s+|a\s+further\s+|up\s+to\s+)?$",
     re.IGNORECASE,
 )
 # ... 'a second group of 25 is expected in the spring', 'another 150 are to come', 'a further 20 are due'.
 # Words of leaving after the verb ('the remaining 130 are expected to leave') say the group is there now.
 _FUTURE_AFTER = re.compile(
-    r"^(?:\s+more)?(?:\s+(?!(?:who|which|that|where)\b)[\w-]+){0,4}?\s+(?:will|would|(?:is|are)\s+(?:due|expected|set|scheduled|to)"
-    r"|to\s+(?:arrive|come|follow|be\s+sent))\b"
+    r"^(?:\s+more)?(?:\s+(?!(?:who|which|that|where)\b)[\w-]+){0,4}?\s+(?:(?:will|would)\s+(?:soon\s+)?"
+    r"(?:arrive|come|join|follow|be\s+(?:sent|hired|brought|deployed|dispatched|recruited|employed))"
+    r"|(?:is|are)\s+(?:due|expected|set|scheduled|to)|to\s+(?:arrive|come|be\s+sent))\b"
     r"(?!\s+(?:to\s+)?(?:leave|depart|return|go\s+home|be\s+sent\s+(?:home|back)|be\s+repatriated))",
     re.IGNORECASE,
 )
-# A total over many countries: 'some 100,000 workers in about 40 countries', 'across the globe'.
+# A total over many countries: 'some 100,000 workers in about 40 countries', 'across the globe', and
+# 'Across the Gulf, some 5,000 ...', 'up to 1,000 in the European Union' (a region of several countries).
+_SEVERAL_COUNTRIES = (
+    r"(?:the\s+)?(?:Gulf|Persian\s+Gulf|Gulf\s+states|Middle\s+East|Arab\s+world|European\s+Union|EU|Europe"
+    r"|Africa|Asia|South-?\s?East\s+Asia|Central\s+Asia|Latin\s+America)\b"
+)
+_SEVERAL_COUNTRIES_BEFORE = re.compile(
+    rf"\b(?:in|across|throughout|around)\s+{_SEVERAL_COUNTRIES}[^.;]{{0,20}}$", re.IGNORECASE
+)
+_SEVERAL_COUNTRIES_AFTER = re.compile(
+    rf"^[^.;,]{{0,40}}?\b(?:in|across|throughout|around)\s+{_SEVERAL_COUNTRIES}", re.IGNORECASE
+)
 _MANY_COUNTRIES_AFTER = re.compile(
     rf"^[^.;]{{0,40}}?\b(?:in|across|to)\s+(?:(?:{HEDGES})\s+)?(?:{NUMBER}|dozens\s+of|several)\s+"
     r"(?:other\s+)?(?:countries|nations|states)\b|^[^.;]{0,40}?\b(?:around|across|all\s+over)\s+the\s+"
@@ -36,7 +49,8 @@ _MANY_COUNTRIES_AFTER = re.compile(
 # People sent away, the verb before them: 'a contractor sent home 90 North Korean workers'.
 _GONE_BEFORE = re.compile(
     rf"\b(?:sent\s+(?:home|back)|repatriated|deported|expelled|dismissed|fired|sacked|laid\s+off"
-    rf"|evacuated|withdrew|recalled)\s+(?:(?:{HEDGES})\s+)?$",
+    rf"|evacuated|withdrew|recalled|terminated\s+(?:the\s+)?contracts?\s+(?:with|of))"
+    rf"\s+(?:(?:its|their|the|all)\s+)?(?:remaining\s+)?(?:(?:{HEDGES})\s+)?$",
     re.IGNORECASE,
 )
 # ... and after them: 'About 150 North Koreans have left Angola'.
@@ -55,6 +69,8 @@ _MEMBERS_LIST = re.compile(
     r"[^.;]*$",
     re.IGNORECASE,
 )
+# ... unless each item is placed: 'including 2,200 in Kuwait, as many as 1,300 in the UAE and 1,500 in Qatar'.
+_PLACED_AFTER = re.compile(r"^\s+(?:in|at)\s+(?:the\s+)?[A-Z]")
 # People in a picture: 'A photograph seen by the radio shows 20 North Korean women'.
 _PICTURED = re.compile(
     r"\b(?:photo\w*|pictures?|images?|videos?|footage)\b[^.;]{0,60}?\b(?:show\w*|depict\w*)\b[^.;]*$",
@@ -82,16 +98,19 @@ def not_there_now(text: str, sentence: Span, start: int, number_start: int, end:
     before = text[sentence[0] : start]
     after = text[end : sentence[1]]
     besides = _BESIDES.search(text, sentence[0], sentence[1])
+    rest = _after_number(text, number_start, sentence[1])
     return bool(
         is_future(text, sentence, number_start, end)
         or _MANY_COUNTRIES_AFTER.search(after)
+        or _SEVERAL_COUNTRIES_BEFORE.search(before)
+        or _SEVERAL_COUNTRIES_AFTER.search(after)
         or _GONE_BEFORE.search(before)
         or _LEFT_AFTER.search(after)
         or (besides is not None and besides.end() <= number_start)
-        or _NAMED_NOUN_AFTER.match(_after_number(text, number_start, sentence[1]))
-        or _MEMBERS_LIST.search(before)
+        or _NAMED_NOUN_AFTER.match(rest)
+        or (_MEMBERS_LIST.search(before) and not _PLACED_AFTER.match(rest))
         or _PICTURED.search(before)
-        or _TOTAL_AFTER.match(_after_number(text, number_start, sentence[1]))
+        or _TOTAL_AFTER.match(rest)
     )
 
 

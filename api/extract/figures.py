@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from api.extract.exclusions import not_there_now
 from api.extract.groups import GROUP_PATTERNS, QUOTED_FROM_START
-from api.extract.numbers import HEDGES, NUMBER, UNITS_AFTER, WORKERS, parse_number
+from api.extract.numbers import HEDGES, NUMBER, UNITS_AFTER, WORDS, WORKERS, parse_number
 from api.extract.sentences import Span, paragraph_spans, sentence_spans, span_at
 
 _NORTH_KOREANS = r"North\s+Koreans|Koreans"
@@ -83,7 +83,7 @@ _THERE = re.compile(
 # workers are North Korean'.
 _PART_OF = re.compile(
     rf"\b(?P<part>half|a\s+third|one\s+third|a\s+quarter|one\s+quarter|two\s+thirds|three\s+quarters|a\s+fifth"
-    rf"|\d{{1,2}}(?:\.\d+)?\s*(?:%|percent|per\s+cent))\s+of\s+(?:the|its|their)\s+(?:[\w\u2019']+\s+)?"
+    rf"|\d{{1,2}}(?:\.\d+)?\s*(?:%|percent|per\s+cent)|(?:{WORDS})\s+(?:percent|per\s+cent))\s+of\s+(?:the|its|their)\s+(?:[\w\u2019']+\s+)?"
     rf"(?P<number>{NUMBER})\s+(?:[\w-]+\s+){{0,2}}?(?:{WORKERS}|people)\b[^.;]{{0,40}}?"
     rf"\b(?:are|were|come\s+from|came\s+from)\s+(?:from\s+)?(?:North\s+Korea|the\s+DPRK)\w*",
     re.IGNORECASE,
@@ -371,7 +371,13 @@ def _part(match: re.Match[str], whole: int) -> int:
     """The North Korean part of a whole: 'half of the 400' is 200, '30 percent of the 400' is 120."""
     part = " ".join(match.group("part").lower().split())
     share = re.match(r"[\d.]+", part)
-    fraction = float(share.group()) / 100 if share else _PARTS[re.sub(r"^(?:a|one)\s+", "", part)]
+    words = re.match(r"(.+?)\s+(?:percent|per\s+cent)$", part)  # 'sixty percent'
+    if share:
+        fraction = float(share.group()) / 100
+    elif words:
+        fraction = (parse_number(words.group(1)) or 0) / 100
+    else:
+        fraction = _PARTS[re.sub(r"^(?:a|one)\s+", "", part)]
     return round(whole * fraction)
 
 

@@ -53,7 +53,37 @@ HIRED_OF = re.compile(
     rf"(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})\s+of\s+(?:the|them|those|these)\b",
     re.IGNORECASE,
 )
+# 'These include 37 working at Harbour Knitwear'.
+INCLUDE_WORKING = re.compile(
+    rf"\b(?:include|includes|included|including)\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})\s+"
+    r"(?:who\s+)?(?:work|working|employed|based)\s+(?:at|in|by|for|on)\b",
+    re.IGNORECASE,
+)
+# 'only about 1,800 are left', 'some 300 remain'.
+ARE_LEFT = re.compile(
+    rf"(?P<number>{NUMBER})\s+(?:(?:are|were)\s+(?:still\s+)?(?:left|remaining)\b"
+    r"|(?:remain|remained)\s+(?=in\b|at\b|there\b|working\b|employed\b))"
+    r"(?!\s*(?:unpaid|missing|in\s+custody|in\s+detention))",
+    re.IGNORECASE,
+)
+# 'The number has grown from one North Korean in 2010 to 20 in 2014'.
+NUMBER_GREW = re.compile(
+    rf"\bnumber\s+(?:has\s+|had\s+)?(?:grown|grew|risen|rose|increased|fallen|fell|dropped|declined)\s+"
+    rf"(?:from\s+[^.;]{{1,50}}?\s+)?to\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER}){_NOT_A_UNIT}",
+    re.IGNORECASE,
+)
 # Patterns whose count is hedged by a word after it ('the remaining 100 or so').
-GROUP_PATTERNS = (PUT_AT, RANGE_FROM, REMAINING, OF_THE_WORKERS, MEMBER_TEAM, WENT, HIRED_OF)
+GROUP_PATTERNS = (
+    PUT_AT,
+    RANGE_FROM,
+    REMAINING,
+    OF_THE_WORKERS,
+    MEMBER_TEAM,
+    WENT,
+    HIRED_OF,
+    INCLUDE_WORKING,
+    ARE_LEFT,
+    NUMBER_GREW,
+)
 # Patterns whose quote starts at the pattern's first word rather than at the number.
-QUOTED_FROM_START = (PUT_AT, RANGE_FROM, REMAINING, MEMBER_TEAM, HIRED_OF)
+QUOTED_FROM_START = (PUT_AT, RANGE_FROM, REMAINING, MEMBER_TEAM, HIRED_OF, INCLUDE_WORKING, NUMBER_GREW)

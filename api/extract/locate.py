@@ -37,6 +37,8 @@ _REFERENCE_BEFORE = re.compile(
 _ORIGIN_LIST = re.compile(
     r"(?:(?:the\s+)?[A-Z][\w\u2019' -]*?\s*\([^)]*\)\s*(?:,\s*(?:and\s+)?|and\s+))*(?:the\s+)?"
 )
+# A sentence that opens on its place: 'In Pyongyang, the studio ...'.
+_OPENING_IN = re.compile(r"(?i:in|at)\s+")
 # The lines under a headline that name the outlet, its town and the date are this short.
 MAX_MASTHEAD_CHARS = 160
 # How far back the words above are looked for.
@@ -56,7 +58,8 @@ _IN_THE_COUNTRY = re.compile(
 _HOSTS = re.compile(
     r"\s+(?:hosts|hosted|has|had|employs|employed|now\s+has)\s+(?:\S+\s+){0,2}$", re.IGNORECASE
 )
-_IN_BEFORE = re.compile(r"\b(?:in|across|throughout)\s+$", re.IGNORECASE)
+# 'in Laos', 'in the UAE', 'in neighbouring Qatar': a country named as where people are.
+_IN_BEFORE = re.compile(r"\b(?i:in|across|throughout)\s+(?:[a-z-]+\s+)?$")
 _CAPTION = re.compile(
     r"[\[(]?(?:FILE\s+PHOTO|PHOTO(?:\s+CAPTION)?|Photo(?:\s+caption)?|Caption|CAPTION|Image|IMAGE|Picture)\b[^:\n]{0,40}:"
 )
@@ -78,6 +81,7 @@ class ReportPlaces:
         self.sentences = sentence_spans(body)
         self.paragraphs = paragraph_spans(body)
         located = find_locations(body)
+        self.home = [m for m in located if m.place.country == HOME_COUNTRY and self._after_in(m)]
         self.references = [m for m in located if self._is_reference(m)]
         self.mentions = [m for m in located if self._where_work_is(m) and m not in self.references]
         self.report_place = self._report_place()
@@ -110,7 +114,7 @@ class ReportPlaces:
         ]
 
     def _after_in(self, mention: PlaceMention) -> bool:
-        return bool(_IN_BEFORE.search(self.body, max(0, mention.start - 12), mention.start))
+        return bool(_IN_BEFORE.search(self.body, max(0, mention.start - _LOOK_BACK), mention.start))
 
     def _report_place(self) -> Located | None:
         """The place the report as a whole is about: its dateline, its headline's place, its usual place."""
@@ -216,6 +220,9 @@ class ReportPlaces:
             return Located(before[-1], "named earlier in the figure's paragraph")
         if others:
             return Located(others[0], "named later in the figure's paragraph")
+        country = self._country_before(paragraph, figure)
+        if country is not None:
+            return Located(country, "is the country named before the figure, not the report's")
         previous = [
             m
             for m in self._local(self._paragraph_before(paragraph))
@@ -224,6 +231,40 @@ class ReportPlaces:
         if previous and not self.is_lead(figure.number_start):  # a caption is not continued text
             return Located(previous[0], "named first in the paragraph before the figure's")
         return self.report_place
+
+    def _country_before(self, paragraph: Span, figure: WorkerFigure) -> PlaceMention | None:
+        """The last country named ('in Qatar') before the figure in its paragraph (or anywhere before it).
+
+        It places the figure only when the report has no place of its own or one in another country: a
+        'DUBAI' dateline does not move a figure the text has put in Qatar.
+        """
+        report = self.report_place
+        # Without a place of its own, the report's country is the one its text last named.
+        spans = [paragraph] if report is not None else [(0, paragraph[1])]
+        countries = [
+            m
+            for span in spans
+            for m in self._local(span)
+            if m.place.level is Precision.country and m.end <= figure.start
+        ]
+        if not countries:
+            return None
+        if report is not None and report.mention.place.country == countries[-1].place.country:
+            return None
+        return countries[-1]
+
+    def at_home(self, figure: WorkerFigure) -> bool:
+        """Tell whether the figure's sentence puts it in North Korea ('In Pyongyang, the studio employs')."""
+        sentence = span_at(self.sentences, figure.number_start)
+        clause = clause_at(self.body, sentence, figure.number_start)
+        opening = _OPENING_IN.match(self.body, sentence[0], sentence[1])
+        home = [
+            m
+            for m in self.home
+            if clause[0] <= m.start < clause[1] or (opening is not None and m.start == opening.end())
+        ]
+        abroad = [m for m in self.mentions if sentence[0] <= m.start < sentence[1]]
+        return bool(home) and not abroad
 
     def _paragraph_before(self, paragraph: Span) -> Span:
         """The paragraph before `paragraph`, unless that is the headline (which the report's place reads)."""
