@@ -22,6 +22,7 @@ from api.extract.locate import Located, ReportPlaces
 from api.extract.sentences import Span, clause_at, span_at
 from api.ingest.bundle import (
     DRAFT_BY,
+    EXTRACT_NOTE,
     FILL_IN,
     REVIEW_HINT,
     Bundle,
@@ -36,8 +37,6 @@ from api.ingest.loader import BUNDLE_SUFFIXES, parse_bundle
 from api.ingest.quotes import FoldedBody
 from api.vocabulary import Evidence, Precision, Status
 
-# Claim notes say how extract read the figure, so that the stored claim keeps it after review.
-NOTE_PREFIX = "extract: "
 MIN_QUOTE_WORDS = 3
 _UNTITLED = f"UNTITLED {FILL_IN}"
 DRAFT_MARK_NOTE = "check every value below against the text, then set reviewed: true (or delete this block)"
@@ -122,11 +121,16 @@ def _subject(body: str, workplace: Workplace, sentence: Span) -> str:
 
 
 def _note(figure: WorkerFigure, located: Located | None) -> str:
-    """The claim's notes: how its place was tied to it, and what its value leaves out."""
-    parts = [f"place {located.how}" if located else "no place found in the text for this figure"]
+    """The claim's notes: how its place was tied to it (an `extract:` line), and what its value leaves out.
+
+    Ingest drops the `extract:` line of a reviewed draft (`api.ingest.bundle.EXTRACT_NOTE`); the range, a
+    fact of the text, stays on a line of its own.
+    """
+    how = f"place {located.how}" if located else "no place found in the text for this figure"
+    lines = [f"{EXTRACT_NOTE} {how}"]
     if figure.high is not None:
-        parts.append(f"the text gives a range ({figure.value} to {figure.high}); value is its low end")
-    return NOTE_PREFIX + "; ".join(parts)
+        lines.append(f"The text gives a range ({figure.value} to {figure.high}); value is its low end.")
+    return "\n".join(lines)
 
 
 def propose_claims(body: str) -> tuple[list[FacilityIn], list[ClaimIn]]:
