@@ -83,7 +83,7 @@ _THERE = re.compile(
 # workers are North Korean'.
 _PART_OF = re.compile(
     rf"\b(?P<part>half|a\s+third|one\s+third|a\s+quarter|one\s+quarter|two\s+thirds|three\s+quarters|a\s+fifth"
-    rf"|\d{{1,2}}(?:\.\d+)?\s*(?:%|percent|per\s+cent)|(?:{WORDS})\s+(?:percent|per\s+cent))\s+of\s+(?:the|its|their)\s+(?:[\w\u2019']+\s+)?"
+    rf"|\d{{1,2}}(?:\.\d+)?\s*(?:%|percent|per\s+cent)|(?:{WORDS})\s+(?:percent|per\s+cent))\s+of\s+(?:the|its|their)\s+(?:[\w\u2019']+\s+)?(?:[\w-]+(?:\u2019s|'s)\s+)?"
     rf"(?P<number>{NUMBER})\s+(?:[\w-]+\s+){{0,2}}?(?:{WORKERS}|people)\b[^.;]{{0,40}}?"
     rf"\b(?:are|were|come\s+from|came\s+from)\s+(?:from\s+)?(?:North\s+Korea|the\s+DPRK)\w*",
     re.IGNORECASE,
@@ -131,6 +131,8 @@ _LINE_MORE = re.compile(
     rf"(?P<number>{NUMBER})(?![-%\d]|\s+(?:{UNITS_AFTER})\b)",
     re.IGNORECASE,
 )
+# 'POLICE, Poland - A dozen of the welders...': a dateline, whose dash is no list line's.
+_DATELINE_HEAD = re.compile(r"[A-Z]{2,}[A-Z .\u2019'-]*(?:,|\(|$)")
 # A list line's head names a place, not a sentence ('Student visas issued by Russia, 2025: 13,221').
 MAX_HEAD_LOWERCASE_WORDS = 2
 # A bare number compared with a figure before it in the same sentence: 'up from an estimated 150 in 2021'.
@@ -191,7 +193,8 @@ _SIGHTING = re.compile(
 # The people a report's authors spoke to: 'interviewed 41 workers', 'spoke with a dozen of them'. The verb
 # governs the number (a few words at most before it), unlike 'said in an interview that 12,000 ...'.
 _INTERVIEW = re.compile(
-    r"\b(?:interview\w*|spoke\s+(?:to|with)|talked\s+(?:to|with)|surveyed)\s+(?:[\w-]+\s+){0,3}$",
+    r"\b(?:interview\w*|spoke\s+(?:to|with)|talked\s+(?:to|with)|surveyed)\s+"
+    r"(?:(?!(?:that|who|which|there)\b)[\w-]+\s+){0,2}$",
     re.IGNORECASE,
 )
 _WORLDWIDE = re.compile(
@@ -219,7 +222,7 @@ _ALL_NATIONALITIES = re.compile(
 # ... and '10 percent of the 500 workers', 'most of the 500 workers': a whole, not the North Koreans in it.
 _WHOLE_BEFORE_SHARE = re.compile(
     rf"(?:^Of|\b(?:percent|per\s+cent|half|a\s+third|a\s+quarter|a\s+fifth|most|many|none|all|among)"
-    rf"|%|\b{NUMBER})\s+(?:of\s+)?(?:the|its|their)\s+(?:[\w\u2019']+\s+)?(?:(?:{HEDGES})\s+)?$",
+    rf"|%|\b{NUMBER})\s+(?:of\s+)?(?:the|its|their)\s+(?:[\w\u2019']+\s+)?(?:[\w-]+(?:\u2019s|'s)\s+)?(?:(?:{HEDGES})\s+)?$",
     re.IGNORECASE,
 )
 _WORKER_CONTEXT = re.compile(rf"\b(?:{WORKERS}|North\s+Koreans?)\b", re.IGNORECASE)
@@ -339,9 +342,9 @@ def _bare_figures(text: str) -> Iterable[tuple[re.Match[str], WorkerFigure, str]
         for match in pattern.finditer(text):
             end = match.end() if pattern is not _PLACED else match.end("number")
             group = "number" if match.group("number") is not None else "number2"
-            if (
-                pattern is _LINE
-                and len(re.findall(r"\b[a-z]\w*", match.group("head"))) > MAX_HEAD_LOWERCASE_WORDS
+            if pattern is _LINE and (
+                len(re.findall(r"\b[a-z]\w*", match.group("head"))) > MAX_HEAD_LOWERCASE_WORDS
+                or (_DATELINE_HEAD.match(match.group("head")) and ":" not in match.group())
             ):
                 continue
             figure = _figure(text, match.start(group), match.group(group), end, False, binding)
