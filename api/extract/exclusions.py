@@ -15,7 +15,8 @@ from api.extract.sentences import Span
 _FUTURE_BEFORE = re.compile(
     r"\b(?:will|would|shall|plans?\s+to|planned\s+to|planning\s+to|hopes?\s+to|hoping\s+to|seeks?|seeking"
     r"|wants?\s+to|intends?\s+to|aims?\s+to|expects?|is\s+to|are\s+to|to\s+be\s+(?:sent|brought|hired)"
-    r"|agreed\s+to|deal\s+to|to\s+allow|to\s+let|to\s+attract|quotas?\s+(?:of|for))"
+    r"|agreed\s+to|deal\s+to|to\s+allow|to\s+let|to\s+attract|quotas?\s+(?:of|for)"
+    r"|(?:could|might|may|can)\s+(?:take|accept|hire|employ|receive|host|admit|bring\s+in))"
     r"\s+(?:[\w-]+\s+){0,2}?(?:another\s+|a\s+further\s+|up\s+to\s+)?$",
     re.IGNORECASE,
 )
@@ -24,7 +25,8 @@ _FUTURE_BEFORE = re.compile(
 _FUTURE_AFTER = re.compile(
     r"^(?:\s+more)?(?:\s+(?!(?:who|which|that|where)\b)[\w-]+){0,4}?\s+(?:(?:will|would)\s+(?:soon\s+)?"
     r"(?:arrive|come|join|follow|be\s+(?:sent|hired|brought|deployed|dispatched|recruited|employed))"
-    r"|(?:is|are)\s+(?:due|expected|set|scheduled|to)|to\s+(?:arrive|come|be\s+sent))\b"
+    r"|(?:is|are)\s+(?:due|expected|set|scheduled|to)|(?:was|were)\s+to\s+(?:be|have|arrive|come)"
+    r"|to\s+(?:arrive|come|be\s+sent))\b"
     r"(?!\s+(?:to\s+)?(?:leave|depart|return|go\s+home|be\s+sent\s+(?:home|back)|be\s+repatriated))",
     re.IGNORECASE,
 )
@@ -41,8 +43,8 @@ _SEVERAL_COUNTRIES_AFTER = re.compile(
     rf"^[^.;,]{{0,40}}?\b(?:in|across|throughout|around)\s+{_SEVERAL_COUNTRIES}", re.IGNORECASE
 )
 _MANY_COUNTRIES_AFTER = re.compile(
-    rf"^[^.;]{{0,40}}?\b(?:in|across|to)\s+(?:(?:{HEDGES})\s+)?(?:{NUMBER}|dozens\s+of|several)\s+"
-    r"(?:other\s+)?(?:countries|nations|states)\b|^[^.;]{0,40}?\b(?:around|across|all\s+over)\s+the\s+"
+    rf"^[^.;]{{0,40}}?\b(?:in|across|to)\s+(?:(?:{HEDGES})\s+)?(?:{NUMBER}|dozens\s+of|several|many|other|foreign)"
+    r"\s+(?:other\s+)?(?:countries|nations|states)\b|^[^.;]{0,40}?\b(?:around|across|all\s+over)\s+the\s+"
     r"(?:globe|world)\b",
     re.IGNORECASE,
 )
@@ -71,6 +73,8 @@ _MEMBERS_LIST = re.compile(
 )
 # ... unless each item is placed: 'including 2,200 in Kuwait, as many as 1,300 in the UAE and 1,500 in Qatar'.
 _PLACED_AFTER = re.compile(r"^\s+(?:in|at)\s+(?:the\s+)?[A-Z]")
+# People at an event rather than at work: 'Fewer than five workers were at the scene'.
+_AT_THE_SCENE = re.compile(r"^[^.;]{0,30}?\b(?:at|on)\s+the\s+scene\b", re.IGNORECASE)
 # People in a picture: 'A photograph seen by the radio shows 20 North Korean women'.
 _PICTURED = re.compile(
     r"\b(?:photo\w*|pictures?|images?|videos?|footage)\b[^.;]{0,60}?\b(?:show\w*|depict\w*)\b[^.;]*$",
@@ -110,6 +114,7 @@ def not_there_now(text: str, sentence: Span, start: int, number_start: int, end:
         or _NAMED_NOUN_AFTER.match(rest)
         or (_MEMBERS_LIST.search(before) and not _PLACED_AFTER.match(rest))
         or _PICTURED.search(before)
+        or _AT_THE_SCENE.search(after)
         or _TOTAL_AFTER.match(rest)
     )
 

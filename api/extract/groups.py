@@ -15,8 +15,9 @@ _COUNTED = rf"(?:[\w-]+\s+){{0,4}}?(?:{WORKERS}|North\s+Koreans|Koreans|national
 
 # 'Regional officials put the number of North Korean loggers in the Amur region at 1,500'.
 PUT_AT = re.compile(
-    rf"\b(?:put|puts|putting|estimates?|estimated|estimating|places?|placed|placing)\s+(?:the\s+)?"
-    rf"(?:number|total|count|headcount)\s+of\s+{_COUNTED}[^.;]{{0,60}}?\bat\s+(?:(?:{HEDGES})\s+)?"
+    rf"\b(?:put|puts|putting|estimates?|estimated|estimating|places?|placed|placing)\s+"
+    rf"(?:(?:the\s+)?(?:number|total|count|headcount)\s+of\s+{_COUNTED}[^.;]{{0,60}}?"
+    rf"|(?:their|its)\s+(?:number|total|count|headcount)\s+)\bat\s+(?:(?:{HEDGES})\s+)?"
     rf"(?P<number>{NUMBER}){_NOT_A_UNIT}",
     re.IGNORECASE,
 )

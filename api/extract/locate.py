@@ -50,7 +50,7 @@ _TIED_AFTER = re.compile(
 )
 # 'in the country', 'in the sparsely populated country', 'in country', 'across the emirate'.
 _IN_THE_COUNTRY = re.compile(
-    rf"\s*(?:\w+\s+){{0,5}}?(?:(?:in|across|throughout)\s+(?:the\s+(?:[\w-]+\s+){{0,3}}?)?"
+    rf"\s*(?:\w+\s+){{0,5}}?(?:(?:in|into|across|throughout)\s+(?:the\s+(?:[\w-]+\s+){{0,3}}?)?"
     rf"(?:country|emirate|kingdom|sultanate)(?!\s*(?:'s|\u2019s))|{WHOLE_COUNTRY})\b",
     re.IGNORECASE,
 )
@@ -230,6 +230,15 @@ class ReportPlaces:
         ]
         if previous and not self.is_lead(figure.number_start):  # a caption is not continued text
             return Located(previous[0], "named first in the paragraph before the figure's")
+        if self.report_place is None:
+            # 'Sabah Al Ahmad, an hour's drive south of Kuwait City ... The site employs about 70': a town
+            # the gazetteer does not know, placed by its distance from a city of the country.
+            near = [
+                m for m in self.references if self._paragraph_before(paragraph)[0] <= m.start < figure.start
+            ]
+            if near:
+                where = PlaceMention(near[-1].start, near[-1].end, country_place(near[-1].place.country))
+                return Located(where, "is the country of the city the text measures from")
         return self.report_place
 
     def _country_before(self, paragraph: Span, figure: WorkerFigure) -> PlaceMention | None:
