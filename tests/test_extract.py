@@ -1070,3 +1070,55 @@ def test_extract_notes_are_dropped_when_a_reviewed_draft_is_read_and_a_range_is_
     del draft["draft"]
     draft["claims"][0]["notes"] = "extract: place named in the figure's clause"
     assert parse_bundle(draft).claims[0].notes is None
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "About 150 new North Korean workers were sent to Donetsk. They flew from Pyongyang to "
+            "Vladivostok and went on via Moscow.",
+            [("Donetsk", 150, True)],
+        ),
+        ("As many as 10,000 North Korean IT workers are operating in other countries.", []),
+        (
+            "The man was one of about 30 North Koreans employed by a lift contractor in Vientiane. Fewer "
+            "than five workers were at the scene.",
+            [("Vientiane", 30, True)],
+        ),
+        (
+            "VIENTIANE - North Korea has got between 100 and 200 workers into the country, sources said.",
+            [("LA", 100, True)],
+        ),
+        (
+            "A new town in the sand\n\nSabah Al Ahmad lies an hour's drive south of Kuwait City.\n\nAt one "
+            "housing site there, the "
+            "contractor employs about 70 North Koreans.",
+            [("KW", 70, True)],
+        ),
+        (
+            "ULAANBAATAR - The government says Mongolia could take up to 5,000 North Korean workers.",
+            [],
+        ),
+        ("WARSAW - Fifty more North Korean workers were to be sent to a site in the capital.", []),
+        (
+            "At a container plant 160 kilometres south-west of Gdansk, a supervisor put their number at 35. "
+            "They are North Korean welders.",
+            [("PL", 35, False)],
+        ),
+    ],
+    ids=[
+        "stops-on-the-way",
+        "other-countries",
+        "one-of-and-at-the-scene",
+        "into-the-country",
+        "town-placed-by-distance",
+        "could-take",
+        "were-to-be-sent",
+        "put-their-number-at",
+    ],
+)
+def test_routes_events_plans_and_towns_placed_by_distance(
+    body: str, expected: list[tuple[str, int, bool]]
+) -> None:
+    assert placed_figures(body) == expected
