@@ -1122,3 +1122,35 @@ def test_routes_events_plans_and_towns_placed_by_distance(
     body: str, expected: list[tuple[str, int, bool]]
 ) -> None:
     assert placed_figures(body) == expected
+
+
+def test_a_workplace_placed_by_its_distance_from_a_city_is_not_the_country_s_total() -> None:
+    facilities, claims = propose_claims(
+        "SEOUL - Officials believe some 2,000 North Koreans are in Oman. A tower rising in the desert "
+        "north of Muscat employs about 40 of them."
+    )
+    assert [(facility.country, facility.kind) for facility in facilities] == [("OM", None), ("OM", "site")]
+    assert [(claim.facility, claim.value) for claim in claims] == [
+        (facilities[0].id, 2000),
+        (facilities[1].id, 40),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "OMSK - A second group of 25 North Korean welders is expected in the spring. Thirty already "
+            "work there.",
+            [("Omsk", 30, False)],
+        ),
+        (
+            "SEOUL - Of the 300 North Koreans who arrived in Russia in March, fewer than 100 went to "
+            "Khabarovsk.",
+            [("Khabarovsk", 100, True)],
+        ),
+    ],
+    ids=["already-work-there", "of-the-whole-after-a-dateline"],
+)
+def test_counts_after_a_future_group_or_a_whole(body: str, expected: list[tuple[str, int, bool]]) -> None:
+    assert placed_figures(body) == expected

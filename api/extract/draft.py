@@ -55,10 +55,11 @@ class _Facilities:
     items: list[FacilityIn] = field(default_factory=list)
     by_key: dict[tuple[str, str, str | None, str | None, str | None], str] = field(default_factory=dict)
 
-    def facility_id(self, mention: PlaceMention, workplace: Workplace) -> str:
+    def facility_id(self, mention: PlaceMention, workplace: Workplace, *, one_workplace: bool = False) -> str:
         place = mention.place
-        if place.level is not Precision.city:  # a region's or a country's figure is no one workplace
-            workplace = replace(workplace, kind=None)
+        if place.level is not Precision.city:
+            # A region's or a country's figure is no one workplace, unless the text placed one there.
+            workplace = replace(workplace, kind=(workplace.kind or "site") if one_workplace else None)
         key = (place.name, place.country, workplace.kind, workplace.sector, workplace.operator_country)
         if key in self.by_key:
             return self.by_key[key]
@@ -161,7 +162,11 @@ def propose_claims(body: str) -> tuple[list[FacilityIn], list[ClaimIn]]:
         if quoted is None:
             continue
         workplace = describe(body, clause, sentence)
-        facility = facilities.facility_id(located.mention, workplace) if located else None
+        facility = (
+            facilities.facility_id(located.mention, workplace, one_workplace=located.one_workplace)
+            if located
+            else None
+        )
         claim = ClaimIn(
             facility=facility,
             subject=None if facility else _subject(body, workplace, sentence),

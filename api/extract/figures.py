@@ -76,7 +76,8 @@ _THERE_WERE = re.compile(
 WHOLE_COUNTRY = r"nationwide|countrywide|across\s+the\s+country|in\s+the\s+whole\s+country"
 _NATIONWIDE = re.compile(rf"(?P<number>{NUMBER})\s+(?=(?:{WHOLE_COUNTRY})\b)", re.IGNORECASE)
 _THERE = re.compile(
-    rf"(?P<number>{NUMBER})\s+(?:are|were|remain|remained|work|worked|live|lived)\s+(?:still\s+)?there\b",
+    rf"(?P<number>{NUMBER})\s+(?:(?:still|already|now|also)\s+)?(?:are|were|remain|remained|work|worked|live|lived)"
+    rf"\s+(?:(?:still|already|now|also)\s+)?there\b",
     re.IGNORECASE,
 )
 # A share given as a part: 'Half of the plant's 400 employees are North Korean', '30 percent of its 400
@@ -221,7 +222,7 @@ _ALL_NATIONALITIES = re.compile(
 # 'Of the 300 staff at the yard, 42 are North Korean': the whole, whose share the sentence goes on to give.
 # ... and '10 percent of the 500 workers', 'most of the 500 workers': a whole, not the North Koreans in it.
 _WHOLE_BEFORE_SHARE = re.compile(
-    rf"(?:^Of|\b(?:percent|per\s+cent|half|a\s+third|a\s+quarter|a\s+fifth|most|many|none|all|among)"
+    rf"(?:(?:^|\s[\u2014\u2013-]+\s)Of|\b(?:percent|per\s+cent|half|a\s+third|a\s+quarter|a\s+fifth|most|many|none|all|among)"
     rf"|%|\b{NUMBER})\s+(?:of\s+)?(?:the|its|their)\s+(?:[\w\u2019']+\s+)?(?:[\w-]+(?:\u2019s|'s)\s+)?(?:(?:{HEDGES})\s+)?$",
     re.IGNORECASE,
 )

@@ -71,6 +71,8 @@ class Located:
 
     mention: PlaceMention
     how: str
+    # A country placed for one workplace (a site 'north of Muscat'), not a figure for the whole country.
+    one_workplace: bool = False
 
 
 class ReportPlaces:
@@ -209,7 +211,7 @@ class ReportPlaces:
         if references:  # the sentence places the work only by its distance from a city: its country
             reference = references[0]
             where = PlaceMention(reference.start, reference.end, country_place(reference.place.country))
-            return Located(where, "is the country of the city the sentence measures from")
+            return Located(where, "is the country of the city the sentence measures from", one_workplace=True)
         others = [
             m
             for m in self._local(paragraph)
@@ -238,7 +240,7 @@ class ReportPlaces:
             ]
             if near:
                 where = PlaceMention(near[-1].start, near[-1].end, country_place(near[-1].place.country))
-                return Located(where, "is the country of the city the text measures from")
+                return Located(where, "is the country of the city the text measures from", one_workplace=True)
         return self.report_place
 
     def _country_before(self, paragraph: Span, figure: WorkerFigure) -> PlaceMention | None:
