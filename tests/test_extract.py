@@ -1154,3 +1154,25 @@ def test_a_workplace_placed_by_its_distance_from_a_city_is_not_the_country_s_tot
 )
 def test_counts_after_a_future_group_or_a_whole(body: str, expected: list[tuple[str, int, bool]]) -> None:
     assert placed_figures(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "Some 45 people, most of them North Korean, work at the sister restaurant in Shenyang.",
+            [("Shenyang", 45, True)],
+        ),
+        (
+            "At a fish plant in Korsakov, 60 of the 240 workers are North Korean women. All told, the plant "
+            "employs 240 people in the season.",
+            [("Korsakov", 60, False)],
+        ),
+        ("In all, 400 North Koreans work in Poland, inspectors say.", [("PL", 400, False)]),
+    ],
+    ids=["people-most-of-them-north-korean", "all-told", "in-all-of-north-koreans"],
+)
+def test_people_said_north_korean_by_an_apposition_and_totals_of_a_site(
+    body: str, expected: list[tuple[str, int, bool]]
+) -> None:
+    assert placed_figures(body) == expected

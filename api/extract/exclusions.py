@@ -80,6 +80,11 @@ _PICTURED = re.compile(
     r"\b(?:photo\w*|pictures?|images?|videos?|footage)\b[^.;]{0,60}?\b(?:show\w*|depict\w*)\b[^.;]*$",
     re.IGNORECASE,
 )
+# ... and 'All told, the plant employs 240 people', unless the count is of North Koreans.
+_TOTAL_BEFORE = re.compile(
+    r"\b(?:all\s+told|in\s+all|in\s+total|altogether|overall)\b[^.;]{0,40}$", re.IGNORECASE
+)
+_KOREANS_NEXT = re.compile(r"^\s+(?:[\w-]+\s+){0,2}?(?:North\s+Korean|Korean|DPRK)", re.IGNORECASE)
 # The whole workforce of a site, of every nationality: 'employs about 1,100 people in all'.
 _TOTAL_AFTER = re.compile(
     r"^\s+(?:people|staff|employees|workers|hands)\s+(?:in\s+all|in\s+total|altogether|all\s+told|overall)\b",
@@ -116,6 +121,7 @@ def not_there_now(text: str, sentence: Span, start: int, number_start: int, end:
         or _PICTURED.search(before)
         or _AT_THE_SCENE.search(after)
         or _TOTAL_AFTER.match(rest)
+        or (_TOTAL_BEFORE.search(before) and not _KOREANS_NEXT.match(rest))
     )
 
 

@@ -37,7 +37,8 @@ _FIGURE = re.compile(
     (?P<post>-odd\b|\+|-plus\b|\s+or\s+so\b|\s+or\s+more\b|\s+odd\b)?
     (?P<modifiers>(?:\s+["\u201c\u2018']?(?!(?:{_BLOCKED})\b)[^\W\d_][\w\u2019'-]*["\u201d\u2019']?){{0,4}}?)
     \s+(?:(?P<noun>{WORKERS})\b|(?P<koreans>{_NORTH_KOREANS})\b|(?P<people>{_PEOPLE})\b(?!\s+(?:{WORKERS})\b))
-    (?P<origin>\s+from\s+(?:North\s+Korea|the\s+DPRK|DPRK)\b)?
+    (?P<origin>\s+from\s+(?:North\s+Korea|the\s+DPRK|DPRK)\b
+    |,\s+(?:most|all|nearly\s+all|almost\s+all|many)\s+of\s+them\s+(?:North\s+Korean\w*|from\s+North\s+Korea)\b,?)?
     (?P<verb>\s+(?:who\s+|that\s+)?(?:(?:have|had|has)\s+(?:been\s+)?|still\s+|also\s+)?(?:{_WORK_VERBS})\b)?
     """,
     re.IGNORECASE | re.VERBOSE,
