@@ -1176,3 +1176,11 @@ def test_people_said_north_korean_by_an_apposition_and_totals_of_a_site(
     body: str, expected: list[tuple[str, int, bool]]
 ) -> None:
     assert placed_figures(body) == expected
+
+
+def test_a_report_that_calls_all_its_figures_estimates_hedges_every_one() -> None:
+    body = (
+        "North Korean workers by city\n\nNotes. All figures are the institute's estimates.\n\n"
+        "Khabarovsk: 800\nUlan-Ude: 300\n\nNorth Korean workers are counted where they live."
+    )
+    assert placed_figures(body) == [("Khabarovsk", 800, True), ("Ulan-Ude", 300, True)]

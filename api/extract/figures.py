@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from api.extract.exclusions import not_there_now
@@ -230,6 +230,15 @@ _WHOLE_BEFORE_SHARE = re.compile(
 _WORKER_CONTEXT = re.compile(rf"\b(?:{WORKERS}|North\s+Koreans?)\b", re.IGNORECASE)
 
 
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+# A report that hedges all its figures at once: 'All figures are the institute's estimates'.
+_ALL_ESTIMATES = re.compile(
+    r"\b(?:all|these|the)\s+(?:the\s+)?(?:figures|numbers)(?:\s+(?:in|of)\s+(?:this|the)\s+\w+)?\s+(?:are|were)\s+"
+    r"(?:[\w\u2019'-]+\s+){0,3}?(?:estimates|estimated|approximate|approximations|rounded)\b",
+    re.IGNORECASE,
+)
+
+
 class Binding(StrEnum):
     """What makes a number a worker figure, and so what it still needs to be proposed."""
 
@@ -308,6 +317,8 @@ def _not_a_workforce(text: str, figure: WorkerFigure, sentence: Span, modifiers:
 def _noun_figures(text: str, sentences: list[Span]) -> Iterable[tuple[re.Match[str], WorkerFigure, str]]:
     for match in _FIGURE.finditer(text):
         modifiers = match.group("modifiers") or ""
+        if _BLANK_LINE.search(match.group(), match.end("number") - match.start()):
+            continue  # a number ending one paragraph does not count the people the next one starts with
         if match.group("people"):
             before = text[max(0, match.start() - _LOOK_BACK) : match.start()]
             korean = re.search(r"North\s+Korean|DPRK", modifiers, re.IGNORECASE) or match.group("origin")
@@ -420,6 +431,8 @@ def find_worker_figures(text: str) -> list[WorkerFigure]:
             continue  # 'the yard employed 2,300' says nothing of North Koreans
         figures[figure.number_start] = figure
     ordered = [figures[key] for key in sorted(figures)]
+    if _ALL_ESTIMATES.search(text):  # 'All figures are the institute's estimates': every one is hedged
+        ordered = [replace(figure, approximate=True) for figure in ordered]
     return [
         figure
         for figure in ordered
