@@ -1184,3 +1184,27 @@ def test_a_report_that_calls_all_its_figures_estimates_hedges_every_one() -> Non
         "Khabarovsk: 800\nUlan-Ude: 300\n\nNorth Korean workers are counted where they live."
     )
     assert placed_figures(body) == [("Khabarovsk", 800, True), ("Ulan-Ude", 300, True)]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "Seafood plants on the border\n\nBEIJING (Asia Wire) - Two seafood processors in Dandong still "
+            "employ North Korean women.\n\nThe second plant employs some 80 mostly young North Korean women.",
+            [("Dandong", 80, True)],
+        ),
+        (
+            "Crews thin out\n\nULAN-UDE (Baikal Herald) - Fewer than 200 North Korean workers remain in "
+            "Buryatia.\n\nA complex on the city's eastern edge uses a crew of about 45 North Koreans.",
+            [("Buryatia", 200, True), ("Ulan-Ude", 45, True)],
+        ),
+        (
+            "North Korean workers in Siberia\n\nNo more than 50 of last year's arrivals ended up in Tomsk.",
+            [("Tomsk", 50, True)],
+        ),
+    ],
+    ids=["lead-city-under-a-capital-dateline", "the-city-is-the-dateline-s", "of-last-year-s-arrivals"],
+)
+def test_the_dateline_the_lead_and_the_city(body: str, expected: list[tuple[str, int, bool]]) -> None:
+    assert placed_figures(body) == expected

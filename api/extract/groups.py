@@ -44,7 +44,7 @@ MEMBER_TEAM = re.compile(
 )
 # 'fewer than 100 went to Khabarovsk', 'about 300 ended up in Tomsk'.
 WENT = re.compile(
-    rf"(?P<number>{NUMBER})\s+(?:of\s+(?:them|those)\s+)?(?:went|headed|moved|ended\s+up|were\s+posted)"
+    rf"(?P<number>{NUMBER})\s+(?:of\s+(?:[\w\u2019'-]+\s+){{1,3}}?)?(?:went|headed|moved|ended\s+up|were\s+posted)"
     r"\s+(?:to|in)\b",
     re.IGNORECASE,
 )

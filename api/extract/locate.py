@@ -37,6 +37,8 @@ _REFERENCE_BEFORE = re.compile(
 _ORIGIN_LIST = re.compile(
     r"(?:(?:the\s+)?[A-Z][\w\u2019' -]*?\s*\([^)]*\)\s*(?:,\s*(?:and\s+)?|and\s+))*(?:the\s+)?"
 )
+# 'on the city's eastern edge', 'in the town': the report's own city.
+_THE_CITY = re.compile(r"\bthe\s+(?:city|town)(?:\u2019s|'s)?\b", re.IGNORECASE)
 # A sentence that opens on its place: 'In Pyongyang, the studio ...'.
 _OPENING_IN = re.compile(r"(?i:in|at)\s+")
 # The lines under a headline that name the outlet, its town and the date are this short.
@@ -123,7 +125,8 @@ class ReportPlaces:
         for start, end in self.paragraphs[:6]:
             dateline = find_dateline(self.body, start, end)
             if dateline is not None and dateline.place.country not in REPORTING_COUNTRIES:
-                return Located(dateline, "from the report's dateline")
+                lead = self._lead_place(dateline, (start, end))
+                return lead or Located(dateline, "from the report's dateline")
         if self.paragraphs:
             title = [m for m in self._local(self.paragraphs[0]) if m.place.level is not Precision.country]
             if title:
@@ -138,6 +141,27 @@ class ReportPlaces:
             first = next(m for m in self.mentions if m.place == place)
             return Located(first, "named most often in the report")
         return None
+
+    def _lead_place(self, dateline: PlaceMention, paragraph: Span) -> Located | None:
+        """The city the lead names when the dateline is only where the reporter filed from.
+
+        'BEIJING (Asia Wire) - Two seafood processors in Dandong ...': a dateline city the text never
+        names again, over a lead that names another city of the same country, is not the story's place. (A
+        region in the lead may hold the dateline's city: 'ULAN-UDE - ... in Buryatia'.)
+        """
+        again = [m for m in self.mentions if m.place == dateline.place and m.start >= dateline.end]
+        if again:
+            return None
+        lead = [
+            m
+            for m in self._local((dateline.end, paragraph[1]))
+            if m.place.level is Precision.city and m.place.country == dateline.place.country
+        ]
+        return (
+            Located(lead[0], "named in the lead under a dateline the text does not name again")
+            if lead
+            else None
+        )
 
     def country(self, paragraph: Span) -> PlaceMention | None:
         """The country 'the country' means: the report's place's, else the paragraph's, else the report's."""
@@ -222,6 +246,13 @@ class ReportPlaces:
             return Located(before[-1], "named earlier in the figure's paragraph")
         if others:
             return Located(others[0], "named later in the figure's paragraph")
+        report = self.report_place
+        if (
+            report is not None
+            and report.mention.place.level is Precision.city
+            and _THE_CITY.search(body, sentence[0], sentence[1])
+        ):
+            return Located(report.mention, "is the report's city, which the sentence calls 'the city'")
         country = self._country_before(paragraph, figure)
         if country is not None:
             return Located(country, "is the country named before the figure, not the report's")
