@@ -1208,3 +1208,25 @@ def test_a_report_that_calls_all_its_figures_estimates_hedges_every_one() -> Non
 )
 def test_the_dateline_the_lead_and_the_city(body: str, expected: list[tuple[str, int, bool]]) -> None:
     assert placed_figures(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "SZCZECIN - In addition to 44 North Koreans, the yard employs 31 Nepalese and 22 Filipinos. Two "
+            "score of them live in a hostel at the gate.",
+            [("Szczecin", 44, False)],
+        ),
+        (
+            "North Korean teams in Africa\n\nOur monitors recorded:\n- Equatorial Guinea - about 120, around "
+            "Bata\n- Tanzania - 30 doctors and nurses, in two hospitals",
+            [("GQ", 120, True), ("TZ", 30, False)],
+        ),
+    ],
+    ids=["in-addition-to-and-housed", "list-line-headed-by-a-country"],
+)
+def test_others_beside_the_north_koreans_and_list_lines(
+    body: str, expected: list[tuple[str, int, bool]]
+) -> None:
+    assert placed_figures(body) == expected

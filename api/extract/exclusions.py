@@ -75,6 +75,12 @@ _MEMBERS_LIST = re.compile(
 _PLACED_AFTER = re.compile(r"^\s+(?:in|at)\s+(?:the\s+)?[A-Z]")
 # People at an event rather than at work: 'Fewer than five workers were at the scene'.
 _AT_THE_SCENE = re.compile(r"^[^.;]{0,30}?\b(?:at|on)\s+the\s+scene\b", re.IGNORECASE)
+# Where some of a group already counted live: 'Two score of them live in a hostel'.
+_HOUSED = re.compile(
+    r"^\s+of\s+(?:them|those|these)\s+(?:still\s+)?(?:live|lived|living|stay|stayed|sleep|slept|are\s+housed"
+    r"|were\s+housed)\b",
+    re.IGNORECASE,
+)
 # People in a picture: 'A photograph seen by the radio shows 20 North Korean women'.
 _PICTURED = re.compile(
     r"\b(?:photo\w*|pictures?|images?|videos?|footage)\b[^.;]{0,60}?\b(?:show\w*|depict\w*)\b[^.;]*$",
@@ -119,6 +125,7 @@ def not_there_now(text: str, sentence: Span, start: int, number_start: int, end:
         or _NAMED_NOUN_AFTER.match(rest)
         or (_MEMBERS_LIST.search(before) and not _PLACED_AFTER.match(rest))
         or _PICTURED.search(before)
+        or _HOUSED.match(rest)
         or _AT_THE_SCENE.search(after)
         or _TOTAL_AFTER.match(rest)
         or (_TOTAL_BEFORE.search(before) and not _KOREANS_NEXT.match(rest))

@@ -39,6 +39,11 @@ _ORIGIN_LIST = re.compile(
 )
 # 'on the city's eastern edge', 'in the town': the report's own city.
 _THE_CITY = re.compile(r"\bthe\s+(?:city|town)(?:\u2019s|'s)?\b", re.IGNORECASE)
+# A line of a list that starts with a place and a dash or colon: '- Tanzania - 30 doctors and nurses'.
+_LIST_HEAD = re.compile(
+    r"(?P<bullet>[ \t]*(?:[-*\u2022][ \t]+)?)(?P<place>[A-Z][^\n:\u2014\u2013]{0,40}?)"
+    r"[ \t]*(?::|[\u2014\u2013]|[ \t]-)[ \t]"
+)
 # A sentence that opens on its place: 'In Pyongyang, the studio ...'.
 _OPENING_IN = re.compile(r"(?i:in|at)\s+")
 # The lines under a headline that name the outlet, its town and the date are this short.
@@ -203,10 +208,15 @@ class ReportPlaces:
             country = self.country(paragraph)
             if country is not None:
                 return Located(country, "is the whole country ('in the country')")
+        line_start = body.rfind("\n", 0, figure.number_start) + 1
         if figure.binding is Binding.line:
-            line_start = body.rfind("\n", 0, figure.number_start) + 1
             heads = [m for m in self.mentions if line_start <= m.start < figure.number_start]
             return Located(heads[0], "heads the figure's line") if heads else None
+        head = _LIST_HEAD.match(body, line_start, figure.number_start)
+        if head is not None:  # '- Tanzania - 30 doctors and nurses': a list line headed by its place
+            heads = [m for m in self.mentions if m.start == head.end("bullet")]
+            if heads and heads[0].end == head.end("place"):
+                return Located(heads[0], "heads the figure's line")
         if figure.binding is Binding.bracketed:
             paren = body.rfind("(", 0, figure.number_start)
             before = [m for m in self.mentions if m.end <= paren and not body[m.end : paren].strip()]
