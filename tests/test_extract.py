@@ -388,6 +388,9 @@ def test_text_without_figures_still_gives_a_loadable_draft(
         ("between 50 and 60 workers", 50, True),
         ("between thirty and forty North Korean men work there", 30, True),
         ("two dozen fishermen", 24, True),
+        ("half a dozen North Korean welders", 6, True),
+        ("two score North Korean plasterers", 40, True),
+        ("a score of North Korean seamstresses", 20, True),
         ("some 10 percent of the 500 workers are North Korean", 50, True),  # the share, not the whole
         ("Half of the plant's 400 employees are North Korean", 200, True),
         ("the 45-strong crew of North Korean builders", 45, False),

@@ -23,7 +23,7 @@ _SMALL = _alternation(_UNITS)
 _ANY_WORD = _alternation([*_UNITS, *_MULTIPLIERS, *_SCALES])
 # 'two hundred and fifty' is one number, 'thirty and forty' two: 'and' joins only after a scale word.
 WORDS = (
-    rf"(?:\ba\s+(?:hundred|thousand|dozen|score)\b|\b(?:{_SMALL})\b)"
+    rf"(?:\bhalf\s+a\s+dozen\b|\ba\s+(?:hundred|thousand|dozen|score)\b|\b(?:{_SMALL})\b)"
     rf"(?:(?:[\s-]+|(?:(?<=hundred)|(?<=thousand)|(?<=million))\s+and\s+)(?:{_ANY_WORD})\b)*"
 )
 DIGITS = (
@@ -56,6 +56,8 @@ UNITS_AFTER = r"percent|per\s+cent|hours?|days?|weeks?|months?|years?|times|doll
 def parse_number(text: str) -> int | None:
     """The integer a number phrase means: '1,200', '1.5 thousand', 'two hundred and fifty', 'a dozen'."""
     words = text.lower().replace(",", "").split()
+    if words[:3] == ["half", "a", "dozen"]:
+        return 6 if len(words) == 3 else None
     if words and words[0][0].isdigit():
         scale = {**_MULTIPLIERS, **_SCALES}.get(words[-1], 1) if len(words) > 1 else 1
         value = float(words[0]) * scale
