@@ -20,7 +20,7 @@ from api.extract.describe import describe, report_sector
 from api.extract.draft import propose_claims
 from api.extract.figures import find_worker_figures
 from api.extract.gazetteer import find_places
-from api.ingest.bundle import FILL_IN
+from api.ingest.bundle import FILL_IN, without_extract_notes
 from api.ingest.loader import parse_bundle, read_bundle_file
 from api.ingest.quotes import find_span
 from api.ingest.seed import load_bundle_file
@@ -1233,3 +1233,22 @@ def test_others_beside_the_north_koreans_and_list_lines(
     body: str, expected: list[tuple[str, int, bool]]
 ) -> None:
     assert placed_figures(body) == expected
+
+
+_RANGE_LINE = "The text gives a range (3 to 5)."
+
+
+@pytest.mark.parametrize(
+    ("notes", "kept"),
+    [
+        (" =1+1 ", " =1+1 "),  # notes without an `extract:` line are kept exactly as written
+        ("extract: place named in the figure's clause", None),
+        (f"extract: place from the report's dateline\n{_RANGE_LINE}", _RANGE_LINE),
+        (
+            "Checked by phone.\r\nextract: no place found\r\nSee the annex.",
+            "Checked by phone.\r\nSee the annex.",
+        ),
+    ],
+)
+def test_only_extract_lines_leave_the_notes(notes: str, kept: str | None) -> None:
+    assert without_extract_notes(notes) == kept

@@ -198,10 +198,16 @@ class Bundle(StrictModel):
 
 
 def without_extract_notes(notes: str) -> str | None:
-    """`notes` without its lines that start with `extract:`; None when nothing else is left."""
-    kept = [line for line in notes.splitlines() if not line.lstrip().startswith(EXTRACT_NOTE)]
-    text = "\n".join(kept).strip()
-    return text or None
+    """`notes` without its lines that start with `extract:`; None when nothing else is left.
+
+    Notes with no such line are returned exactly as written.
+    """
+    lines = notes.splitlines(keepends=True)
+    kept = [line for line in lines if not line.lstrip().startswith(EXTRACT_NOTE)]
+    if len(kept) == len(lines):
+        return notes
+    text = "".join(kept).rstrip("\r\n")
+    return text if text.strip() else None
 
 
 def review_errors(bundle: Bundle) -> list[dict[str, Any]]:
