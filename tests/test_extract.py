@@ -1252,3 +1252,24 @@ _RANGE_LINE = "The text gives a range (3 to 5)."
 )
 def test_only_extract_lines_leave_the_notes(notes: str, kept: str | None) -> None:
     assert without_extract_notes(notes) == kept
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "North Korean crews in Irkutsk\n\nWe count 230 on building sites in Irkutsk itself. In the "
+            "Irkutsk region as a whole, perhaps 600.",
+            [("Irkutsk", 230, False), ("Irkutsk Oblast", 600, True)],
+        ),
+        (
+            "North Korean workers in Hunchun's export zone. Figures are rounded.\n\n"
+            "Site | sector | North Korean workers\nSeafood plant No. 1 | seafood | 420\n"
+            "Garment plant | garment | 310",
+            [("Hunchun", 420, True), ("Hunchun", 310, True)],
+        ),
+    ],
+    ids=["an-official-count-and-a-closing-figure", "table-rows"],
+)
+def test_counts_in_interviews_and_tables(body: str, expected: list[tuple[str, int, bool]]) -> None:
+    assert placed_figures(body) == expected

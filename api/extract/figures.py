@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from api.extract.exclusions import not_there_now
-from api.extract.groups import GROUP_PATTERNS, QUOTED_FROM_START
+from api.extract.groups import GROUP_PATTERNS, QUOTED_FROM_START, TRAILING, table_rows
 from api.extract.numbers import HEDGES, NUMBER, UNITS_AFTER, WORDS, WORKERS, parse_number
 from api.extract.sentences import Span, paragraph_spans, sentence_spans, span_at
 
@@ -233,7 +233,7 @@ _WORKER_CONTEXT = re.compile(rf"\b(?:{WORKERS}|North\s+Koreans?)\b", re.IGNORECA
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 # A report that hedges all its figures at once: 'All figures are the institute's estimates'.
 _ALL_ESTIMATES = re.compile(
-    r"\b(?:all|these|the)\s+(?:the\s+)?(?:figures|numbers)(?:\s+(?:in|of)\s+(?:this|the)\s+\w+)?\s+(?:are|were)\s+"
+    r"\b(?:(?:all|these|the)\s+)?(?:the\s+)?(?:figures|numbers)(?:\s+(?:in|of)\s+(?:this|the)\s+\w+)?\s+(?:are|were)\s+"
     r"(?:[\w\u2019'-]+\s+){0,3}?(?:estimates|estimated|approximate|approximations|rounded)\b",
     re.IGNORECASE,
 )
@@ -248,6 +248,7 @@ class Binding(StrEnum):
     line = "line"  # 'Sakhalin: 300-350': a figure only if its line starts with a place
     bracketed = "bracketed"  # 'in Ulaanbaatar (about 150)': a figure only if a place stands before it
     context = "context"  # 'the remaining 130', 'a 24-member team': a figure in a paragraph about workers
+    trailing = "trailing"  # 'in the Irkutsk region as a whole, perhaps 600': placed by the place before it
 
 
 @dataclass(frozen=True)
@@ -372,6 +373,14 @@ def _bare_figures(text: str) -> Iterable[tuple[re.Match[str], WorkerFigure, str]
             if figure is not None:
                 start = min(figure.start, match.start()) if pattern in QUOTED_FROM_START else figure.start
                 yield match, WorkerFigure(start, figure.end, *_fields_after_end(figure, Binding.context)), ""
+    for match in TRAILING.finditer(text):
+        figure = _figure(text, match.start("number"), match.group("number"), match.end("number"), False)
+        if figure is not None:
+            yield match, replace(figure, binding=Binding.trailing), ""
+    for match in table_rows(text):
+        figure = _figure(text, match.start("number"), match.group("number"), match.end(), False)
+        if figure is not None:  # a table row: its whole line is the quote
+            yield match, replace(figure, start=match.start(), binding=Binding.context), ""
     for match in _PART_OF.finditer(text):
         figure = _figure(text, match.start("number"), match.group("number"), match.end(), True)
         if figure is not None:

@@ -7,6 +7,7 @@ count workers only in a paragraph that speaks of them, which `api.extract.figure
 """
 
 import re
+from collections.abc import Iterator
 
 from api.extract.numbers import HEDGES, NUMBER, UNITS_AFTER, WORKERS
 
@@ -73,6 +74,12 @@ NUMBER_GREW = re.compile(
     rf"(?:from\s+[^.;]{{1,50}}?\s+)?to\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER}){_NOT_A_UNIT}",
     re.IGNORECASE,
 )
+# An official's count: 'We count 230 on building sites in Irkutsk itself'.
+COUNT = re.compile(
+    rf"\b(?:we|they|inspectors|officials|the\s+(?:ministry|office|inspectorate|police))\s+count(?:s|ed)?\s+"
+    rf"(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER}){_NOT_A_UNIT}(?=\s+(?:on|at|in|across|working)\b)",
+    re.IGNORECASE,
+)
 # Patterns whose count is hedged by a word after it ('the remaining 100 or so').
 GROUP_PATTERNS = (
     PUT_AT,
@@ -85,6 +92,40 @@ GROUP_PATTERNS = (
     INCLUDE_WORKING,
     ARE_LEFT,
     NUMBER_GREW,
+    COUNT,
 )
 # Patterns whose quote starts at the pattern's first word rather than at the number.
-QUOTED_FROM_START = (PUT_AT, RANGE_FROM, REMAINING, MEMBER_TEAM, HIRED_OF, INCLUDE_WORKING, NUMBER_GREW)
+QUOTED_FROM_START = (
+    PUT_AT,
+    RANGE_FROM,
+    REMAINING,
+    MEMBER_TEAM,
+    HIRED_OF,
+    INCLUDE_WORKING,
+    NUMBER_GREW,
+    COUNT,
+)
+# A bare number that closes a clause after its place: 'in the Irkutsk region as a whole, perhaps 600.'
+TRAILING = re.compile(
+    rf"\b(?i:in|across|throughout)\s+(?:the\s+)?[A-Z][^.;,\n]{{0,40}}?(?:\s+as\s+a\s+whole|\s+alone)?,\s+"
+    rf"(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})\s*(?=[.;]|$)",
+    re.MULTILINE,
+)
+# A table whose last column counts workers ('Site | sector | North Korean workers'), and its rows.
+_TABLE_HEADER = re.compile(
+    rf"^[^\n|]*(?:\|[^\n|]*)*\|[ \t]*[^\n|]*\b(?:{WORKERS}|North\s+Koreans)\b[^\n|]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_TABLE_ROW = re.compile(
+    rf"[^\n|]+(?:\|[^\n|]*)*\|[ \t]*(?:(?:{HEDGES})[ \t]+)?(?P<number>{NUMBER})[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def table_rows(text: str) -> Iterator[re.Match[str]]:
+    """The rows under a table header whose last column counts workers, each ending in its count."""
+    for header in _TABLE_HEADER.finditer(text):
+        position = header.end() + 1
+        while (row := _TABLE_ROW.match(text, position)) is not None:
+            yield row
+            position = row.end() + 1

@@ -225,6 +225,9 @@ class ReportPlaces:
             return Located(before[-1], "stands before the figure's brackets")
         if figure.binding is Binding.place:
             return None
+        if figure.binding is Binding.trailing:
+            before = [m for m in self.mentions if sentence[0] <= m.start and m.end <= figure.start]
+            return Located(before[-1], "closes the clause that names the figure's place") if before else None
         for mention in self.mentions:
             subject = sentence[0] <= mention.start and mention.end <= figure.start
             if subject and _HOSTS.fullmatch(body, mention.end, figure.start):
