@@ -1273,3 +1273,11 @@ def test_only_extract_lines_leave_the_notes(notes: str, kept: str | None) -> Non
 )
 def test_counts_in_interviews_and_tables(body: str, expected: list[tuple[str, int, bool]]) -> None:
     assert placed_figures(body) == expected
+
+
+def test_a_capital_s_dateline_with_small_words_is_found() -> None:
+    body = (
+        "DAR ES SALAAM - A group of 37 North Korean healthcare professionals started work at the city's "
+        "main hospital."
+    )
+    assert placed_figures(body) == [("Dar es Salaam", 37, False)]

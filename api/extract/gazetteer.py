@@ -301,6 +301,12 @@ def find_locations(text: str) -> list[PlaceMention]:
     return sorted(mentions, key=lambda m: m.start)
 
 
+@lru_cache(maxsize=1)
+def _casefolded() -> dict[str, Place]:
+    """The gazetteer's names casefolded, for datelines in capitals whose names have small words."""
+    return {key.casefold(): place for key, place in gazetteer().places.items()}
+
+
 _DATELINE = re.compile(
     r"(?P<city>[A-Z][A-Z.\u2019'-]+(?:[ -][A-Z][A-Z.\u2019'-]+)*)(?:,[ \t]+[A-Z][\w .]*?){0,2}"
     r"(?:[ \t]*\([^)\n]{1,30}\))?[ \t]+[\u2014\u2013-]{1,2}[ \t]"
@@ -314,7 +320,11 @@ def find_dateline(text: str, start: int, end: int) -> PlaceMention | None:
         return None
     city = match.group("city")
     index = gazetteer()
-    place = index.places.get(city.title()) or index.places.get(city.title().replace("-", " "))
+    place = (
+        index.places.get(city.title())
+        or index.places.get(city.title().replace("-", " "))
+        or _casefolded().get(city.casefold())  # 'DAR ES SALAAM' is 'Dar es Salaam'
+    )
     if place is None:  # 'POLICE, Poland —': a city named like a word, placed by the country named after it
         keys = [(city.title(), code) for name, code in index.countries.items() if name in match.group()]
         place = next((index.word_named[key] for key in keys if key in index.word_named), None)
