@@ -1281,3 +1281,15 @@ def test_a_capital_s_dateline_with_small_words_is_found() -> None:
         "main hospital."
     )
     assert placed_figures(body) == [("Dar es Salaam", 37, False)]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "North Korean welders in Gdynia\n\nFive of the welders were injured in a fire at the Gdynia yard.",
+        "North Korean welders in Gdynia\n\nSix of the welders told the Baltic Herald they had not been paid.",
+    ],
+    ids=["injured", "told-the-reporter"],
+)
+def test_people_harmed_or_speaking_are_no_workforce(body: str) -> None:
+    assert placed_figures(body) == []

@@ -81,6 +81,12 @@ _HOUSED = re.compile(
     r"|were\s+housed)\b",
     re.IGNORECASE,
 )
+# People harmed or who spoke to the reporter: 'Five of the workers were injured', 'Six of them told us'.
+_HARMED_OR_SPOKE = re.compile(
+    r"^[^.;,]{0,30}?\b(?:were|was|have\s+been|had\s+been|got)\s+(?:\w+\s+)?(?:injured|hurt|wounded"
+    r"|hospitali[sz]ed|burned|burnt|poisoned|beaten|punished)\b|^\s+(?:(?:have|had)\s+)?(?:told|spoke)\b",
+    re.IGNORECASE,
+)
 # People in a picture: 'A photograph seen by the radio shows 20 North Korean women'.
 _PICTURED = re.compile(
     r"\b(?:photo\w*|pictures?|images?|videos?|footage)\b[^.;]{0,60}?\b(?:show\w*|depict\w*)\b[^.;]*$",
@@ -126,6 +132,7 @@ def not_there_now(text: str, sentence: Span, start: int, number_start: int, end:
         or (_MEMBERS_LIST.search(before) and not _PLACED_AFTER.match(rest))
         or _PICTURED.search(before)
         or _HOUSED.match(rest)
+        or _HARMED_OR_SPOKE.search(after)
         or _AT_THE_SCENE.search(after)
         or _TOTAL_AFTER.match(rest)
         or (_TOTAL_BEFORE.search(before) and not _KOREANS_NEXT.match(rest))
