@@ -1293,3 +1293,11 @@ def test_a_capital_s_dateline_with_small_words_is_found() -> None:
 )
 def test_people_harmed_or_speaking_are_no_workforce(body: str) -> None:
     assert placed_figures(body) == []
+
+
+def test_the_country_is_the_one_the_paragraph_named_not_the_report_s() -> None:
+    body = (
+        "North Korean labour abroad\n\nA contractor in Kuwait City employed 140 nationals of the DPRK on "
+        "a hospital.\n\nIn Equatorial Guinea, some 250 DPRK nationals remained in the country."
+    )
+    assert placed_figures(body) == [("Kuwait City", 140, False), ("GQ", 250, True)]

@@ -168,8 +168,20 @@ class ReportPlaces:
             else None
         )
 
-    def country(self, paragraph: Span) -> PlaceMention | None:
-        """The country 'the country' means: the report's place's, else the paragraph's, else the report's."""
+    def country(self, paragraph: Span, position: int | None = None) -> PlaceMention | None:
+        """The country 'the country' means, the one the paragraph last named before `position` first.
+
+        'In Equatorial Guinea, ... remained in the country': the paragraph's country; without one, the
+        report's place's country, else the paragraph's first country, else the report's first.
+        """
+        if position is not None:
+            named = [
+                m
+                for m in self._local((paragraph[0], position))
+                if m.place.level is Precision.country and m.end <= position
+            ]
+            if named:
+                return named[-1]
         if self.report_place is not None:
             code = self.report_place.mention.place.country
             return PlaceMention(
@@ -205,7 +217,7 @@ class ReportPlaces:
         if _IN_THE_COUNTRY.match(body, figure.end, clause[1]) or _IN_THE_COUNTRY.match(
             body, figure.end, sentence[1]
         ):
-            country = self.country(paragraph)
+            country = self.country(paragraph, figure.start)
             if country is not None:
                 return Located(country, "is the whole country ('in the country')")
         line_start = body.rfind("\n", 0, figure.number_start) + 1
