@@ -22,6 +22,7 @@ from api.extract.locate import Located, ReportPlaces
 from api.extract.sentences import Span, clause_at, span_at
 from api.ingest.bundle import (
     DRAFT_BY,
+    EXTRACT_NOTE,
     FILL_IN,
     REVIEW_HINT,
     Bundle,
@@ -36,8 +37,6 @@ from api.ingest.loader import BUNDLE_SUFFIXES, parse_bundle
 from api.ingest.quotes import FoldedBody
 from api.vocabulary import Evidence, Precision, Status
 
-# Claim notes say how extract read the figure, so that the stored claim keeps it after review.
-NOTE_PREFIX = "extract: "
 MIN_QUOTE_WORDS = 3
 _UNTITLED = f"UNTITLED {FILL_IN}"
 DRAFT_MARK_NOTE = "check every value below against the text, then set reviewed: true (or delete this block)"
@@ -56,10 +55,11 @@ class _Facilities:
     items: list[FacilityIn] = field(default_factory=list)
     by_key: dict[tuple[str, str, str | None, str | None, str | None], str] = field(default_factory=dict)
 
-    def facility_id(self, mention: PlaceMention, workplace: Workplace) -> str:
+    def facility_id(self, mention: PlaceMention, workplace: Workplace, *, one_workplace: bool = False) -> str:
         place = mention.place
-        if place.level is not Precision.city:  # a region's or a country's figure is no one workplace
-            workplace = replace(workplace, kind=None)
+        if place.level is not Precision.city:
+            # A region's or a country's figure is no one workplace, unless the text placed one there.
+            workplace = replace(workplace, kind=(workplace.kind or "site") if one_workplace else None)
         key = (place.name, place.country, workplace.kind, workplace.sector, workplace.operator_country)
         if key in self.by_key:
             return self.by_key[key]
@@ -122,11 +122,16 @@ def _subject(body: str, workplace: Workplace, sentence: Span) -> str:
 
 
 def _note(figure: WorkerFigure, located: Located | None) -> str:
-    """The claim's notes: how its place was tied to it, and what its value leaves out."""
-    parts = [f"place {located.how}" if located else "no place found in the text for this figure"]
+    """The claim's notes: how its place was tied to it (an `extract:` line), and what its value leaves out.
+
+    Ingest drops the `extract:` line of a reviewed draft (`api.ingest.bundle.EXTRACT_NOTE`); the range, a
+    fact of the text, stays on a line of its own.
+    """
+    how = f"place {located.how}" if located else "no place found in the text for this figure"
+    lines = [f"{EXTRACT_NOTE} {how}"]
     if figure.high is not None:
-        parts.append(f"the text gives a range ({figure.value} to {figure.high}); value is its low end")
-    return NOTE_PREFIX + "; ".join(parts)
+        lines.append(f"The text gives a range ({figure.value} to {figure.high}); value is its low end.")
+    return "\n".join(lines)
 
 
 def propose_claims(body: str) -> tuple[list[FacilityIn], list[ClaimIn]]:
@@ -140,8 +145,15 @@ def propose_claims(body: str) -> tuple[list[FacilityIn], list[ClaimIn]]:
     facilities = _Facilities()
     proposals: list[_Proposal] = []
     unplaced: list[ClaimIn] = []
+    previous: tuple[WorkerFigure, Located | None] | None = None
     for figure in find_worker_figures(body):
+        if places.at_home(figure):
+            continue  # a workforce in North Korea itself is not work abroad
         located = places.locate(figure)
+        if figure.binding is Binding.comparison and previous is not None:
+            # 'down from a peak of 2,123 in 2013' is the same place's figure of another time.
+            located = previous[1]
+        previous = (figure, located)
         if located is None and figure.binding is not Binding.noun:
             continue
         sentence = span_at(places.sentences, figure.number_start)
@@ -150,7 +162,11 @@ def propose_claims(body: str) -> tuple[list[FacilityIn], list[ClaimIn]]:
         if quoted is None:
             continue
         workplace = describe(body, clause, sentence)
-        facility = facilities.facility_id(located.mention, workplace) if located else None
+        facility = (
+            facilities.facility_id(located.mention, workplace, one_workplace=located.one_workplace)
+            if located
+            else None
+        )
         claim = ClaimIn(
             facility=facility,
             subject=None if facility else _subject(body, workplace, sentence),

@@ -2,54 +2,14 @@
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from api.extract.exclusions import not_there_now
+from api.extract.groups import GROUP_PATTERNS, QUOTED_FROM_START, TRAILING, table_rows
+from api.extract.numbers import HEDGES, NUMBER, UNITS_AFTER, WORDS, WORKERS, parse_number
 from api.extract.sentences import Span, paragraph_spans, sentence_spans, span_at
 
-# fmt: off
-_UNITS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
-}
-# fmt: on
-_MULTIPLIERS = {"dozen": 12, "hundred": 100}
-_SCALES = {"thousand": 1000, "million": 1_000_000}
-
-
-def _alternation(words: Iterable[str]) -> str:
-    return "|".join(sorted(words, key=len, reverse=True))
-
-
-_SMALL = _alternation(_UNITS)
-_ANY_WORD = _alternation([*_UNITS, *_MULTIPLIERS, *_SCALES])
-# 'two hundred and fifty' is one number, 'thirty and forty' two: 'and' joins only after a scale word.
-WORDS = (
-    rf"(?:\ba\s+(?:hundred|thousand|dozen)\b|\b(?:{_SMALL})\b)"
-    rf"(?:(?:[\s-]+|(?:(?<=hundred)|(?<=thousand)|(?<=million))\s+and\s+)(?:{_ANY_WORD})\b)*"
-)
-DIGITS = (
-    r"(?<![\w.,])(?<![A-Za-z]-)(?:\d{1,3}(?:,\d{3})+(?!,?\d)|\d+(?:\.\d+)?(?!\d|[.,]\d))"
-    r"(?:\s+(?:hundred|thousand|million)\b)?"
-)
-NUMBER = rf"(?:{DIGITS}|{WORDS})"
-
-HEDGES = (
-    r"an\s+estimated|an\s+approximate|estimated|more\s+than|up\s+to|at\s+least|as\s+many\s+as|close\s+to"
-    r"|upwards\s+of|fewer\s+than|less\s+than|no\s+more\s+than|no\s+fewer\s+than|not\s+more\s+than"
-    r"|just\s+over|just\s+under|well\s+over|about|around|some|nearly|roughly|approximately|approx\."
-    r"|almost|over|under|circa|c\.|ca\.|an\s+average\s+of|reportedly|maybe|perhaps|possibly|probably|at\s+most"
-    r"|something\s+like|in\s+the\s+region\s+of|some\s+estimated"
-)
-# Plural nouns that, counted, are workers; and nouns that are workers only when they work or are employed.
-_WORKERS = (
-    r"workers|laborers|labourers|employees|staff|staffers|seamstresses|seamsters|sewers|tailors|waitresses"
-    r"|waiters|cooks|chefs|loggers|lumberjacks|fishermen|builders|welders|fitters|bricklayers|plasterers"
-    r"|painters|miners|farmhands|crewmen|crew\s+members|hands|labour|labor|workforce|coders|programmers"
-    r"|developers|hackers|technicians|engineers|trainees|interns|dancers|singers|cleaners|deckhands"
-)
 _NORTH_KOREANS = r"North\s+Koreans|Koreans"
 _PEOPLE = r"women|men|girls|youths|people|individuals|citizens|nationals"
 # Counted people who are workers only when the text says they work: 'four North Korean nationals' may be
@@ -71,14 +31,14 @@ _BLOCKED = (
     r"|was|were|be|been|has|have|had|hours?|days?|weeks?|months?|years?|times|percent|dollars?|yuan|rubles?"
     r"|roubles?|won|tons?|tonnes?|kilometers?|kilometres?|miles?|meters?|metres?|square|floors?|units?"
 )
-_UNITS_AFTER = r"percent|per\s+cent|hours?|days?|weeks?|months?|years?|times|dollars?|yuan|rubles?|won|tons?"
 _FIGURE = re.compile(
     rf"""
-    (?P<number>{NUMBER})["\u201d]?
+    (?P<number>{NUMBER})["\u201d]?(?:(?<=dozen)\s+of|(?<=score)\s+of)?
     (?P<post>-odd\b|\+|-plus\b|\s+or\s+so\b|\s+or\s+more\b|\s+odd\b)?
-    (?P<modifiers>(?:\s+(?!(?:{_BLOCKED})\b)[^\W\d_][\w\u2019'-]*){{0,4}}?)
-    \s+(?:(?P<noun>{_WORKERS})\b|(?P<koreans>{_NORTH_KOREANS})\b|(?P<people>{_PEOPLE})\b(?!\s+(?:{_WORKERS})\b))
-    (?P<origin>\s+from\s+(?:North\s+Korea|the\s+DPRK|DPRK)\b)?
+    (?P<modifiers>(?:\s+["\u201c\u2018']?(?!(?:{_BLOCKED})\b)[^\W\d_][\w\u2019'-]*["\u201d\u2019']?){{0,4}}?)
+    \s+(?:(?P<noun>{WORKERS})\b|(?P<koreans>{_NORTH_KOREANS})\b|(?P<people>{_PEOPLE})\b(?!\s+(?:{WORKERS})\b))
+    (?P<origin>\s+from\s+(?:North\s+Korea|the\s+DPRK|DPRK)\b
+    |,\s+(?:most|all|nearly\s+all|almost\s+all|many)\s+of\s+them\s+(?:North\s+Korean\w*|from\s+North\s+Korea)\b,?)?
     (?P<verb>\s+(?:who\s+|that\s+)?(?:(?:have|had|has)\s+(?:been\s+)?|still\s+|also\s+)?(?:{_WORK_VERBS})\b)?
     """,
     re.IGNORECASE | re.VERBOSE,
@@ -105,27 +65,28 @@ _STRONG = re.compile(
 )
 _THEY_NUMBER = re.compile(
     rf"\b(?:they|who|which|the\s+workers|the\s+North\s+Koreans)\s+(?:now\s+)?number(?:ed)?\s+(?:(?:{HEDGES})\s+)?"
-    rf"(?P<number>{NUMBER})(?![-%]|\s+(?:{_UNITS_AFTER})\b)",
+    rf"(?P<number>{NUMBER})(?![-%]|\s+(?:{UNITS_AFTER})\b)",
     re.IGNORECASE,
 )
 _THERE_WERE = re.compile(
     rf"\b(?:there\s+(?:were|are|was)\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})\s+of\s+(?:them|us)\b"
-    rf"|\bwe\s+were\s+(?:(?:{HEDGES})\s+)?(?P<number2>{NUMBER})\b(?!\s+(?:{_UNITS_AFTER})\b))",
+    rf"|\bwe\s+were\s+(?:(?:{HEDGES})\s+)?(?P<number2>{NUMBER})\b(?!\s+(?:{UNITS_AFTER})\b))",
     re.IGNORECASE,
 )
 # Words that put a figure on a whole country ('around 400 nationwide'); `api.extract.locate` reads them too.
 WHOLE_COUNTRY = r"nationwide|countrywide|across\s+the\s+country|in\s+the\s+whole\s+country"
 _NATIONWIDE = re.compile(rf"(?P<number>{NUMBER})\s+(?=(?:{WHOLE_COUNTRY})\b)", re.IGNORECASE)
 _THERE = re.compile(
-    rf"(?P<number>{NUMBER})\s+(?:are|were|remain|remained|work|worked|live|lived)\s+(?:still\s+)?there\b",
+    rf"(?P<number>{NUMBER})\s+(?:(?:still|already|now|also)\s+)?(?:are|were|remain|remained|work|worked|live|lived)"
+    rf"\s+(?:(?:still|already|now|also)\s+)?there\b",
     re.IGNORECASE,
 )
 # A share given as a part: 'Half of the plant's 400 employees are North Korean', '30 percent of its 400
 # workers are North Korean'.
 _PART_OF = re.compile(
     rf"\b(?P<part>half|a\s+third|one\s+third|a\s+quarter|one\s+quarter|two\s+thirds|three\s+quarters|a\s+fifth"
-    rf"|\d{{1,2}}(?:\.\d+)?\s*(?:%|percent|per\s+cent))\s+of\s+(?:the|its|their)\s+(?:[\w\u2019']+\s+)?"
-    rf"(?P<number>{NUMBER})\s+(?:[\w-]+\s+){{0,2}}?(?:{_WORKERS}|people)\b[^.;]{{0,40}}?"
+    rf"|\d{{1,2}}(?:\.\d+)?\s*(?:%|percent|per\s+cent)|(?:{WORDS})\s+(?:percent|per\s+cent))\s+of\s+(?:the|its|their)\s+(?:[\w\u2019']+\s+)?(?:[\w-]+(?:\u2019s|'s)\s+)?"
+    rf"(?P<number>{NUMBER})\s+(?:[\w-]+\s+){{0,2}}?(?:{WORKERS}|people)\b[^.;]{{0,40}}?"
     rf"\b(?:are|were|come\s+from|came\s+from)\s+(?:from\s+)?(?:North\s+Korea|the\s+DPRK)\w*",
     re.IGNORECASE,
 )
@@ -162,21 +123,25 @@ _LINE = re.compile(
     rf"^[ \t]*(?:[-*\u2022][ \t]+)?(?P<head>(?-i:[A-Z])[^\n:\u2014\u2013\d]{{1,60}}?)[ \t]*"
     rf"(?:\([^)\n]*\))?[ \t]*"
     rf"(?::|[\u2014\u2013]|[ \t]-)[ \t]*(?:(?:19|20)\d\d:[ \t]*)?(?:(?:{HEDGES})[ \t]+)?(?:between[ \t]+)?"
-    rf"(?:{NUMBER}[ \t]*(?:-|\u2013|to|and)[ \t]*)?(?P<number>{NUMBER})(?![-%\d]|\s+(?:{_UNITS_AFTER})\b)",
+    rf"(?:{NUMBER}[ \t]*(?:-|\u2013|to|and)[ \t]*)?(?P<number>{NUMBER})(?![-%\d]|\s+(?:{UNITS_AFTER})\b)",
     re.IGNORECASE | re.MULTILINE,
 )
 # Further figures of such a line, each after its year: 'Vladivostok \u2014 2024: 1,200 \u2014 2026: 2,000'.
 _LINE_MORE = re.compile(
     rf"[\u2014\u2013;|][ \t]*(?:19|20)\d\d:[ \t]*(?:(?:{HEDGES})[ \t]+)?"
     rf"(?:{NUMBER}[ \t]*(?:-|\u2013|to)[ \t]*)?"
-    rf"(?P<number>{NUMBER})(?![-%\d]|\s+(?:{_UNITS_AFTER})\b)",
+    rf"(?P<number>{NUMBER})(?![-%\d]|\s+(?:{UNITS_AFTER})\b)",
     re.IGNORECASE,
 )
+# 'POLICE, Poland - A dozen of the welders...': a dateline, whose dash is no list line's.
+_DATELINE_HEAD = re.compile(r"[A-Z]{2,}[A-Z .\u2019'-]*(?:,|\(|$)")
 # A list line's head names a place, not a sentence ('Student visas issued by Russia, 2025: 13,221').
 MAX_HEAD_LOWERCASE_WORDS = 2
 # A bare number compared with a figure before it in the same sentence: 'up from an estimated 150 in 2021'.
 _COMPARED = re.compile(
-    rf"\b(?:up|down)\s+from\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})(?!\s*(?:%|percent))", re.IGNORECASE
+    rf"\b(?:up|down)\s+from\s+(?:a\s+(?:peak|high|record|low)\s+of\s+)?(?:(?:{HEDGES})\s+)?"
+    rf"(?P<number>{NUMBER})(?!\s*(?:%|percent))",
+    re.IGNORECASE,
 )
 # ... and 'had risen to 2,300 by August, from 1,100 a year earlier'.
 _COMPARED_THEN = re.compile(
@@ -186,20 +151,20 @@ _COMPARED_THEN = re.compile(
 )
 _STAFF = re.compile(
     rf"\b(?:(?:work\s*force|labou?r\s+force|staff|headcount)\s+of|employs|employed|employing)"
-    rf"\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})(?![-%]|\s+(?:{_UNITS_AFTER})\b)",
+    rf"\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})(?![-%]|\s+(?:{UNITS_AFTER})\b)",
     re.IGNORECASE,
 )
 # 'the number of North Korean workers at the site has risen to 150'; 'North Korean workers, numbering 200'.
 _NUMBER_OF = re.compile(
-    rf"\bnumber\s+of\s+(?:[\w-]+\s+){{0,3}}?(?:{_WORKERS}|North\s+Koreans)\b[^.;]{{0,60}}?\b(?:is|was|stands\s+at"
+    rf"\bnumber\s+of\s+(?:[\w-]+\s+){{0,3}}?(?:{WORKERS}|North\s+Koreans)\b[^.;]{{0,60}}?\b(?:is|was|stands\s+at"
     rf"|stood\s+at|(?:has\s+)?reached|(?:has\s+)?(?:rose|risen|grew|grown|fell|fallen|dropped)\s+to)"
-    rf"\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})(?![-%]|\s+(?:{_UNITS_AFTER})\b)",
+    rf"\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})(?![-%]|\s+(?:{UNITS_AFTER})\b)",
     re.IGNORECASE,
 )
 _NUMBERING = re.compile(
-    rf"\b(?:{_WORKERS}|crews|teams|brigades|North\s+Koreans)\b,?\s+(?:numbering|totall?ing|estimated\s+at)\s+"
+    rf"\b(?:{WORKERS}|crews|teams|brigades|North\s+Koreans)\b,?\s+(?:numbering|totall?ing|estimated\s+at)\s+"
     rf"(?:(?:{HEDGES})\s+)?"
-    rf"(?P<number>{NUMBER})(?![-%]|\s+(?:{_UNITS_AFTER})\b)",
+    rf"(?P<number>{NUMBER})(?![-%]|\s+(?:{UNITS_AFTER})\b)",
     re.IGNORECASE,
 )
 # Counts of people who no longer work there: 'died', 'were arrested', 'were sent home', 'defected'.
@@ -227,8 +192,12 @@ _SIGHTING = re.compile(
     r"|glimpsed|visible|counted)\b",
     re.IGNORECASE,
 )
+# The people a report's authors spoke to: 'interviewed 41 workers', 'spoke with a dozen of them'. The verb
+# governs the number (a few words at most before it), unlike 'said in an interview that 12,000 ...'.
 _INTERVIEW = re.compile(
-    r"\b(?:interview\w*|spoke\s+(?:to|with)|talked\s+(?:to|with)|surveyed)\b", re.IGNORECASE
+    r"\b(?:interview\w*|spoke\s+(?:to|with)|talked\s+(?:to|with)|surveyed)\s+"
+    r"(?:(?!(?:that|who|which|there)\b)[\w-]+\s+){0,2}$",
+    re.IGNORECASE,
 )
 _WORLDWIDE = re.compile(
     r"^[^.;,]{0,30}?\b(?:abroad|worldwide|overseas|around\s+the\s+world)\b", re.IGNORECASE
@@ -254,11 +223,20 @@ _ALL_NATIONALITIES = re.compile(
 # 'Of the 300 staff at the yard, 42 are North Korean': the whole, whose share the sentence goes on to give.
 # ... and '10 percent of the 500 workers', 'most of the 500 workers': a whole, not the North Koreans in it.
 _WHOLE_BEFORE_SHARE = re.compile(
-    rf"(?:^Of|\b(?:percent|per\s+cent|half|a\s+third|a\s+quarter|a\s+fifth|most|many|none|all|among)"
-    rf"|%|\b{NUMBER})\s+(?:of\s+)?(?:the|its|their)\s+(?:[\w\u2019']+\s+)?(?:(?:{HEDGES})\s+)?$",
+    rf"(?:(?:^|\s[\u2014\u2013-]+\s)Of|\b(?:percent|per\s+cent|half|a\s+third|a\s+quarter|a\s+fifth|most|many|none|all|among)"
+    rf"|%|\b{NUMBER})\s+(?:of\s+)?(?:the|its|their)\s+(?:[\w\u2019']+\s+)?(?:[\w-]+(?:\u2019s|'s)\s+)?(?:(?:{HEDGES})\s+)?$",
     re.IGNORECASE,
 )
-_WORKER_CONTEXT = re.compile(rf"\b(?:{_WORKERS}|North\s+Koreans?)\b", re.IGNORECASE)
+_WORKER_CONTEXT = re.compile(rf"\b(?:{WORKERS}|North\s+Koreans?)\b", re.IGNORECASE)
+
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+# A report that hedges all its figures at once: 'All figures are the institute's estimates'.
+_ALL_ESTIMATES = re.compile(
+    r"\b(?:(?:all|these|the)\s+)?(?:the\s+)?(?:figures|numbers)(?:\s+(?:in|of)\s+(?:this|the)\s+\w+)?\s+(?:are|were)\s+"
+    r"(?:[\w\u2019'-]+\s+){0,3}?(?:estimates|estimated|approximate|approximations|rounded)\b",
+    re.IGNORECASE,
+)
 
 
 class Binding(StrEnum):
@@ -269,6 +247,8 @@ class Binding(StrEnum):
     comparison = "comparison"  # 'up from 150': a figure only after another figure of its sentence
     line = "line"  # 'Sakhalin: 300-350': a figure only if its line starts with a place
     bracketed = "bracketed"  # 'in Ulaanbaatar (about 150)': a figure only if a place stands before it
+    context = "context"  # 'the remaining 130', 'a 24-member team': a figure in a paragraph about workers
+    trailing = "trailing"  # 'in the Irkutsk region as a whole, perhaps 600': placed by the place before it
 
 
 @dataclass(frozen=True)
@@ -282,29 +262,6 @@ class WorkerFigure:
     approximate: bool
     high: int | None = None  # the high end of a range
     binding: Binding = Binding.noun
-
-
-def parse_number(text: str) -> int | None:
-    """The integer a number phrase means: '1,200', '1.5 thousand', 'two hundred and fifty', 'a dozen'."""
-    words = text.lower().replace(",", "").split()
-    if words and words[0][0].isdigit():
-        scale = {**_MULTIPLIERS, **_SCALES}.get(words[-1], 1) if len(words) > 1 else 1
-        value = float(words[0]) * scale
-        return int(value) if value.is_integer() else None
-    total = current = 0
-    for word in re.split(r"[\s-]+", text.lower()):
-        if word in ("a", "and"):
-            current = current or (1 if word == "a" else 0)
-        elif word in _UNITS:
-            current += _UNITS[word]
-        elif word in _MULTIPLIERS:
-            current = (current or 1) * _MULTIPLIERS[word]
-        elif word in _SCALES:
-            total += (current or 1) * _SCALES[word]
-            current = 0
-        else:
-            return None
-    return total + current or None
 
 
 def _hedged_start(text: str, start: int) -> tuple[int, bool]:
@@ -337,7 +294,7 @@ def _figure(
             start = start - len(before) + span.start()
             value, high, approximate = low, value, True
     start, hedged = _hedged_start(text, start)
-    approximate = approximate or hedged or "dozen" in number.lower()
+    approximate = approximate or hedged or bool(re.search(r"dozen|score", number, re.IGNORECASE))
     return WorkerFigure(start, end, number_start, value, approximate, high, binding)
 
 
@@ -347,7 +304,7 @@ def _not_a_workforce(text: str, figure: WorkerFigure, sentence: Span, modifiers:
         return True
     before = text[sentence[0] : figure.start]
     around = text[max(sentence[0], figure.start - _LOOK_BACK) : min(sentence[1], figure.end + 30)]
-    interviewed = _INTERVIEW.search(text, max(sentence[0], figure.start - _LOOK_BACK), figure.start)
+    interviewed = _INTERVIEW.search(text[max(sentence[0], figure.start - _LOOK_BACK) : figure.start])
     if _SIGHTING.search(around) or interviewed or _WHOLE_BEFORE_SHARE.search(before):
         return True
     after = text[figure.end : sentence[1] + 60]
@@ -361,6 +318,8 @@ def _not_a_workforce(text: str, figure: WorkerFigure, sentence: Span, modifiers:
 def _noun_figures(text: str, sentences: list[Span]) -> Iterable[tuple[re.Match[str], WorkerFigure, str]]:
     for match in _FIGURE.finditer(text):
         modifiers = match.group("modifiers") or ""
+        if _BLANK_LINE.search(match.group(), match.end("number") - match.start()):
+            continue  # a number ending one paragraph does not count the people the next one starts with
         if match.group("people"):
             before = text[max(0, match.start() - _LOOK_BACK) : match.start()]
             korean = re.search(r"North\s+Korean|DPRK", modifiers, re.IGNORECASE) or match.group("origin")
@@ -397,9 +356,9 @@ def _bare_figures(text: str) -> Iterable[tuple[re.Match[str], WorkerFigure, str]
         for match in pattern.finditer(text):
             end = match.end() if pattern is not _PLACED else match.end("number")
             group = "number" if match.group("number") is not None else "number2"
-            if (
-                pattern is _LINE
-                and len(re.findall(r"\b[a-z]\w*", match.group("head"))) > MAX_HEAD_LOWERCASE_WORDS
+            if pattern is _LINE and (
+                len(re.findall(r"\b[a-z]\w*", match.group("head"))) > MAX_HEAD_LOWERCASE_WORDS
+                or (_DATELINE_HEAD.match(match.group("head")) and ":" not in match.group())
             ):
                 continue
             figure = _figure(text, match.start(group), match.group(group), end, False, binding)
@@ -407,6 +366,21 @@ def _bare_figures(text: str) -> Iterable[tuple[re.Match[str], WorkerFigure, str]
                 figure = WorkerFigure(min(figure.start, match.start()), *_fields_after_start(figure))
             if figure is not None:
                 yield match, figure, ""
+    for pattern in GROUP_PATTERNS:
+        for match in pattern.finditer(text):
+            post = match.groupdict().get("post")
+            figure = _figure(text, match.start("number"), match.group("number"), match.end(), bool(post))
+            if figure is not None:
+                start = min(figure.start, match.start()) if pattern in QUOTED_FROM_START else figure.start
+                yield match, WorkerFigure(start, figure.end, *_fields_after_end(figure, Binding.context)), ""
+    for match in TRAILING.finditer(text):
+        figure = _figure(text, match.start("number"), match.group("number"), match.end("number"), False)
+        if figure is not None:
+            yield match, replace(figure, binding=Binding.trailing), ""
+    for match in table_rows(text):
+        figure = _figure(text, match.start("number"), match.group("number"), match.end(), False)
+        if figure is not None:  # a table row: its whole line is the quote
+            yield match, replace(figure, start=match.start(), binding=Binding.context), ""
     for match in _PART_OF.finditer(text):
         figure = _figure(text, match.start("number"), match.group("number"), match.end(), True)
         if figure is not None:
@@ -422,8 +396,18 @@ def _part(match: re.Match[str], whole: int) -> int:
     """The North Korean part of a whole: 'half of the 400' is 200, '30 percent of the 400' is 120."""
     part = " ".join(match.group("part").lower().split())
     share = re.match(r"[\d.]+", part)
-    fraction = float(share.group()) / 100 if share else _PARTS[re.sub(r"^(?:a|one)\s+", "", part)]
+    words = re.match(r"(.+?)\s+(?:percent|per\s+cent)$", part)  # 'sixty percent'
+    if share:
+        fraction = float(share.group()) / 100
+    elif words:
+        fraction = (parse_number(words.group(1)) or 0) / 100
+    else:
+        fraction = _PARTS[re.sub(r"^(?:a|one)\s+", "", part)]
     return round(whole * fraction)
+
+
+def _fields_after_end(figure: WorkerFigure, binding: Binding) -> tuple[int, int, bool, int | None, Binding]:
+    return figure.number_start, figure.value, figure.approximate, figure.high, binding
 
 
 def _fields_after_start(figure: WorkerFigure) -> tuple[int, int, int, bool, int | None, Binding]:
@@ -446,7 +430,9 @@ def find_worker_figures(text: str) -> list[WorkerFigure]:
         if figure.number_start in figures:
             continue
         sentence = span_at(sentences, figure.number_start)
-        if _not_a_workforce(text, figure, sentence, modifiers):
+        if _not_a_workforce(text, figure, sentence, modifiers) or not_there_now(
+            text, sentence, figure.start, figure.number_start, figure.end
+        ):
             continue
         if figure.binding is not Binding.noun and not _about_workers(text, paragraphs, figure.number_start):
             continue
@@ -454,6 +440,8 @@ def find_worker_figures(text: str) -> list[WorkerFigure]:
             continue  # 'the yard employed 2,300' says nothing of North Koreans
         figures[figure.number_start] = figure
     ordered = [figures[key] for key in sorted(figures)]
+    if _ALL_ESTIMATES.search(text):  # 'All figures are the institute's estimates': every one is hedged
+        ordered = [replace(figure, approximate=True) for figure in ordered]
     return [
         figure
         for figure in ordered

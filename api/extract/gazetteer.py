@@ -33,7 +33,7 @@ STOPWORDS = frozenset(
     Libertad Lincoln Lira Madison Male Man Mango Manhattan Manta Marks Mary Mati Mau Meads Mesa
     Metro Midland Milton Minato Mission Mitte Mobile Montgomery Moreno Moro Nada Naga Nancy Natal Negara
     Newport Newton Nice Nigel Norfolk Norman Ontario Oral Orange Paradise Pare Pest Phoenix Plymouth
-    Poblacion Preston Providence Pushkin Queens Reading Regina Richardson Richmond Riverside Rochester
+    Poblacion Police Preston Providence Pushkin Queens Reading Regina Richardson Richmond Riverside Rochester
     Rodriguez Rosario Ruse Saga Salem San Santos Sari Savannah Split Springfield Springs Surprise Sutton
     Tama Temple Thornton Tours Toyota Tula Tyler Tyre Van Victoria Virginia Vista Vladimir Waco Warren
     Washington Waterloo Wellington Westminster Whitby Windsor York Yao Zhukovsky
@@ -109,6 +109,8 @@ class Gazetteer:
     places: dict[str, Place]
     max_words: int
     countries: dict[str, str]
+    # Cities named like a common word ('Police', Poland): a place only in a dateline that names the country.
+    word_named: dict[tuple[str, str], Place]
 
 
 def fold(name: str) -> str:
@@ -166,6 +168,7 @@ def gazetteer() -> Gazetteer:
     countries.update(COUNTRY_ALIASES)
     places: dict[str, Place] = {}
     by_name: dict[tuple[str, str], Place] = {}
+    word_named: dict[tuple[str, str], Place] = {}
     for city in cache.get_cities().values():
         place = _place(city)
         known = by_name.get((place.name, place.country))
@@ -173,6 +176,8 @@ def gazetteer() -> Gazetteer:
             by_name[(place.name, place.country)] = place
         if place.population < MIN_POPULATION and place.country not in HOST_COUNTRIES:
             continue
+        if place.name in STOPWORDS:
+            word_named[(place.name, place.country)] = place
         for key in _keys(place.name, place.country) | _keys(str(city["name"]), place.country):
             if not _eligible(key, place, countries):
                 continue
@@ -183,7 +188,7 @@ def gazetteer() -> Gazetteer:
         if target in by_name:
             places[alias] = by_name[target]
     max_words = max(len(_TOKEN.findall(key)) for key in places)
-    return Gazetteer(places=places, max_words=max_words, countries=countries)
+    return Gazetteer(places=places, max_words=max_words, countries=countries, word_named=word_named)
 
 
 def _joined_to_a_name(text: str, tokens: list[re.Match[str]], index: int) -> bool:
@@ -296,6 +301,12 @@ def find_locations(text: str) -> list[PlaceMention]:
     return sorted(mentions, key=lambda m: m.start)
 
 
+@lru_cache(maxsize=1)
+def _casefolded() -> dict[str, Place]:
+    """The gazetteer's names casefolded, for datelines in capitals whose names have small words."""
+    return {key.casefold(): place for key, place in gazetteer().places.items()}
+
+
 _DATELINE = re.compile(
     r"(?P<city>[A-Z][A-Z.\u2019'-]+(?:[ -][A-Z][A-Z.\u2019'-]+)*)(?:,[ \t]+[A-Z][\w .]*?){0,2}"
     r"(?:[ \t]*\([^)\n]{1,30}\))?[ \t]+[\u2014\u2013-]{1,2}[ \t]"
@@ -308,5 +319,13 @@ def find_dateline(text: str, start: int, end: int) -> PlaceMention | None:
     if match is None:
         return None
     city = match.group("city")
-    place = gazetteer().places.get(city.title()) or gazetteer().places.get(city.title().replace("-", " "))
+    index = gazetteer()
+    place = (
+        index.places.get(city.title())
+        or index.places.get(city.title().replace("-", " "))
+        or _casefolded().get(city.casefold())  # 'DAR ES SALAAM' is 'Dar es Salaam'
+    )
+    if place is None:  # 'POLICE, Poland —': a city named like a word, placed by the country named after it
+        keys = [(city.title(), code) for name, code in index.countries.items() if name in match.group()]
+        place = next((index.word_named[key] for key in keys if key in index.word_named), None)
     return PlaceMention(match.start("city"), match.end("city"), place) if place else None

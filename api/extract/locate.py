@@ -25,6 +25,27 @@ _NOT_WHERE_THEY_WORK = re.compile(
     r"\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
+# A place after these words is a reference point, not the place of the work: 'a tower 30 kilometres north
+# of Muscat', 'camps in the taiga west of Tynda', '200 km from Khabarovsk'.
+_REFERENCE_BEFORE = re.compile(
+    r"\b(?:(?:north|south|east|west|north-east|north-west|south-east|south-west|northeast|northwest"
+    r"|southeast|southwest)(?:ern)?\s+of|(?:kilometres?|kilometers?|km|miles?|hours?)\s+(?:away\s+)?(?:from|of))"
+    r"\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+# The items of a list of origins before the last one: 'Ukraine (58), the Philippines (29) and '.
+_ORIGIN_LIST = re.compile(
+    r"(?:(?:the\s+)?[A-Z][\w\u2019' -]*?\s*\([^)]*\)\s*(?:,\s*(?:and\s+)?|and\s+))*(?:the\s+)?"
+)
+# 'on the city's eastern edge', 'in the town': the report's own city.
+_THE_CITY = re.compile(r"\bthe\s+(?:city|town)(?:\u2019s|'s)?\b", re.IGNORECASE)
+# A line of a list that starts with a place and a dash or colon: '- Tanzania - 30 doctors and nurses'.
+_LIST_HEAD = re.compile(
+    r"(?P<bullet>[ \t]*(?:[-*\u2022][ \t]+)?)(?P<place>[A-Z][^\n:\u2014\u2013]{0,40}?)"
+    r"[ \t]*(?::|[\u2014\u2013]|[ \t]-)[ \t]"
+)
+# A sentence that opens on its place: 'In Pyongyang, the studio ...'.
+_OPENING_IN = re.compile(r"(?i:in|at)\s+")
 # The lines under a headline that name the outlet, its town and the date are this short.
 MAX_MASTHEAD_CHARS = 160
 # How far back the words above are looked for.
@@ -34,12 +55,18 @@ _TIED_AFTER = re.compile(
     r"\s*(?:(?!and\b|but\b|while\b)[\w\u2019'-]+\s+){0,5}?(?:in|at|near|outside|to|into|around|on)\s+(?:the\s+)?",
     re.IGNORECASE,
 )
-_IN_THE_COUNTRY = re.compile(rf"\s*(?:\w+\s+){{0,5}}?(?:in\s+the\s+country|{WHOLE_COUNTRY})\b", re.IGNORECASE)
+# 'in the country', 'in the sparsely populated country', 'in country', 'across the emirate'.
+_IN_THE_COUNTRY = re.compile(
+    rf"\s*(?:\w+\s+){{0,5}}?(?:(?:in|into|across|throughout)\s+(?:the\s+(?:[\w-]+\s+){{0,3}}?)?"
+    rf"(?:country|emirate|kingdom|sultanate)(?!\s*(?:'s|\u2019s))|{WHOLE_COUNTRY})\b",
+    re.IGNORECASE,
+)
 # 'Laos hosts around 500 North Korean workers': the country is the subject of the figure.
 _HOSTS = re.compile(
     r"\s+(?:hosts|hosted|has|had|employs|employed|now\s+has)\s+(?:\S+\s+){0,2}$", re.IGNORECASE
 )
-_IN_BEFORE = re.compile(r"\b(?:in|across|throughout)\s+$", re.IGNORECASE)
+# 'in Laos', 'in the UAE', 'in neighbouring Qatar': a country named as where people are.
+_IN_BEFORE = re.compile(r"\b(?i:in|across|throughout)\s+(?:[a-z-]+\s+)?$")
 _CAPTION = re.compile(
     r"[\[(]?(?:FILE\s+PHOTO|PHOTO(?:\s+CAPTION)?|Photo(?:\s+caption)?|Caption|CAPTION|Image|IMAGE|Picture)\b[^:\n]{0,40}:"
 )
@@ -51,6 +78,8 @@ class Located:
 
     mention: PlaceMention
     how: str
+    # A country placed for one workplace (a site 'north of Muscat'), not a figure for the whole country.
+    one_workplace: bool = False
 
 
 class ReportPlaces:
@@ -60,7 +89,10 @@ class ReportPlaces:
         self.body = body
         self.sentences = sentence_spans(body)
         self.paragraphs = paragraph_spans(body)
-        self.mentions = [m for m in find_locations(body) if self._where_work_is(m)]
+        located = find_locations(body)
+        self.home = [m for m in located if m.place.country == HOME_COUNTRY and self._after_in(m)]
+        self.references = [m for m in located if self._is_reference(m)]
+        self.mentions = [m for m in located if self._where_work_is(m) and m not in self.references]
         self.report_place = self._report_place()
 
     def _where_work_is(self, mention: PlaceMention) -> bool:
@@ -68,6 +100,17 @@ class ReportPlaces:
             return False
         before = self.body[max(0, mention.start - _LOOK_BACK) : mention.start]
         return not _NOT_WHERE_THEY_WORK.search(before)
+
+    def _is_reference(self, mention: PlaceMention) -> bool:
+        before = self.body[max(0, mention.start - _LOOK_BACK) : mention.start]
+        return bool(_REFERENCE_BEFORE.search(before))
+
+    def _in_origin_list(self, sentence: Span, mention: PlaceMention) -> bool:
+        """Tell whether `mention` is in a list of where people come from: 'from Ukraine (58), Nepal (26)'."""
+        head = self.body.rfind(" from ", sentence[0], mention.start)
+        if head < 0:
+            return False
+        return bool(_ORIGIN_LIST.fullmatch(self.body, head + len(" from "), mention.start))
 
     def _local(self, span: Span) -> list[PlaceMention]:
         """Cities and regions named in `span` (a country counts only as 'in <country>')."""
@@ -80,14 +123,15 @@ class ReportPlaces:
         ]
 
     def _after_in(self, mention: PlaceMention) -> bool:
-        return bool(_IN_BEFORE.search(self.body, max(0, mention.start - 12), mention.start))
+        return bool(_IN_BEFORE.search(self.body, max(0, mention.start - _LOOK_BACK), mention.start))
 
     def _report_place(self) -> Located | None:
         """The place the report as a whole is about: its dateline, its headline's place, its usual place."""
         for start, end in self.paragraphs[:6]:
             dateline = find_dateline(self.body, start, end)
             if dateline is not None and dateline.place.country not in REPORTING_COUNTRIES:
-                return Located(dateline, "from the report's dateline")
+                lead = self._lead_place(dateline, (start, end))
+                return lead or Located(dateline, "from the report's dateline")
         if self.paragraphs:
             title = [m for m in self._local(self.paragraphs[0]) if m.place.level is not Precision.country]
             if title:
@@ -103,8 +147,41 @@ class ReportPlaces:
             return Located(first, "named most often in the report")
         return None
 
-    def country(self, paragraph: Span) -> PlaceMention | None:
-        """The country 'the country' means: the report's place's, else the paragraph's, else the report's."""
+    def _lead_place(self, dateline: PlaceMention, paragraph: Span) -> Located | None:
+        """The city the lead names when the dateline is only where the reporter filed from.
+
+        'BEIJING (Asia Wire) - Two seafood processors in Dandong ...': a dateline city the text never
+        names again, over a lead that names another city of the same country, is not the story's place. (A
+        region in the lead may hold the dateline's city: 'ULAN-UDE - ... in Buryatia'.)
+        """
+        again = [m for m in self.mentions if m.place == dateline.place and m.start >= dateline.end]
+        if again:
+            return None
+        lead = [
+            m
+            for m in self._local((dateline.end, paragraph[1]))
+            if m.place.level is Precision.city and m.place.country == dateline.place.country
+        ]
+        return (
+            Located(lead[0], "named in the lead under a dateline the text does not name again")
+            if lead
+            else None
+        )
+
+    def country(self, paragraph: Span, position: int | None = None) -> PlaceMention | None:
+        """The country 'the country' means, the one the paragraph last named before `position` first.
+
+        'In Equatorial Guinea, ... remained in the country': the paragraph's country; without one, the
+        report's place's country, else the paragraph's first country, else the report's first.
+        """
+        if position is not None:
+            named = [
+                m
+                for m in self._local((paragraph[0], position))
+                if m.place.level is Precision.country and m.end <= position
+            ]
+            if named:
+                return named[-1]
         if self.report_place is not None:
             code = self.report_place.mention.place.country
             return PlaceMention(
@@ -140,19 +217,29 @@ class ReportPlaces:
         if _IN_THE_COUNTRY.match(body, figure.end, clause[1]) or _IN_THE_COUNTRY.match(
             body, figure.end, sentence[1]
         ):
-            country = self.country(paragraph)
+            country = self.country(paragraph, figure.start)
             if country is not None:
                 return Located(country, "is the whole country ('in the country')")
+        line_start = body.rfind("\n", 0, figure.number_start) + 1
         if figure.binding is Binding.line:
-            line_start = body.rfind("\n", 0, figure.number_start) + 1
             heads = [m for m in self.mentions if line_start <= m.start < figure.number_start]
             return Located(heads[0], "heads the figure's line") if heads else None
+        head = _LIST_HEAD.match(body, line_start, figure.number_start)
+        if head is not None:  # '- Tanzania - 30 doctors and nurses': a list line headed by its place
+            heads = [m for m in self.mentions if m.start == head.end("bullet")]
+            if heads and heads[0].end == head.end("place"):
+                return Located(heads[0], "heads the figure's line")
         if figure.binding is Binding.bracketed:
             paren = body.rfind("(", 0, figure.number_start)
             before = [m for m in self.mentions if m.end <= paren and not body[m.end : paren].strip()]
-            return Located(before[-1], "stands before the figure's brackets") if before else None
+            if not before or self._in_origin_list(sentence, before[-1]):
+                return None
+            return Located(before[-1], "stands before the figure's brackets")
         if figure.binding is Binding.place:
             return None
+        if figure.binding is Binding.trailing:
+            before = [m for m in self.mentions if sentence[0] <= m.start and m.end <= figure.start]
+            return Located(before[-1], "closes the clause that names the figure's place") if before else None
         for mention in self.mentions:
             subject = sentence[0] <= mention.start and mention.end <= figure.start
             if subject and _HOSTS.fullmatch(body, mention.end, figure.start):
@@ -169,6 +256,11 @@ class ReportPlaces:
             return Located(
                 min(countries, key=lambda m: _distance(m, figure)), "is the country the sentence names"
             )
+        references = [m for m in self.references if sentence[0] <= m.start < sentence[1]]
+        if references:  # the sentence places the work only by its distance from a city: its country
+            reference = references[0]
+            where = PlaceMention(reference.start, reference.end, country_place(reference.place.country))
+            return Located(where, "is the country of the city the sentence measures from", one_workplace=True)
         others = [
             m
             for m in self._local(paragraph)
@@ -179,6 +271,16 @@ class ReportPlaces:
             return Located(before[-1], "named earlier in the figure's paragraph")
         if others:
             return Located(others[0], "named later in the figure's paragraph")
+        report = self.report_place
+        if (
+            report is not None
+            and report.mention.place.level is Precision.city
+            and _THE_CITY.search(body, sentence[0], sentence[1])
+        ):
+            return Located(report.mention, "is the report's city, which the sentence calls 'the city'")
+        country = self._country_before(paragraph, figure)
+        if country is not None:
+            return Located(country, "is the country named before the figure, not the report's")
         previous = [
             m
             for m in self._local(self._paragraph_before(paragraph))
@@ -186,7 +288,50 @@ class ReportPlaces:
         ]
         if previous and not self.is_lead(figure.number_start):  # a caption is not continued text
             return Located(previous[0], "named first in the paragraph before the figure's")
+        if self.report_place is None:
+            # 'Sabah Al Ahmad, an hour's drive south of Kuwait City ... The site employs about 70': a town
+            # the gazetteer does not know, placed by its distance from a city of the country.
+            near = [
+                m for m in self.references if self._paragraph_before(paragraph)[0] <= m.start < figure.start
+            ]
+            if near:
+                where = PlaceMention(near[-1].start, near[-1].end, country_place(near[-1].place.country))
+                return Located(where, "is the country of the city the text measures from", one_workplace=True)
         return self.report_place
+
+    def _country_before(self, paragraph: Span, figure: WorkerFigure) -> PlaceMention | None:
+        """The last country named ('in Qatar') before the figure in its paragraph (or anywhere before it).
+
+        It places the figure only when the report has no place of its own or one in another country: a
+        'DUBAI' dateline does not move a figure the text has put in Qatar.
+        """
+        report = self.report_place
+        # Without a place of its own, the report's country is the one its text last named.
+        spans = [paragraph] if report is not None else [(0, paragraph[1])]
+        countries = [
+            m
+            for span in spans
+            for m in self._local(span)
+            if m.place.level is Precision.country and m.end <= figure.start
+        ]
+        if not countries:
+            return None
+        if report is not None and report.mention.place.country == countries[-1].place.country:
+            return None
+        return countries[-1]
+
+    def at_home(self, figure: WorkerFigure) -> bool:
+        """Tell whether the figure's sentence puts it in North Korea ('In Pyongyang, the studio employs')."""
+        sentence = span_at(self.sentences, figure.number_start)
+        clause = clause_at(self.body, sentence, figure.number_start)
+        opening = _OPENING_IN.match(self.body, sentence[0], sentence[1])
+        home = [
+            m
+            for m in self.home
+            if clause[0] <= m.start < clause[1] or (opening is not None and m.start == opening.end())
+        ]
+        abroad = [m for m in self.mentions if sentence[0] <= m.start < sentence[1]]
+        return bool(home) and not abroad
 
     def _paragraph_before(self, paragraph: Span) -> Span:
         """The paragraph before `paragraph`, unless that is the headline (which the report's place reads)."""

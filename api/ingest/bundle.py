@@ -37,6 +37,10 @@ class StrictModel(BaseModel):
 # What `laborwatch extract` writes where the text gave no value ("UNKNOWN — fill in"); never stored.
 FILL_IN = "— fill in"
 DRAFT_BY = "laborwatch extract"
+# Lines of a claim's notes in which `laborwatch extract` says how it read the text ("extract: place named
+# in the figure's clause"): help for the reviewer, not a statement to publish, so a reviewed bundle drops
+# them.
+EXTRACT_NOTE = "extract:"
 REVIEW_HINT = "review it and set `reviewed: true` under `draft:` (or delete the `draft:` block)"
 
 
@@ -178,6 +182,32 @@ class Bundle(StrictModel):
                 raise ValueError(f"facility {facility.id!r} is listed twice")
             seen.add(facility.id)
         return self
+
+    @model_validator(mode="after")
+    def _extract_notes_dropped_after_review(self) -> Self:
+        """Drop the `extract:` lines of claim notes once the draft is reviewed (or has no draft mark).
+
+        An analyst who forgets them would otherwise publish the tool's working notes as the claim's notes.
+        """
+        if self.draft is not None and not self.draft.reviewed:
+            return self
+        for claim in self.claims:
+            if claim.notes is not None:
+                claim.notes = without_extract_notes(claim.notes)
+        return self
+
+
+def without_extract_notes(notes: str) -> str | None:
+    """`notes` without its lines that start with `extract:`; None when nothing else is left.
+
+    Notes with no such line are returned exactly as written.
+    """
+    lines = notes.splitlines(keepends=True)
+    kept = [line for line in lines if not line.lstrip().startswith(EXTRACT_NOTE)]
+    if len(kept) == len(lines):
+        return notes
+    text = "".join(kept).rstrip("\r\n")
+    return text if text.strip() else None
 
 
 def review_errors(bundle: Bundle) -> list[dict[str, Any]]:

@@ -1,0 +1,145 @@
+"""Numbers that count people but not a North Korean workforce there now, told by the words around them.
+
+Each rule here was written down from constructions in published reports that a worker noun alone does not
+tell apart: groups still to come, totals over many countries, people sent home, the other nationalities
+listed beside the North Koreans, members of a team already counted, people in a photograph, and the
+whole workforce of a site ('employs about 1,100 people in all').
+"""
+
+import re
+
+from api.extract.numbers import HEDGES, NUMBER
+from api.extract.sentences import Span
+
+# A group still to come: 'plans to employ 2,000', 'hopes to bring in 60 more', 'expects another 500'.
+_FUTURE_BEFORE = re.compile(
+    r"\b(?:will|would|shall|plans?\s+to|planned\s+to|planning\s+to|hopes?\s+to|hoping\s+to|seeks?|seeking"
+    r"|wants?\s+to|intends?\s+to|aims?\s+to|expects?|is\s+to|are\s+to|to\s+be\s+(?:sent|brought|hired)"
+    r"|agreed\s+to|deal\s+to|to\s+allow|to\s+let|to\s+attract|quotas?\s+(?:of|for)"
+    r"|(?:could|might|may|can)\s+(?:take|accept|hire|employ|receive|host|admit|bring\s+in))"
+    r"\s+(?:[\w-]+\s+){0,2}?(?:another\s+|a\s+further\s+|up\s+to\s+)?$",
+    re.IGNORECASE,
+)
+# ... 'a second group of 25 is expected in the spring', 'another 150 are to come', 'a further 20 are due'.
+# Words of leaving after the verb ('the remaining 130 are expected to leave') say the group is there now.
+_FUTURE_AFTER = re.compile(
+    r"^(?:\s+more)?(?:\s+(?!(?:who|which|that|where)\b)[\w-]+){0,4}?\s+(?:(?:will|would)\s+(?:soon\s+)?"
+    r"(?:arrive|come|join|follow|be\s+(?:sent|hired|brought|deployed|dispatched|recruited|employed))"
+    r"|(?:is|are)\s+(?:due|expected|set|scheduled|to)|(?:was|were)\s+to\s+(?:be|have|arrive|come)"
+    r"|to\s+(?:arrive|come|be\s+sent))\b"
+    r"(?!\s+(?:to\s+)?(?:leave|depart|return|go\s+home|be\s+sent\s+(?:home|back)|be\s+repatriated))",
+    re.IGNORECASE,
+)
+# A total over many countries: 'some 100,000 workers in about 40 countries', 'across the globe', and
+# 'Across the Gulf, some 5,000 ...', 'up to 1,000 in the European Union' (a region of several countries).
+_SEVERAL_COUNTRIES = (
+    r"(?:the\s+)?(?:Gulf|Persian\s+Gulf|Gulf\s+states|Middle\s+East|Arab\s+world|European\s+Union|EU|Europe"
+    r"|Africa|Asia|South-?\s?East\s+Asia|Central\s+Asia|Latin\s+America)\b"
+)
+_SEVERAL_COUNTRIES_BEFORE = re.compile(
+    rf"\b(?:in|across|throughout|around)\s+{_SEVERAL_COUNTRIES}[^.;]{{0,20}}$", re.IGNORECASE
+)
+_SEVERAL_COUNTRIES_AFTER = re.compile(
+    rf"^[^.;,]{{0,40}}?\b(?:in|across|throughout|around)\s+{_SEVERAL_COUNTRIES}", re.IGNORECASE
+)
+_MANY_COUNTRIES_AFTER = re.compile(
+    rf"^[^.;]{{0,40}}?\b(?:in|across|to)\s+(?:(?:{HEDGES})\s+)?(?:{NUMBER}|dozens\s+of|several|many|other|foreign)"
+    r"\s+(?:other\s+)?(?:countries|nations|states)\b|^[^.;]{0,40}?\b(?:around|across|all\s+over)\s+the\s+"
+    r"(?:globe|world)\b",
+    re.IGNORECASE,
+)
+# People sent away, the verb before them: 'a contractor sent home 90 North Korean workers'.
+_GONE_BEFORE = re.compile(
+    rf"\b(?:sent\s+(?:home|back)|repatriated|deported|expelled|dismissed|fired|sacked|laid\s+off"
+    rf"|evacuated|withdrew|recalled|terminated\s+(?:the\s+)?contracts?\s+(?:with|of))"
+    rf"\s+(?:(?:its|their|the|all)\s+)?(?:remaining\s+)?(?:(?:{HEDGES})\s+)?$",
+    re.IGNORECASE,
+)
+# ... and after them: 'About 150 North Koreans have left Angola'.
+_LEFT_AFTER = re.compile(r"^[^.;]{0,30}?\b(?:have|has|had)\s+(?:already\s+)?left\b", re.IGNORECASE)
+# 'Besides the 47 North Koreans, ... came from Ukraine (58)': the figures after it are of others.
+_BESIDES = re.compile(
+    r"\b(?:besides|apart\s+from|aside\s+from|other\s+than|in\s+addition\s+to)\s+(?:the\s+)?"
+    r"(?:[\w,]+\s+){0,2}?North\s+Koreans?\b",
+    re.IGNORECASE,
+)
+# A nationality or a firm right after the number: 'employs 2,000 Egyptians', 'and 1,400 Indians'.
+_NAMED_NOUN_AFTER = re.compile(r"^[ \t]+(?!(?:North|Korean|Koreans|DPRK|IT)\b)[A-Z][a-z]")
+# Members of a group already counted: 'The team includes a surgeon, two anaesthetists and 12 nurses'.
+_MEMBERS_LIST = re.compile(
+    r"\b(?:includes?|included|including|among\s+them|among\s+whom|consisting\s+of|made\s+up\s+of)\b[^.;]*,"
+    r"[^.;]*$",
+    re.IGNORECASE,
+)
+# ... unless each item is placed: 'including 2,200 in Kuwait, as many as 1,300 in the UAE and 1,500 in Qatar'.
+_PLACED_AFTER = re.compile(r"^\s+(?:in|at)\s+(?:the\s+)?[A-Z]")
+# People at an event rather than at work: 'Fewer than five workers were at the scene'.
+_AT_THE_SCENE = re.compile(r"^[^.;]{0,30}?\b(?:at|on)\s+the\s+scene\b", re.IGNORECASE)
+# Where some of a group already counted live: 'Two score of them live in a hostel'.
+_HOUSED = re.compile(
+    r"^\s+of\s+(?:them|those|these)\s+(?:still\s+)?(?:live|lived|living|stay|stayed|sleep|slept|are\s+housed"
+    r"|were\s+housed)\b",
+    re.IGNORECASE,
+)
+# People harmed or who spoke to the reporter: 'Five of the workers were injured', 'Six of them told us'.
+_HARMED_OR_SPOKE = re.compile(
+    r"^[^.;,]{0,30}?\b(?:were|was|have\s+been|had\s+been|got)\s+(?:\w+\s+)?(?:injured|hurt|wounded"
+    r"|hospitali[sz]ed|burned|burnt|poisoned|beaten|punished)\b|^\s+(?:(?:have|had)\s+)?(?:told|spoke)\b",
+    re.IGNORECASE,
+)
+# People in a picture: 'A photograph seen by the radio shows 20 North Korean women'.
+_PICTURED = re.compile(
+    r"\b(?:photo\w*|pictures?|images?|videos?|footage)\b[^.;]{0,60}?\b(?:show\w*|depict\w*)\b[^.;]*$",
+    re.IGNORECASE,
+)
+# ... and 'All told, the plant employs 240 people', unless the count is of North Koreans.
+_TOTAL_BEFORE = re.compile(
+    r"\b(?:all\s+told|in\s+all|in\s+total|altogether|overall)\b[^.;]{0,40}$", re.IGNORECASE
+)
+_KOREANS_NEXT = re.compile(r"^\s+(?:[\w-]+\s+){0,2}?(?:North\s+Korean|Korean|DPRK)", re.IGNORECASE)
+# The whole workforce of a site, of every nationality: 'employs about 1,100 people in all'.
+_TOTAL_AFTER = re.compile(
+    r"^\s+(?:people|staff|employees|workers|hands)\s+(?:in\s+all|in\s+total|altogether|all\s+told|overall)\b",
+    re.IGNORECASE,
+)
+
+
+def is_future(text: str, sentence: Span, number_start: int, end: int) -> bool:
+    """Tell whether the count is of a group still to come rather than of people at work now."""
+    before = text[sentence[0] : number_start]
+    hedge = re.search(rf"(?:\b(?:{HEDGES})\s+)$", before, re.IGNORECASE)
+    head = before[: hedge.start()] if hedge else before
+    if _FUTURE_BEFORE.search(head):
+        return True
+    return bool(_FUTURE_AFTER.match(text[end : sentence[1]]))
+
+
+def not_there_now(text: str, sentence: Span, start: int, number_start: int, end: int) -> bool:
+    """Tell whether a count of people is not of North Koreans at work there now (the rules above)."""
+    before = text[sentence[0] : start]
+    after = text[end : sentence[1]]
+    besides = _BESIDES.search(text, sentence[0], sentence[1])
+    rest = _after_number(text, number_start, sentence[1])
+    return bool(
+        is_future(text, sentence, number_start, end)
+        or _MANY_COUNTRIES_AFTER.search(after)
+        or _SEVERAL_COUNTRIES_BEFORE.search(before)
+        or _SEVERAL_COUNTRIES_AFTER.search(after)
+        or _GONE_BEFORE.search(before)
+        or _LEFT_AFTER.search(after)
+        or (besides is not None and besides.end() <= number_start)
+        or _NAMED_NOUN_AFTER.match(rest)
+        or (_MEMBERS_LIST.search(before) and not _PLACED_AFTER.match(rest))
+        or _PICTURED.search(before)
+        or _HOUSED.match(rest)
+        or _HARMED_OR_SPOKE.search(after)
+        or _AT_THE_SCENE.search(after)
+        or _TOTAL_AFTER.match(rest)
+        or (_TOTAL_BEFORE.search(before) and not _KOREANS_NEXT.match(rest))
+    )
+
+
+def _after_number(text: str, number_start: int, sentence_end: int) -> str:
+    """The rest of the sentence after the number itself (a phrase may run on past it: 'employs 2,000 ...')."""
+    number = re.compile(NUMBER, re.IGNORECASE).match(text, number_start, sentence_end)
+    return text[number.end() if number else number_start : sentence_end]

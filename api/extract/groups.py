@@ -1,0 +1,131 @@
+"""Worker counts worded as a group or an estimate rather than 'N workers'.
+
+'a dozen of the welders', 'the 24-member team', 'the remaining 130', 'hired 150 of the new arrivals',
+'fewer than 100 went to Khabarovsk', 'put the number of North Korean loggers in the Amur region at 1,500',
+'estimates of the number ... range from 28 to 80'. These were written down from published reports. Most
+count workers only in a paragraph that speaks of them, which `api.extract.figures` checks.
+"""
+
+import re
+from collections.abc import Iterator
+
+from api.extract.numbers import HEDGES, NUMBER, UNITS_AFTER, WORKERS
+
+_NOT_A_UNIT = rf"(?![-%\d]|\s+(?:{UNITS_AFTER})\b)"
+_COUNTED = rf"(?:[\w-]+\s+){{0,4}}?(?:{WORKERS}|North\s+Koreans|Koreans|nationals|citizens|people)\b"
+
+# 'Regional officials put the number of North Korean loggers in the Amur region at 1,500'.
+PUT_AT = re.compile(
+    rf"\b(?:put|puts|putting|estimates?|estimated|estimating|places?|placed|placing)\s+"
+    rf"(?:(?:the\s+)?(?:number|total|count|headcount)\s+of\s+{_COUNTED}[^.;]{{0,60}}?"
+    rf"|(?:their|its)\s+(?:number|total|count|headcount)\s+)\bat\s+(?:(?:{HEDGES})\s+)?"
+    rf"(?P<number>{NUMBER}){_NOT_A_UNIT}",
+    re.IGNORECASE,
+)
+# 'Estimates of the number of North Koreans who worked at the yard range from 28 to 80'.
+RANGE_FROM = re.compile(
+    rf"\b(?:number|total|count)\s+of\s+{_COUNTED}[^.;]{{0,80}}?\brange[sd]?\s+(?:from|between)\s+"
+    rf"{NUMBER}\s+(?:to|and)\s+(?P<number>{NUMBER}){_NOT_A_UNIT}",
+    re.IGNORECASE,
+)
+# 'the remaining 100 or so work on a road project'; 'the remaining 130 are expected to leave'.
+REMAINING = re.compile(
+    rf"\b(?:the\s+)?remaining\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})(?P<post>\s+or\s+so\b)?{_NOT_A_UNIT}",
+    re.IGNORECASE,
+)
+# 'the origin of a dozen of the welders': a number of the workers the paragraph is about.
+OF_THE_WORKERS = re.compile(
+    rf"\b(?P<number>{NUMBER})\s+of\s+the\s+(?:[\w-]+\s+)?(?:{WORKERS})\b", re.IGNORECASE
+)
+# 'A smaller, 24-member team', 'a 12-man brigade', 'a 30-person crew'.
+MEMBER_TEAM = re.compile(
+    rf"(?P<number>{NUMBER})-(?:member|man|person|woman|people)\s+(?:[\w-]+\s+){{0,2}}?"
+    r"(?:team|crew|brigade|group|contingent|delegation|unit|squad|staff)\b",
+    re.IGNORECASE,
+)
+# 'fewer than 100 went to Khabarovsk', 'about 300 ended up in Tomsk'.
+WENT = re.compile(
+    rf"(?P<number>{NUMBER})\s+(?:of\s+(?:[\w\u2019'-]+\s+){{1,3}}?)?(?:went|headed|moved|ended\s+up|were\s+posted)"
+    r"\s+(?:to|in)\b",
+    re.IGNORECASE,
+)
+# 'A garment maker hired 150 of the new arrivals'.
+HIRED_OF = re.compile(
+    rf"\b(?:hired|hires|took\s+on|takes\s+on|recruited|recruits|employs|employed|kept|keeps)\s+"
+    rf"(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})\s+of\s+(?:the|them|those|these)\b",
+    re.IGNORECASE,
+)
+# 'These include 37 working at Harbour Knitwear'.
+INCLUDE_WORKING = re.compile(
+    rf"\b(?:include|includes|included|including)\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})\s+"
+    r"(?:who\s+)?(?:work|working|employed|based)\s+(?:at|in|by|for|on)\b",
+    re.IGNORECASE,
+)
+# 'only about 1,800 are left', 'some 300 remain'.
+ARE_LEFT = re.compile(
+    rf"(?P<number>{NUMBER})\s+(?:(?:are|were)\s+(?:still\s+)?(?:left|remaining)\b"
+    r"|(?:remain|remained)\s+(?=in\b|at\b|there\b|working\b|employed\b))"
+    r"(?!\s*(?:unpaid|missing|in\s+custody|in\s+detention))",
+    re.IGNORECASE,
+)
+# 'The number has grown from one North Korean in 2010 to 20 in 2014'.
+NUMBER_GREW = re.compile(
+    rf"\bnumber\s+(?:has\s+|had\s+)?(?:grown|grew|risen|rose|increased|fallen|fell|dropped|declined)\s+"
+    rf"(?:from\s+[^.;]{{1,50}}?\s+)?to\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER}){_NOT_A_UNIT}",
+    re.IGNORECASE,
+)
+# An official's count: 'We count 230 on building sites in Irkutsk itself'.
+COUNT = re.compile(
+    rf"\b(?:we|they|inspectors|officials|the\s+(?:ministry|office|inspectorate|police))\s+count(?:s|ed)?\s+"
+    rf"(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER}){_NOT_A_UNIT}(?=\s+(?:on|at|in|across|working)\b)",
+    re.IGNORECASE,
+)
+# Patterns whose count is hedged by a word after it ('the remaining 100 or so').
+GROUP_PATTERNS = (
+    PUT_AT,
+    RANGE_FROM,
+    REMAINING,
+    OF_THE_WORKERS,
+    MEMBER_TEAM,
+    WENT,
+    HIRED_OF,
+    INCLUDE_WORKING,
+    ARE_LEFT,
+    NUMBER_GREW,
+    COUNT,
+)
+# Patterns whose quote starts at the pattern's first word rather than at the number.
+QUOTED_FROM_START = (
+    PUT_AT,
+    RANGE_FROM,
+    REMAINING,
+    MEMBER_TEAM,
+    HIRED_OF,
+    INCLUDE_WORKING,
+    NUMBER_GREW,
+    COUNT,
+)
+# A bare number that closes a clause after its place: 'in the Irkutsk region as a whole, perhaps 600.'
+TRAILING = re.compile(
+    rf"\b(?i:in|across|throughout)\s+(?:the\s+)?[A-Z][^.;,\n]{{0,40}}?(?:\s+as\s+a\s+whole|\s+alone)?,\s+"
+    rf"(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})\s*(?=[.;]|$)",
+    re.MULTILINE,
+)
+# A table whose last column counts workers ('Site | sector | North Korean workers'), and its rows.
+_TABLE_HEADER = re.compile(
+    rf"^[^\n|]*(?:\|[^\n|]*)*\|[ \t]*[^\n|]*\b(?:{WORKERS}|North\s+Koreans)\b[^\n|]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_TABLE_ROW = re.compile(
+    rf"[^\n|]+(?:\|[^\n|]*)*\|[ \t]*(?:(?:{HEDGES})[ \t]+)?(?P<number>{NUMBER})[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def table_rows(text: str) -> Iterator[re.Match[str]]:
+    """The rows under a table header whose last column counts workers, each ending in its count."""
+    for header in _TABLE_HEADER.finditer(text):
+        position = header.end() + 1
+        while (row := _TABLE_ROW.match(text, position)) is not None:
+            yield row
+            position = row.end() + 1
