@@ -100,15 +100,16 @@ def _credential_files(credentials: dict[str, str]) -> Iterator[dict[str, str]]:
         if "\n" in value or "\r" in value or value != value.strip():
             raise BackupError(f"The {name} of the database URL cannot be handed to pg_dump in a file.")
     with (
-        _password_file(credentials.get("password")) as env,
+        _password_file(credentials.get("password")) as passfile,
         tempfile.TemporaryDirectory(prefix="laborwatch-") as folder,
     ):
+        env = dict(passfile)
         if others:
             service = Path(folder) / "pg_service.conf"
             service.touch(mode=0o600)
             lines = [f"[{SERVICE}]", *(f"{name}={value}" for name, value in others.items())]
             service.write_text("\n".join(lines) + "\n", encoding="utf-8")
-            env = {**env, "PGSERVICEFILE": str(service), "PGSERVICE": SERVICE}
+            env |= {"PGSERVICEFILE": str(service), "PGSERVICE": SERVICE}
         yield env
 
 
