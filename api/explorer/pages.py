@@ -6,10 +6,12 @@ writes, and nothing here is in the OpenAPI document.
 """
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Annotated, Any
 
+import anyio.to_thread
 import orjson
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from sqlalchemy import Connection
@@ -19,7 +21,8 @@ from api.claims.listing import claims_of_facility, claims_of_report
 from api.db.reader import ReadDep
 from api.errors import Merged, NotFound
 from api.explorer import STATIC_PATH, TEMPLATES_DIR
-from api.explorer.charts import Bar, bar_chart, column_chart, figure, number
+from api.explorer.bidi import finalize
+from api.explorer.charts import Bar, bar_chart, binned, column_chart, figure, number
 from api.explorer.highlight import Span, highlight
 from api.facilities.listing import (
     FACILITIES,
@@ -27,10 +30,10 @@ from api.facilities.listing import (
     FacilityFiltersDep,
     facility_by_id,
     facility_query,
+    latest_worker_figures,
     located_count,
     located_facilities,
     shape_facilities,
-    worker_history,
 )
 from api.facilities.merges import require_facility
 from api.kit.export import Format
@@ -44,6 +47,7 @@ from api.vocabulary import Status
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 templates.env.filters["number"] = number
+templates.env.finalize = finalize
 templates.env.globals.update(static=STATIC_PATH, figure=figure, statuses=[status.value for status in Status])
 # Rows of the overview's charts; the others are summed into one last bar.
 CHART_ROWS = 12
@@ -68,6 +72,11 @@ REPORT_COLUMNS = [
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
     """Render one of the explorer's templates."""
     return templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+async def rendered(request: Request, template: str, **context: Any) -> Response:
+    """Render one of the explorer's templates in a worker thread: a long page never holds the event loop."""
+    return await anyio.to_thread.run_sync(partial(page, request, template, **context))
 
 
 def link(request: Request, **changes: str | None) -> str:
@@ -148,7 +157,7 @@ def _overview(db: Connection) -> dict[str, Any]:
 @router.get("/")
 async def overview(request: Request, read: ReadDep) -> Response:
     """Totals, workers by country and by sector, and the map of located facilities."""
-    return page(request, "overview.html", **await read(_overview))
+    return await rendered(request, "overview.html", **await read(_overview))
 
 
 def _map_features(db: Connection) -> bytes:
@@ -190,7 +199,7 @@ async def facilities_page(
     if params.format is not Format.json:
         return _api_export(request, "/v1/facilities")
     listed = await _read_list(request, read, FACILITIES, filters, params)
-    return page(
+    return await rendered(
         request,
         "facilities.html",
         table=table(request, listed, params, FACILITY_COLUMNS),
@@ -210,10 +219,13 @@ class FacilityView:
     reports: dict[str, dict[str, Any]] = field(default_factory=dict)
     more_claims: bool = False
     moved_to: str | None = None
+    history_total: int = 0
 
 
 # Claims a facility page lists; the rest are a link away (the API's paged list), so a page stays small.
 FACILITY_CLAIMS_SHOWN = 200
+# Worker figures a facility page lists (the latest); the rest are a link away (the API's paged history).
+FACILITY_FIGURES_SHOWN = 100
 
 
 def _facility(db: Connection, facility_id: str) -> FacilityView:
@@ -226,7 +238,8 @@ def _facility(db: Connection, facility_id: str) -> FacilityView:
     more = len(claims) > FACILITY_CLAIMS_SHOWN
     claims = claims[:FACILITY_CLAIMS_SHOWN]
     reports = reports_by_ids(db, sorted({claim["report_id"] for claim in claims}))
-    return FacilityView(facility, worker_history(db, facility_id)["items"], claims, reports, more)
+    history, history_total = latest_worker_figures(db, facility_id, FACILITY_FIGURES_SHOWN)
+    return FacilityView(facility, history, claims, reports, more, history_total=history_total)
 
 
 @router.get("/facilities/{facility_id}")
@@ -238,15 +251,18 @@ async def facility_page(
     if view.moved_to is not None:
         where = facility_moved_to(request, facility_id, view.moved_to, under="/facilities")
         return RedirectResponse(where, status_code=308)
-    history = [
-        Bar(item["as_of"] or "undated", float(item["value"]), item["approximate"], not item["counts"])
-        for item in view.history
-    ]
-    return page(
+    history = binned(
+        [
+            Bar(item["as_of"] or "undated", float(item["value"]), item["approximate"], not item["counts"])
+            for item in view.history
+        ]
+    )
+    return await rendered(
         request,
         "facility.html",
         facility=view.facility,
         history=view.history,
+        history_total=view.history_total,
         history_chart=column_chart(history, "Worker figures over time") if history else None,
         claims=view.claims,
         more_claims=view.more_claims,
@@ -265,12 +281,16 @@ async def reports_page(
     if params.format is not Format.json:
         return _api_export(request, "/v1/reports")
     listed = await _read_list(request, read, REPORTS, filters, params)
-    return page(
+    return await rendered(
         request,
         "reports.html",
         table=table(request, listed, params, REPORT_COLUMNS),
         query=request.query_params,
     )
+
+
+# Claims the reader lists beside the text, a page at a time (`?claims=2`); every span stays marked.
+REPORT_CLAIMS_SHOWN = 200
 
 
 @dataclass
@@ -305,16 +325,26 @@ def claim_title(claim: dict[str, Any]) -> str:
 
 @router.get("/reports/{report_id}")
 async def report_page(
-    request: Request, read: ReadDep, report_id: Annotated[str, Path(max_length=128)]
+    request: Request,
+    read: ReadDep,
+    report_id: Annotated[str, Path(max_length=128)],
+    claims_page: Annotated[int, Query(alias="claims", ge=1, le=1000)] = 1,
 ) -> Response:
     """The report reader: the stored text with every claim's span highlighted, and the claims beside it."""
     view = await read(_report, report_id)
-    return page(
+    start = (claims_page - 1) * REPORT_CLAIMS_SHOWN
+    shown = view.claims[start : start + REPORT_CLAIMS_SHOWN]
+    pages = max(1, -(-len(view.claims) // REPORT_CLAIMS_SHOWN))
+    return await rendered(
         request,
         "report.html",
         report=view.report,
-        claims=view.claims,
+        claims=shown,
+        claim_total=len(view.claims),
+        claims_from=start + 1,
+        claims_page=claims_page,
+        claims_pages=pages,
         facilities=view.facilities,
         text=view.text,
-        titles={claim["id"]: claim_title(claim) for claim in view.claims},
+        titles={claim["id"]: claim_title(claim) for claim in shown},
     )
