@@ -98,11 +98,16 @@ async def get_facility_workers(
             le=MAX_HISTORY_PAGE,
             description=f"Figures per page, 1 to {MAX_HISTORY_PAGE} (the default: every figure of most "
             "facilities).",
+            examples=[MAX_HISTORY_PAGE],
         ),
     ] = MAX_HISTORY_PAGE,
     cursor: Annotated[
         str | None,
-        Query(max_length=2048, description="Where to go on: the `next` of the page before, as given."),
+        Query(
+            max_length=2048,
+            description="Where to go on: the `next` of the page before, as given.",
+            examples=["WyJhc19vZiIsIjIwMjQtMDEtMzEiLDQyLDUwMF0"],
+        ),
     ] = None,
 ) -> Response:
     """The facility's worker figures over time: its `worker_count` claims, oldest first, a page at a time.
