@@ -136,6 +136,7 @@ def test_the_facility_page_of_20000_figures_shows_the_latest_and_bins_its_chart(
     assert f'href="/v1/facilities/{FACILITY}/workers"' in html.split('id="history-more"', 1)[1]
     chart = html.split('<svg class="chart history"', 1)[1].split("</svg>", 1)[0]
     assert 0 < chart.count("<rect") <= 40
+    assert "Each column of the chart stands for a run of consecutive figures" in html
     latest = crowded.get(f"/v1/facilities/{FACILITY}/workers", params={"limit": 1}).json()["total"]
     assert latest == FIGURES
 

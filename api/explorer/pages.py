@@ -22,7 +22,7 @@ from api.db.reader import ReadDep
 from api.errors import Merged, NotFound
 from api.explorer import STATIC_PATH, TEMPLATES_DIR
 from api.explorer.bidi import finalize
-from api.explorer.charts import Bar, bar_chart, binned, column_chart, figure, number
+from api.explorer.charts import MAX_COLUMNS, Bar, bar_chart, binned, column_chart, figure, number
 from api.explorer.highlight import Span, highlight
 from api.facilities.listing import (
     FACILITIES,
@@ -263,6 +263,7 @@ async def facility_page(
         facility=view.facility,
         history=view.history,
         history_total=view.history_total,
+        chart_binned=len(view.history) > MAX_COLUMNS,
         history_chart=column_chart(history, "Worker figures over time") if history else None,
         claims=view.claims,
         more_claims=view.more_claims,
