@@ -15,7 +15,7 @@ from api.claims.routes import router as claims_router
 from api.db.engine import make_engine
 from api.db.reader import Reader
 from api.db.version import VersionReader
-from api.edge.limits import ExportSlots
+from api.edge.limits import ExportSlots, HeavyReadSlots
 from api.edge.stack import install_edge
 from api.errors import install_error_handlers
 from api.explorer import STATIC_DIR, STATIC_PATH, pages
@@ -62,7 +62,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         own_engine = engine is None
         app.state.engine = engine if engine is not None else make_engine(settings, read_limit=True)
         app.state.versions = VersionReader(app.state.engine)
-        app.state.reader = Reader(app.state.engine, read_threads(settings), settings.pool_max_overflow)
+        app.state.reader = Reader(
+            app.state.engine,
+            read_threads(settings),
+            settings.pool_max_overflow,
+            cheap_limit=settings.pool_size + settings.pool_max_overflow,
+            queue_timeout_s=settings.queue_timeout_s,
+            heavy_slots=HeavyReadSlots(settings.max_heavy_reads_per_client),
+        )
         app.state.exports = ExportSlots(settings.max_exports_per_client, settings.max_exports)
         try:
             yield

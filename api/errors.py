@@ -20,6 +20,8 @@ from api.kit.urls import facility_moved_to
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 # Seconds a client is asked to wait before retrying a 429 or 503 (`Retry-After`).
 RETRY_AFTER_SECONDS = 5
+# Errors a 422 lists when no setting is at hand (`LABORWATCH_MAX_VALIDATION_ERRORS` is its setting).
+DEFAULT_MOST_ERRORS = 50
 RETRY_AFTER_HEADER = {
     "description": "Seconds to wait before trying again.",
     "schema": {"type": "integer", "minimum": 1},
@@ -125,6 +127,11 @@ class Problem(BaseModel):
         description="On 422: each problem as {loc, msg}.",
         examples=[[{"loc": ["query", "limit"], "msg": "..."}]],
     )
+    more_errors: int | None = Field(
+        default=None,
+        description="On 422 with more problems than `errors` lists (`LABORWATCH_MAX_VALIDATION_ERRORS`): "
+        "how many more there were.",
+    )
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -147,10 +154,14 @@ def problem(
     errors: Sequence[dict[str, Any]] | None = None,
     *,
     retry_after: int = RETRY_AFTER_SECONDS,
+    most_errors: int = DEFAULT_MOST_ERRORS,
+    omitted: int = 0,
 ) -> JSONResponse:
     """Build an RFC 9457 problem response; `errors` (loc, msg) is added on validation failures.
 
-    A 429 or 503 says in `Retry-After` how many seconds to wait (`retry_after`).
+    At most `most_errors` errors are listed, and `more_errors` counts the others (with `omitted`, those
+    left out before): an answer stays small whatever a body held. A 429 or 503 says in `Retry-After`
+    how many seconds to wait (`retry_after`).
     """
     content: dict[str, Any] = {
         "type": "about:blank",
@@ -159,7 +170,10 @@ def problem(
         "detail": detail,
     }
     if errors is not None:
-        content["errors"] = list(errors)
+        content["errors"] = list(errors[:most_errors])
+        more = max(0, len(errors) - most_errors) + omitted
+        if more:
+            content["more_errors"] = more
     response = JSONResponse(content, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
     if status in (429, 503):
         response.headers["Retry-After"] = str(retry_after)
@@ -175,11 +189,18 @@ def validation_errors(raw: Sequence[Any]) -> list[dict[str, Any]]:
     return [{"loc": _loc(error.get("loc", ())), "msg": str(error.get("msg", ""))} for error in raw]
 
 
-def error_problem(exc: LaborwatchError) -> JSONResponse:
+def most_errors(request: Request) -> int:
+    """How many errors a 422 to `request` lists: the app's setting."""
+    settings = getattr(request.app.state, "settings", None)
+    most: int = getattr(settings, "max_validation_errors", DEFAULT_MOST_ERRORS)
+    return most
+
+
+def error_problem(exc: LaborwatchError, most: int = DEFAULT_MOST_ERRORS) -> JSONResponse:
     """The problem document of a domain error, with the headers its status calls for."""
     retry_after = exc.retry_after if isinstance(exc, TooManyRequests) else RETRY_AFTER_SECONDS
     errors = exc.errors if exc.status == 422 else None
-    response = problem(exc.status, exc.detail, errors, retry_after=retry_after)
+    response = problem(exc.status, exc.detail, errors, retry_after=retry_after, most_errors=most)
     if isinstance(exc, Unauthorized):
         response.headers["WWW-Authenticate"] = 'Bearer realm="laborwatch"'
     return response
@@ -187,7 +208,7 @@ def error_problem(exc: LaborwatchError) -> JSONResponse:
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, LaborwatchError)  # noqa: S101 - registered for this class only
-    response = error_problem(exc)
+    response = error_problem(exc, most_errors(request))
     if isinstance(exc, Merged):
         response.headers["Location"] = facility_moved_to(request, exc.old_id, exc.survivor_id)
     return response
@@ -223,12 +244,15 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
-async def _request_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _request_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)  # noqa: S101
-    errors = validation_errors(exc.errors())
+    raw = exc.errors()
+    most = most_errors(request)
+    errors = validation_errors(raw[:most])  # the others are only counted
     first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
     where = ".".join(str(part) for part in first["loc"])
-    return problem(422, f"Invalid request: {where}: {first['msg']}", errors)
+    detail = f"Invalid request: {where}: {first['msg']}"
+    return problem(422, detail, errors, most_errors=most, omitted=len(raw) - len(errors))
 
 
 def statement_timed_out(exc: BaseException) -> bool:

@@ -68,6 +68,28 @@ class Settings(BaseSettings):
         description="Slow reads (full-text search, figures as of a date, stats) a server process runs at "
         "once, each in a worker thread off the event loop; 0 = the pool size.",
     )
+    queue_timeout_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="Seconds a request waits for a read slot (a worker thread of the heavy or the cheap "
+        "reads) before it is answered 503 with `Retry-After`.",
+    )
+    max_heavy_reads_per_client: int = Field(
+        default=2,
+        ge=1,
+        description="Heavy reads (search, `as_of`, stats, histories, big pages) one client address may "
+        "have running or waiting at once in a server process; one more is answered 429.",
+    )
+    ready_timeout_s: float = Field(
+        default=2.0,
+        gt=0,
+        description="Seconds `GET /health/ready` waits for the database to answer before saying 503.",
+    )
+    max_validation_errors: int = Field(
+        default=50,
+        ge=1,
+        description="Most errors a 422 lists; `more_errors` counts the others.",
+    )
     statement_timeout_ms: int = Field(
         default=10_000,
         ge=0,

@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 
 from api.app import create_app
 from api.cli.main import app as cli
-from api.db.backup import _password_file, pg_dump_command
-from api.db.engine import make_engine
+from api.db.backup import _credential_files, pg_dump_command
+from api.db.engine import describe_database, make_engine
 from api.db.migrate import migrate
 from api.ingest.seed import seed
 from api.settings import Settings, get_settings
@@ -82,14 +82,60 @@ def test_pg_dump_gets_the_password_from_a_file_never_from_its_arguments(tmp_path
         password=password
     )
     command, given = pg_dump_command(url.update_query_dict({"sslmode": "require"}), tmp_path / "x.dump")
-    assert given == password
+    assert given == {"password": password}
     assert not [argument for argument in command if "pw" in argument or "placeholder" in argument]
     assert "--dbname=postgresql://writer@db.invalid:5432/laborwatch?sslmode=require" in command
-    with _password_file(password) as env:
+    with _credential_files(given) as env:
         passfile = Path(env["PGPASSFILE"])
         assert stat.S_IMODE(passfile.stat().st_mode) == 0o600
         assert passfile.read_text() == "*:*:*:*:pw\\:with\\\\odd-chars\n"
+        assert "PGSERVICEFILE" not in env
     assert not passfile.exists()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "password=s3cr%3At&sslpassword=k3y%20pass&sslmode=require",
+        "sslmode=require&password=s3cr:t&sslpassword=k3y pass",
+        "sslmode=require&PassWord=s3cr:t&sslpassword=k3y%20pass",
+    ],
+)
+def test_pg_dump_gets_every_password_of_the_query_from_files(tmp_path: Path, query: str) -> None:
+    if shutil.which("pg_dump") is None:
+        pytest.skip("pg_dump is not installed")
+    url = make_url(f"postgresql+psycopg://writer@db.invalid:5432/laborwatch?{query}")
+    command, given = pg_dump_command(url, tmp_path / "x.dump")
+    assert not [arg for arg in command if "s3cr" in arg or "k3y" in arg]
+    assert not [arg for arg in command if arg.startswith("--dbname") and "password" in arg.lower()]
+    assert "--dbname=postgresql://writer@db.invalid:5432/laborwatch?sslmode=require" in command
+    with _credential_files(given) as env:
+        files = [
+            Path(env[name]) for name in ("PGSERVICEFILE",) + (("PGPASSFILE",) if "PGPASSFILE" in env else ())
+        ]
+        for file in files:
+            assert stat.S_IMODE(file.stat().st_mode) == 0o600
+        service = Path(env["PGSERVICEFILE"]).read_text()
+        assert env["PGSERVICE"] in service
+        assert "sslpassword=k3y pass\n" in service
+        every = "".join(file.read_text() for file in files)
+        assert "s3cr:t" in every or "s3cr\\:t" in every
+    assert not [file for file in files if file.exists()]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://writer:pw1@db.invalid/lw?sslpassword=k3y",
+        "postgresql+psycopg://writer@db.invalid/lw?password=pw1&sslmode=require&sslpassword=k3y%21",
+        "postgresql+psycopg://writer@db.invalid/lw?PASSWORD=pw1&sslpassword=k3y",
+    ],
+)
+def test_the_database_line_shows_no_password(url: str) -> None:
+    described = describe_database(url)
+    assert "db.invalid" in described
+    assert "pw1" not in described
+    assert "k3y" not in described
 
 
 def schema_of(engine: Engine) -> dict[str, Any]:

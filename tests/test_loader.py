@@ -12,25 +12,19 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from api.cli.main import app as cli
-from api.db.engine import make_engine, write_session
+from api.db.engine import make_engine
 from api.db.migrate import migrate
 from api.errors import Conflict, InvalidBundle
-from api.ingest.loader import LoadResult, load_bundle, parse_bundle
 from api.ingest.seed import load_bundle_file
 from api.settings import get_settings
 from tests.conftest import Database
-from tests.helpers.bundles import BODY, bundle
+from tests.helpers.bundles import BODY, bundle, load
 
 
 def with_claim(index: int, **fields: Any) -> dict[str, Any]:
     data = bundle()
     data["claims"][index].update(fields)
     return data
-
-
-def load(engine: Engine, data: Any, base_dir: Path | None = None) -> LoadResult:
-    with write_session(engine) as session:
-        return load_bundle(session, parse_bundle(data), base_dir)
 
 
 def stored_counts(client: TestClient) -> list[int]:

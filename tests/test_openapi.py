@@ -12,6 +12,7 @@ from api.settings import PROJECT_ROOT
 # The ids clients know the operations by (generated clients name their functions after them).
 OPERATION_IDS = {
     ("get", "/health"): "get_health",
+    ("get", "/health/ready"): "get_ready",
     ("get", "/v1/reports"): "list_reports",
     ("post", "/v1/reports"): "create_report",
     ("get", "/v1/reports/{report_id}"): "get_report",

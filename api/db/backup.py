@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL, make_url
 
+from api.db.engine import is_credential
 from api.errors import LaborwatchError
 
 
@@ -54,11 +55,12 @@ def _sqlite_backup(engine: Engine, target: Path) -> None:
         source.close()
 
 
-def pg_dump_command(url: URL, target: Path) -> tuple[list[str], str | None]:
-    """The `pg_dump` arguments for the database at `url`, and its password, which they never contain.
+def pg_dump_command(url: URL, target: Path) -> tuple[list[str], dict[str, str]]:
+    """The `pg_dump` arguments for the database at `url`, and its credentials, which they never contain.
 
-    Anything on a command line is visible to every user of the machine (`ps`, `/proc`), so the
-    password goes to `pg_dump` through a password file (see `_password_file`) instead.
+    Anything on a command line is visible to every user of the machine (`ps`, `/proc`), so the password
+    (of the URL, else its `password` query parameter) and every other password-like query parameter
+    (`sslpassword`, ...) go to `pg_dump` through files only this user can read (`_credential_files`).
     """
     executable = shutil.which("pg_dump")
     if executable is None:
@@ -69,12 +71,46 @@ def pg_dump_command(url: URL, target: Path) -> tuple[list[str], str | None]:
     command = [executable, "--format=custom", f"--file={target}", "--no-password"]
     if isinstance(options, str) and "search_path=" in options:
         command.append(f"--schema={options.split('search_path=', 1)[1].split()[0]}")
+    credentials: dict[str, str] = {}
+    for name, value in url.query.items():
+        if is_credential(name):
+            credentials[name] = value if isinstance(value, str) else value[-1]
+    if url.password is not None:
+        credentials["password"] = str(url.password)  # the URL's own wins over a query parameter
+    query = {name: value for name, value in url.query.items() if not is_credential(name)}
     # (URL.set(password=None) would keep the password: None there means "unchanged".)
-    without_password = URL.create(
-        url.drivername, url.username, None, url.host, url.port, url.database, url.query
-    )
-    command.append(f"--dbname={without_password.render_as_string(hide_password=False)}")
-    return command, url.password
+    without_secrets = URL.create(url.drivername, url.username, None, url.host, url.port, url.database, query)
+    command.append(f"--dbname={without_secrets.render_as_string(hide_password=False)}")
+    return command, credentials
+
+
+# The service name under which the other credentials reach libpq (`PGSERVICEFILE`, `PGSERVICE`).
+SERVICE = "laborwatch"
+
+
+@contextmanager
+def _credential_files(credentials: dict[str, str]) -> Iterator[dict[str, str]]:
+    """Environment variables handing `credentials` to libpq in files only this user can read.
+
+    The password goes in a password file (`PGPASSFILE`); the others (`sslpassword`, ...) in a connection
+    service file (`PGSERVICEFILE`), whose values libpq takes for what the command line does not give.
+    """
+    others = {name: value for name, value in credentials.items() if name != "password"}
+    for name, value in others.items():
+        if "\n" in value or "\r" in value or value != value.strip():
+            raise BackupError(f"The {name} of the database URL cannot be handed to pg_dump in a file.")
+    with (
+        _password_file(credentials.get("password")) as passfile,
+        tempfile.TemporaryDirectory(prefix="laborwatch-") as folder,
+    ):
+        env = dict(passfile)
+        if others:
+            service = Path(folder) / "pg_service.conf"
+            service.touch(mode=0o600)
+            lines = [f"[{SERVICE}]", *(f"{name}={value}" for name, value in others.items())]
+            service.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            env |= {"PGSERVICEFILE": str(service), "PGSERVICE": SERVICE}
+        yield env
 
 
 @contextmanager
@@ -93,8 +129,8 @@ def _password_file(password: str | None) -> Iterator[dict[str, str]]:
 
 def _pg_dump(engine: Engine, target: Path) -> None:
     url = make_url(engine.url.render_as_string(hide_password=False))
-    command, password = pg_dump_command(url, target)
-    with _password_file(password) as env:
+    command, credentials = pg_dump_command(url, target)
+    with _credential_files(credentials) as env:
         completed = subprocess.run(  # noqa: S603
             command, capture_output=True, text=True, check=False, env={**os.environ, **env}
         )

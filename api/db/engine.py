@@ -64,6 +64,12 @@ def _is_file_database(url: URL) -> bool:
     return database not in ("", ":memory:") and url.query.get("mode") != "memory"
 
 
+def is_credential(name: str) -> bool:
+    """Whether a connection parameter carries a secret: `password`, `sslpassword`, any `pass`-like name."""
+    lowered = name.lower()
+    return "pass" in lowered or "secret" in lowered or "token" in lowered
+
+
 def describe_database(database_url: str) -> str:
     """Name the database a URL opens: a SQLite file by its absolute path, else the URL without password.
 
@@ -77,9 +83,9 @@ def describe_database(database_url: str) -> str:
         if path.exists():
             return f"{path} (SQLite)"
         return f"{path} (SQLite; new, empty: no file there yet, it is created now)"
-    # Neither the password nor a `password` query parameter (libpq takes one) is shown, not even masked.
-    # (`URL.set(password=None)` would keep it: `set` leaves alone what it is given as None.)
-    query = {name: value for name, value in url.query.items() if name != "password"}
+    # Neither the password nor a password-like query parameter (libpq takes `password`, `sslpassword`) is
+    # shown, not even masked. (`URL.set(password=None)` would keep it: `set` leaves what it is given None.)
+    query = {name: value for name, value in url.query.items() if not is_credential(name)}
     shown = URL.create(url.drivername, url.username, None, url.host, url.port, url.database, query)
     return shown.render_as_string(hide_password=False)
 

@@ -1,6 +1,7 @@
 """Reading the database for a request: the engine, and the reader that runs reads inline or in threads."""
 
 import logging
+import math
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,6 +16,10 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.pool import QueuePool
 from starlette.requests import ClientDisconnect
 from starlette.types import Receive
+
+from api.edge.clients import client_of
+from api.edge.limits import HeavyReadSlots
+from api.errors import LaborwatchError
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -95,29 +100,57 @@ def _stop(dbapi: Any) -> None:
         log.warning("could not cancel the statement of a disconnected client")
 
 
+class ReadsBusy(LaborwatchError):
+    """No read slot came free within `LABORWATCH_QUEUE_TIMEOUT_S`: the process is busy, try again."""
+
+    status = 503
+
+
 class Reader:
     """Runs a route's reading on a pooled connection of its own: on the event loop, or in a worker thread.
 
     Reads that are index look-ups of a few rows (`inline`) run on the loop: a thread hop and the GIL
     handed back and forth would cost them more than the query. Reads that may run long (`__call__`:
-    full-text search, figures as of a date, aggregates) run in a worker thread, so that the loop stays
-    free to answer others meanwhile; at most `limit` of them run at once (`LABORWATCH_READ_THREADS`),
-    the rest wait their turn in arrival order. A reader made `for_request` watches the client meanwhile:
-    when it disconnects, the statement running for it is cancelled (the database would otherwise go on
-    with it until its time limit) and `ClientDisconnect` is raised.
+    full-text search, figures as of a date, aggregates, histories, big pages) run in a worker thread, so
+    that the loop stays free to answer others meanwhile; at most `limit` of them run at once
+    (`LABORWATCH_READ_THREADS`), the rest wait their turn in arrival order. A cheap read that cannot have
+    a connection at once runs in a thread too, but among `cheap_limit` slots of its own, so that it never
+    queues behind heavy reads.
+
+    Every wait is bounded: a read that gets no slot within `queue_timeout_s` is answered 503
+    (`ReadsBusy`), and one client address may hold at most its share of the heavy slots, running or
+    waiting (`heavy_slots`, 429 past it). A reader made `for_request` watches the client meanwhile: when
+    it disconnects, the statement running for it is cancelled (the database would otherwise go on with
+    it until its time limit) and `ClientDisconnect` is raised.
     """
 
-    def __init__(self, engine: Engine, limit: int, max_overflow: int = -1) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        limit: int,
+        max_overflow: int = -1,
+        *,
+        cheap_limit: int | None = None,
+        queue_timeout_s: float = math.inf,
+        heavy_slots: HeavyReadSlots | None = None,
+    ) -> None:
         self.engine = engine
         self.max_overflow = max_overflow  # the pool's, as configured (`LABORWATCH_POOL_MAX_OVERFLOW`)
         self.limiter = anyio.CapacityLimiter(limit)
+        self.cheap = anyio.CapacityLimiter(cheap_limit or limit)
+        # The threads themselves: as many as both kinds of slot, so a read holding a slot never waits.
+        self.threads = anyio.CapacityLimiter(limit + (cheap_limit or limit))
         self.cleanup = anyio.CapacityLimiter(CLEANUP_THREADS)
+        self.queue_timeout_s = queue_timeout_s
+        self.heavy_slots = heavy_slots
         self.receive: Receive | None = None
+        self.client: str | None = None
 
-    def for_request(self, request: Request) -> "Reader":
+    def for_request(self, request: Request, client: str | None = None) -> "Reader":
         """Return this reader `request`'s client for a disconnect while a read runs in a thread."""
         bound = copy(self)
         bound.receive = request.receive
+        bound.client = client
         return bound
 
     async def __call__(
@@ -129,7 +162,7 @@ class Reader:
             with self.engine.connect() as db, running.on(db):
                 return work(db, *args, **kwargs)
 
-        return await self._in_thread(run)
+        return await self._heavy(run)
 
     async def opened(self, work: Callable[[Connection], T]) -> T:
         """Run `work(db)` in a worker thread like a read, but leave `db` open when it succeeds.
@@ -147,14 +180,42 @@ class Reader:
                 db.close()
                 raise
 
-        return await self._in_thread(run)
+        return await self._heavy(run)
 
-    async def _in_thread(self, work: Callable[[_Running], T]) -> T:
+    async def _heavy(self, work: Callable[[_Running], T]) -> T:
+        """Run `work` among the heavy slots, within this client's share of them."""
+        release = None
+        if self.heavy_slots is not None and self.client is not None:
+            release = self.heavy_slots.take(self.client)
+        try:
+            return await self._in_thread(work, self.limiter)
+        finally:
+            if release is not None:
+                release()
+
+    async def _slot(self, slots: anyio.CapacityLimiter) -> None:
+        """Wait for one of `slots`, at most `queue_timeout_s`: past it, `ReadsBusy` (503)."""
+        with anyio.move_on_after(self.queue_timeout_s) as waited:
+            await slots.acquire()
+        if waited.cancelled_caught:
+            raise ReadsBusy(
+                f"The server is busy: no read slot came free within {self.queue_timeout_s:g} s; try again."
+            )
+
+    async def _run(self, run: Callable[[], T], slots: anyio.CapacityLimiter) -> T:
+        """Run `run` in a worker thread once it has one of `slots` (bounded wait), then give it back."""
+        await self._slot(slots)
+        try:
+            return await anyio.to_thread.run_sync(run, limiter=self.threads)
+        finally:
+            slots.release()
+
+    async def _in_thread(self, work: Callable[[_Running], T], slots: anyio.CapacityLimiter) -> T:
         """Run `work` in a worker thread; when the client disconnects meanwhile, cancel its statement."""
         running = _Running(self.cleanup)
         run = partial(work, running)
         if self.receive is None:
-            return await anyio.to_thread.run_sync(run, limiter=self.limiter)
+            return await self._run(run, slots)
         receive = self.receive
 
         async def watch(scope: anyio.CancelScope) -> None:
@@ -168,7 +229,7 @@ class Reader:
         async with anyio.create_task_group() as group:
             group.start_soon(watch, group.cancel_scope)
             try:  # kept out of the task group, which would wrap it in an ExceptionGroup
-                result.append(await anyio.to_thread.run_sync(run, limiter=self.limiter))
+                result.append(await self._run(run, slots))
             except Exception as exc:
                 failure.append(exc)
             group.cancel_scope.cancel()
@@ -186,12 +247,21 @@ class Reader:
         """Run `work(db, *args, **kwargs)` with a read connection right here, on the event loop.
 
         Only when the pool can give a connection at once: waiting for one would stop the whole loop, so
-        a read that would wait is run in a worker thread instead.
+        a read that would wait is run in a worker thread instead, among the cheap reads' own slots.
         """
         if not self._connection_free():
-            return await self(work, *args, **kwargs)
+
+            def run(running: _Running) -> T:
+                with self.engine.connect() as db, running.on(db):
+                    return work(db, *args, **kwargs)
+
+            return await self._in_thread(run, self.cheap)
         with self.engine.connect() as db:
             return work(db, *args, **kwargs)
+
+    def connection_free(self) -> bool:
+        """Whether a read could have a connection now without waiting (what `/health` reads by)."""
+        return self._connection_free()
 
     def _connection_free(self) -> bool:
         """Whether the pool holds an idle connection or may open another (QueuePool; others: yes).
@@ -208,7 +278,7 @@ class Reader:
 async def get_reader(request: Request) -> Reader:
     """The app's reader (made in its lifespan), watching this request's client for a disconnect."""
     reader: Reader = request.app.state.reader
-    return reader.for_request(request)
+    return reader.for_request(request, client_of(request.scope, request.app.state.settings.trusted_proxies))
 
 
 ReadDep = Annotated[Reader, Depends(get_reader)]

@@ -1,7 +1,8 @@
-"""Every per-client limit in one room: write rates (per key and address), refused keys, and export slots.
+"""Every per-client limit in one room: write rates, refused keys, export slots, heavy reads in flight.
 
-Their sizes are settings (`LABORWATCH_RATE_LIMIT_*`, `LABORWATCH_MAX_EXPORTS*`); the request head and
-body limits are `api.edge.headlimits` and `api.edge.bodylimit`, a bundle's caps `api.ingest.loader`.
+Their sizes are settings (`LABORWATCH_RATE_LIMIT_*`, `LABORWATCH_MAX_EXPORTS*`,
+`LABORWATCH_MAX_HEAVY_READS_PER_CLIENT`); the request head and body limits are `api.edge.headlimits`
+and `api.edge.bodylimit`, a bundle's caps `api.ingest.loader`.
 """
 
 import math
@@ -14,7 +15,7 @@ from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from api.errors import LaborwatchError
+from api.errors import LaborwatchError, TooManyRequests
 
 # The counters' namespaces: a key's name and an address never share a counter.
 WRITES_BY_KEY = "write-key"
@@ -160,3 +161,41 @@ class ExportSlots:
         """How many exports hold a slot now."""
         with self._lock:
             return self._running
+
+
+class HeavyReadSlots:
+    """Counts the heavy reads (search, `as_of`, stats, histories, big pages) of each client address.
+
+    A count of what runs or waits now, not a rate: one address may have at most `per_client` of them in
+    flight (`LABORWATCH_MAX_HEAVY_READS_PER_CLIENT`), so that a flood from one address can fill only its
+    share of the heavy read slots and the others' requests still find theirs.
+    """
+
+    def __init__(self, per_client: int) -> None:
+        self.per_client = per_client
+        self._lock = threading.Lock()
+        self._by_client: Counter[str] = Counter()
+
+    def take(self, client: str) -> Callable[[], None]:
+        """Count a heavy read of `client`, or refuse it (429); returns what gives the count back."""
+        with self._lock:
+            if self._by_client[client] >= self.per_client:
+                raise TooManyRequests(
+                    f"At most {self.per_client} searches, histories or other heavy reads may run at once "
+                    "per client; wait for one to end.",
+                    retry_after=1,
+                )
+            self._by_client[client] += 1
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            with self._lock:
+                if released:
+                    return
+                released = True
+                self._by_client[client] -= 1
+                if not self._by_client[client]:
+                    del self._by_client[client]
+
+        return release

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.auth.keys import KEY_PATTERN
+from api.auth.keys import KEY_PATTERN, KEY_PREFIX
 from api.edge.clients import client_of
 
 access_log = logging.getLogger("laborwatch.access")
@@ -37,10 +37,18 @@ def new_request_id() -> str:
 
 
 def request_id_of(sent: str | None) -> str:
-    """The id of a request: the client's own `X-Request-ID` when it is sane, else a new one."""
-    if sent is not None and _SANE_REQUEST_ID.fullmatch(sent):
+    """The id of a request: the client's own `X-Request-ID` when it is sane, else a new one.
+
+    An id that holds a laborwatch key, or anything shaped like one (`lw_...`), is replaced: echoed or
+    logged, a key sent there by mistake would leak to every log reader and cache on the way.
+    """
+    if sent is not None and _SANE_REQUEST_ID.fullmatch(sent) and not _looks_like_key(sent):
         return sent
     return new_request_id()
+
+
+def _looks_like_key(text: str) -> bool:
+    return KEY_PATTERN.search(text) is not None or KEY_PREFIX in text.lower()
 
 
 def secret_name(name: str) -> bool:

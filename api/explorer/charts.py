@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from api.explorer.bidi import isolate
 from api.wording import number
 
 
@@ -40,7 +41,7 @@ def bar_chart(bars: Sequence[Bar], title: str, unit: str = "workers") -> Markup:
     for index, bar in enumerate(bars):
         y = index * row + 2
         length = max((bar.value or 0) / top * plot, 1 if bar.value else 0)
-        label = bar.label if len(bar.label) <= 15 else bar.label[:14] + "…"
+        label = isolate(bar.label if len(bar.label) <= 15 else bar.label[:14] + "…")
         css = "bar" + (" approximate" if bar.approximate else "") + (" muted" if bar.muted else "")
         drawn = (
             ""
@@ -57,6 +58,33 @@ def bar_chart(bars: Sequence[Bar], title: str, unit: str = "workers") -> Markup:
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text above is escaped
+
+
+# Columns a chart of figures over time draws at most; more figures are binned, in order.
+MAX_COLUMNS = 40
+
+
+def binned(bars: Sequence[Bar], most: int = MAX_COLUMNS) -> list[Bar]:
+    """At most `most` columns: runs of consecutive figures become one, the highest of the run.
+
+    Labelled by the run's last date; approximate when any figure of it is, pale when none counts.
+    """
+    if len(bars) <= most:
+        return list(bars)
+    size = -(-len(bars) // most)  # ceiling: every bin but the last holds `size` figures
+    bins = []
+    for start in range(0, len(bars), size):
+        run = bars[start : start + size]
+        highest = max(run, key=lambda bar: bar.value or 0)
+        bins.append(
+            Bar(
+                run[-1].label,
+                highest.value,
+                any(bar.approximate for bar in run),
+                all(bar.muted for bar in run),
+            )
+        )
+    return bins
 
 
 def column_chart(bars: Sequence[Bar], title: str) -> Markup:
@@ -81,7 +109,7 @@ def column_chart(bars: Sequence[Bar], title: str) -> Markup:
             f'<text class="value" x="{x + column / 2}" y="{y - 5:.1f}" text-anchor="middle">'
             f"{escape(bar_text(bar))}</text>"
             f'<text class="label" x="{x + column / 2}" y="{height - bottom + 16}" text-anchor="middle">'
-            f"{escape(bar.label)}</text>"
+            f"{escape(isolate(bar.label))}</text>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text above is escaped

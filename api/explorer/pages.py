@@ -6,10 +6,12 @@ writes, and nothing here is in the OpenAPI document.
 """
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Annotated, Any
 
+import anyio.to_thread
 import orjson
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from sqlalchemy import Connection
@@ -19,7 +21,8 @@ from api.claims.listing import claims_of_facility, claims_of_report
 from api.db.reader import ReadDep
 from api.errors import Merged, NotFound
 from api.explorer import STATIC_PATH, TEMPLATES_DIR
-from api.explorer.charts import Bar, bar_chart, bar_text, column_chart, figure
+from api.explorer.bidi import finalize
+from api.explorer.charts import MAX_COLUMNS, Bar, bar_chart, bar_text, binned, column_chart, figure
 from api.explorer.highlight import Span, highlight
 from api.facilities.listing import (
     FACILITIES,
@@ -27,10 +30,10 @@ from api.facilities.listing import (
     FacilityFiltersDep,
     facility_by_id,
     facility_query,
+    latest_worker_figures,
     located_count,
     located_facilities,
     shape_facilities,
-    worker_history,
 )
 from api.facilities.merges import require_facility
 from api.kit.export import Format
@@ -63,6 +66,7 @@ def day(value: str | None, missing: str = "—") -> Markup:
 templates.env.filters["number"] = number
 templates.env.filters["bar_text"] = bar_text
 templates.env.filters["day"] = day
+templates.env.finalize = finalize
 templates.env.globals.update(
     static=STATIC_PATH, figure=figure, claim_words=claim_words, statuses=[status.value for status in Status]
 )
@@ -98,6 +102,11 @@ NOT_FILTERS = frozenset({"cursor", "offset", "limit", "sort", "format"})
 def active_filters(request: Request) -> int:
     """How many filters the page is narrowed by (the folded filter form says so on a phone)."""
     return sum(1 for name, value in request.query_params.multi_items() if value and name not in NOT_FILTERS)
+
+
+async def rendered(request: Request, template: str, **context: Any) -> Response:
+    """Render one of the explorer's templates in a worker thread: a long page never holds the event loop."""
+    return await anyio.to_thread.run_sync(partial(page, request, template, **context))
 
 
 def link(request: Request, **changes: str | None) -> str:
@@ -183,7 +192,7 @@ def _overview(db: Connection) -> dict[str, Any]:
 @router.get("/")
 async def overview(request: Request, read: ReadDep) -> Response:
     """Totals, workers by country and by sector, and the map of located facilities."""
-    return page(request, "overview.html", **await read(_overview))
+    return await rendered(request, "overview.html", **await read(_overview))
 
 
 def _map_features(db: Connection) -> bytes:
@@ -225,7 +234,7 @@ async def facilities_page(
     if params.format is not Format.json:
         return _api_export(request, "/v1/facilities")
     listed = await _read_list(request, read, FACILITIES, filters, params)
-    return page(
+    return await rendered(
         request,
         "facilities.html",
         table=table(request, listed, params, FACILITY_COLUMNS),
@@ -246,10 +255,13 @@ class FacilityView:
     reports: dict[str, dict[str, Any]] = field(default_factory=dict)
     more_claims: bool = False
     moved_to: str | None = None
+    history_total: int = 0
 
 
 # Claims a facility page lists; the rest are a link away (the API's paged list), so a page stays small.
 FACILITY_CLAIMS_SHOWN = 200
+# Worker figures a facility page lists (the latest); the rest are a link away (the API's paged history).
+FACILITY_FIGURES_SHOWN = 100
 
 
 def _facility(db: Connection, facility_id: str) -> FacilityView:
@@ -262,7 +274,8 @@ def _facility(db: Connection, facility_id: str) -> FacilityView:
     more = len(claims) > FACILITY_CLAIMS_SHOWN
     claims = claims[:FACILITY_CLAIMS_SHOWN]
     reports = reports_by_ids(db, sorted({claim["report_id"] for claim in claims}))
-    return FacilityView(facility, worker_history(db, facility_id)["items"], claims, reports, more)
+    history, history_total = latest_worker_figures(db, facility_id, FACILITY_FIGURES_SHOWN)
+    return FacilityView(facility, history, claims, reports, more, history_total=history_total)
 
 
 @router.get("/facilities/{facility_id}")
@@ -274,15 +287,19 @@ async def facility_page(
     if view.moved_to is not None:
         where = facility_moved_to(request, facility_id, view.moved_to, under="/facilities")
         return RedirectResponse(where, status_code=308)
-    history = [
-        Bar(item["as_of"] or "undated", float(item["value"]), item["approximate"], not item["counts"])
-        for item in view.history
-    ]
-    return page(
+    history = binned(
+        [
+            Bar(item["as_of"] or "undated", float(item["value"]), item["approximate"], not item["counts"])
+            for item in view.history
+        ]
+    )
+    return await rendered(
         request,
         "facility.html",
         facility=view.facility,
         history=view.history,
+        history_total=view.history_total,
+        chart_binned=len(view.history) > MAX_COLUMNS,
         history_chart=column_chart(history, "Worker figures over time") if history else None,
         claims=view.claims,
         more_claims=view.more_claims,
@@ -301,13 +318,17 @@ async def reports_page(
     if params.format is not Format.json:
         return _api_export(request, "/v1/reports")
     listed = await _read_list(request, read, REPORTS, filters, params)
-    return page(
+    return await rendered(
         request,
         "reports.html",
         table=table(request, listed, params, REPORT_COLUMNS),
         query=request.query_params,
         active_filters=active_filters(request),
     )
+
+
+# Claims the reader lists beside the text, a page at a time (`?claims=2`); every span stays marked.
+REPORT_CLAIMS_SHOWN = 200
 
 
 @dataclass
@@ -339,16 +360,26 @@ def claim_title(claim: dict[str, Any]) -> str:
 
 @router.get("/reports/{report_id}")
 async def report_page(
-    request: Request, read: ReadDep, report_id: Annotated[str, Path(max_length=128)]
+    request: Request,
+    read: ReadDep,
+    report_id: Annotated[str, Path(max_length=128)],
+    claims_page: Annotated[int, Query(alias="claims", ge=1, le=1000)] = 1,
 ) -> Response:
     """The report reader: the stored text with every claim's span highlighted, and the claims beside it."""
     view = await read(_report, report_id)
-    return page(
+    start = (claims_page - 1) * REPORT_CLAIMS_SHOWN
+    shown = view.claims[start : start + REPORT_CLAIMS_SHOWN]
+    pages = max(1, -(-len(view.claims) // REPORT_CLAIMS_SHOWN))
+    return await rendered(
         request,
         "report.html",
         report=view.report,
-        claims=view.claims,
+        claims=shown,
+        claim_total=len(view.claims),
+        claims_from=start + 1,
+        claims_page=claims_page,
+        claims_pages=pages,
         facilities=view.facilities,
         text=view.text,
-        titles={claim["id"]: claim_title(claim) for claim in view.claims},
+        titles={claim["id"]: claim_title(claim) for claim in shown},
     )

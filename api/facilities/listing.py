@@ -19,7 +19,7 @@ from api.facilities.schemas import FacilityPublic
 from api.kit.export import Format
 from api.kit.inlist import is_any_of
 from api.kit.listing import Listing
-from api.kit.paging import SortKey
+from api.kit.paging import Keyset, Sort, SortKey, fetch_page
 from api.kit.params import MAX_FILTER_VALUES, any_of_text, distinct
 from api.kit.schemas import as_number, iso
 from api.kit.search import fold, matches
@@ -317,29 +317,70 @@ def facility_by_id(db: Connection, facility_id: str) -> dict[str, Any] | None:
     return shape_facilities(db, [row])[0] if row is not None else None
 
 
-def worker_history(db: Connection, facility_id: str) -> dict[str, Any]:
-    """Every `worker_count` claim of a facility, oldest first, undated ones last in ingest order."""
+# The history read in `as_of` order, missing dates last, then ingest order: a keyset on (dated_on, pk).
+_HISTORY_SORT = Sort("as_of", SortKey("dated_on", "date"), descending=False)
+
+
+def worker_history(
+    db: Connection, facility_id: str, *, limit: int, cursor: str | None, counted_under: str
+) -> dict[str, Any]:
+    """One page of a facility's `worker_count` claims, oldest first, undated ones last in ingest order."""
     current = db.execute(select(_FACILITY.c.workers_claim_id).where(_FACILITY.c.id == facility_id)).scalar()
-    claims = db.execute(
+    claims = select(Claim.__table__).where(  # type: ignore[attr-defined]
+        col(Claim.facility_id) == facility_id, col(Claim.predicate) == "worker_count"
+    )
+    page = fetch_page(
+        db,
+        Keyset(claims, _HISTORY_SORT, "pk"),
+        limit=limit,
+        offset=0,
+        cursor_token=cursor,
+        counted_under=counted_under,
+        id_kind="int",
+    )
+    items = [_figure(claim, current) for claim in page.rows]
+    following = page.next.encode() if page.next is not None else None
+    return {
+        "facility_id": facility_id,
+        "items": items,
+        "total": page.total,
+        "limit": page.limit,
+        "offset": page.offset,
+        "next": following,
+    }
+
+
+def latest_worker_figures(db: Connection, facility_id: str, count: int) -> tuple[list[dict[str, Any]], int]:
+    """The last `count` figures of a facility's history (in its order, oldest first) and how many it has."""
+    current = db.execute(select(_FACILITY.c.workers_claim_id).where(_FACILITY.c.id == facility_id)).scalar()
+    where = (col(Claim.facility_id) == facility_id, col(Claim.predicate) == "worker_count")
+    total = db.execute(select(func.count()).select_from(Claim).where(*where)).scalar() or 0
+    latest = db.execute(
         select(Claim.__table__)  # type: ignore[attr-defined]
-        .where(col(Claim.facility_id) == facility_id, col(Claim.predicate) == "worker_count")
-        .order_by(case((col(Claim.dated_on).is_(None), 1), else_=0), col(Claim.dated_on), col(Claim.pk))
+        .where(*where)
+        .order_by(
+            case((col(Claim.dated_on).is_(None), 1), else_=0).desc(),
+            col(Claim.dated_on).desc(),
+            col(Claim.pk).desc(),
+        )
+        .limit(count)
     ).all()
-    items = [
-        {
-            "as_of": iso(claim.dated_on),
-            "value": as_number(claim.value_number) if claim.value_number is not None else 0,
-            "approximate": claim.approximate,
-            "status": claim.status,
-            "counts": counts_for_figures(claim.status),
-            "current": claim.id == current,
-            "claim_id": claim.id,
-            "report_id": claim.report_id,
-            "quote": claim.quote,
-        }
-        for claim in claims
-    ]
-    return {"facility_id": facility_id, "items": items, "total": len(items)}
+    return [_figure(claim, current) for claim in reversed(latest)], total
+
+
+def _figure(claim: Any, current: str | None) -> dict[str, Any]:
+    """One `worker_count` claim as a point of its facility's history (`WorkerFigure`)."""
+    return {
+        "as_of": iso(claim.dated_on),
+        "value": as_number(claim.value_number) if claim.value_number is not None else 0,
+        "approximate": claim.approximate,
+        "status": claim.status,
+        "counts": counts_for_figures(claim.status),
+        "current": claim.id == current,
+        "claim_id": claim.id,
+        "report_id": claim.report_id,
+        "quote": claim.quote,
+    }
 
 
 def located_facilities(db: Connection) -> Select[Any]:

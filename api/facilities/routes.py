@@ -1,9 +1,11 @@
 """Facility routes: the list, one facility, its claims, its worker figures over time, and merges."""
 
 from dataclasses import replace
+from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+import anyio.to_thread
+from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy import Connection
 from starlette.responses import Response
 
@@ -17,9 +19,9 @@ from api.facilities.listing import FACILITIES, FacilityFiltersDep, facility_by_i
 from api.facilities.merges import merge_facility, require_facility
 from api.facilities.schemas import FacilityPage, FacilityPublic, MergeRequest, WorkerHistory
 from api.kit.bodies import integrity_as_conflict, require_json
-from api.kit.listing import ListRequest, answer_list
+from api.kit.listing import LINK_HEADER, ListRequest, answer_list, data_version
 from api.kit.responses import json_response
-from api.kit.urls import LOCATION_HEADER
+from api.kit.urls import LOCATION_HEADER, public_url
 
 router = APIRouter(prefix="/v1/facilities", tags=["facilities"])
 MOVED: dict[int | str, dict[str, Any]] = {
@@ -30,6 +32,9 @@ MOVED: dict[int | str, dict[str, Any]] = {
     }
 }
 ITEM_ERRORS = problem_responses(404, 422) | MOVED
+
+# The longest page of a facility's worker figures, and the default: more than any real facility has had.
+MAX_HISTORY_PAGE = 500
 
 FacilityId = Path(description="The facility's id.", examples=["irkutsk-dprk-garment-factory"], max_length=128)
 
@@ -75,20 +80,56 @@ async def list_facility_claims(
     return await answer_list(read, request, CLAIMS, scoped, params, f"{facility_id}-claims", check=stored)
 
 
-@router.get("/{facility_id}/workers", responses=ITEM_ERRORS, response_model=WorkerHistory)
-async def get_facility_workers(read: ReadDep, facility_id: Annotated[str, FacilityId]) -> Response:
-    """The facility's worker figures over time: every `worker_count` claim, oldest first.
+@router.get(
+    "/{facility_id}/workers",
+    responses={200: {"description": "One page of the figures.", "headers": {"Link": LINK_HEADER}}}
+    | ITEM_ERRORS
+    | problem_responses(429, 503),
+    response_model=WorkerHistory,
+)
+async def get_facility_workers(
+    request: Request,
+    read: ReadDep,
+    facility_id: Annotated[str, FacilityId],
+    limit: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=MAX_HISTORY_PAGE,
+            description=f"Figures per page, 1 to {MAX_HISTORY_PAGE} (the default: every figure of most "
+            "facilities).",
+            examples=[MAX_HISTORY_PAGE],
+        ),
+    ] = MAX_HISTORY_PAGE,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=2048,
+            description="Where to go on: the `next` of the page before, as given.",
+            examples=["WyJhc19vZiIsIjIwMjQtMDEtMzEiLDQyLDUwMF0"],
+        ),
+    ] = None,
+) -> Response:
+    """The facility's worker figures over time: its `worker_count` claims, oldest first, a page at a time.
 
     Dated claims come by date (their period end, else their report's publication date), undated ones
     last in the order they were ingested. `counts` is false for disputed or retracted claims; `current`
-    marks the claim that gives the facility's `workers` now. Not paged.
+    marks the claim that gives the facility's `workers` now. Paged like every list (`limit`, `next` and
+    a `Link: rel="next"` header), 500 figures a page by default.
     """
+    counted_under = f"{data_version(request)}:{facility_id}"
 
     def figures(db: Connection) -> dict[str, Any]:
         require_facility(db, facility_id)
-        return worker_history(db, facility_id)
+        return worker_history(db, facility_id, limit=limit, cursor=cursor, counted_under=counted_under)
 
-    return json_response(await read.inline(figures))
+    history = await read(figures)
+    headers = None
+    if history["next"] is not None:
+        url = public_url(request).include_query_params(cursor=history["next"])
+        history["next"] = str(url)
+        headers = {"Link": f'<{url}>; rel="next"'}
+    return await anyio.to_thread.run_sync(partial(json_response, history, headers=headers))
 
 
 @router.post(

@@ -66,11 +66,14 @@ class WorkerFigure(Public):
 
 
 class WorkerHistory(Public):
-    """Every worker figure a facility has had, oldest first (undated claims last, in ingest order)."""
+    """One page of the worker figures a facility has had, oldest first (undated last, in ingest order)."""
 
     facility_id: str
     items: list[WorkerFigure]
-    total: int
+    total: int = Field(description="How many worker figures the facility has, over all pages.")
+    limit: int
+    offset: int = Field(description="Position of the first figure of this page among all of them.")
+    next: str | None = Field(description="URL of the next page (an opaque cursor), or null on the last page.")
 
 
 class MergeRequest(BaseModel):

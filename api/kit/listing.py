@@ -30,6 +30,10 @@ from api.settings import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 Filters = TypeVar("Filters")
 
+# Pages longer than this are heavy reads (a worker thread, the heavy slots), whatever their filters:
+# shaping and serialising hundreds of items would hold the event loop for milliseconds.
+BIG_PAGE = 100
+
 FORMAT_TEXT = {
     Format.json: "`json` (the paged envelope, default)",
     Format.csv: "`csv` (nested objects as dotted columns, lists joined with `;`)",
@@ -180,7 +184,7 @@ async def answer_list(
 
     if params.format is not Format.json:
         return await _export(reader, request, listing, filters, params, export_name, check)
-    if listing.slow(filters):
+    if listing.slow(filters) or params.limit > BIG_PAGE:
         return await reader(work)
     return await reader.inline(work)
 

@@ -1,6 +1,12 @@
 """Bundles for the tests: the shared valid bundle and its variants."""
 
+from pathlib import Path
 from typing import Any
+
+from sqlalchemy import Engine
+
+from api.db.engine import write_session
+from api.ingest.loader import LoadResult, load_bundle, parse_bundle
 
 BODY = (
     "A workshop in Khabarovsk employs about 40 North Korean seamstresses.\n"
@@ -172,3 +178,9 @@ def fuzz_bundle(report_id: str = FUZZ_REPORT) -> dict[str, Any]:
             },
         ],
     }
+
+
+def load(engine: Engine, data: Any, base_dir: Path | None = None) -> LoadResult:
+    """Load bundle data in a write transaction of its own, as the loader's callers do."""
+    with write_session(engine) as session:
+        return load_bundle(session, parse_bundle(data), base_dir)
