@@ -42,6 +42,9 @@ JITTER = 0.25
 RETRY_FOR = timedelta(hours=24)
 POLL_S = 0.5  # how often a deliverer looks for due events: first delivery within about a second
 WORKERS = 8  # deliveries in flight per deliverer; a hanging receiver holds one of them
+# A claimed event is held this long past the receiver's time limit (recording the attempt takes
+# milliseconds); a deliverer killed mid-delivery lets it go for another to claim after that.
+LEASE_MARGIN_S = 10
 USER_AGENT = "laborwatch-webhooks/1"
 
 
@@ -84,7 +87,7 @@ class Deliverer:
         self.writer = engine.execution_options(**{WRITE_OPTION: True})
         self.settings = settings
         self.workers = workers
-        self.lease = timedelta(seconds=settings.webhook_timeout_s + 30)
+        self.lease = timedelta(seconds=settings.webhook_timeout_s + LEASE_MARGIN_S)
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._busy = 0
