@@ -110,13 +110,13 @@ class Deliverer:
         self._thread.start()
 
     def stop(self, timeout: float = 5) -> None:
-        """Stop claiming; deliveries in flight finish (or are claimed again after their lease)."""
+        """Stop claiming; deliveries in flight finish and are recorded (within the receivers' time limit)."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool.shutdown(wait=True, cancel_futures=True)
         self._client.close()
 
     def wake(self) -> None:
