@@ -25,6 +25,7 @@ _TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=select_autoescape(default=True),
     trim_blocks=True,
+    lstrip_blocks=True,
 )
 
 

@@ -57,7 +57,7 @@ def _feed_title(db: Connection, filters: ChangeFilters) -> str:
 
 
 @router.get(".atom", responses=ATOM_RESPONSES, response_class=Response)
-async def changes_atom(request: Request, read: ReadDep, filters: ChangeFiltersDep) -> Response:
+async def get_changes_atom(request: Request, read: ReadDep, filters: ChangeFiltersDep) -> Response:
     """The newest 50 changes matching the filters as an Atom 1.0 feed, for feed readers.
 
     Each entry has a stable id (`urn:laborwatch:change:ID`), the time of the change, a title in words

@@ -15,15 +15,8 @@ from api.kit.listing import ListRequest, answer_list
 from api.kit.responses import json_response
 from api.kit.urls import location
 from api.settings import MAX_PAGE_SIZE
-from api.webhooks.registry import (
-    DELIVERIES,
-    DeliveryFilters,
-    create_webhook,
-    delete_webhook,
-    get_webhook,
-    list_webhooks,
-    rotate_secret,
-)
+from api.webhooks import registry
+from api.webhooks.registry import DELIVERIES, DeliveryFilters
 from api.webhooks.schemas import DeliveryPage, WebhookCreate, WebhookPage, WebhookPublic, WebhookWithSecret
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
@@ -42,9 +35,7 @@ NEW_WEBHOOK: dict[str, Any] = {
     dependencies=[Depends(require_json)],
     response_model=WebhookWithSecret,
 )
-def register_webhook(
-    request: Request, engine: EngineDep, _actor: AdminKeyDep, body: WebhookCreate
-) -> Response:
+def create_webhook(request: Request, engine: EngineDep, _actor: AdminKeyDep, body: WebhookCreate) -> Response:
     """Register a webhook: each change matching `filters` is POSTed to `url` as a small signed event.
 
     Only an admin key may. The answer holds the `secret` (`whsec_...`) to verify signatures with: it is
@@ -52,37 +43,37 @@ def register_webhook(
     is refused (422) unless the server allows it.
     """
     with write_session(engine) as session:
-        made = create_webhook(session, request.app.state.settings, body)
+        made = registry.create_webhook(session, request.app.state.settings, body)
     return json_response(made, status_code=201, headers={"Location": location(request, made["id"])})
 
 
 @router.get("", responses=KEY_ERRORS, response_model=WebhookPage)
-def list_all_webhooks(engine: EngineDep, _actor: AdminKeyDep) -> Response:
+def list_webhooks(engine: EngineDep, _actor: AdminKeyDep) -> Response:
     """Every webhook, oldest first, in one page (admin keys only; secrets are never shown again)."""
     with read_session(engine) as session:
-        items = list_webhooks(session.connection())
+        items = registry.list_webhooks(session.connection())
     page = {"items": items, "total": len(items), "limit": MAX_PAGE_SIZE, "offset": 0, "next": None}
     return json_response(page)
 
 
-@router.get("/{webhook_id}", responses=problem_responses(401, 403, 404), response_model=WebhookPublic)
-def read_webhook(engine: EngineDep, _actor: AdminKeyDep, webhook_id: Annotated[str, WebhookId]) -> Response:
+@router.get("/{webhook_id}", responses=problem_responses(401, 403, 404, 422), response_model=WebhookPublic)
+def get_webhook(engine: EngineDep, _actor: AdminKeyDep, webhook_id: Annotated[str, WebhookId]) -> Response:
     """One webhook (admin keys only): `active` turns false when its receiver answers 410 Gone."""
     with read_session(engine) as session:
-        return json_response(get_webhook(session, webhook_id))
+        return json_response(registry.get_webhook(session, webhook_id))
 
 
-@router.delete("/{webhook_id}", status_code=204, responses=problem_responses(401, 403, 404))
-def remove_webhook(engine: EngineDep, _actor: AdminKeyDep, webhook_id: Annotated[str, WebhookId]) -> Response:
+@router.delete("/{webhook_id}", status_code=204, responses=problem_responses(401, 403, 404, 422))
+def delete_webhook(engine: EngineDep, _actor: AdminKeyDep, webhook_id: Annotated[str, WebhookId]) -> Response:
     """Delete a webhook: nothing more is sent to it, and its waiting events and delivery record go."""
     with write_session(engine) as session:
-        delete_webhook(session, webhook_id)
+        registry.delete_webhook(session, webhook_id)
     return Response(status_code=204)
 
 
 @router.post(
     "/{webhook_id}/rotate",
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 422),
     response_model=WebhookWithSecret,
 )
 def rotate_webhook_secret(
@@ -90,7 +81,7 @@ def rotate_webhook_secret(
 ) -> Response:
     """Give the webhook a new secret (shown this once); for a day, events carry both signatures."""
     with write_session(engine) as session:
-        return json_response(rotate_secret(session, request.app.state.settings, webhook_id))
+        return json_response(registry.rotate_secret(session, request.app.state.settings, webhook_id))
 
 
 @router.get(
@@ -98,7 +89,7 @@ def rotate_webhook_secret(
     responses=DELIVERIES.responses() | KEY_ERRORS | problem_responses(404),
     response_model=DeliveryPage,
 )
-async def list_deliveries(
+async def list_webhook_deliveries(
     request: Request,
     read: ReadDep,
     _actor: AdminKeyDep,
@@ -108,7 +99,7 @@ async def list_deliveries(
     """Every attempt to deliver an event to this webhook, newest first: the event, when, status, error."""
 
     def stored(db: Connection) -> None:
-        get_webhook(db, webhook_id)
+        registry.get_webhook(db, webhook_id)
 
     filters = DeliveryFilters(webhook_id)
     return await answer_list(
