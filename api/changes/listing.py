@@ -18,7 +18,7 @@ from api.kit.listing import Listing
 from api.kit.paging import SortKey
 from api.kit.params import MAX_FILTER_VALUES, any_of_text, distinct
 from api.kit.schemas import iso_moment
-from models import Change, ChangeSubject, Claim, Facility, FacilityRedirect
+from models import Change, ChangeSubject, Claim, Facility, FacilityRedirect, ReportFacility
 
 _CHANGE: Table = Change.__table__  # type: ignore[attr-defined]
 _SUBJECT: Table = ChangeSubject.__table__  # type: ignore[attr-defined]
@@ -192,10 +192,19 @@ def subjects_of(db: Session | Connection, changes: Sequence[dict[str, Any]]) -> 
     for chunk in in_chunks(claim_ids):
         query = select(col(Claim.id), col(Claim.report_id), col(Claim.facility_id))
         claims.update((row.id, row) for row in db.execute(query.where(col(Claim.id).in_(chunk))))
+    # A report's facilities as stored now too: a change that does not list them (a patch of a report's
+    # grade, say) still concerns them.
+    report_ids = sorted({ch["entity_id"] for ch in changes if ch["entity_type"] == "report"})
+    named: dict[str, set[str]] = {}
+    for chunk in in_chunks(report_ids):
+        links = select(col(ReportFacility.report_id), col(ReportFacility.facility_id))
+        for link in db.execute(links.where(col(ReportFacility.report_id).in_(chunk))):
+            named.setdefault(link[0], set()).add(link[1])
     for ch in changes:
         values = [ch.get("before") or {}, ch.get("after") or {}]
         if ch["entity_type"] == "report":
-            found[ch["id"]] = (ch["entity_id"], {i for v in values for i in v.get("facility_ids", [])})
+            listed = {i for v in values for i in v.get("facility_ids", [])}
+            found[ch["id"]] = (ch["entity_id"], listed | named.get(ch["entity_id"], set()))
         elif ch["entity_type"] == "claim" and ch["entity_id"] in claims:
             claim = claims[ch["entity_id"]]
             found[ch["id"]] = (claim.report_id, {claim.facility_id} if claim.facility_id else set())
