@@ -35,11 +35,11 @@ ENV = {
 
 
 @contextmanager
-def server(database: Database) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def server(database: Database, *, delivery: bool = True) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`laborwatch serve` on a free port over `database`; killed (if still alive) at the end."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LABORWATCH_")}
-    env |= {**ENV, "DATABASE_URL": database.url}
+    env |= {**ENV, "DATABASE_URL": database.url, "LABORWATCH_WEBHOOK_DELIVERY": str(delivery).lower()}
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-c", "from api.cli import app; app()", "serve", "--port", str(port)],
         env=env,
@@ -146,3 +146,24 @@ def test_an_event_survives_kill_9_of_the_server(
         "dalian-fish-plant",
         "dalian-while-down",
     ]
+
+
+def test_laborwatch_deliver_once_sends_what_is_due(database: Database, receiver: Receiver) -> None:
+    """With servers not delivering, `laborwatch deliver --once` sends each due event and exits."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LABORWATCH_")}
+    env |= {**ENV, "DATABASE_URL": database.url, "LABORWATCH_WEBHOOK_DELIVERY": "false"}
+    command = [sys.executable, "-c", "from api.cli import app; app()"]
+    with server(database, delivery=False) as (base, _):
+        key = admin_key(database)
+        made = httpx.post(f"{base}/v1/webhooks", json={"url": receiver.url("/ok")}, headers=key)
+        assert made.status_code == 201
+        for number in range(3):
+            posted = httpx.post(f"{base}/v1/reports", json=dalian_bundle(id=f"dalian-{number}"), headers=key)
+            assert posted.status_code == 201
+        time.sleep(1.5)  # what a delivering server would have sent by now
+        assert receiver.at("/ok") == []
+        done = subprocess.run([*command, "deliver", "--once"], env=env, capture_output=True, check=False)  # noqa: S603
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout.decode().strip() == "3 deliveries tried"
+    assert [r.event["report_id"] for r in receiver.at("/ok")] == ["dalian-0", "dalian-1", "dalian-2"]
+    assert event_states(database) == Counter({"delivered": 3})
