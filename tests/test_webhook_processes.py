@@ -27,6 +27,7 @@ from tests.served import free_port
 from tests.test_following import dalian_bundle
 from tests.test_serve import wait_until_serving
 
+COMMAND = [sys.executable, "-c", "from api.cli import app; app()"]
 ENV = {
     "LABORWATCH_WEBHOOK_ALLOW_PRIVATE": "true",
     "LABORWATCH_WEBHOOK_KEY": "a key shared by every process of the test",
@@ -35,13 +36,15 @@ ENV = {
 
 
 @contextmanager
-def server(database: Database, *, delivery: bool = True) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def server(
+    database: Database, *, delivery: bool = True, workers: int = 1
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`laborwatch serve` on a free port over `database`; killed (if still alive) at the end."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LABORWATCH_")}
     env |= {**ENV, "DATABASE_URL": database.url, "LABORWATCH_WEBHOOK_DELIVERY": str(delivery).lower()}
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-c", "from api.cli import app; app()", "serve", "--port", str(port)],
+        [*COMMAND, "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -81,8 +84,20 @@ def receiver() -> Iterator[Receiver]:
         yield listening
 
 
-def test_two_servers_deliver_each_event_once(database: Database, receiver: Receiver) -> None:
+@contextmanager
+def two_servers(database: Database, how: str) -> Iterator[tuple[str, str]]:
+    """Two delivering processes: two `serve` commands (as on two hosts), or one `serve --workers 2`."""
+    if how == "workers":
+        with server(database, workers=2) as (base, _):
+            yield base, base
+        return
     with server(database) as (first, _), server(database) as (second, _):
+        yield first, second
+
+
+@pytest.mark.parametrize("how", ["hosts", "workers"])
+def test_two_servers_deliver_each_event_once(database: Database, receiver: Receiver, how: str) -> None:
+    with two_servers(database, how) as (first, second):
         key = admin_key(database)
         made = httpx.post(f"{first}/v1/webhooks", json={"url": receiver.url("/ok")}, headers=key)
         assert made.status_code == 201, made.text
