@@ -28,6 +28,8 @@ from api.openapi.pages import install_docs
 from api.reports.routes import router as reports_router
 from api.settings import Settings, get_settings, read_threads
 from api.stats.routes import router as stats_router
+from api.webhooks.delivery import Deliverer
+from api.webhooks.routes import router as webhooks_router
 
 # The API's routers, in the order OpenAPI lists their operations; every route of the API is in one.
 ROUTERS = (
@@ -37,6 +39,7 @@ ROUTERS = (
     claims_router,
     stats_router,
     changes_router,
+    webhooks_router,
     export_router,
 )
 
@@ -71,9 +74,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             heavy_slots=HeavyReadSlots(settings.max_heavy_reads_per_client),
         )
         app.state.exports = ExportSlots(settings.max_exports_per_client, settings.max_exports)
+        # Each server process delivers webhook events; several share the outbox safely (api/webhooks).
+        deliverer = Deliverer(app.state.engine, settings) if settings.webhook_delivery else None
+        if deliverer is not None:
+            deliverer.start()
         try:
             yield
         finally:
+            if deliverer is not None:
+                deliverer.stop()
             app.state.versions.close()
             if own_engine:
                 app.state.engine.dispose()

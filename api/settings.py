@@ -189,6 +189,35 @@ class Settings(BaseSettings):
         "(0: none): a read transaction left open and idle that long is ended by the database, whatever "
         "the server does. Writes are not limited. A second line behind `export_send_timeout_s`.",
     )
+    webhook_key: str | None = Field(
+        default=None,
+        description="The key webhook secrets are encrypted with in the database (any long random text; "
+        "every process and host of one database needs the same). Unset: read from `webhook_key_file`, "
+        "which is created with a random key when missing. A database dump alone cannot sign events.",
+    )
+    webhook_key_file: Path = Field(
+        default=Path("laborwatch-webhook.key"),
+        description="Where the webhook key is kept when `LABORWATCH_WEBHOOK_KEY` is unset (created, "
+        "readable by its owner only, when missing; relative to the working folder).",
+    )
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Allow webhook URLs whose host resolves to a loopback, private, link-local or "
+        "multicast address (tests and closed networks); off, they are refused at registration (422) "
+        "and at each delivery.",
+    )
+    webhook_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=120,
+        description="Seconds a webhook receiver has to answer a delivery (connecting included); longer "
+        "counts as a failed attempt, retried later.",
+    )
+    webhook_delivery: bool = Field(
+        default=True,
+        description="Whether each `laborwatch serve` process delivers webhook events (several processes "
+        "and hosts share the work safely); off, run `laborwatch deliver` instead.",
+    )
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -19,7 +19,7 @@ class Change(SQLModel, table=True):
         default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
     )
     key_name: str = Field(max_length=100)
-    action: str = Field(max_length=50)
+    action: str = Field(max_length=50, index=True)  # `action=` filters of the change feed
     entity_type: str = Field(max_length=20)
     entity_id: str = Field(max_length=128, index=True)
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))

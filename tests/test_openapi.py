@@ -85,7 +85,9 @@ def test_schema_names_read_as_words(spec: dict[str, Any]) -> None:
     }
     assert lists["/v1/facilities"] == "FacilityPage"
     assert lists["/v1/reports/{report_id}/claims"] == "ClaimPage"
-    assert set(lists.values()) == {"ReportPage", "FacilityPage", "ClaimPage", "ChangePage"}
+    assert set(lists.values()) == {
+        "ReportPage", "FacilityPage", "ClaimPage", "ChangePage", "WebhookPage", "DeliveryPage"
+    }  # fmt: skip
 
 
 def test_headers_are_declared_where_they_are_sent(spec: dict[str, Any]) -> None:
@@ -114,7 +116,8 @@ def concrete_paths(api: TestClient, spec: dict[str, Any]) -> Iterator[tuple[str,
         "claim_id": api.get("/v1/claims", params={"limit": 1}).json()["items"][0]["id"],
     }
     for method, path, operation in operations(spec):
-        if method == "get":
+        # Reads that need a key (webhooks, admins only) are checked in tests/test_webhooks.py.
+        if method == "get" and not operation.get("security"):
             yield path, path.format(**ids), operation
 
 

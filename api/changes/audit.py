@@ -6,10 +6,15 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from api.changes.listing import subjects_of
 from api.db.version import bump_data_version
 from api.kit.inlist import in_chunks
-from models import Change, Report
+from api.webhooks.outbox import queue_events
+from models import Change, ChangeSubject, Report
 from models.base import utc_now
+
+_CHANGE: Table = Change.__table__  # type: ignore[attr-defined]  # Core: no ORM objects per entry
+_SUBJECT: Table = ChangeSubject.__table__  # type: ignore[attr-defined]
 
 CLI_ACTOR = "cli"  # the name the audit log gives to writes made by `laborwatch seed` and `ingest`
 
@@ -30,17 +35,20 @@ def record_change(
     so `at` is taken after every earlier write committed and `since=` never skips a change.
     """
     bump_data_version(session)
-    session.add(
-        Change(
-            at=utc_now(),
-            key_name=actor,
-            action=action,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            before=before,
-            after=after,
-        )
+    session.flush()  # the ORM's pending writes first: the subjects of the change are read from them
+    entry = {
+        "at": utc_now(),
+        "key_name": actor,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "before": before,
+        "after": after,
+    }
+    change_id = (
+        session.connection().execute(insert(_CHANGE).values(entry).returning(_CHANGE.c.id)).scalar_one()
     )
+    _follow(session, [{"id": change_id, **entry}])
 
 
 def record_changes(session: Session, changes: list[dict[str, Any]]) -> None:
@@ -52,9 +60,32 @@ def record_changes(session: Session, changes: list[dict[str, Any]]) -> None:
     if not changes:
         return
     bump_data_version(session)
+    session.flush()
     at = utc_now()
-    table: Table = Change.__table__  # type: ignore[attr-defined]  # Core: no ORM objects per entry
-    session.connection().execute(insert(table), [{"at": at, **change} for change in changes])
+    entries = [{"at": at, **change} for change in changes]
+    ids = (
+        session.connection()
+        .execute(insert(_CHANGE).returning(_CHANGE.c.id, sort_by_parameter_order=True), entries)
+        .scalars()
+    )
+    _follow(session, [{"id": change_id, **entry} for change_id, entry in zip(ids, entries, strict=True)])
+
+
+def _follow(session: Session, written: list[dict[str, Any]]) -> None:
+    """Index what each change concerns and queue its webhook events, in the change's own transaction.
+
+    So a change that commits has its subjects and its events, and one that rolls back has neither.
+    """
+    connection = session.connection()
+    subjects = subjects_of(connection, written)
+    rows = [
+        {"change_id": change_id, "facility_id": s.facility_id, "report_id": s.report_id, "country": s.country}
+        for change_id, listed in subjects.items()
+        for s in listed
+    ]
+    if rows:
+        connection.execute(insert(_SUBJECT), rows)
+    queue_events(connection, written, subjects)
 
 
 def report_summary(report: Report, claim_ids: list[str], facility_ids: list[str]) -> dict[str, Any]:

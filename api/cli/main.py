@@ -1,4 +1,4 @@
-"""The `laborwatch` command line: serve, seed, ingest, extract, keys, backup, export, recompute."""
+"""The `laborwatch` command line: serve, seed, ingest, extract, keys, backup, export, recompute, deliver."""
 
 import sys
 from importlib.metadata import version
@@ -17,6 +17,7 @@ from api.cli.commands import (
     keys_app,
     open_database,
 )
+from api.cli.deliver import deliver_command
 from api.cli.serve import prepare, run
 from api.db.engine import write_session
 from api.db.migrate import migrate
@@ -55,6 +56,7 @@ app.add_typer(keys_app, name="keys")
 app.command("ingest")(ingest_command)
 app.command("backup")(backup_command)
 app.command("export")(export_command)
+app.command("deliver")(deliver_command)
 
 
 @app.command("recompute")

@@ -13,6 +13,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.db.version import VersionReader
 
 CACHE_CONTROL = "no-cache"  # store, but revalidate with the ETag before each reuse
+# Answers that change without a data write (webhooks and their deliveries): no ETag, never stored.
+UNVERSIONED_PREFIXES = ("/v1/webhooks",)
 # How OpenAPI declares the headers every successful GET carries.
 CACHING_HEADERS: dict[str, dict[str, object]] = {
     "ETag": {
@@ -38,6 +40,15 @@ def _candidates(if_none_match: str) -> list[str]:
     return [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
 
 
+def _no_store(send: Send) -> Send:
+    async def send_untagged(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            MutableHeaders(scope=message)["Cache-Control"] = "no-store"
+        await send(message)
+
+    return send_untagged
+
+
 class _Head(Exception):
     """Raised through the app once a HEAD answer's headers are sent: its body is not needed."""
 
@@ -58,6 +69,9 @@ class ETagMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
+            return
+        if scope["path"].startswith(UNVERSIONED_PREFIXES):
+            await self.app(scope, receive, _no_store(send))
             return
         versions = self.versions()
         if versions.engine.dialect.name == "sqlite":

@@ -27,6 +27,7 @@ TAGS = [
     {"name": "claims", "description": "What a report says, each with its verbatim quote and span."},
     {"name": "stats", "description": "Counts and sums for dashboards."},
     {"name": "changes", "description": "The audit log of every write, for keeping a copy in sync."},
+    {"name": "webhooks", "description": "Signed events POSTed for each change matching (admin keys)."},
     {"name": "export", "description": "The corpus in other data models: FollowTheMoney entities."},
     {"name": "health", "description": "Is the service up, and its database reachable."},
 ]

@@ -184,3 +184,52 @@ def load(engine: Engine, data: Any, base_dir: Path | None = None) -> LoadResult:
     """Load bundle data in a write transaction of its own, as the loader's callers do."""
     with write_session(engine) as session:
         return load_bundle(session, parse_bundle(data), base_dir)
+
+
+DALIAN_BODY = (
+    "A fish plant in Dalian employs some 300 North Korean women. Their contracts run for three years."
+)
+
+
+def dalian_bundle(**report: Any) -> dict[str, Any]:
+    """A second invented report, about a facility in China."""
+    return {
+        "report": {
+            "id": "dalian-fish-plant",
+            "title": "A fish plant in Dalian",
+            "publisher": "Test Monitor",
+            "url": None,
+            "published_on": "2024-06-01",
+            "language": "en",
+            "contributors": [],
+            "source": "a visitor",
+            "body": DALIAN_BODY,
+            **report,
+        },
+        "facilities": [
+            {
+                "id": "dalian-fish-plant",
+                "name": "Fish processing plant in Dalian",
+                "aliases": [],
+                "kind": "factory",
+                "sector": "seafood",
+                "city": "Dalian",
+                "region": "Liaoning",
+                "country": "CN",
+                "operator_country": "CN",
+                "location": None,
+            }
+        ],
+        "claims": [
+            {
+                "facility": "dalian-fish-plant",
+                "predicate": "worker_count",
+                "value": 300,
+                "unit": "workers",
+                "approximate": True,
+                "quote": "employs some 300 North Korean women",
+                "attributed_to": "a visitor",
+                "evidence": "source_statement",
+            }
+        ],
+    }
