@@ -18,7 +18,8 @@ _COUNTED = rf"(?:[\w-]+\s+){{0,4}}?(?:{WORKERS}|North\s+Koreans|Koreans|national
 PUT_AT = re.compile(
     rf"\b(?:put|puts|putting|estimates?|estimated|estimating|places?|placed|placing)\s+"
     rf"(?:(?:the\s+)?(?:number|total|count|headcount)\s+of\s+{_COUNTED}[^.;]{{0,60}}?"
-    rf"|(?:their|its)\s+(?:number|total|count|headcount)\s+)\bat\s+(?:(?:{HEDGES})\s+)?"
+    rf"|(?:their|its|the\s+(?:real|true|actual|likely|overall))\s+(?:number|total|count|headcount)\s+)\bat\s+"
+    rf"(?:(?:{HEDGES})\s+)?(?:between\s+{NUMBER}\s+and\s+|{NUMBER}\s*(?:-|\u2013|to)\s*)?"
     rf"(?P<number>{NUMBER}){_NOT_A_UNIT}",
     re.IGNORECASE,
 )
@@ -74,10 +75,15 @@ NUMBER_GREW = re.compile(
     rf"(?:from\s+[^.;]{{1,50}}?\s+)?to\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER}){_NOT_A_UNIT}",
     re.IGNORECASE,
 )
-# An official's count: 'We count 230 on building sites in Irkutsk itself'.
+# An official's count: 'We count 230 on building sites in Irkutsk itself', 'The regional migration office
+# now counts 320, most of them working on two blocks of flats'.
+_COUNTER = (
+    r"we|they|inspectors|officials|the\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:ministry|office|inspectorate|police|service|agency|authorit(?:y|ies)|department)"
+)
 COUNT = re.compile(
-    rf"\b(?:we|they|inspectors|officials|the\s+(?:ministry|office|inspectorate|police))\s+count(?:s|ed)?\s+"
-    rf"(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER}){_NOT_A_UNIT}(?=\s+(?:on|at|in|across|working)\b)",
+    rf"\b(?:{_COUNTER})\s+(?:now\s+|still\s+|currently\s+)?count(?:s|ed)?\s+"
+    rf"(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER}){_NOT_A_UNIT}(?=\s+(?:on|at|in|across|working)\b|,|\.)",
     re.IGNORECASE,
 )
 # Patterns whose count is hedged by a word after it ('the remaining 100 or so').
