@@ -69,8 +69,8 @@ _BESIDES = re.compile(
 _NAMED_NOUN_AFTER = re.compile(r"^[ \t]+(?!(?:North|Korean|Koreans|DPRK|IT)\b)[A-Z][a-z]")
 # Members of a group already counted: 'The team includes a surgeon, two anaesthetists and 12 nurses'.
 _MEMBERS_LIST = re.compile(
-    r"\b(?:includes?|included|including|among\s+them|among\s+whom|consisting\s+of|made\s+up\s+of)\b[^.;]*,"
-    r"[^.;]*$",
+    r"\b(?:includes?|included|including|among\s+them|among\s+whom|consisting\s+of|made\s+up\s+of)\b[^.;]*"
+    r"(?:,|\band\b)[^.;]*$",
     re.IGNORECASE,
 )
 # ... and the first item right after the verb, in a sentence that has counted the group already: 'The

@@ -329,7 +329,12 @@ class ReportPlaces:
             for m in self._local((begin, figure.start))
             if m.place.level is Precision.city and m.place.country == country
         ]
-        return cities[-1] if cities else None
+        if cities:
+            return cities[-1]
+        report = self.report_place
+        if report is not None and report.mention.place.level is Precision.city:
+            return report.mention if report.mention.place.country == country else None
+        return None
 
     def _country_before(self, paragraph: Span, figure: WorkerFigure) -> PlaceMention | None:
         """The last country named ('in Qatar') before the figure in its paragraph (or anywhere before it).
