@@ -1,0 +1,126 @@
+"""Constructions of real reports on North Korean workers (issue 23, second round), in invented sentences.
+
+Each case is a class of wording, not a text of bench/extract: a workforce figure the extractor must find
+and place, or a number that is not a North Korean workforce there now.
+"""
+
+import pytest
+
+from tests.test_extract import placed_figures
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "KHOLMSK - A fish plant sacked 30 of its 110 North Korean workers in May after a strike.",
+            [("Kholmsk", 110, False)],
+        ),
+        (
+            "MANZHOULI - The brick works employs 700 people, 260 of them from North Korea.",
+            [("Manzhouli", 260, False)],
+        ),
+        (
+            'TUMEN - "There used to be 180 of them here," the director of a shoe factory in Tumen said.',
+            [("Tumen", 180, False)],
+        ),
+        (
+            "LONGJING - The plant took on its first North Korean welders, 36 in all, in 2015.",
+            [("Longjing", 36, False)],
+        ),
+        (
+            "Sakhalin's fish plants rely on North Korean labour. Fewer than 40 work at a cannery near "
+            "Korsakov, an inspector said.",
+            [("Korsakov", 40, True)],
+        ),
+        (
+            "As many as 600 North Koreans worked in Kuwait in 2015. Of those, about 250 were at Al Ahmadi.",
+            [("KW", 600, True), ("Al Aḩmadī", 250, True)],
+        ),
+        (
+            "North Korean women gut crabs at a plant in Hunchun. A former foreman put their number at "
+            "between thirty and fifty.",
+            [("Hunchun", 30, True)],
+        ),
+        (
+            "North Korean builders work in Chita. The regional labour office now counts 410, most of them on "
+            "housing sites.",
+            [("Chita", 410, False)],
+        ),
+        (
+            "In Dili the North Korean restaurant has some 14 personnel, a cook said.",
+            [("Dili", 14, True)],
+        ),
+    ],
+    ids=[
+        "n-of-its-m",
+        "m-people-n-from-north-korea",
+        "used-to-be-of-them",
+        "start-figure-in-all",
+        "opens-on-a-count-that-works",
+        "of-those-at-a-place",
+        "put-their-number-at-a-range-in-words",
+        "the-office-counts",
+        "personnel",
+    ],
+)
+def test_workforce_constructions(body: str, expected: list[tuple[str, int, bool]]) -> None:
+    assert placed_figures(body) == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "OMSK - The governor said the region faces a shortage of 9,000 workers on its building sites, "
+        "North Korean or not.",
+        "CHITA - The project needs 3,000 workers of all trades, North Koreans among them.",
+        "BLAGOVESHCHENSK - Border guards said 4,200 North Koreans entered the region last year.",
+        "IRKUTSK - Over the past fifteen years some 7,000 North Koreans have worked in the region.",
+        "ULAN-UDE - The ministry denied visa extensions for 35 North Korean workers in June.",
+        "KAZAN - A clinic plans to open in May. More than 20 North Korean doctors, nurses and dentists are "
+        "to be hired.",
+    ],
+    ids=[
+        "labour-shortage",
+        "all-trades",
+        "border-entries",
+        "added-up-over-years",
+        "refused-visas",
+        "future-list",
+    ],
+)
+def test_not_a_workforce_there_now(body: str) -> None:
+    assert placed_figures(body) == []
+
+
+def test_members_of_a_team_already_counted() -> None:
+    body = (
+        "BENGHAZI - A North Korean medical team has begun work at a city hospital.\n\n"
+        "The 30-member team, which includes eleven nurses and four surgeons, arrived in Libya in March."
+    )
+    assert placed_figures(body) == [("Benghazi", 30, False)]
+
+
+def test_the_country_named_without_in() -> None:
+    body = (
+        "CAIRO - Egyptian officials met on Monday.\n\n"
+        "North Korean builders are no strangers to Libya. Before 2011, some 400 North Koreans worked in the "
+        "country."
+    )
+    assert placed_figures(body) == [("LY", 400, True)]
+
+
+def test_a_buyers_country_is_no_workplace() -> None:
+    body = (
+        "DANDONG - A shirt factory cut its staff after a buyer in Germany cancelled an order. The remaining "
+        "90 North Korean seamstresses work in one shift."
+    )
+    assert placed_figures(body) == [("Dandong", 90, False)]
+
+
+def test_a_datelines_province_is_no_place() -> None:
+    body = (
+        "Shoes for Europe\n\nHELONG, Jilin - A shoe plant here has hired North Koreans.\n\n"
+        "Its first North Korean workers, 25 in all, came in 2016."
+    )
+    assert [where for where, _, _ in placed_figures(body)] != ["Jilin"]
