@@ -124,3 +124,11 @@ def test_a_datelines_province_is_no_place() -> None:
         "Its first North Korean workers, 25 in all, came in 2016."
     )
     assert [where for where, _, _ in placed_figures(body)] != ["Jilin"]
+
+
+def test_a_past_peak_and_the_count_now() -> None:
+    body = (
+        "DARKHAN - The number of North Korean workers in Mongolia peaked at 1,900 in 2015 and stood at 800 "
+        "in March, officials said."
+    )
+    assert placed_figures(body) == [("MN", 1900, False), ("MN", 800, False)]

@@ -171,6 +171,13 @@ _COMPARED_THEN = re.compile(
     rf"(?:earlier|before|ago)|the\s+year\s+before|last\s+year|earlier|in\s+(?:19|20)\d\d)\b)",
     re.IGNORECASE,
 )
+# ... and 'peaked at 2,410 in 2014 and stood at 1,060 last month': the same count at another time.
+_AND_STOOD = re.compile(
+    rf"\b(?:peaked|stood|stands|was|reached|totall?ed)\s+at\s+{NUMBER}[^.;]{{0,40}}?\band\s+(?:now\s+)?"
+    rf"(?:stood\s+at|stands\s+at|(?:fell|dropped|declined|rose|grew)\s+to)\s+(?:(?:{HEDGES})\s+)?"
+    rf"(?P<number>{NUMBER})(?![-%]|\s+(?:{UNITS_AFTER})\b)",
+    re.IGNORECASE,
+)
 _STAFF = re.compile(
     rf"\b(?:(?:work\s*force|labou?r\s+force|staff|headcount)\s+of|employs|employed|employing)"
     rf"\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})(?![-%]|\s+(?:{UNITS_AFTER})\b)",
@@ -179,7 +186,8 @@ _STAFF = re.compile(
 # 'the number of North Korean workers at the site has risen to 150'; 'North Korean workers, numbering 200'.
 _NUMBER_OF = re.compile(
     rf"\bnumber\s+of\s+(?:[\w-]+\s+){{0,3}}?(?:{WORKERS}|North\s+Koreans)\b[^.;]{{0,60}}?\b(?:is|was|stands\s+at"
-    rf"|stood\s+at|(?:has\s+)?reached|(?:has\s+)?(?:rose|risen|grew|grown|fell|fallen|dropped)\s+to)"
+    rf"|stood\s+at|(?:has\s+)?reached|(?:has\s+)?(?:rose|risen|grew|grown|fell|fallen|dropped)\s+to"
+    rf"|(?:had\s+)?peaked\s+at|(?:had\s+)?topped\s+out\s+at)"
     rf"\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})(?![-%]|\s+(?:{UNITS_AFTER})\b)",
     re.IGNORECASE,
 )
@@ -384,6 +392,7 @@ def _bare_figures(text: str) -> Iterable[tuple[re.Match[str], WorkerFigure, str]
         (_BRACKETED, Binding.bracketed),
         (_OPENS_WORKING, Binding.context),
         (_OF_THOSE_AT, Binding.context),
+        (_AND_STOOD, Binding.comparison),  # before _PLACED: 'stood at 800 in March' names no place
     )
     compared = ((_COMPARED, Binding.comparison), (_COMPARED_THEN, Binding.comparison))
     lines = ((_LINE, Binding.line), (_LINE_MORE, Binding.line))
