@@ -132,3 +132,52 @@ def test_a_past_peak_and_the_count_now() -> None:
         "in March, officials said."
     )
     assert placed_figures(body) == [("MN", 1900, False), ("MN", 800, False)]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            'TONGHUA - North Korean workers sew shirts here. "There used to be 260 of us," a worker said. '
+            '"Then 150 were sent back. The other 110 still work here."',
+            [("Tonghua", 260, False), ("Tonghua", 110, False)],
+        ),
+        (
+            "KURSK - North Korean workers are hired by local farms. The men worked in a brigade of thirty to "
+            "forty men on a farm in the Kursk region.",
+            [("Kursk", 30, True)],
+        ),
+        (
+            "VLADIVOSTOK - North Korean programmers are busy. A second team, about a dozen strong, writes "
+            "code in the city.",
+            [("Vladivostok", 12, True)],
+        ),
+        ("North Korean builders in Sohar number between 250 and 300.", [("Sohar", 250, True)]),
+        (
+            "SEOUL - A 38-member North Korean medical team has arrived in Ulan-Ude, the hospital said.",
+            [("Ulan-Ude", 38, False)],
+        ),
+    ],
+    ids=[
+        "the-other-n",
+        "a-brigade-of-a-range",
+        "a-dozen-strong",
+        "workers-number-a-range",
+        "member-team-3-words",
+    ],
+)
+def test_group_constructions(body: str, expected: list[tuple[str, int, bool]]) -> None:
+    assert placed_figures(body) == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'BELOGORSK - North Korean builders are back. "A Korean brigade of ten costs less than three of '
+        'ours," a rival said.',
+        "HUNCHUN - North Korean women work at three plants. The staff at the three sites number about 900.",
+    ],
+    ids=["a-brigade-as-an-illustration", "all-staff-number"],
+)
+def test_group_sizes_that_are_not_a_count(body: str) -> None:
+    assert placed_figures(body) == []
