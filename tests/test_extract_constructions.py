@@ -181,3 +181,11 @@ def test_group_constructions(body: str, expected: list[tuple[str, int, bool]]) -
 )
 def test_group_sizes_that_are_not_a_count(body: str) -> None:
     assert placed_figures(body) == []
+
+
+def test_a_second_town_with_its_own_count() -> None:
+    body = (
+        "YEKATERINBURG - At least 70 North Korean plasterers work on the tower. Fewer than 20 work in "
+        "Pervouralsk."
+    )
+    assert placed_figures(body) == [("Yekaterinburg", 70, True), ("Pervouralsk", 20, True)]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from api.extract.figures import WHOLE_COUNTRY, Binding, WorkerFigure
 from api.extract.gazetteer import PlaceMention, country_place, dateline_end, find_dateline, find_locations
+from api.extract.numbers import NUMBER
 from api.extract.sentences import Span, clause_at, paragraph_spans, sentence_spans, span_at
 from api.vocabulary import Precision
 
@@ -68,6 +69,7 @@ _HOSTS = re.compile(
 )
 # 'in Laos', 'in the UAE', 'in neighbouring Qatar': a country named as where people are.
 _IN_BEFORE = re.compile(r"\b(?i:in|across|throughout)\s+(?:[a-z-]+\s+)?$")
+_A_NUMBER = re.compile(rf"{NUMBER}(?!\s*(?:%|percent))", re.IGNORECASE)
 # A figure that counts one team or crew, which works in one place: 'the 24-member team', 'a crew of 45'.
 _ONE_WORKPLACE = re.compile(
     r"\b(?:team|crew|brigade|squad|contingent|delegation|unit)\b|-member\b|-strong\b", re.IGNORECASE
@@ -162,9 +164,12 @@ class ReportPlaces:
         again = [m for m in self.mentions if m.place == dateline.place and m.start >= dateline.end]
         if again:
             return None
+        # The lead's first sentence: a later one may count people of another town ('At least 70 work on the
+        # tower. Fewer than 20 work in Pervouralsk.').
+        first = span_at(self.sentences, dateline.end)
         lead = [
             m
-            for m in self._local((dateline.end, paragraph[1]))
+            for m in self._local((dateline.end, min(paragraph[1], first[1])))
             if m.place.level is Precision.city and m.place.country == dateline.place.country
         ]
         return (
@@ -289,8 +294,11 @@ class ReportPlaces:
         before = [m for m in others if m.end <= sentence[0]]
         if before:
             return Located(before[-1], "named earlier in the figure's paragraph")
-        if others:
-            return Located(others[0], "named later in the figure's paragraph")
+        # A later sentence that counts people of its own ('Fewer than 20 work in Pervouralsk') names their
+        # place, not this figure's.
+        later = [m for m in others if not self._counts_before(m)]
+        if later:
+            return Located(later[0], "named later in the figure's paragraph")
         report = self.report_place
         if (
             report is not None
@@ -320,6 +328,11 @@ class ReportPlaces:
                 where = PlaceMention(near[-1].start, near[-1].end, country_place(near[-1].place.country))
                 return Located(where, "is the country of the city the text measures from", one_workplace=True)
         return self.report_place
+
+    def _counts_before(self, mention: PlaceMention) -> bool:
+        """Tell whether the sentence of `mention` states a number before it ('Fewer than 20 work in X')."""
+        sentence = span_at(self.sentences, mention.start)
+        return bool(_A_NUMBER.search(self.body, sentence[0], mention.start))
 
     def _city_before(self, paragraph: Span, figure: WorkerFigure, country: str) -> PlaceMention | None:
         """The last city of `country` named before the figure, in its paragraph or the one before."""
