@@ -189,3 +189,21 @@ def test_a_second_town_with_its_own_count() -> None:
         "Pervouralsk."
     )
     assert placed_figures(body) == [("Yekaterinburg", 70, True), ("Pervouralsk", 20, True)]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "TOMSK - Last year 12 North Korean men were murdered at a building site in the city.",
+        "TOMSK - Police said 14 North Korean workers were jailed for theft.",
+        "NAKHODKA - Port officials detained 62 North Korean crew members on Monday.",
+    ],
+    ids=["murdered", "jailed", "detained-before"],
+)
+def test_people_harmed_or_held_are_not_a_workforce(body: str) -> None:
+    assert placed_figures(body) == []
+
+
+def test_expats_who_remain() -> None:
+    body = "DOHA - Fewer than 1,000 North Korean expats remain in Qatar, an official said."
+    assert placed_figures(body) == [("QA", 1000, True)]

@@ -52,6 +52,7 @@ _MANY_COUNTRIES_AFTER = re.compile(
 _GONE_BEFORE = re.compile(
     rf"\b(?:sent\s+(?:home|back)|repatriated|deported|expelled|dismissed|fired|sacked|laid\s+off"
     rf"|evacuated|withdrew|recalled|terminated\s+(?:the\s+)?contracts?\s+(?:with|of)"
+    rf"|detained|arrested|jailed|charged|indicted|convicted|fined|questioned|interrogated"
     # Visas refused: 'denied visa extensions for 40 North Korean workers', 'refused visas for 12 cooks'.
     rf"|(?:refused|denied|rejected|declined)\s+(?:[\w-]+\s+){{0,3}}?(?:for|to))"
     rf"\s+(?:(?:its|their|the|all)\s+)?(?:remaining\s+)?(?:(?:{HEDGES})\s+)?$",

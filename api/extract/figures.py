@@ -11,7 +11,7 @@ from api.extract.numbers import HEDGES, NUMBER, UNITS_AFTER, WORDS, WORKERS, par
 from api.extract.sentences import Span, paragraph_spans, sentence_spans, span_at
 
 _NORTH_KOREANS = r"North\s+Koreans|Koreans"
-_PEOPLE = r"women|men|girls|youths|people|individuals|citizens|nationals"
+_PEOPLE = r"women|men|girls|youths|people|individuals|citizens|nationals|expats|expatriates"
 # Counted people who are workers only when the text says they work: 'four North Korean nationals' may be
 # the defendants of a case; 'four North Korean women' at a plant are its workers.
 _PEOPLE_AT_WORK_ONLY = re.compile(r"people|individuals|citizens|nationals", re.IGNORECASE)
@@ -201,7 +201,8 @@ _NUMBERING = re.compile(
 _GONE_AFTER = re.compile(
     r"^\s*(?:[\w-]+\s+){0,2}?(?:have\s+|had\s+|has\s+|were\s+|was\s+|been\s+|have\s+been\s+|had\s+been\s+)*"
     r"(?:died|killed|arrested|detained|questioned|interrogated|deported|repatriated|sent\s+(?:home|back)|fled"
-    r"|defected|escaped|dismissed|fired)\b",
+    r"|defected|escaped|dismissed|fired|murdered|abducted|kidnapped|jailed|imprisoned|convicted|sentenced"
+    r"|indicted|charged|fined)\b",
     re.IGNORECASE,
 )
 _KOREAN = re.compile(r"North\s+Korea|DPRK|\bKoreans?\b", re.IGNORECASE)
