@@ -207,3 +207,23 @@ def test_people_harmed_or_held_are_not_a_workforce(body: str) -> None:
 def test_expats_who_remain() -> None:
     body = "DOHA - Fewer than 1,000 North Korean expats remain in Qatar, an official said."
     assert placed_figures(body) == [("QA", 1000, True)]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "ULAANBAATAR - Mongolia now has 1,190 North Korean workers, after peaking at 2,123 in 2013, the "
+            "agency said.",
+            [("MN", 1190, False), ("MN", 2123, False)],
+        ),
+        (
+            "ULAANBAATAR - The number of North Korean workers in Mongolia, which peaked at some 2,100 in "
+            "2013, has fallen to 1,190.",
+            [("MN", 2100, True), ("MN", 1190, False)],
+        ),
+    ],
+    ids=["after-peaking-at", "which-peaked-has-fallen-to"],
+)
+def test_a_peak_told_after_or_inside(body: str, expected: list[tuple[str, int, bool]]) -> None:
+    assert placed_figures(body) == expected

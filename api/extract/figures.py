@@ -161,7 +161,8 @@ _DATELINE_HEAD = re.compile(r"[A-Z]{2,}[A-Z .\u2019'-]*(?:,|\(|$)")
 MAX_HEAD_LOWERCASE_WORDS = 2
 # A bare number compared with a figure before it in the same sentence: 'up from an estimated 150 in 2021'.
 _COMPARED = re.compile(
-    rf"\b(?:up|down)\s+from\s+(?:a\s+(?:peak|high|record|low)\s+of\s+)?(?:(?:{HEDGES})\s+)?"
+    rf"(?:\b(?:up|down)\s+from\s+(?:a\s+(?:peak|high|record|low)\s+of\s+)?|\b(?:after\s+|since\s+)?(?:peaking"
+    rf"|having\s+peaked)\s+at\s+)(?:(?:{HEDGES})\s+)?"
     rf"(?P<number>{NUMBER})(?!\s*(?:%|percent))",
     re.IGNORECASE,
 )
@@ -173,8 +174,10 @@ _COMPARED_THEN = re.compile(
 )
 # ... and 'peaked at 2,410 in 2014 and stood at 1,060 last month': the same count at another time.
 _AND_STOOD = re.compile(
-    rf"\b(?:peaked|stood|stands|was|reached|totall?ed)\s+at\s+{NUMBER}[^.;]{{0,40}}?\band\s+(?:now\s+)?"
-    rf"(?:stood\s+at|stands\s+at|(?:fell|dropped|declined|rose|grew)\s+to)\s+(?:(?:{HEDGES})\s+)?"
+    rf"\b(?:peaked|stood|stands|was|reached|totall?ed)\s+at\s+(?:(?:{HEDGES})\s+)?{NUMBER}[^.;]{{0,40}}?"
+    rf"(?:\band|,)\s+(?:now\s+)?"
+    rf"(?:(?:has|had)\s+)?(?:stood\s+at|stands\s+at|(?:fell|fallen|dropped|declined|rose|risen|grew|grown)\s+to)"
+    rf"\s+(?:(?:{HEDGES})\s+)?"
     rf"(?P<number>{NUMBER})(?![-%]|\s+(?:{UNITS_AFTER})\b)",
     re.IGNORECASE,
 )
