@@ -227,3 +227,17 @@ def test_expats_who_remain() -> None:
 )
 def test_a_peak_told_after_or_inside(body: str, expected: list[tuple[str, int, bool]]) -> None:
     assert placed_figures(body) == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "NOVOSIBIRSK - North Korean builders are wanted. The region lacks an estimated 4,500-5,000 workers.",
+        "NOVOSIBIRSK - The region needs 2,000 North Korean builders for its housing programme.",
+        "DANDONG - Some 170 North Korean workers were forced to return home in August.",
+        "DANDONG - Some 170 North Korean workers went home in August.",
+    ],
+    ids=["lacks-a-range", "needs", "forced-to-return", "went-home"],
+)
+def test_workers_wanted_or_gone_home(body: str) -> None:
+    assert placed_figures(body) == []

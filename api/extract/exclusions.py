@@ -16,6 +16,8 @@ _FUTURE_BEFORE = re.compile(
     r"\b(?:will|would|shall|plans?\s+to|planned\s+to|planning\s+to|hopes?\s+to|hoping\s+to|seeks?|seeking"
     r"|wants?\s+to|intends?\s+to|aims?\s+to|expects?|is\s+to|are\s+to|to\s+be\s+(?:sent|brought|hired)"
     r"|agreed\s+to|deal\s+to|to\s+allow|to\s+let|to\s+attract|quotas?\s+(?:of|for)"
+    # Workers still wanted: 'The region needs 2,000 builders', 'lacks an estimated 4,500'.
+    r"|needs?|lacks?|requires?|(?:is|are)\s+short\s+of|in\s+need\s+of"
     r"|(?:could|might|may|can)\s+(?:take|accept|hire|employ|receive|host|admit|bring\s+in))"
     r"\s+(?:[\w-]+\s+){0,2}?(?:another\s+|a\s+further\s+|up\s+to\s+)?$",
     re.IGNORECASE,
@@ -156,6 +158,7 @@ def not_there_now(text: str, sentence: Span, start: int, number_start: int, end:
     rest = _after_number(text, number_start, sentence[1])
     return bool(
         is_future(text, sentence, number_start, end)
+        or _FUTURE_BEFORE.search(before)  # before the whole phrase: 'lacks an estimated 4,500-5,000 workers'
         or _MANY_COUNTRIES_AFTER.search(after)
         or _SEVERAL_COUNTRIES_BEFORE.search(before)
         or _SEVERAL_COUNTRIES_AFTER.search(after)

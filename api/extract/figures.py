@@ -205,7 +205,8 @@ _GONE_AFTER = re.compile(
     r"^\s*(?:[\w-]+\s+){0,2}?(?:have\s+|had\s+|has\s+|were\s+|was\s+|been\s+|have\s+been\s+|had\s+been\s+)*"
     r"(?:died|killed|arrested|detained|questioned|interrogated|deported|repatriated|sent\s+(?:home|back)|fled"
     r"|defected|escaped|dismissed|fired|murdered|abducted|kidnapped|jailed|imprisoned|convicted|sentenced"
-    r"|indicted|charged|fined)\b",
+    r"|indicted|charged|fined|(?:forced|ordered|told|made)\s+to\s+(?:return|leave|go\s+home)"
+    r"|(?:flown|flew|went|gone|returned)\s+(?:home|back)|returned\s+to\s+North\s+Korea)\b",
     re.IGNORECASE,
 )
 _KOREAN = re.compile(r"North\s+Korea|DPRK|\bKoreans?\b", re.IGNORECASE)
