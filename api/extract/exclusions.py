@@ -16,6 +16,8 @@ _FUTURE_BEFORE = re.compile(
     r"\b(?:will|would|shall|plans?\s+to|planned\s+to|planning\s+to|hopes?\s+to|hoping\s+to|seeks?|seeking"
     r"|wants?\s+to|intends?\s+to|aims?\s+to|expects?|is\s+to|are\s+to|to\s+be\s+(?:sent|brought|hired)"
     r"|agreed\s+to|deal\s+to|to\s+allow|to\s+let|to\s+attract|quotas?\s+(?:of|for)"
+    # Workers still wanted: 'The region needs 2,000 builders', 'lacks an estimated 4,500'.
+    r"|needs?|lacks?|requires?|(?:is|are)\s+short\s+of|in\s+need\s+of"
     r"|(?:could|might|may|can)\s+(?:take|accept|hire|employ|receive|host|admit|bring\s+in))"
     r"\s+(?:[\w-]+\s+){0,2}?(?:another\s+|a\s+further\s+|up\s+to\s+)?$",
     re.IGNORECASE,
@@ -23,7 +25,7 @@ _FUTURE_BEFORE = re.compile(
 # ... 'a second group of 25 is expected in the spring', 'another 150 are to come', 'a further 20 are due'.
 # Words of leaving after the verb ('the remaining 130 are expected to leave') say the group is there now.
 _FUTURE_AFTER = re.compile(
-    r"^(?:\s+more)?(?:\s+(?!(?:who|which|that|where)\b)[\w-]+){0,4}?\s+(?:(?:will|would)\s+(?:soon\s+)?"
+    r"^(?:\s+more)?(?:,?\s+(?!(?:who|which|that|where)\b)[\w-]+){0,5}?\s+(?:(?:will|would)\s+(?:soon\s+)?"
     r"(?:arrive|come|join|follow|be\s+(?:sent|hired|brought|deployed|dispatched|recruited|employed))"
     r"|(?:is|are)\s+(?:due|expected|set|scheduled|to)|(?:was|were)\s+to\s+(?:be|have|arrive|come)"
     r"|to\s+(?:arrive|come|be\s+sent))\b"
@@ -51,7 +53,10 @@ _MANY_COUNTRIES_AFTER = re.compile(
 # People sent away, the verb before them: 'a contractor sent home 90 North Korean workers'.
 _GONE_BEFORE = re.compile(
     rf"\b(?:sent\s+(?:home|back)|repatriated|deported|expelled|dismissed|fired|sacked|laid\s+off"
-    rf"|evacuated|withdrew|recalled|terminated\s+(?:the\s+)?contracts?\s+(?:with|of))"
+    rf"|evacuated|withdrew|recalled|terminated\s+(?:the\s+)?contracts?\s+(?:with|of)"
+    rf"|detained|arrested|jailed|charged|indicted|convicted|fined|questioned|interrogated"
+    # Visas refused: 'denied visa extensions for 40 North Korean workers', 'refused visas for 12 cooks'.
+    rf"|(?:refused|denied|rejected|declined)\s+(?:[\w-]+\s+){{0,3}}?(?:for|to))"
     rf"\s+(?:(?:its|their|the|all)\s+)?(?:remaining\s+)?(?:(?:{HEDGES})\s+)?$",
     re.IGNORECASE,
 )
@@ -67,12 +72,43 @@ _BESIDES = re.compile(
 _NAMED_NOUN_AFTER = re.compile(r"^[ \t]+(?!(?:North|Korean|Koreans|DPRK|IT)\b)[A-Z][a-z]")
 # Members of a group already counted: 'The team includes a surgeon, two anaesthetists and 12 nurses'.
 _MEMBERS_LIST = re.compile(
-    r"\b(?:includes?|included|including|among\s+them|among\s+whom|consisting\s+of|made\s+up\s+of)\b[^.;]*,"
-    r"[^.;]*$",
+    r"\b(?:includes?|included|including|among\s+them|among\s+whom|consisting\s+of|made\s+up\s+of)\b[^.;]*"
+    r"(?:,|\band\b)[^.;]*$",
+    re.IGNORECASE,
+)
+# ... and the first item right after the verb, in a sentence that has counted the group already: 'The
+# 24-member team, which includes nine nurses, three surgeons and an anaesthetist'.
+_MEMBERS_NEXT = re.compile(
+    r"\b(?:team|crew|brigade|group|delegation|contingent|staff|mission)\b[^.;]*\b(?:includes?|included|including"
+    r"|consists\s+of|consisting\s+of)\s+$",
     re.IGNORECASE,
 )
 # ... unless each item is placed: 'including 2,200 in Kuwait, as many as 1,300 in the UAE and 1,500 in Qatar'.
 _PLACED_AFTER = re.compile(r"^\s+(?:in|at)\s+(?:the\s+)?[A-Z]")
+# A shortage is of workers still wanted, of every nation: 'estimates the shortage at 12,000 workers'; and
+# 'workers of all trades' are everyone on a site.
+_SHORTAGE_BEFORE = re.compile(r"\b(?:shortages?|shortfall|deficit|gap)\b[^.;]{0,30}$", re.IGNORECASE)
+_ALL_TRADES_AFTER = re.compile(
+    r"^\s+(?:[\w-]+\s+)?of\s+(?:all|every|other)\s+(?:trades|kinds|professions|nationalities|origins)\b",
+    re.IGNORECASE,
+)
+# Entries over a year, counted by the border guards: '5,100 North Koreans entered the region last year'.
+# (A group that crossed on given days, 'Buses carrying 500 workers crossed into Hunchun', is a workforce.)
+_ENTERED_AFTER = re.compile(
+    r"^[^.;]{0,30}?\b(?:entered|entries)\b[^.;]{0,40}?\b(?:last|this|a|per|each|the\s+previous)\s+year\b"
+    r"|^[^.;]{0,30}?\b(?:entered|entries)\b[^.;]{0,40}?\bin\s+(?:19|20)\d\d\b",
+    re.IGNORECASE,
+)
+# A count added up over years, in the present perfect: 'Over the past decade some 9,000 North Koreans have
+# worked in the region', 'some 20,000 have passed through the camps over twenty years'.
+_OVER_YEARS = re.compile(
+    r"\b(?:over|in|during|across|for)\s+the\s+(?:past|last|previous)\s+(?:[\w-]+\s+)?(?:decades?|years|century)\b"
+    r"|\bat\s+one\s+time\s+or\s+another\b|\bover\s+the\s+years\b",
+    re.IGNORECASE,
+)
+_PERFECT_AFTER = re.compile(
+    r"^[^.;]{0,40}?\b(?:have|has)\s+(?:\w+\s+)?(?:worked|passed|been|served|come)\b", re.IGNORECASE
+)
 # People at an event rather than at work: 'Fewer than five workers were at the scene'.
 _AT_THE_SCENE = re.compile(r"^[^.;]{0,30}?\b(?:at|on)\s+the\s+scene\b", re.IGNORECASE)
 # Where some of a group already counted live: 'Two score of them live in a hostel'.
@@ -122,6 +158,7 @@ def not_there_now(text: str, sentence: Span, start: int, number_start: int, end:
     rest = _after_number(text, number_start, sentence[1])
     return bool(
         is_future(text, sentence, number_start, end)
+        or _FUTURE_BEFORE.search(before)  # before the whole phrase: 'lacks an estimated 4,500-5,000 workers'
         or _MANY_COUNTRIES_AFTER.search(after)
         or _SEVERAL_COUNTRIES_BEFORE.search(before)
         or _SEVERAL_COUNTRIES_AFTER.search(after)
@@ -129,11 +166,15 @@ def not_there_now(text: str, sentence: Span, start: int, number_start: int, end:
         or _LEFT_AFTER.search(after)
         or (besides is not None and besides.end() <= number_start)
         or _NAMED_NOUN_AFTER.match(rest)
-        or (_MEMBERS_LIST.search(before) and not _PLACED_AFTER.match(rest))
+        or ((_MEMBERS_LIST.search(before) or _MEMBERS_NEXT.search(before)) and not _PLACED_AFTER.match(rest))
         or _PICTURED.search(before)
         or _HOUSED.match(rest)
         or _HARMED_OR_SPOKE.search(after)
         or _AT_THE_SCENE.search(after)
+        or _SHORTAGE_BEFORE.search(before)
+        or _ALL_TRADES_AFTER.match(rest)
+        or _ENTERED_AFTER.search(after)
+        or (_OVER_YEARS.search(text, sentence[0], sentence[1]) and _PERFECT_AFTER.search(rest))
         or _TOTAL_AFTER.match(rest)
         or (_TOTAL_BEFORE.search(before) and not _KOREANS_NEXT.match(rest))
     )

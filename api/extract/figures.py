@@ -11,7 +11,7 @@ from api.extract.numbers import HEDGES, NUMBER, UNITS_AFTER, WORDS, WORKERS, par
 from api.extract.sentences import Span, paragraph_spans, sentence_spans, span_at
 
 _NORTH_KOREANS = r"North\s+Koreans|Koreans"
-_PEOPLE = r"women|men|girls|youths|people|individuals|citizens|nationals"
+_PEOPLE = r"women|men|girls|youths|people|individuals|citizens|nationals|expats|expatriates"
 # Counted people who are workers only when the text says they work: 'four North Korean nationals' may be
 # the defendants of a case; 'four North Korean women' at a plant are its workers.
 _PEOPLE_AT_WORK_ONLY = re.compile(r"people|individuals|citizens|nationals", re.IGNORECASE)
@@ -46,6 +46,7 @@ _FIGURE = re.compile(
 # 'N of them North Korean', 'N of them in the country'; 'N were North Korean', 'N come from North Korea'.
 _OF_THEM = re.compile(
     rf"(?P<number>{NUMBER})\s+of\s+(?:them|those|these)\b(?=,?\s+(?:(?:are|were)\s+)?North\s+Korean"
+    rf"|,?\s+(?:(?:are|were|come|came)\s+)?from\s+(?:North\s+Korea|the\s+DPRK)\b"
     rf"|\s+(?:(?:are|were)\s+)?(?:still\s+)?in\s+the\s+country\b|\s+(?:(?:are|were)\s+)?in\s+(?:the\s+)?(?-i:[A-Z])"
     rf"|\s+(?:{_WORK_VERBS})\b)",
     re.IGNORECASE,
@@ -69,8 +70,29 @@ _THEY_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _THERE_WERE = re.compile(
-    rf"\b(?:there\s+(?:were|are|was)\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})\s+of\s+(?:them|us)\b"
+    rf"\b(?:there\s+(?:were|are|was|used\s+to\s+be|had\s+been|have\s+been)\s+(?:(?:{HEDGES})\s+)?"
+    rf"(?P<number>{NUMBER})\s+of\s+(?:them|us)\b"
     rf"|\bwe\s+were\s+(?:(?:{HEDGES})\s+)?(?P<number2>{NUMBER})\b(?!\s+(?:{UNITS_AFTER})\b))",
+    re.IGNORECASE,
+)
+# 'its first North Korean seamstresses, 48 in all, in 2014': a count set after its noun.
+_IN_ALL = re.compile(
+    rf"\b(?:{WORKERS}|North\s+Koreans)\b,\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})\s+"
+    rf"(?:in\s+all|in\s+total|all\s+told|altogether)\b",
+    re.IGNORECASE,
+)
+# A sentence that opens on a count and says its people work somewhere: 'Fewer than 20 work at a farm near
+# Artyom.' The paragraph must speak of workers (the binding is the context's).
+_OPENS_WORKING = re.compile(
+    rf"(?:^|(?<=[.!?]\s)|(?<=[.!?]\u201d\s)|(?<=\n))(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})\s+"
+    rf"(?:(?:still|now|also|currently)\s+)?(?:work|worked|are\s+employed|were\s+employed|are\s+working"
+    rf"|were\s+working|toil|labour|labor)\s+(?:at|in|on|for|near)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+# 'Of those, about 120 were at the port of Sohar': a part of a North Korean workforce, placed.
+_OF_THOSE_AT = re.compile(
+    rf"\bOf\s+(?:those|them|these)(?:\s+[\w-]+){{0,2}}?,\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})\s+"
+    rf"(?:were|are|worked|work)\s+(?:at|in|on)\b",
     re.IGNORECASE,
 )
 # Words that put a figure on a whole country ('around 400 nationwide'); `api.extract.locate` reads them too.
@@ -139,7 +161,8 @@ _DATELINE_HEAD = re.compile(r"[A-Z]{2,}[A-Z .\u2019'-]*(?:,|\(|$)")
 MAX_HEAD_LOWERCASE_WORDS = 2
 # A bare number compared with a figure before it in the same sentence: 'up from an estimated 150 in 2021'.
 _COMPARED = re.compile(
-    rf"\b(?:up|down)\s+from\s+(?:a\s+(?:peak|high|record|low)\s+of\s+)?(?:(?:{HEDGES})\s+)?"
+    rf"(?:\b(?:up|down)\s+from\s+(?:a\s+(?:peak|high|record|low)\s+of\s+)?|\b(?:after\s+|since\s+)?(?:peaking"
+    rf"|having\s+peaked)\s+at\s+)(?:(?:{HEDGES})\s+)?"
     rf"(?P<number>{NUMBER})(?!\s*(?:%|percent))",
     re.IGNORECASE,
 )
@@ -147,6 +170,15 @@ _COMPARED = re.compile(
 _COMPARED_THEN = re.compile(
     rf"\b(?:from|compared\s+with|against)\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})(?=\s+(?:a\s+year\s+"
     rf"(?:earlier|before|ago)|the\s+year\s+before|last\s+year|earlier|in\s+(?:19|20)\d\d)\b)",
+    re.IGNORECASE,
+)
+# ... and 'peaked at 2,410 in 2014 and stood at 1,060 last month': the same count at another time.
+_AND_STOOD = re.compile(
+    rf"\b(?:peaked|stood|stands|was|reached|totall?ed)\s+at\s+(?:(?:{HEDGES})\s+)?{NUMBER}[^.;]{{0,40}}?"
+    rf"(?:\band|,)\s+(?:now\s+)?"
+    rf"(?:(?:has|had)\s+)?(?:stood\s+at|stands\s+at|(?:fell|fallen|dropped|declined|rose|risen|grew|grown)\s+to)"
+    rf"\s+(?:(?:{HEDGES})\s+)?"
+    rf"(?P<number>{NUMBER})(?![-%]|\s+(?:{UNITS_AFTER})\b)",
     re.IGNORECASE,
 )
 _STAFF = re.compile(
@@ -157,7 +189,8 @@ _STAFF = re.compile(
 # 'the number of North Korean workers at the site has risen to 150'; 'North Korean workers, numbering 200'.
 _NUMBER_OF = re.compile(
     rf"\bnumber\s+of\s+(?:[\w-]+\s+){{0,3}}?(?:{WORKERS}|North\s+Koreans)\b[^.;]{{0,60}}?\b(?:is|was|stands\s+at"
-    rf"|stood\s+at|(?:has\s+)?reached|(?:has\s+)?(?:rose|risen|grew|grown|fell|fallen|dropped)\s+to)"
+    rf"|stood\s+at|(?:has\s+)?reached|(?:has\s+)?(?:rose|risen|grew|grown|fell|fallen|dropped)\s+to"
+    rf"|(?:had\s+)?peaked\s+at|(?:had\s+)?topped\s+out\s+at)"
     rf"\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})(?![-%]|\s+(?:{UNITS_AFTER})\b)",
     re.IGNORECASE,
 )
@@ -171,7 +204,9 @@ _NUMBERING = re.compile(
 _GONE_AFTER = re.compile(
     r"^\s*(?:[\w-]+\s+){0,2}?(?:have\s+|had\s+|has\s+|were\s+|was\s+|been\s+|have\s+been\s+|had\s+been\s+)*"
     r"(?:died|killed|arrested|detained|questioned|interrogated|deported|repatriated|sent\s+(?:home|back)|fled"
-    r"|defected|escaped|dismissed|fired)\b",
+    r"|defected|escaped|dismissed|fired|murdered|abducted|kidnapped|jailed|imprisoned|convicted|sentenced"
+    r"|indicted|charged|fined|(?:forced|ordered|told|made)\s+to\s+(?:return|leave|go\s+home)"
+    r"|(?:flown|flew|went|gone|returned)\s+(?:home|back)|returned\s+to\s+North\s+Korea)\b",
     re.IGNORECASE,
 )
 _KOREAN = re.compile(r"North\s+Korea|DPRK|\bKoreans?\b", re.IGNORECASE)
@@ -298,21 +333,31 @@ def _figure(
     return WorkerFigure(start, end, number_start, value, approximate, high, binding)
 
 
-def _not_a_workforce(text: str, figure: WorkerFigure, sentence: Span, modifiers: str) -> bool:
-    """Numbers of people seen, interviewed, counted worldwide or of all nationalities, and tiny counts."""
+def _not_a_workforce(
+    text: str, figure: WorkerFigure, sentence: Span, modifiers: str, *, north_korean: bool = False
+) -> bool:
+    """Numbers of people seen, interviewed, counted worldwide or of all nationalities, and tiny counts.
+
+    A whole that its own words call North Korean ('dismissed 64 of its 150 North Korean workers', '400
+    North Koreans worked in Oman. Of those, ...') is the workforce, not a total of every nationality.
+    """
     if figure.value < MIN_WORKFORCE:
         return True
     before = text[sentence[0] : figure.start]
     around = text[max(sentence[0], figure.start - _LOOK_BACK) : min(sentence[1], figure.end + 30)]
     interviewed = _INTERVIEW.search(text[max(sentence[0], figure.start - _LOOK_BACK) : figure.start])
-    if _SIGHTING.search(around) or interviewed or _WHOLE_BEFORE_SHARE.search(before):
+    whole = _WHOLE_BEFORE_SHARE.search(before)
+    # 'Of the 300 North Koreans who arrived, fewer than 100 went to Khabarovsk' splits the whole; '64 of its
+    # 150 North Korean workers' names a part of a North Korean workforce, the 150.
+    part_first = whole is not None and re.match(rf"\s*{NUMBER}\s", whole.group(), re.IGNORECASE)
+    if _SIGHTING.search(around) or interviewed or (whole and not (north_korean and part_first)):
         return True
     after = text[figure.end : sentence[1] + 60]
     if _WORLDWIDE.search(after) or _GONE_AFTER.search(after) or _WORLDWIDE_BEFORE.search(before):
         return True
     korean = re.search(r"North\s+Korean", modifiers, re.IGNORECASE)
     others = _OTHER_NATIONS.search(modifiers) or _NAMED_OTHERS.search(_KOREAN_WORDS.sub("", modifiers))
-    return bool((others and not korean) or _ALL_NATIONALITIES.search(after))
+    return bool((others and not korean) or (_ALL_NATIONALITIES.search(after) and not north_korean))
 
 
 def _noun_figures(text: str, sentences: list[Span]) -> Iterable[tuple[re.Match[str], WorkerFigure, str]]:
@@ -348,7 +393,11 @@ def _bare_figures(text: str) -> Iterable[tuple[re.Match[str], WorkerFigure, str]
         (_THERE, Binding.noun),
         (_NATIONWIDE, Binding.noun),
         (_THERE_WERE, Binding.noun),
+        (_IN_ALL, Binding.noun),
         (_BRACKETED, Binding.bracketed),
+        (_OPENS_WORKING, Binding.context),
+        (_OF_THOSE_AT, Binding.context),
+        (_AND_STOOD, Binding.comparison),  # before _PLACED: 'stood at 800 in March' names no place
     )
     compared = ((_COMPARED, Binding.comparison), (_COMPARED_THEN, Binding.comparison))
     lines = ((_LINE, Binding.line), (_LINE_MORE, Binding.line))
@@ -362,7 +411,14 @@ def _bare_figures(text: str) -> Iterable[tuple[re.Match[str], WorkerFigure, str]
             ):
                 continue
             figure = _figure(text, match.start(group), match.group(group), end, False, binding)
-            if figure is not None and pattern in (_NUMBER_OF, _NUMBERING, _LINE, _THEY_NUMBER, _STRONG):
+            if figure is not None and pattern in (
+                _NUMBER_OF,
+                _NUMBERING,
+                _LINE,
+                _THEY_NUMBER,
+                _STRONG,
+                _IN_ALL,
+            ):
                 figure = WorkerFigure(min(figure.start, match.start()), *_fields_after_start(figure))
             if figure is not None:
                 yield match, figure, ""
@@ -430,7 +486,12 @@ def find_worker_figures(text: str) -> list[WorkerFigure]:
         if figure.number_start in figures:
             continue
         sentence = span_at(sentences, figure.number_start)
-        if _not_a_workforce(text, figure, sentence, modifiers) or not_there_now(
+        north_korean = match.re is _FIGURE and bool(
+            re.search(r"North\s+Korean|DPRK", modifiers, re.IGNORECASE)
+            or re.match(r"North", match.group("koreans") or "", re.IGNORECASE)
+            or match.group("origin")
+        )
+        if _not_a_workforce(text, figure, sentence, modifiers, north_korean=north_korean) or not_there_now(
             text, sentence, figure.start, figure.number_start, figure.end
         ):
             continue

@@ -49,6 +49,7 @@ ALIASES: dict[str, tuple[str, str]] = {
     "Rason": ("Rajin", "KP"),
     "Komsomolsk": ("Komsomolsk-on-Amur", "RU"),
     "New York": ("New York City", "US"),
+    "Artyom": ("Artëm", "RU"),  # the English spelling of GeoNames' 'Artëm'
 }
 
 # A place name followed by one of these words names a region, a river, an institution... not the city.
@@ -311,6 +312,12 @@ _DATELINE = re.compile(
     r"(?P<city>[A-Z][A-Z.\u2019'-]+(?:[ -][A-Z][A-Z.\u2019'-]+)*)(?:,[ \t]+[A-Z][\w .]*?){0,2}"
     r"(?:[ \t]*\([^)\n]{1,30}\))?[ \t]+[\u2014\u2013-]{1,2}[ \t]"
 )
+
+
+def dateline_end(text: str, start: int, end: int) -> int | None:
+    """Where a dateline that opens `text[start:end]` ends, its province or country included."""
+    match = _DATELINE.match(text, start, end)
+    return match.end() if match else None
 
 
 def find_dateline(text: str, start: int, end: int) -> PlaceMention | None:

@@ -18,7 +18,8 @@ _COUNTED = rf"(?:[\w-]+\s+){{0,4}}?(?:{WORKERS}|North\s+Koreans|Koreans|national
 PUT_AT = re.compile(
     rf"\b(?:put|puts|putting|estimates?|estimated|estimating|places?|placed|placing)\s+"
     rf"(?:(?:the\s+)?(?:number|total|count|headcount)\s+of\s+{_COUNTED}[^.;]{{0,60}}?"
-    rf"|(?:their|its)\s+(?:number|total|count|headcount)\s+)\bat\s+(?:(?:{HEDGES})\s+)?"
+    rf"|(?:their|its|the\s+(?:real|true|actual|likely|overall))\s+(?:number|total|count|headcount)\s+)\bat\s+"
+    rf"(?:(?:{HEDGES})\s+)?(?:between\s+{NUMBER}\s+and\s+|{NUMBER}\s*(?:-|\u2013|to)\s*)?"
     rf"(?P<number>{NUMBER}){_NOT_A_UNIT}",
     re.IGNORECASE,
 )
@@ -39,8 +40,35 @@ OF_THE_WORKERS = re.compile(
 )
 # 'A smaller, 24-member team', 'a 12-man brigade', 'a 30-person crew'.
 MEMBER_TEAM = re.compile(
-    rf"(?P<number>{NUMBER})-(?:member|man|person|woman|people)\s+(?:[\w-]+\s+){{0,2}}?"
+    rf"(?P<number>{NUMBER})-(?:member|man|person|woman|people)\s+(?:[\w-]+\s+){{0,3}}?"
     r"(?:team|crew|brigade|group|contingent|delegation|unit|squad|staff)\b",
+    re.IGNORECASE,
+)
+# 'The other 110 still work here': the rest of a workforce, after some left.
+THE_OTHER = re.compile(
+    rf"\bthe\s+other\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER}){_NOT_A_UNIT}(?=\s+(?:still\s+|now\s+)?"
+    rf"(?:work|works|worked|are|were|remain|remained|stay|stayed)\b)",
+    re.IGNORECASE,
+)
+# One group and its size: 'in a brigade of thirty to forty men', 'a team of 14 developers'. (Plural 'crews of
+# 25 to 30' is how groups are sized in general, not a count.)
+TEAM_OF = re.compile(
+    rf"\b(?:a|an|the|one|its|their)\s+(?:[\w-]+\s+){{0,2}}?(?:team|crew|brigade|group|squad|contingent|unit"
+    rf"|cell|gang)\s+of\s+(?:(?:{HEDGES})\s+)?(?:{NUMBER}\s*(?:-|\u2013|to)\s*)?(?P<number>{NUMBER})"
+    rf"\s+(?:[\w-]+\s+){{0,2}}?(?:{WORKERS}|men|women|North\s+Koreans|Koreans|people)\b",
+    re.IGNORECASE,
+)
+# 'A second team, about a dozen strong'.
+STRONG_AFTER = re.compile(
+    rf"\b(?:team|crew|brigade|group|workforce|contingent|staff)\b,?\s+(?:(?:{HEDGES})\s+)?"
+    rf"(?P<number>{NUMBER})\s+strong\b",
+    re.IGNORECASE,
+)
+# 'North Korean builders in Sohar number between 250 and 300'.
+WORKERS_NUMBER = re.compile(
+    rf"\bNorth\s+Korean(?:s|\s+(?:[\w-]+\s+){{0,2}}?(?:{WORKERS}))\b[^.;]{{0,40}}?\bnumber(?:ed)?\s+"
+    rf"(?:(?:{HEDGES})\s+)?"
+    rf"(?:between\s+{NUMBER}\s+and\s+|{NUMBER}\s*(?:-|\u2013|to)\s*)?(?P<number>{NUMBER}){_NOT_A_UNIT}",
     re.IGNORECASE,
 )
 # 'fewer than 100 went to Khabarovsk', 'about 300 ended up in Tomsk'.
@@ -74,15 +102,24 @@ NUMBER_GREW = re.compile(
     rf"(?:from\s+[^.;]{{1,50}}?\s+)?to\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER}){_NOT_A_UNIT}",
     re.IGNORECASE,
 )
-# An official's count: 'We count 230 on building sites in Irkutsk itself'.
+# An official's count: 'We count 230 on building sites in Irkutsk itself', 'The regional migration office
+# now counts 320, most of them working on two blocks of flats'.
+_COUNTER = (
+    r"we|they|inspectors|officials|the\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:ministry|office|inspectorate|police|service|agency|authorit(?:y|ies)|department)"
+)
 COUNT = re.compile(
-    rf"\b(?:we|they|inspectors|officials|the\s+(?:ministry|office|inspectorate|police))\s+count(?:s|ed)?\s+"
-    rf"(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER}){_NOT_A_UNIT}(?=\s+(?:on|at|in|across|working)\b)",
+    rf"\b(?:{_COUNTER})\s+(?:now\s+|still\s+|currently\s+)?count(?:s|ed)?\s+"
+    rf"(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER}){_NOT_A_UNIT}(?=\s+(?:on|at|in|across|working)\b|,|\.)",
     re.IGNORECASE,
 )
 # Patterns whose count is hedged by a word after it ('the remaining 100 or so').
 GROUP_PATTERNS = (
     PUT_AT,
+    THE_OTHER,
+    TEAM_OF,
+    STRONG_AFTER,
+    WORKERS_NUMBER,
     RANGE_FROM,
     REMAINING,
     OF_THE_WORKERS,
@@ -97,6 +134,9 @@ GROUP_PATTERNS = (
 # Patterns whose quote starts at the pattern's first word rather than at the number.
 QUOTED_FROM_START = (
     PUT_AT,
+    TEAM_OF,
+    STRONG_AFTER,
+    WORKERS_NUMBER,
     RANGE_FROM,
     REMAINING,
     MEMBER_TEAM,

@@ -5,7 +5,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from api.extract.figures import WHOLE_COUNTRY, Binding, WorkerFigure
-from api.extract.gazetteer import PlaceMention, country_place, find_dateline, find_locations
+from api.extract.gazetteer import PlaceMention, country_place, dateline_end, find_dateline, find_locations
+from api.extract.numbers import NUMBER
 from api.extract.sentences import Span, clause_at, paragraph_spans, sentence_spans, span_at
 from api.vocabulary import Precision
 
@@ -21,6 +22,7 @@ _NOT_WHERE_THEY_WORK = re.compile(
     r"|which)\s+"
     r"(?:is\s+|was\s+)?(?:registered|based|founded|headquartered)\s+in|head\s+office\s+(?:in|to)"
     r"|offices?\s+in|agency\s+in|exported\s+to|export\s+to|sold\s+to|clients\s+in|accounts\s+in"
+    r"|buyers?\s+in|customers?\s+in|orders?\s+from|ships?\s+(?:\w+\s+){0,4}?to"
     r"|sent\s+(?:back|home)\s+to|returned\s+to|no\s+\w+\s+in|embassy\s+in|consulate\s+in|ministry\s+in)"
     r"\s+(?:the\s+)?$",
     re.IGNORECASE,
@@ -67,6 +69,11 @@ _HOSTS = re.compile(
 )
 # 'in Laos', 'in the UAE', 'in neighbouring Qatar': a country named as where people are.
 _IN_BEFORE = re.compile(r"\b(?i:in|across|throughout)\s+(?:[a-z-]+\s+)?$")
+_A_NUMBER = re.compile(rf"{NUMBER}(?!\s*(?:%|percent))", re.IGNORECASE)
+# A figure that counts one team or crew, which works in one place: 'the 24-member team', 'a crew of 45'.
+_ONE_WORKPLACE = re.compile(
+    r"\b(?:team|crew|brigade|squad|contingent|delegation|unit)\b|-member\b|-strong\b", re.IGNORECASE
+)
 _CAPTION = re.compile(
     r"[\[(]?(?:FILE\s+PHOTO|PHOTO(?:\s+CAPTION)?|Photo(?:\s+caption)?|Caption|CAPTION|Image|IMAGE|Picture)\b[^:\n]{0,40}:"
 )
@@ -89,7 +96,7 @@ class ReportPlaces:
         self.body = body
         self.sentences = sentence_spans(body)
         self.paragraphs = paragraph_spans(body)
-        located = find_locations(body)
+        located = _without_dateline_qualifiers(body, self.paragraphs, find_locations(body))
         self.home = [m for m in located if m.place.country == HOME_COUNTRY and self._after_in(m)]
         self.references = [m for m in located if self._is_reference(m)]
         self.mentions = [m for m in located if self._where_work_is(m) and m not in self.references]
@@ -157,9 +164,12 @@ class ReportPlaces:
         again = [m for m in self.mentions if m.place == dateline.place and m.start >= dateline.end]
         if again:
             return None
+        # The lead's first sentence: a later one may count people of another town ('At least 70 work on the
+        # tower. Fewer than 20 work in Pervouralsk.').
+        first = span_at(self.sentences, dateline.end)
         lead = [
             m
-            for m in self._local((dateline.end, paragraph[1]))
+            for m in self._local((dateline.end, min(paragraph[1], first[1])))
             if m.place.level is Precision.city and m.place.country == dateline.place.country
         ]
         return (
@@ -180,6 +190,15 @@ class ReportPlaces:
                 for m in self._local((paragraph[0], position))
                 if m.place.level is Precision.country and m.end <= position
             ]
+            # ... else the one country the paragraph names before ('are not new to Libya. ... in the
+            # country'), when it names only one.
+            anywhere = [
+                m
+                for m in self.mentions
+                if paragraph[0] <= m.start and m.end <= position and m.place.level is Precision.country
+            ]
+            if not named and len({m.place for m in anywhere}) == 1:
+                named = anywhere
             if named:
                 return named[-1]
         if self.report_place is not None:
@@ -252,6 +271,12 @@ class ReportPlaces:
             if local:
                 return Located(min(local, key=lambda m: _distance(m, figure)), how)
         countries = self._local(sentence)
+        if countries and _ONE_WORKPLACE.search(body, figure.start, figure.end):
+            # 'The 24-member team ... arrived in eastern Libya': a team works in one place, the city the
+            # text has named in that country before, rather than the whole country.
+            city = self._city_before(paragraph, figure, countries[0].place.country)
+            if city is not None:
+                return Located(city, "is the city named before the team's figure, in the country it names")
         if countries:
             return Located(
                 min(countries, key=lambda m: _distance(m, figure)), "is the country the sentence names"
@@ -269,8 +294,11 @@ class ReportPlaces:
         before = [m for m in others if m.end <= sentence[0]]
         if before:
             return Located(before[-1], "named earlier in the figure's paragraph")
-        if others:
-            return Located(others[0], "named later in the figure's paragraph")
+        # A later sentence that counts people of its own ('Fewer than 20 work in Pervouralsk') names their
+        # place, not this figure's.
+        later = [m for m in others if not self._counts_before(m)]
+        if later:
+            return Located(later[0], "named later in the figure's paragraph")
         report = self.report_place
         if (
             report is not None
@@ -287,7 +315,9 @@ class ReportPlaces:
             if m.place.level is not Precision.country
         ]
         if previous and not self.is_lead(figure.number_start):  # a caption is not continued text
-            return Located(previous[0], "named first in the paragraph before the figure's")
+            # A city before a region: 'DUNHUA, Jilin - The garment factory ...' names its city first.
+            cities = [m for m in previous if m.place.level is Precision.city]
+            return Located((cities or previous)[0], "named first in the paragraph before the figure's")
         if self.report_place is None:
             # 'Sabah Al Ahmad, an hour's drive south of Kuwait City ... The site employs about 70': a town
             # the gazetteer does not know, placed by its distance from a city of the country.
@@ -298,6 +328,26 @@ class ReportPlaces:
                 where = PlaceMention(near[-1].start, near[-1].end, country_place(near[-1].place.country))
                 return Located(where, "is the country of the city the text measures from", one_workplace=True)
         return self.report_place
+
+    def _counts_before(self, mention: PlaceMention) -> bool:
+        """Tell whether the sentence of `mention` states a number before it ('Fewer than 20 work in X')."""
+        sentence = span_at(self.sentences, mention.start)
+        return bool(_A_NUMBER.search(self.body, sentence[0], mention.start))
+
+    def _city_before(self, paragraph: Span, figure: WorkerFigure, country: str) -> PlaceMention | None:
+        """The last city of `country` named before the figure, in its paragraph or the one before."""
+        begin = self._paragraph_before(paragraph)[0] if self._paragraph_before(paragraph)[1] else paragraph[0]
+        cities = [
+            m
+            for m in self._local((begin, figure.start))
+            if m.place.level is Precision.city and m.place.country == country
+        ]
+        if cities:
+            return cities[-1]
+        report = self.report_place
+        if report is not None and report.mention.place.level is Precision.city:
+            return report.mention if report.mention.place.country == country else None
+        return None
 
     def _country_before(self, paragraph: Span, figure: WorkerFigure) -> PlaceMention | None:
         """The last country named ('in Qatar') before the figure in its paragraph (or anywhere before it).
@@ -337,6 +387,28 @@ class ReportPlaces:
         """The paragraph before `paragraph`, unless that is the headline (which the report's place reads)."""
         index = self.paragraphs.index(paragraph) if paragraph in self.paragraphs else 0
         return self.paragraphs[index - 1] if index > 1 else (paragraph[0], paragraph[0])
+
+
+def _without_dateline_qualifiers(
+    body: str, paragraphs: list[Span], located: list[PlaceMention]
+) -> list[PlaceMention]:
+    """Drop the province that qualifies a dateline's city ('DUNHUA, Jilin -').
+
+    It is not a place of its own, though Jilin is also a city.
+    """
+    qualifiers: list[Span] = []
+    for start, end in paragraphs[:6]:
+        city = find_dateline(body, start, end)
+        stop = dateline_end(body, start, end)
+        if city is not None and stop is not None:
+            qualifiers.append((city.end, stop))
+    return [
+        m
+        for m in located
+        if not any(
+            q_start <= m.start < q_end and m.place.level is Precision.city for q_start, q_end in qualifiers
+        )
+    ]
 
 
 def _distance(mention: PlaceMention, figure: WorkerFigure) -> int:

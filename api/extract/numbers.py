@@ -48,6 +48,9 @@ WORKERS = (
     # Professions reports count abroad: medical teams, trades on building sites, migrants.
     r"|professionals|doctors|physicians|medics|nurses|surgeons|dentists|carpenters|masons|electricians"
     r"|plumbers|tilers|drivers|sailors|seafarers|migrants"
+    # ... and the staff nouns of restaurants, studios, docks and hospitals ('some 30 personnel').
+    r"|personnel|servers|hostesses|sculptors|artists|artisans|mechanics|dockers|stevedores|radiologists"
+    r"|pediatricians|paediatricians|anaesthetists|anesthetists"
 )
 
 UNITS_AFTER = r"percent|per\s+cent|hours?|days?|weeks?|months?|years?|times|dollars?|yuan|rubles?|won|tons?"
