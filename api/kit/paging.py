@@ -4,7 +4,7 @@ import base64
 import binascii
 import json
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
@@ -220,13 +220,17 @@ def fetch_page(
     cursor_token: str | None,
     counted_under: str,
     id_kind: Kind = "str",
+    counting: Select[Any] | None = None,
+    reread: Callable[[int], Keyset | None] | None = None,
 ) -> Page:
     """Read one page: by `offset`, or after a keyset `cursor` (then `offset` must be 0).
 
     The total of matches is counted on the first page and carried in the cursor with `counted_under`
-    (the data version and the filters); a later page counts again only when that differs.
+    (the data version and the filters); a later page counts again only when that differs. `counting`
+    counts the matches more cheaply than the query can (it must give the same number); `reread(total)`
+    may name another keyset over the same rows and order that reads this page faster, knowing the total.
     """
-    paged = keyset.ordered()
+    cursor: Cursor | None = None
     position = offset
     total: int | None = None
     if cursor_token:
@@ -236,15 +240,17 @@ def fetch_page(
                 [{"loc": ["query", "offset"], "msg": "offset cannot be combined with cursor"}],
             )
         cursor = decode_cursor(cursor_token, keyset.sort, id_kind)
-        paged = paged.where(keyset.after(cursor))
         position = cursor.position
         if cursor.counted_under == counted_under:
             total = cursor.total
-    else:
-        paged = paged.offset(offset)
     if total is None:
-        counting = select(func.count()).select_from(keyset.query.order_by(None).subquery())
+        if counting is None:
+            counting = select(func.count()).select_from(keyset.query.order_by(None).subquery())
         total = db.execute(counting).scalar() or 0
+    if reread is not None:
+        keyset = reread(total) or keyset
+    paged = keyset.ordered()
+    paged = paged.where(keyset.after(cursor)) if cursor is not None else paged.offset(offset)
     rows = list(db.execute(paged.limit(limit + 1)).all())
     following = None
     if len(rows) > limit:
