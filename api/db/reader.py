@@ -191,6 +191,11 @@ class Reader:
         if not self._connection_free():
             return await self(work, *args, **kwargs)
         with self.engine.connect() as db:
+            if db.dialect.name == "postgresql":
+                # Each statement its own transaction, as under READ COMMITTED already: no BEGIN and no
+                # ROLLBACK, two round trips of the few an inline read makes (a page's count is in its
+                # statement, see `api.kit.paging.fetch_page`).
+                db.execution_options(isolation_level="AUTOCOMMIT")
             return work(db, *args, **kwargs)
 
     def _connection_free(self) -> bool:

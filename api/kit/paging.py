@@ -200,6 +200,10 @@ class Keyset:
         )
 
 
+# The column of a page's statement that carries the total of matches (PostgreSQL, see `fetch_page`).
+TOTAL_COLUMN = "laborwatch_total"
+
+
 @dataclass
 class Page:
     """One page of rows, and the cursor of the next page (None on the last page)."""
@@ -229,6 +233,8 @@ def fetch_page(
     (the data version and the filters); a later page counts again only when that differs. `counting`
     counts the matches more cheaply than the query can (it must give the same number); `reread(total)`
     may name another keyset over the same rows and order that reads this page faster, knowing the total.
+    On PostgreSQL a count is a column of the page's own statement (one round trip, not two; `reread` is
+    then not asked), and only an empty page counts apart.
     """
     cursor: Cursor | None = None
     position = offset
@@ -243,20 +249,35 @@ def fetch_page(
         position = cursor.position
         if cursor.counted_under == counted_under:
             total = cursor.total
-    if total is None:
-        if counting is None:
-            counting = select(func.count()).select_from(keyset.query.order_by(None).subquery())
+    if counting is None:
+        counting = select(func.count()).select_from(keyset.query.order_by(None).subquery())
+    in_page = total is None and db.dialect.name == "postgresql"
+    if total is None and not in_page:
         total = db.execute(counting).scalar() or 0
-    if reread is not None:
+    if reread is not None and total is not None:
         keyset = reread(total) or keyset
     paged = keyset.ordered()
     paged = paged.where(keyset.after(cursor)) if cursor is not None else paged.offset(offset)
-    rows = list(db.execute(paged.limit(limit + 1)).all())
+    paged = paged.limit(limit + 1)
+    if total is None:
+        rows, total = _page_and_total(db, paged, counting)
+    else:
+        rows = list(db.execute(paged).all())
     following = None
     if len(rows) > limit:
         rows = rows[:limit]
         following = keyset.cursor_after(rows[-1], position + limit, total, counted_under)
     return Page(rows, total, limit, position, following)
+
+
+def _page_and_total(db: Connection, paged: Select[Any], counting: Select[Any]) -> tuple[list[Any], int]:
+    """A page's rows and the total of matches in one statement: the total as a last column, cut off."""
+    width = len(paged.selected_columns)
+    frozen = db.execute(paged.add_columns(counting.scalar_subquery().label(TOTAL_COLUMN))).freeze()
+    totals = frozen().scalars(width).all()
+    rows = list(frozen().columns(*range(width)).all())
+    total = int(totals[0]) if totals else int(db.execute(counting).scalar() or 0)  # an empty page: apart
+    return rows, total
 
 
 def iter_batches(db: Connection, keyset: Keyset, batch_size: int = 1000) -> Generator[list[Any]]:
