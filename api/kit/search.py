@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, literal_column, select, text
 
+# PostgreSQL's column holding each row's `to_tsvector('english', search_text)` (migration 0008).
+SEARCH_VECTOR = "search_vector"
 _TERM = re.compile(r'"([^"]*)"|([^"\s]+)')
 _WORD = re.compile(r"\w+")
 
@@ -20,7 +22,7 @@ class SearchIndex:
     """Where one resource's full text is indexed: an FTS5 table on SQLite, a GIN index on PostgreSQL.
 
     `fts_table` is the FTS5 table (migration 0002), whose `fts_key` column (`key`, or `rowid`) holds the
-    value of `key`; `text` is the column PostgreSQL's index is built on.
+    value of `key`; `text` is the searched column, whose table holds PostgreSQL's `search_vector`.
     """
 
     fts_table: str
@@ -56,9 +58,9 @@ def matches(index: SearchIndex, query: str, dialect: str) -> ColumnElement[bool]
     if dialect == "sqlite":
         key: ColumnElement[Any] = index.key
         return key.in_(_fts_keys(index, terms))
-    # PostgreSQL: the same expression as the GIN index of migration 0002, so the index serves it.
+    # PostgreSQL: the stored vector of migration 0008 (its GIN index, and no parsing per row read).
     english: ColumnElement[Any] = literal_column("'english'")
-    vector = func.to_tsvector(english, index.text)
+    vector: ColumnElement[Any] = literal_column(f"{index.text.table.name}.{SEARCH_VECTOR}")
     tsqueries = [func.phraseto_tsquery(english, term) for term in terms]
     return and_(vector.op("@@")(_all_of(tsqueries)))
 
