@@ -312,7 +312,7 @@ def ingest_postgres(
     """Ingest the bundles into a fresh schema of the PostgreSQL database, then drop the schema.
 
     With `keep`, the schema is dropped only when `keep` closes (the read benchmarks serve it), and its
-    URL is returned; it is analyzed first, as autovacuum would soon after a load.
+    URL is returned; it is vacuumed and analyzed first, as autovacuum would soon after a load.
     """
     try:
         engine = create_engine(base_url, connect_args={"connect_timeout": 5})
@@ -333,9 +333,9 @@ def ingest_postgres(
         engine = create_engine(url)
         with engine.connect() as connection:
             stored = int(connection.scalar(text("SELECT count(*) FROM claim")) or 0)
-            if keep is not None:
-                connection.execute(text("ANALYZE"))
-                connection.commit()
+        if keep is not None:  # what autovacuum does soon after a load (VACUUM runs outside a transaction)
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.execute(text("VACUUM ANALYZE"))
         engine.dispose()
         if keep is not None:
             keep.callback(drop_schema, base_url, schema)
