@@ -171,8 +171,9 @@ class _Statistics:
     """
 
     # The columns the batch's look-ups and figure refresh filter and join on. Naming them leaves out the
-    # expression indexes of full-text search, whose statistics cost a `to_tsvector` of every sampled row
-    # (most of ANALYZE's time); autovacuum gathers those later.
+    # texts and full-text vectors (and any index expression), whose statistics took most of ANALYZE's
+    # time (a `to_tsvector` of every sampled row, when the index was on that expression); autovacuum
+    # gathers those later.
     TABLES = (
         "claim (id, facility_id, predicate, status, dated_on, report_id), report_facility, "
         "report (id, published_on), facility (id)"
