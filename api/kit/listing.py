@@ -72,7 +72,7 @@ class Listing(Generic[Filters]):
     default_sort: str = "id"
     formats: tuple[Format, ...] = (Format.json, Format.csv, Format.ndjson)
     # Whether these filters may make the list's queries long (full text, figures as of a date): such lists
-    # are read in a worker thread, the others on the event loop (see `api.deps.Reader`).
+    # are read in a worker thread, the others on the event loop on SQLite (see `api.db.reader.Reader`).
     slow: Callable[[Filters], bool] = lambda _filters: False
     # A cheaper count of the matches for these filters (the same number), or None to count the query.
     count: Callable[[Filters, Connection], Select[Any] | None] = lambda _filters, _db: None
