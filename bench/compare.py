@@ -107,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
             "duration": args.duration,
             "warmup": args.warmup,
             "laborwatch_workers": args.laborwatch_workers,
+            "postgres_workers": args.postgres_workers,
+            "requests": args.requests,
             "datasette_stacks": args.datasette_stacks,
             "bare_workers": args.bare_workers,
             "datasette_immutable": not args.datasette_mutable,
@@ -119,12 +121,16 @@ def main(argv: list[str] | None = None) -> int:
         figures.corpus["claims"] = corpus.size.claims
         db_file = work / f"{DB_NAME}.db"
         figures.ingest["sqlite"] = ingest_sqlite(corpus, db_file, work)
+        postgres_url: str | None = None
         if args.skip_postgres:
-            figures.notes.append("PostgreSQL ingest skipped (--skip-postgres).")
+            figures.notes.append("PostgreSQL ingest and reads skipped (--skip-postgres).")
         else:
-            figures.ingest["postgresql"] = ingest_postgres(corpus, args.database_url, work, figures)
+            keep = bool(args.postgres_workers)
+            figures.ingest["postgresql"], postgres_url = ingest_postgres(
+                corpus, args.database_url, work, figures, cleanup if keep else None
+            )
         _checkpoint(db_file)
-        read_benchmarks(args, wrk, settings, db_file, work, corpus, figures)
+        read_benchmarks(args, wrk, settings, db_file, work, corpus, figures, postgres_url)
     figures.machine["load_after"] = _load_average()
     table = report.markdown(figures)
     print(table)
@@ -156,6 +162,22 @@ def _parser() -> argparse.ArgumentParser:
         help="`laborwatch serve --workers N`, one configuration each (default 1,2)",
     )
     parser.add_argument(
+        "--postgres-workers",
+        type=_counts,
+        default=[1, 2],
+        metavar="N,N",
+        help="`laborwatch serve --workers N` on the PostgreSQL schema ingest filled, one configuration each "
+        "(default 1,2; empty: none, and the schema is dropped right after ingest)",
+    )
+    parser.add_argument(
+        "--requests",
+        type=_requests,
+        default=list(REQUESTS),
+        metavar="R,R",
+        help=f"the requests loaded, of {','.join(REQUESTS)} (default all; with --scale 10, "
+        "list,detail,search,deep keeps a run of a million claims within reason)",
+    )
+    parser.add_argument(
         "--datasette-stacks",
         type=_stacks,
         default=list(DATASETTE_STACKS),
@@ -171,8 +193,8 @@ def _parser() -> argparse.ArgumentParser:
         help="bare Starlette's workers, one configuration each (default 1,2; empty: none)",
     )
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
-                        help="PostgreSQL for ingest (a schema of its own, dropped after)")  # fmt: skip
-    parser.add_argument("--skip-postgres", action="store_true", help="measure ingest on SQLite only")
+                        help="PostgreSQL for ingest, reads (a schema of its own, dropped after)")  # fmt: skip
+    parser.add_argument("--skip-postgres", action="store_true", help="leave PostgreSQL out (ingest, reads)")
     parser.add_argument("--corpus-dir", type=Path, help="keep bundles (and the SQLite file) here, and reuse "
                         "bundles of the same scale and seed next time")  # fmt: skip
     parser.add_argument(
@@ -191,6 +213,14 @@ def _counts(text: str) -> list[int]:
     if any(count < 1 for count in counts):
         raise argparse.ArgumentTypeError("worker counts are 1 or more")
     return counts
+
+
+def _requests(text: str) -> list[str]:
+    chosen = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [request for request in chosen if request not in REQUESTS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"requests are some of {', '.join(REQUESTS)}")
+    return chosen
 
 
 def _stacks(text: str) -> list[str]:
@@ -277,20 +307,25 @@ def ingest_sqlite(corpus: bundles.CorpusInfo, db_file: Path, work: Path) -> dict
 
 
 def ingest_postgres(
-    corpus: bundles.CorpusInfo, base_url: str, work: Path, figures: Figures
-) -> dict[str, Any]:
-    """Ingest the bundles into a fresh schema of the PostgreSQL database, then drop the schema."""
+    corpus: bundles.CorpusInfo, base_url: str, work: Path, figures: Figures, keep: ExitStack | None = None
+) -> tuple[dict[str, Any], str | None]:
+    """Ingest the bundles into a fresh schema of the PostgreSQL database, then drop the schema.
+
+    With `keep`, the schema is dropped only when `keep` closes (the read benchmarks serve it), and its
+    URL is returned; it is vacuumed and analyzed first, as autovacuum would soon after a load.
+    """
     try:
         engine = create_engine(base_url, connect_args={"connect_timeout": 5})
         with engine.connect() as connection:
             figures.machine["postgresql"] = str(connection.scalar(text("SHOW server_version")))
         engine.dispose()
     except Exception as exc:  # any failure to connect means: no PostgreSQL here
-        figures.notes.append(f"PostgreSQL ingest skipped: cannot connect ({type(exc).__name__}).")
+        figures.notes.append(f"PostgreSQL skipped: cannot connect ({type(exc).__name__}).")
         say(figures.notes[-1])
-        return {}
+        return {}, None
     schema = f"bench_ingest_{uuid.uuid4().hex[:10]}"
     create_schema(base_url, schema)
+    dropped = False
     try:
         say(f"ingest into PostgreSQL schema {schema}...")
         url = schema_url(base_url, schema)
@@ -298,12 +333,19 @@ def ingest_postgres(
         engine = create_engine(url)
         with engine.connect() as connection:
             stored = int(connection.scalar(text("SELECT count(*) FROM claim")) or 0)
+        if keep is not None:  # what autovacuum does soon after a load (VACUUM runs outside a transaction)
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.execute(text("VACUUM ANALYZE"))
         engine.dispose()
+        if keep is not None:
+            keep.callback(drop_schema, base_url, schema)
+            dropped = True  # by `keep`, at the end of the run
     finally:
-        drop_schema(base_url, schema)
+        if not dropped:
+            drop_schema(base_url, schema)
     result = _ingest_figures(seconds, corpus.size.claims, stored, corpus.size.claims)
     say(f"  {seconds:.1f} s, {result['claims_per_second']:,.0f} claims/s")
-    return result
+    return result, url if keep is not None else None
 
 
 def _checkpoint(db_file: Path) -> None:
@@ -322,19 +364,26 @@ class ServerConfig:
     label: str
     workers: int = 1
     stack: tuple[str, str] | None = None  # uvicorn's (loop, http) when set explicitly
+    database: str = "sqlite"  # laborwatch's: the SQLite file, or "postgresql" (the ingested schema)
 
 
-def server_configs(args: argparse.Namespace, figures: Figures) -> list[ServerConfig]:
-    """The configurations of this run, in the order they run."""
+def server_configs(args: argparse.Namespace, figures: Figures, postgres: bool = False) -> list[ServerConfig]:
+    """The configurations of this run, in the order they run (laborwatch on PostgreSQL when `postgres`)."""
     configs: list[ServerConfig] = []
     lw_workers = args.laborwatch_workers
-    if any(workers > 1 for workers in lw_workers) and not servers.serve_takes_workers():
+    pg_workers = args.postgres_workers if postgres else []
+    if any(workers > 1 for workers in lw_workers + pg_workers) and not servers.serve_takes_workers():
         figures.notes.append("`laborwatch serve` has no --workers here: only 1 worker measured.")
         say(figures.notes[-1])
         lw_workers = [1]
+        pg_workers = [1] if pg_workers else []
     for workers in dict.fromkeys(lw_workers):
         label = f"laborwatch, {workers} worker{'s' if workers > 1 else ''}"
         configs.append(ServerConfig(f"laborwatch-{workers}", "laborwatch", label, workers))
+    for workers in dict.fromkeys(pg_workers):
+        label = f"laborwatch on PostgreSQL, {workers} worker{'s' if workers > 1 else ''}"
+        key = f"laborwatch-pg-{workers}"
+        configs.append(ServerConfig(key, "laborwatch", label, workers, database="postgresql"))
     for stack in dict.fromkeys(args.datasette_stacks):
         configs.append(ServerConfig(f"datasette-{stack}", "Datasette", DATASETTE_LABELS[stack],
                                     stack=DATASETTE_STACKS[stack]))  # fmt: skip
@@ -352,6 +401,7 @@ def read_benchmarks(
     work: Path,
     corpus: bundles.CorpusInfo,
     figures: Figures,
+    postgres_url: str | None = None,
 ) -> None:
     """The same wrk load on each configuration of laborwatch, Datasette and bare Starlette, one at a time.
 
@@ -359,9 +409,10 @@ def read_benchmarks(
     found once, on its first configuration, and reused as paths by the others.
     """
     pages = max(1, -(-corpus.size.claims // PAGE_LIMIT))
-    figures.deep_page = min(args.deep_page, pages)
+    # Without the deep page among the requests, its `next` links are not followed (page 1 stands in).
+    figures.deep_page = min(args.deep_page, pages) if "deep" in args.requests else 1
     payload = work / "bare-payload.json"
-    configs = server_configs(args, figures)
+    configs = server_configs(args, figures, postgres=postgres_url is not None)
     metadata = {"databases": {DB_NAME: {"tables": {"claim": {"fts_table": "claim_fts", "fts_pk": "pk"}}}}}
     immutable = not args.datasette_mutable
     if not any(config.kind == "laborwatch" for config in configs):
@@ -370,9 +421,8 @@ def read_benchmarks(
     for config in configs:
         log = work / f"{config.key}.log"
         if config.kind == "laborwatch":
-            started = servers.laborwatch(
-                sqlite_url(db_file), log, config.workers if config.workers > 1 else None
-            )
+            url = postgres_url if config.database == "postgresql" and postgres_url else sqlite_url(db_file)
+            started = servers.laborwatch(url, log, config.workers if config.workers > 1 else None)
         elif config.kind == "Datasette":
             _checkpoint(db_file)
             if "Datasette" not in figures.urls:
@@ -386,9 +436,12 @@ def read_benchmarks(
                 figures.urls["laborwatch"] = laborwatch_paths(server.base_url, figures.deep_page, payload)
             elif config.kind == "bare":
                 figures.urls.setdefault("bare", {"list": ["/"]})
-            paths = figures.urls[config.kind]
+            paths = {request: found for request, found in figures.urls[config.kind].items()
+                     if request in args.requests or config.kind == "bare"}  # fmt: skip
             answers = _check_all(server.base_url, paths)
-            if config.kind == "Datasette" and _comparable(answers) != _comparable(reference):
+            if config.kind == "Datasette" and _comparable(answers) != _comparable(
+                {request: reference[request] for request in paths}
+            ):
                 raise RuntimeError(f"{config.label} does not answer what `datasette serve` answers")
             figures.servers[config.key] = {
                 "label": config.label,

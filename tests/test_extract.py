@@ -26,6 +26,7 @@ from api.ingest.quotes import find_span
 from api.ingest.seed import load_bundle_file
 from api.kit.types import SLUG_PATTERN
 from tests.conftest import DATA_DIR, SEEDS_DIR
+from tests.helpers.extracting import placed_figures
 
 TEXTS = DATA_DIR / "texts"
 SEED_TEXT = SEEDS_DIR / "documents" / "000_777e459705dab12a.txt"
@@ -454,19 +455,6 @@ def test_report_id_is_a_short_slug_of_the_title_or_of_the_file_name(tmp_path: Pa
     korean = _write(tmp_path / "Shenyang notes 2.txt", "북한 노동자\n".encode())
     report = yaml.safe_load(draft_from_file(korean))["report"]
     assert (report["id"], report["title"]) == ("shenyang-notes-2", "북한 노동자")
-
-
-def placed_figures(body: str) -> list[tuple[str | None, int, bool]]:
-    """The draft's claims as (place, value, approximate): city, else region, else country code."""
-    facilities, claims = propose_claims(body)
-    by_id = {facility.id: facility for facility in facilities}
-    placed = []
-    for claim in claims:
-        facility = by_id.get(claim.facility or "")
-        where = (facility.city or facility.region or facility.country) if facility else None
-        assert isinstance(claim.value, int)
-        placed.append((where, claim.value, claim.approximate))
-    return placed
 
 
 def notes_of(body: str) -> list[str]:

@@ -6,7 +6,7 @@ and place, or a number that is not a North Korean workforce there now.
 
 import pytest
 
-from tests.test_extract import placed_figures
+from tests.helpers.extracting import placed_figures
 
 
 @pytest.mark.parametrize(

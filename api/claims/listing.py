@@ -1,22 +1,22 @@
 """Claims as a listed resource: filters, query, sort keys and the one shaping of a claim row."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
 from pydantic import StringConstraints, WithJsonSchema
-from sqlalchemy import Connection, Select, Table, select
+from sqlalchemy import Connection, Select, Table, func, select
 from sqlmodel import col
 
 from api.claims.schemas import ClaimPublic
 from api.facilities.merges import follow_merges
 from api.kit.inlist import is_any_of
 from api.kit.listing import Listing
-from api.kit.paging import SortKey
+from api.kit.paging import Sort, SortKey
 from api.kit.params import MAX_FILTER_VALUES, any_of_text, distinct
 from api.kit.schemas import as_number, iso
-from api.kit.search import SearchIndex, matches
+from api.kit.search import SearchIndex, count_matches, matches, matches_in_key_order, worth_reading_in_order
 from api.vocabulary import PREDICATES, Status
 from models import Claim
 
@@ -129,6 +129,36 @@ def claim_query(filters: ClaimFilters, db: Connection) -> Select[Any]:
     return query
 
 
+def _text_only(filters: ClaimFilters) -> bool:
+    """Whether `q` is the only filter (with no other, the full-text index alone holds the matches)."""
+    others = filters.facility_id or filters.report_id or filters.predicate or filters.status
+    return bool(filters.q and filters.q.strip()) and not others
+
+
+def claim_count(filters: ClaimFilters, db: Connection) -> Select[Any] | None:
+    """The count of matches from the full-text index alone when `q` is the only filter (else None).
+
+    A filter added to `claim_query` must be added to `_text_only` too, or this count would ignore it.
+    """
+    return count_matches(CLAIM_SEARCH, filters.q or "", db.dialect.name) if _text_only(filters) else None
+
+
+def claim_reread(
+    filters: ClaimFilters, db: Connection, sort: Sort, total: int, limit: int
+) -> Select[Any] | None:
+    """On SQLite, a search page sorted by id read in id order when the matches are many (else None).
+
+    `claim_query` makes SQLite collect and sort every match before it sends a page; when a large share
+    of the claims match, walking the id index and looking each claim up in the FTS5 index is faster.
+    """
+    if db.dialect.name != "sqlite" or not (filters.q and filters.q.strip()) or sort.key.column != "id":
+        return None
+    rows = db.scalar(select(func.max(_CLAIM.c.pk))) or 0  # the rowid's maximum: one seek
+    if not worth_reading_in_order(total, rows, limit):
+        return None
+    return claim_query(replace(filters, q=None), db).where(matches_in_key_order(CLAIM_SEARCH, filters.q))
+
+
 def claim_record(row: Any) -> dict[str, Any]:
     """The public Claim  as JSON gives it, from a row of `claim_query`: the one shaping of a claim."""
     has_period = row.period_start is not None or row.period_end is not None
@@ -174,6 +204,8 @@ CLAIMS: Listing[ClaimFilters] = Listing(
         "dated_on": SortKey("dated_on", "date"),
     },
     slow=lambda filters: bool(filters.q and filters.q.strip()),
+    count=claim_count,
+    reread=claim_reread,
 )
 
 

@@ -44,7 +44,8 @@ class VersionReader:
     def read(self) -> int:
         """The data version now; raises SQLAlchemy's `OperationalError` when the database does not answer."""
         if self.engine.dialect.name != "sqlite":
-            with self.engine.connect() as connection:
+            # Autocommit: the one statement, without a BEGIN and a ROLLBACK around it (two round trips).
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 return int(connection.exec_driver_sql(_READ).scalar() or 0)
         with self._lock:
             try:

@@ -5,17 +5,19 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Literal
 
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from api.db.engine import write_session
 from api.errors import LaborwatchError, ReportExists
+from api.ingest.batch import BatchWrite
 from api.ingest.loader import (
     BUNDLE_SUFFIXES,
     BundleLimits,
@@ -104,13 +106,26 @@ def _prepared(paths: list[Path], jobs: int, limits: BundleLimits) -> Iterator[Pr
             yield result
 
 
+# One item to ingest: refused already, or a prepared bundle and its file.
+Piece = IngestOutcome | tuple[Path, PreparedBundle]
+
+
 def _load_one(
-    session: Session, path: Path, prepared: PreparedBundle, actor: str, deferred: Deferred
+    session: Session,
+    path: Path,
+    prepared: PreparedBundle,
+    actor: str,
+    deferred: Deferred,
+    batch: BatchWrite | None = None,
 ) -> IngestOutcome:
-    """Load one bundle under a savepoint of the batch's transaction: a refusal rolls back it alone."""
+    """Load one bundle under a savepoint of the batch's transaction: a refusal rolls back it alone.
+
+    With `batch`, the bundle is only checked and its rows kept for the batch's bulk insert.
+    """
+    # Checked against a batch, a bundle writes nothing: no savepoint to roll back, no round trips.
     try:
-        with session.begin_nested():
-            result = load_prepared(session, prepared, actor=actor, deferred=deferred)
+        with session.begin_nested() if batch is None else nullcontext():
+            result = load_prepared(session, prepared, actor=actor, deferred=deferred, batch=batch)
     except ReportExists as exc:
         return IngestOutcome(path, "refused", exc.report_id, exc.with_hint())
     except LaborwatchError as exc:
@@ -119,6 +134,30 @@ def _load_one(
         # The savepoint is rolled back: the rest of the batch goes on.
         return IngestOutcome(path, "refused", reason="a value does not fit what the database stores")
     return IngestOutcome(path, result.status, result.report_id)
+
+
+def _load_set_wise(
+    session: Session, batch: list[Piece], actor: str, deferred: Deferred
+) -> list[IngestOutcome] | None:
+    """Check every bundle of the batch against set-wise look-ups, then insert their rows table by table.
+
+    Returns None, with nothing written, when the database refuses the rows (a value it cannot store, a
+    row another writer stored meanwhile): the caller then writes the bundles one by one.
+    """
+    bundles = [piece[1] for piece in batch if not isinstance(piece, IngestOutcome)]
+    outcomes: list[IngestOutcome] = []
+    try:
+        with session.begin_nested():
+            rows = BatchWrite.look_up(session.connection(), bundles)
+            for piece in batch:
+                if isinstance(piece, IngestOutcome):
+                    outcomes.append(piece)
+                else:
+                    outcomes.append(_load_one(session, piece[0], piece[1], actor, deferred, rows))
+            rows.write(session.connection())
+    except (DataError, IntegrityError):
+        return None
+    return outcomes
 
 
 class _Statistics:
@@ -131,7 +170,14 @@ class _Statistics:
     outnumber those the statistics know of: the table has at least doubled.
     """
 
-    TABLES = "claim, report_facility, report, facility"
+    # The columns the batch's look-ups and figure refresh filter and join on. Naming them leaves out the
+    # texts and full-text vectors (and any index expression), whose statistics took most of ANALYZE's
+    # time (a `to_tsvector` of every sampled row, when the index was on that expression); autovacuum
+    # gathers those later.
+    TABLES = (
+        "claim (id, facility_id, predicate, status, dated_on, report_id), report_facility, "
+        "report (id, published_on), facility (id)"
+    )
 
     def __init__(self, engine: Engine) -> None:
         self.enabled = engine.dialect.name == "postgresql"
@@ -152,10 +198,6 @@ class _Statistics:
             session.execute(text(f"ANALYZE {self.TABLES}"))
             self.known += self.written
             self.written = 0
-
-
-# One item to ingest: refused already, or a prepared bundle and its file.
-Piece = IngestOutcome | tuple[Path, PreparedBundle]
 
 
 def _work(items: list[Path | IngestOutcome], prepared: Iterator[PreparedBundle | str]) -> Iterator[Piece]:
@@ -186,19 +228,26 @@ def _batches(work: Iterator[Piece]) -> Iterator[list[Piece]]:
 def _write_batch(
     engine: Engine, batch: list[Piece], actor: str, statistics: _Statistics
 ) -> list[IngestOutcome]:
-    """Write one batch of prepared bundles in one transaction; the outcomes, once it committed."""
-    written: list[IngestOutcome] = []
+    """Write one batch of prepared bundles in one transaction; the outcomes, once it committed.
+
+    Set-wise first (`_load_set_wise`); should the database refuse the batch's rows, bundle by bundle,
+    each under a savepoint of its own, so that only the bundles at fault are refused.
+    """
     deferred = Deferred()
-    claims_written = 0
     with write_session(engine) as session:
-        for piece in batch:
-            if isinstance(piece, IngestOutcome):
-                written.append(piece)
-                continue
-            path, prepared = piece
-            written.append(_load_one(session, path, prepared, actor, deferred))
-            if written[-1].status == "added":
-                claims_written += len(prepared.claim_rows)
+        written = _load_set_wise(session, batch, actor, deferred)
+        if written is None:
+            deferred = Deferred()
+            written = [
+                piece if isinstance(piece, IngestOutcome) else _load_one(session, *piece, actor, deferred)
+                for piece in batch
+            ]
+        added = {outcome.path for outcome in written if outcome.status == "added"}
+        claims_written = sum(
+            len(piece[1].claim_rows)
+            for piece in batch
+            if not isinstance(piece, IngestOutcome) and piece[0] in added
+        )
         statistics.update(session, claims_written)
         deferred.finish(session)
     return written

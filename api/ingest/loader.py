@@ -5,13 +5,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import ValidationError
-from sqlalchemy import Connection, Insert, Table, bindparam, insert
+from sqlalchemy import Connection, bindparam
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel, col, select
 
@@ -21,9 +21,11 @@ from api.errors import Conflict, InvalidBundle, ReportExists, validation_errors
 from api.facilities.figures import dated_on, refresh_facility_figures
 from api.facilities.merges import follow_merges
 from api.facilities.names import name_columns
+from api.ingest.batch import BatchWrite
 from api.ingest.bundle import Bundle, ClaimIn, FacilityIn, ReportIn, review_errors
 from api.ingest.quotes import FoldedBody, QuoteError, Span
 from api.ingest.quotes import fold as fold_space
+from api.ingest.rows import insert_rows
 from api.kit.inlist import in_chunks
 from api.kit.search import fold
 from api.reports.listing import report_search_text
@@ -285,23 +287,31 @@ def _claim_label(index: int, facility: str | None, predicate: str) -> str:
 
 
 def _place_claims(
-    session: Session, prepared: PreparedBundle
+    session: Session, prepared: PreparedBundle, batch: BatchWrite | None = None
 ) -> tuple[list[str], list[str | None], dict[str, str], set[str]]:
     """Check each claim against the body and the facilities; raise once with every problem found.
 
     Returns the claims' ids and facilities (after following merges), the merges followed (old facility
-    id -> surviving id) and which of the facilities the bundle names are stored already.
+    id -> surviving id) and which of the facilities the bundle names are stored already (in `batch`'s
+    look-ups, when given, rather than the database's).
     """
     facilities, claims = prepared.facilities, prepared.claims
     connection = session.connection()
     written = {f for f, _predicate in claims if f}
-    merged = follow_merges(connection, {f.id for f in facilities} | written)
+    naming = {f.id for f in facilities} | written
+    if batch is not None:
+        merged = {i: batch.merged[i] for i in naming if i in batch.merged}
+    else:
+        merged = follow_merges(connection, naming)
     named = {merged.get(f.id, f.id) for f in facilities} | {merged.get(f, f) for f in written}
-    stored = {
-        i
-        for chunk in in_chunks(sorted(named))
-        for i in connection.scalars(_STORED_FACILITIES, {"ids": chunk})
-    }
+    if batch is not None:
+        stored = named & batch.stored_facilities
+    else:
+        stored = {
+            i
+            for chunk in in_chunks(sorted(named))
+            for i in connection.scalars(_STORED_FACILITIES, {"ids": chunk})
+        }
     declared = {facility.id for facility in facilities} - set(merged)
     errors: list[dict[str, Any]] = []
     details: list[str] = []
@@ -359,22 +369,28 @@ def load_prepared(
     dry_run: bool = False,
     record: bool = True,
     deferred: Deferred | None = None,
+    batch: BatchWrite | None = None,
 ) -> LoadResult:
     """`load_bundle` for a bundle already prepared (see `prepare_bundle`).
 
     With `deferred`, the facilities' figures are not recomputed and the audit entry is not written: both
     are left in `deferred`, and the caller must call its `finish` before its transaction commits.
+    With `batch` (and `deferred`), the bundle is checked against the batch's look-ups and its rows are
+    kept in it: nothing is written until the caller calls `batch.write`.
     """
     fingerprint = prepared.fingerprint
     session.flush()  # the look-ups and inserts below are Core statements: they see flushed rows only
-    claim_ids, claim_facilities, merged, stored = _place_claims(session, prepared)
+    claim_ids, claim_facilities, merged, stored = _place_claims(session, prepared, batch)
     report_in = prepared.report
     facility_ids = sorted(
         {merged.get(f.id, f.id) for f in prepared.facilities} | {f for f in claim_facilities if f}
     )
     result = LoadResult("added", report_in.id, claim_ids, facility_ids)
 
-    existing = session.connection().scalar(_STORED_FINGERPRINT, {"id": report_in.id})
+    if batch is not None:
+        existing = batch.fingerprints.get(report_in.id)
+    else:
+        existing = session.connection().scalar(_STORED_FINGERPRINT, {"id": report_in.id})
     if existing is not None:
         if existing == fingerprint:
             result.status = "unchanged"
@@ -383,7 +399,10 @@ def load_prepared(
             f"Report {report_in.id!r} is already stored with another body, metadata, facilities or claims.",
             report_in.id,
         )
-    taken = _taken_claim_ids(session, result.claim_ids)
+    if batch is not None:
+        taken = batch.taken_claims.intersection(result.claim_ids)
+    else:
+        taken = _taken_claim_ids(session, result.claim_ids)
     if taken:
         raise Conflict(f"Claim id(s) {', '.join(sorted(taken))} already belong to another report.")
     if dry_run:
@@ -394,7 +413,11 @@ def load_prepared(
             row if row["facility_id"] == facility_id else row | {"facility_id": facility_id}
             for row, facility_id in zip(claim_rows, claim_facilities, strict=True)
         ]
-    report = _write(session, prepared, claim_rows, facility_ids, stored)
+    report = _write(session, prepared, claim_rows, facility_ids, stored, batch)
+    if batch is not None:  # later bundles of the batch see this one as stored
+        batch.fingerprints[report_in.id] = fingerprint
+        batch.stored_facilities.update(facility_ids)
+        batch.taken_claims.update(claim_ids)
     summary = report_summary(report, result.claim_ids, result.facility_ids)
     if deferred is not None:
         deferred.facility_ids.update(facility_ids)
@@ -427,9 +450,11 @@ def _write(
     claim_rows: list[dict[str, Any]],
     facility_ids: list[str],
     stored: set[str],
+    batch: BatchWrite | None = None,
 ) -> Report:
-    """Insert the bundle's rows with Core statements (one executemany per table, no ORM objects).
+    """Insert the bundle's rows with Core statements (one bulk insert per table, no ORM objects).
 
+    With `batch`, the rows are kept in it instead, for one bulk insert per table for the whole batch.
     Returns the report as a detached row object, for the audit log's summary.
     """
     report_in, body = prepared.report, prepared.body
@@ -449,11 +474,10 @@ def _write(
         claim_count=len(claim_rows),
         ingested_at=utc_now(),
     )
-    connection = session.connection()
-    _insert(connection, Report, [report.model_dump()])
+    emit = batch.add if batch is not None else partial(_insert, session.connection())
+    emit(Report, [report.model_dump()])
     if report_in.contributors:
-        _insert(
-            connection,
+        emit(
             ReportContributor,
             [
                 {"report_id": report_in.id, "position": position, "name": person.name, "role": person.role}
@@ -462,39 +486,27 @@ def _write(
         )
     new_facilities = [f for f in prepared.facilities if f.id not in stored and f.id in facility_ids]
     if new_facilities:
-        _insert(connection, Facility, [_facility_row(facility) for facility in new_facilities])
+        emit(Facility, [_facility_row(facility) for facility in new_facilities])
         aliases = [
             {"facility_id": facility.id, "position": position, "alias": alias}
             for facility in new_facilities
             for position, alias in enumerate(dict.fromkeys(facility.aliases))
         ]
         if aliases:
-            _insert(connection, FacilityAlias, aliases)
+            emit(FacilityAlias, aliases)
     if facility_ids:
-        _insert(
-            connection,
+        emit(
             ReportFacility,
             [{"report_id": report_in.id, "facility_id": f} for f in facility_ids],
         )
     if claim_rows:
-        _insert(connection, Claim, claim_rows)
+        emit(Claim, claim_rows)
     return report
 
 
 def _insert(connection: Connection, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
-    """Insert `rows` into `model`'s table with a Core statement, in as few round trips as it takes.
-
-    RETURNING makes SQLAlchemy send the rows as multi-row `INSERT ... VALUES` statements
-    ("insertmanyvalues") rather than one statement per row: on SQLite, every statement that fires an FTS5
-    trigger flushes the full-text index, which made a per-row executemany several times slower.
-    """
-    connection.execute(_insert_statement(model), rows).close()
-
-
-@cache
-def _insert_statement(model: type[SQLModel]) -> Insert:
-    table: Table = model.__table__  # type: ignore[attr-defined]  # Core: no ORM bookkeeping
-    return insert(table).returning(*table.primary_key.columns)
+    """Insert `rows` into `model`'s table in the session's transaction (COPY on PostgreSQL: `rows.py`)."""
+    insert_rows(connection, model.__table__, rows)  # type: ignore[attr-defined]  # Core: no ORM bookkeeping
 
 
 def _facility_row(facility: FacilityIn) -> dict[str, Any]:

@@ -76,8 +76,13 @@ class Listing(Generic[Filters]):
     default_sort: str = "id"
     formats: tuple[Format, ...] = (Format.json, Format.csv, Format.ndjson)
     # Whether these filters may make the list's queries long (full text, figures as of a date): such lists
-    # are read in a worker thread, the others on the event loop (see `api.deps.Reader`).
+    # are read in a worker thread, the others on the event loop on SQLite (see `api.db.reader.Reader`).
     slow: Callable[[Filters], bool] = lambda _filters: False
+    # A cheaper count of the matches for these filters (the same number), or None to count the query.
+    count: Callable[[Filters, Connection], Select[Any] | None] = lambda _filters, _db: None
+    # Knowing (filters, db, sort, total, limit), another query of the same rows and columns that reads
+    # the page faster in the sort's order, or None (see `api.kit.paging.fetch_page`).
+    reread: Callable[[Filters, Connection, Sort, int, int], Select[Any] | None] = lambda *_args: None
     params: Callable[..., Awaitable[ListRequest]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -255,6 +260,11 @@ def read_page(
 ) -> ListedPage:
     """Read and shape one page of a list: what the JSON envelope and the explorer's tables both show."""
     keyset = Keyset(listing.query(filters, db), params.sort, listing.id_column)
+
+    def reread(total: int) -> Keyset | None:
+        query = listing.reread(filters, db, params.sort, total, params.limit)
+        return Keyset(query, params.sort, listing.id_column) if query is not None else None
+
     page = fetch_page(
         db,
         keyset,
@@ -263,6 +273,8 @@ def read_page(
         cursor_token=params.cursor,
         counted_under=f"{data_version(request)}:{_filters_key(public_url(request))}",
         id_kind=listing.id_kind,
+        counting=listing.count(filters, db),
+        reread=reread,
     )
     following = page.next.encode() if page.next is not None else None
     return ListedPage(listing.shape(db, page.rows), page.total, page.limit, page.offset, following)

@@ -4,7 +4,7 @@ import base64
 import binascii
 import json
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
@@ -200,6 +200,10 @@ class Keyset:
         )
 
 
+# The column of a page's statement that carries the total of matches (PostgreSQL, see `fetch_page`).
+TOTAL_COLUMN = "laborwatch_total"
+
+
 @dataclass
 class Page:
     """One page of rows, and the cursor of the next page (None on the last page)."""
@@ -220,13 +224,19 @@ def fetch_page(
     cursor_token: str | None,
     counted_under: str,
     id_kind: Kind = "str",
+    counting: Select[Any] | None = None,
+    reread: Callable[[int], Keyset | None] | None = None,
 ) -> Page:
     """Read one page: by `offset`, or after a keyset `cursor` (then `offset` must be 0).
 
     The total of matches is counted on the first page and carried in the cursor with `counted_under`
-    (the data version and the filters); a later page counts again only when that differs.
+    (the data version and the filters); a later page counts again only when that differs. `counting`
+    counts the matches more cheaply than the query can (it must give the same number); `reread(total)`
+    may name another keyset over the same rows and order that reads this page faster, knowing the total.
+    On PostgreSQL a count is a column of the page's own statement (one round trip, not two; `reread` is
+    then not asked), and only an empty page counts apart.
     """
-    paged = keyset.ordered()
+    cursor: Cursor | None = None
     position = offset
     total: int | None = None
     if cursor_token:
@@ -236,21 +246,38 @@ def fetch_page(
                 [{"loc": ["query", "offset"], "msg": "offset cannot be combined with cursor"}],
             )
         cursor = decode_cursor(cursor_token, keyset.sort, id_kind)
-        paged = paged.where(keyset.after(cursor))
         position = cursor.position
         if cursor.counted_under == counted_under:
             total = cursor.total
-    else:
-        paged = paged.offset(offset)
-    if total is None:
+    if counting is None:
         counting = select(func.count()).select_from(keyset.query.order_by(None).subquery())
+    in_page = total is None and db.dialect.name == "postgresql"
+    if total is None and not in_page:
         total = db.execute(counting).scalar() or 0
-    rows = list(db.execute(paged.limit(limit + 1)).all())
+    if reread is not None and total is not None:
+        keyset = reread(total) or keyset
+    paged = keyset.ordered()
+    paged = paged.where(keyset.after(cursor)) if cursor is not None else paged.offset(offset)
+    paged = paged.limit(limit + 1)
+    if total is None:
+        rows, total = _page_and_total(db, paged, counting)
+    else:
+        rows = list(db.execute(paged).all())
     following = None
     if len(rows) > limit:
         rows = rows[:limit]
         following = keyset.cursor_after(rows[-1], position + limit, total, counted_under)
     return Page(rows, total, limit, position, following)
+
+
+def _page_and_total(db: Connection, paged: Select[Any], counting: Select[Any]) -> tuple[list[Any], int]:
+    """A page's rows and the total of matches in one statement: the total as a last column, cut off."""
+    width = len(paged.selected_columns)
+    frozen = db.execute(paged.add_columns(counting.scalar_subquery().label(TOTAL_COLUMN))).freeze()
+    totals = frozen().scalars(width).all()
+    rows = list(frozen().columns(*range(width)).all())
+    total = int(totals[0]) if totals else int(db.execute(counting).scalar() or 0)  # an empty page: apart
+    return rows, total
 
 
 def iter_batches(db: Connection, keyset: Keyset, batch_size: int = 1000) -> Generator[list[Any]]:

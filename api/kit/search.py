@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, literal_column, select, text
 
+# PostgreSQL's column holding each row's `to_tsvector('english', search_text)` (migration 0011).
+SEARCH_VECTOR = "search_vector"
 _TERM = re.compile(r'"([^"]*)"|([^"\s]+)')
 _WORD = re.compile(r"\w+")
 
@@ -20,7 +22,7 @@ class SearchIndex:
     """Where one resource's full text is indexed: an FTS5 table on SQLite, a GIN index on PostgreSQL.
 
     `fts_table` is the FTS5 table (migration 0002), whose `fts_key` column (`key`, or `rowid`) holds the
-    value of `key`; `text` is the column PostgreSQL's index is built on.
+    value of `key`; `text` is the searched column, whose table holds PostgreSQL's `search_vector`.
     """
 
     fts_table: str
@@ -54,22 +56,69 @@ def matches(index: SearchIndex, query: str, dialect: str) -> ColumnElement[bool]
     if not terms:
         return false()
     if dialect == "sqlite":
-        found: Select[Any] = (
-            select(literal_column(index.fts_key))
-            .select_from(text(index.fts_table))
-            .where(
-                text(f"{index.fts_table} MATCH :fts_query").bindparams(
-                    bindparam("fts_query", fts5_query(terms))
-                )
-            )
-        )
         key: ColumnElement[Any] = index.key
-        return key.in_(found)
-    # PostgreSQL: the same expression as the GIN index of migration 0002, so the index serves it.
+        return key.in_(_fts_keys(index, terms))
+    # PostgreSQL: the stored vector of migration 0011 (its GIN index, and no parsing per row read).
     english: ColumnElement[Any] = literal_column("'english'")
-    vector = func.to_tsvector(english, index.text)
+    vector: ColumnElement[Any] = literal_column(f"{index.text.table.name}.{SEARCH_VECTOR}")
     tsqueries = [func.phraseto_tsquery(english, term) for term in terms]
     return and_(vector.op("@@")(_all_of(tsqueries)))
+
+
+def count_matches(index: SearchIndex, query: str, dialect: str) -> Select[Any] | None:
+    """Count the rows whose search text matches `query` from the full-text index alone (SQLite).
+
+    Exact: each row has one entry in its FTS5 table (kept in step by triggers), so when `q` is a list's
+    only filter its total needs neither the table nor a second evaluation of the MATCH (measured on
+    100,000 claims: 1.4 ms, against 41 ms joined back to the claims). On PostgreSQL, None: its count
+    over the table is already one index scan.
+    """
+    terms = search_terms(query)
+    if dialect != "sqlite" or not terms:
+        return None
+    return select(func.count()).select_from(text(index.fts_table)).where(_fts_match(index, terms))
+
+
+def matches_in_key_order(index: SearchIndex, query: str) -> ColumnElement[bool]:
+    """`matches` on SQLite, written so that the planner reads the table in an index's order, not by key.
+
+    `key IN (every match)` makes SQLite fetch every match by its key and sort them all before it sends
+    a page; `+key IN (...)` (the unary plus hides the key from the planner) lets it walk the index of
+    the list's order and test each entry against the matches, collected once: when many rows match
+    (a third of 100,000 claims for `q=working hours`), the page is found after a few hundred entries.
+    """
+    terms = search_terms(query)
+    if not terms:
+        return false()
+    key: ColumnElement[Any] = literal_column(f"+{index.key.table.name}.{index.key.name}")
+    return key.in_(_fts_keys(index, terms))
+
+
+# Walking an index costs about a tenth of fetching and sorting a match (measured on 100,000 claims).
+WALK_PER_SORTED = 10
+
+
+def worth_reading_in_order(total: int, rows: int, limit: int) -> bool:
+    """Whether walking the table in order beats sorting every match: the page is found early enough.
+
+    The walk reads about `(limit + 1) * rows / total` index entries; sorting fetches `total` rows.
+    """
+    return total > 0 and (limit + 1) * rows < WALK_PER_SORTED * total * total
+
+
+def _fts_keys(index: SearchIndex, terms: list[str]) -> Select[Any]:
+    """The keys of the FTS5 rows matching every term."""
+    return (
+        select(literal_column(index.fts_key))
+        .select_from(text(index.fts_table))
+        .where(_fts_match(index, terms))
+    )
+
+
+def _fts_match(index: SearchIndex, terms: list[str]) -> ColumnElement[bool]:
+    """`fts_table MATCH :fts_query`, the terms bound as one FTS5 expression (never spliced into SQL)."""
+    clause = text(f"{index.fts_table} MATCH :fts_query").bindparams(bindparam("fts_query", fts5_query(terms)))
+    return and_(clause)
 
 
 def _all_of(tsqueries: Sequence[ColumnElement[Any]]) -> ColumnElement[Any]:

@@ -10,8 +10,11 @@ target_metadata = models.metadata
 
 
 def include_name(name: str | None, type_: str, _parents: object) -> bool:
-    """Leave SQLite's FTS5 tables (made by raw SQL in a migration) out of autogenerate's comparison."""
-    return not (type_ == "table" and name is not None and "_fts" in name)
+    """Leave what migrations make by raw SQL out of autogenerate's comparison: SQLite's FTS5 tables,
+    PostgreSQL's generated `search_vector` columns and their indexes (migration 0008)."""
+    if name is not None and type_ == "table" and "_fts" in name:
+        return False
+    return not (name is not None and type_ in ("column", "index") and "search_vector" in name)
 
 
 def run_migrations_offline() -> None:
