@@ -26,6 +26,7 @@ from api.ingest.quotes import FoldedBody, QuoteError, Span
 from api.ingest.quotes import fold as fold_space
 from api.kit.inlist import in_chunks
 from api.kit.search import fold
+from api.reports.lineage import body_key, check_derivation, refresh_origins
 from api.reports.listing import report_search_text
 from api.settings import Settings, get_settings
 from models import (
@@ -270,13 +271,22 @@ def claim_id(report_id: str, claim: ClaimIn, span: Span) -> str:
 
 def bundle_fingerprint(bundle: Bundle, body: str) -> str:
     """Hash what makes a bundle itself (metadata, body, facilities, claims), whatever format carried it."""
-    report = bundle.report.model_dump(mode="json", exclude={"body", "body_file"})
+    report = _without_unset_additions(bundle.report.model_dump(mode="json", exclude={"body", "body_file"}))
     facilities = sorted(
         (facility.model_dump(mode="json") for facility in bundle.facilities), key=lambda f: f["id"]
     )
-    claims = [claim.model_dump(mode="json") for claim in bundle.claims]
+    claims = [_without_unset_additions(claim.model_dump(mode="json")) for claim in bundle.claims]
     document = {"report": report, "body": body, "facilities": facilities, "claims": claims}
     return _sha256(json.dumps(document, sort_keys=True))
+
+
+# Fields added in v1.2: left out of the fingerprint when empty, so that a bundle stored before them is
+# still "the same bundle again" (200), not another one (409).
+_ADDITIONS = ("derived_from", "reliability", "high", "credibility")
+
+
+def _without_unset_additions(document: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in document.items() if not (name in _ADDITIONS and value is None)}
 
 
 def _claim_label(index: int, facility: str | None, predicate: str) -> str:
@@ -386,6 +396,8 @@ def load_prepared(
     taken = _taken_claim_ids(session, result.claim_ids)
     if taken:
         raise Conflict(f"Claim id(s) {', '.join(sorted(taken))} already belong to another report.")
+    derived = report_in.derived_from
+    check_derivation(session.connection(), report_in.id, derived.report if derived else None)
     if dry_run:
         return result
     claim_rows = prepared.claim_rows
@@ -395,9 +407,11 @@ def load_prepared(
             for row, facility_id in zip(claim_rows, claim_facilities, strict=True)
         ]
     report = _write(session, prepared, claim_rows, facility_ids, stored)
+    # Origins this report changes (its own, its copies', its derivatives'): their facilities' support too.
+    relinked = refresh_origins(session, [report.id], [report.body_key]) - set(facility_ids)
     summary = report_summary(report, result.claim_ids, result.facility_ids)
     if deferred is not None:
-        deferred.facility_ids.update(facility_ids)
+        deferred.facility_ids.update(facility_ids, relinked)
         if record:
             deferred.changes.append(
                 {
@@ -410,7 +424,7 @@ def load_prepared(
                 }
             )
         return result
-    refresh_facility_figures(session, facility_ids)
+    refresh_facility_figures(session, [*facility_ids, *relinked])
     if record:
         record_change(session, actor, "report.create", "report", report.id, after=summary)
     return result
@@ -446,6 +460,11 @@ def _write(
         sha256=_sha256(body),
         search_text=report_search_text(report_in.title, body),
         bundle_sha256=prepared.fingerprint,
+        derived_from=report_in.derived_from.report if report_in.derived_from else None,
+        derived_relation=report_in.derived_from.relation.value if report_in.derived_from else None,
+        origin_id=report_in.id,
+        body_key=body_key(body),
+        reliability=report_in.reliability.value if report_in.reliability else None,
         claim_count=len(claim_rows),
         ingested_at=utc_now(),
     )
@@ -543,6 +562,8 @@ def _claim_row(
         "predicate": claim.predicate,
         "value_number": float(claim.value) if isinstance(claim.value, int | float) else None,
         "value_text": claim.value if isinstance(claim.value, str) else None,
+        "high": float(claim.high) if claim.high is not None else None,
+        "credibility": claim.credibility,
         "unit": claim.unit,
         "approximate": claim.approximate,
         "period_start": claim.period.start if claim.period else None,
