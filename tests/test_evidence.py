@@ -1,0 +1,473 @@
+"""Evidence, weighed (contract 8.1-8.4): lineage, ranges, support and grades, through HTTP.
+
+Every report here is invented: a facility in an invented town, and reports that reprint, translate and
+cite one another.
+"""
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from api.auth.keys import Role, create_key
+from api.db.engine import write_session
+
+FACILITY = {
+    "id": "lakeside-sewing-shop",
+    "name": "Lakeside sewing shop",
+    "kind": "workshop",
+    "sector": "garment",
+    "city": "Ozersk-on-Test",
+    "country": "RU",
+    "operator_country": "KP",
+}
+
+
+def report(
+    report_id: str,
+    body: str,
+    *,
+    published_on: str | None = "2024-03-01",
+    derived_from: dict[str, str] | None = None,
+    claims: list[dict[str, Any]] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """An invented bundle about the Lakeside sewing shop."""
+    data: dict[str, Any] = {
+        "report": {
+            "id": report_id,
+            "title": f"Report {report_id}",
+            "publisher": "Invented Wire",
+            "published_on": published_on,
+            "language": "en",
+            "body": body,
+            **extra,
+        },
+        "facilities": [FACILITY],
+        "claims": claims or [],
+    }
+    if derived_from is not None:
+        data["report"]["derived_from"] = derived_from
+    return data
+
+
+def workers(value: float, quote: str, **extra: Any) -> dict[str, Any]:
+    """A worker_count claim about the Lakeside sewing shop."""
+    return {
+        "facility": FACILITY["id"],
+        "predicate": "worker_count",
+        "value": value,
+        "unit": "workers",
+        "quote": quote,
+        **extra,
+    }
+
+
+ORIGINAL = "The Lakeside sewing shop employs about 70 workers from the North, a trader said."
+TRANSLATION = "Lakeside 봉제공장에서 북한 노동자 약 70명이 일한다고 한 상인이 말했다."
+
+
+@pytest.fixture
+def writer(client: TestClient, engine: Engine) -> Iterator[TestClient]:
+    with write_session(engine) as session:
+        client.headers["Authorization"] = f"Bearer {create_key(session, 'weigher', role=Role.EDITOR)}"
+    yield client
+    del client.headers["Authorization"]
+
+
+def post(client: TestClient, bundle: dict[str, Any], status: int = 201) -> dict[str, Any]:
+    response = client.post("/v1/reports", json=bundle)
+    assert response.status_code == status, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def claim_of(client: TestClient, report_id: str) -> dict[str, Any]:
+    (claim,) = client.get(f"/v1/reports/{report_id}/claims").json()["items"]
+    result: dict[str, Any] = claim
+    return result
+
+
+def facility(client: TestClient) -> dict[str, Any]:
+    result: dict[str, Any] = client.get(f"/v1/facilities/{FACILITY['id']}").json()
+    return result
+
+
+def original(**extra: Any) -> dict[str, Any]:
+    return report(
+        "invented-original",
+        ORIGINAL,
+        claims=[workers(70, "employs about 70 workers", approximate=True)],
+        **extra,
+    )
+
+
+# --- 8.1 lineage ---------------------------------------------------------------------------------------
+
+
+def test_a_chain_of_derivations_has_one_origin_and_lists_derivatives(writer: TestClient) -> None:
+    post(writer, original())
+    translated = post(
+        writer,
+        report(
+            "invented-translation",
+            TRANSLATION,
+            language="ko",
+            derived_from={"report": "invented-original", "relation": "translation"},
+        ),
+    )
+    assert translated["report"]["derived_from"] == {"report": "invented-original", "relation": "translation"}
+    assert translated["report"]["origin"] == "invented-original"
+    post(
+        writer,
+        report(
+            "invented-reprint",
+            TRANSLATION + "\n(reprinted)",
+            derived_from={"report": "invented-translation", "relation": "reprint"},
+        ),
+    )
+    post(writer, report("invented-other", "Another text entirely, about a fish plant."))
+
+    reprint = writer.get("/v1/reports/invented-reprint").json()
+    assert reprint["origin"] == "invented-original"  # the root of the chain, not its parent
+    root = writer.get("/v1/reports/invented-original").json()
+    assert root["derived_from"] is None
+    assert root["origin"] == "invented-original"
+    assert root["derivatives"] == ["invented-translation"]
+    assert writer.get("/v1/reports/invented-translation").json()["derivatives"] == ["invented-reprint"]
+
+    listed = writer.get("/v1/reports", params={"origin": "invented-original"}).json()
+    assert [item["id"] for item in listed["items"]] == [
+        "invented-original",
+        "invented-reprint",
+        "invented-translation",
+    ]
+    assert all("derivatives" not in item for item in listed["items"])  # the detail view only
+
+    rows = list(csv.DictReader(io.StringIO(writer.get("/v1/reports", params={"format": "csv"}).text)))
+    by_id = {row["id"]: row for row in rows}
+    assert by_id["invented-reprint"]["derived_from.report"] == "invented-translation"
+    assert by_id["invented-reprint"]["derived_from.relation"] == "reprint"
+    assert by_id["invented-reprint"]["origin"] == "invented-original"
+    assert by_id["invented-other"]["origin"] == "invented-other"
+
+
+@pytest.mark.parametrize(
+    ("derived_from", "why"),
+    [
+        ({"report": "no-such-report", "relation": "cites"}, "unknown report"),
+        ({"report": "invented-original", "relation": "paraphrase"}, "relation"),
+    ],
+)
+def test_an_unknown_report_or_relation_is_refused_naming_derived_from(
+    writer: TestClient, derived_from: dict[str, str], why: str
+) -> None:
+    post(writer, original())
+    before = writer.get("/v1/changes").json()["total"]
+    refused = writer.post("/v1/reports", json=report("invented-copy", "Text.", derived_from=derived_from))
+    assert refused.status_code == 422
+    problem = refused.json()
+    assert problem["errors"][0]["loc"][:2] == ["report", "derived_from"]
+    assert "report.derived_from" in problem["detail"] or why == "relation"
+    assert writer.get("/v1/reports/invented-copy").status_code == 404
+    assert writer.get("/v1/changes").json()["total"] == before
+
+
+def test_a_chain_back_to_the_report_itself_is_refused(writer: TestClient) -> None:
+    post(writer, original())
+    post(
+        writer,
+        report(
+            "invented-b",
+            "B cites the original.",
+            derived_from={"report": "invented-original", "relation": "cites"},
+        ),
+    )
+    cycle = original(derived_from={"report": "invented-b", "relation": "reprint"})
+    refused = writer.put("/v1/reports/invented-original", json=cycle)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["loc"] == ["report", "derived_from"]
+    assert "report.derived_from" in refused.json()["detail"]
+    assert writer.get("/v1/reports/invented-original").json()["derived_from"] is None  # nothing written
+    itself = report("invented-c", "C.", derived_from={"report": "invented-c", "relation": "reprint"})
+    assert writer.post("/v1/reports", json=itself).status_code == 422
+
+
+def test_an_identical_body_shares_the_earlier_reports_origin_undeclared(writer: TestClient) -> None:
+    post(writer, original())
+    copied = "  The Lakeside sewing shop employs about 70\n workers from the North,\ta trader said. "
+    answered = post(writer, report("invented-aggregator", copied))
+    assert answered["report"]["derived_from"] is None  # nothing declared
+    assert answered["report"]["origin"] == "invented-original"
+    assert writer.get("/v1/reports/invented-original").json()["derivatives"] == ["invented-aggregator"]
+    assert writer.get("/v1/reports", params={"origin": "invented-original"}).json()["total"] == 2
+
+
+def test_deleting_a_report_detaches_its_derivatives(client: TestClient, engine: Engine) -> None:
+    with write_session(engine) as session:
+        client.headers["Authorization"] = f"Bearer {create_key(session, 'chief')}"
+    post(client, original())
+    post(
+        client,
+        report(
+            "invented-translation",
+            TRANSLATION,
+            derived_from={"report": "invented-original", "relation": "translation"},
+            claims=[workers(70, "약 70명")],
+        ),
+    )
+    assert claim_of(client, "invented-translation")["support"]["sources"] == 1  # one origin
+    assert client.delete("/v1/reports/invented-original").status_code == 204
+    orphan = client.get("/v1/reports/invented-translation").json()
+    assert orphan["derived_from"] is None
+    assert orphan["origin"] == "invented-translation"
+
+
+# --- 8.2 ranges ----------------------------------------------------------------------------------------
+
+
+def test_a_range_has_its_high_end_everywhere(writer: TestClient) -> None:
+    ranged = report(
+        "invented-range",
+        "Between 50 and 70 workers sew there.",
+        claims=[workers(50, "Between 50 and 70 workers", high=70)],
+    )
+    post(writer, ranged)
+    claim = claim_of(writer, "invented-range")
+    assert (claim["value"], claim["high"]) == (50, 70)
+    rows = list(csv.DictReader(io.StringIO(writer.get("/v1/claims", params={"format": "csv"}).text)))
+    assert rows[0]["high"] == "70"
+    assert "support.sources" in rows[0]
+
+
+@pytest.mark.parametrize("high", [40, -1, "seventy"])
+def test_a_high_below_the_value_is_refused(writer: TestClient, high: Any) -> None:
+    bad = report("invented-range", "Between 50 and 70 workers.", claims=[workers(50, "50 and 70", high=high)])
+    refused = writer.post("/v1/reports", json=bad)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["loc"][:2] == ["claims", 0]
+    assert writer.get("/v1/reports").json()["total"] == 0
+
+
+# --- 8.3 support ---------------------------------------------------------------------------------------
+
+
+def corpus(client: TestClient) -> dict[str, str]:
+    """Five reports on one facility; returns their worker claims' ids by report."""
+    post(client, original())  # about 70: [56, 84], 2024-03-01
+    post(
+        client,
+        report(
+            "invented-translation",
+            TRANSLATION,
+            derived_from={"report": "invented-original", "relation": "translation"},
+            claims=[workers(70, "약 70명", approximate=True)],
+        ),
+    )  # the same origin: it adds no source
+    post(
+        client,
+        report(
+            "invented-independent",
+            "A visitor counted 60 to 65 sewing workers at Lakeside.",
+            published_on="2024-06-01",
+            claims=[workers(60, "60 to 65 sewing workers", high=65)],
+        ),
+    )  # [60, 65] overlaps [56, 84]: agrees
+    post(
+        client,
+        report(
+            "invented-contrary",
+            "An official said 300 workers sew at Lakeside.",
+            published_on="2024-09-01",
+            claims=[workers(300, "300 workers")],
+        ),
+    )  # within a year, no overlap: conflicts
+    post(
+        client,
+        report(
+            "invented-old",
+            "Back then 300 workers sewed at Lakeside.",
+            published_on="2021-01-01",
+            claims=[workers(300, "300 workers sewed")],
+        ),
+    )  # over a year from the others: not comparable with them
+    ids = {}
+    for report_id in ("invented-original", "invented-translation", "invented-independent"):
+        ids[report_id] = claim_of(client, report_id)["id"]
+    for report_id in ("invented-contrary", "invented-old"):
+        ids[report_id] = claim_of(client, report_id)["id"]
+    return ids
+
+
+def test_support_counts_origins_not_copies(writer: TestClient) -> None:
+    ids = corpus(writer)
+    support = claim_of(writer, "invented-original")["support"]
+    agreeing = sorted([ids["invented-translation"], ids["invented-independent"]])
+    assert support == {
+        "sources": 2,
+        "agreeing": agreeing,
+        "agreeing_count": 2,
+        "conflicting": [ids["invented-contrary"]],
+        "conflicting_count": 1,
+    }
+    contrary = claim_of(writer, "invented-contrary")["support"]
+    assert contrary["sources"] == 1
+    assert contrary["agreeing"] == []
+    assert contrary["conflicting_count"] == 3  # original, translation, independent: all within a year
+    old = claim_of(writer, "invented-old")["support"]
+    assert old == {
+        "sources": 1,
+        "agreeing": [],
+        "agreeing_count": 0,
+        "conflicting": [],
+        "conflicting_count": 0,
+    }
+
+    figure = facility(writer)["workers"]
+    assert figure["claim_id"] == ids["invented-contrary"]  # the figure rule is unchanged: latest wins
+    assert (figure["sources"], figure["conflicting_sources"]) == (1, 2)
+
+
+def test_support_follows_status_changes_deletes_and_filters(writer: TestClient) -> None:
+    ids = corpus(writer)
+    patched = writer.patch(f"/v1/claims/{ids['invented-contrary']}", json={"status": "disputed"})
+    assert patched.status_code == 200
+    assert patched.json()["support"]["sources"] == 0  # a disputed claim has no sources of its own
+    assert claim_of(writer, "invented-original")["support"]["conflicting"] == []
+    figure = facility(writer)["workers"]
+    assert figure["claim_id"] == ids["invented-independent"]
+    assert (figure["sources"], figure["conflicting_sources"]) == (2, 0)
+
+    listed = writer.get("/v1/facilities", params={"min_sources": 2}).json()
+    assert [item["id"] for item in listed["items"]] == [FACILITY["id"]]
+    assert writer.get("/v1/facilities", params={"min_sources": 3}).json()["total"] == 0
+    two = writer.get("/v1/claims", params={"min_sources": 2}).json()["items"]
+    assert sorted(claim["id"] for claim in two) == sorted(
+        ids[r] for r in ("invented-original", "invented-translation", "invented-independent")
+    )
+    assert writer.get("/v1/stats").json()["corroborated_facilities"] == 1
+    assert writer.get("/v1/claims", params={"min_sources": -1}).status_code == 422
+
+    # A text claim has no support at all.
+    post(
+        writer,
+        report(
+            "invented-wages",
+            "The workers at Lakeside are paid nothing.",
+            claims=[
+                {
+                    "facility": FACILITY["id"],
+                    "predicate": "wages",
+                    "value": "nothing",
+                    "quote": "paid nothing",
+                }
+            ],
+        ),
+    )
+    assert claim_of(writer, "invented-wages")["support"] is None
+
+
+def test_a_replace_that_changes_lineage_changes_support(writer: TestClient) -> None:
+    ids = corpus(writer)
+    independent = report(
+        "invented-independent",
+        "A visitor counted 60 to 65 sewing workers at Lakeside.",
+        published_on="2024-06-01",
+        derived_from={"report": "invented-original", "relation": "cites"},
+        claims=[workers(60, "60 to 65 sewing workers", high=65)],
+    )
+    assert writer.put("/v1/reports/invented-independent", json=independent).status_code == 200
+    assert claim_of(writer, "invented-original")["support"]["sources"] == 1  # now one origin in all
+    assert claim_of(writer, "invented-independent")["id"] == ids["invented-independent"]
+
+
+def test_a_merge_brings_figures_together(client: TestClient, engine: Engine) -> None:
+    with write_session(engine) as session:
+        client.headers["Authorization"] = f"Bearer {create_key(session, 'chief')}"
+    post(client, original())
+    other = {**FACILITY, "id": "lakeside-shop-2", "name": "Lakeside shop"}
+    bundle = report(
+        "invented-second",
+        "Some 75 workers sew at the Lakeside shop.",
+        claims=[{**workers(75, "Some 75 workers", approximate=True), "facility": "lakeside-shop-2"}],
+    )
+    bundle["facilities"] = [other]
+    post(client, bundle)
+    assert claim_of(client, "invented-second")["support"]["sources"] == 1
+    assert (
+        client.post("/v1/facilities/lakeside-shop-2/merge", json={"into": FACILITY["id"]}).status_code == 200
+    )
+    assert claim_of(client, "invented-second")["support"]["sources"] == 2
+    assert facility(client)["workers"]["sources"] == 2
+
+
+# --- 8.4 grades ----------------------------------------------------------------------------------------
+
+
+def test_grades_from_the_bundle_patch_the_feed_and_filters(writer: TestClient) -> None:
+    graded = original(reliability="B")
+    graded["claims"][0]["credibility"] = 2
+    post(writer, graded)
+    post(
+        writer,
+        report("invented-other", "Some 80 workers.", claims=[workers(80, "Some 80 workers", credibility=4)]),
+    )
+    assert writer.get("/v1/reports/invented-original").json()["reliability"] == "B"
+    assert writer.get("/v1/reports/invented-other").json()["reliability"] is None
+    assert claim_of(writer, "invented-original")["credibility"] == 2
+
+    patched = writer.patch("/v1/reports/invented-other", json={"reliability": "E"})
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["reliability"] == "E"
+    change = writer.get("/v1/changes").json()["items"][0]
+    assert (change["action"], change["entity_id"]) == ("report.update", "invented-other")
+    assert (change["before"], change["after"]) == ({"reliability": None}, {"reliability": "E"})
+
+    claim_id = claim_of(writer, "invented-other")["id"]
+    assert writer.patch(f"/v1/claims/{claim_id}", json={"credibility": 5}).json()["credibility"] == 5
+    change = writer.get("/v1/changes").json()["items"][0]
+    assert (change["before"], change["after"]) == ({"credibility": 4}, {"credibility": 5})
+
+    def ids(path: str, **params: Any) -> list[str]:
+        response = writer.get(path, params=params)
+        assert response.status_code == 200, response.text
+        return [item["id"] for item in response.json()["items"]]
+
+    assert ids("/v1/reports", reliability=["B", "E"]) == ["invented-original", "invented-other"]
+    assert ids("/v1/reports", reliability="E") == ["invented-other"]
+    assert ids("/v1/claims", reliability="B") == [claim_of(writer, "invented-original")["id"]]
+    assert ids("/v1/claims", credibility=[5, 1]) == [claim_id]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"reliability": "G"}, {"title": "new"}, {"reliability": "B", "title": "new"}, {}, {"reliability": 1}],
+)
+def test_only_a_valid_reliability_is_patched(writer: TestClient, body: dict[str, Any]) -> None:
+    post(writer, original())
+    refused = writer.patch("/v1/reports/invented-original", json=body)
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert writer.get("/v1/reports/invented-original").json()["reliability"] is None
+
+
+def test_grades_out_of_range_are_refused(writer: TestClient) -> None:
+    post(writer, original())
+    claim_id = claim_of(writer, "invented-original")["id"]
+    assert writer.patch(f"/v1/claims/{claim_id}", json={"credibility": 7}).status_code == 422
+    assert writer.patch("/v1/reports/nothing-here", json={"reliability": "A"}).status_code == 404
+    assert writer.get("/v1/claims", params={"credibility": 0}).status_code == 422
+    assert writer.get("/v1/reports", params={"reliability": "Z"}).status_code == 422
+    bad = original(reliability="a+")
+    assert writer.post("/v1/reports", json={**bad, "report": {**bad["report"], "id": "x"}}).status_code == 422
+
+
+def test_patching_a_report_needs_a_key(client: TestClient, writer: TestClient) -> None:
+    post(writer, original())
+    key = writer.headers.pop("Authorization")
+    assert client.patch("/v1/reports/invented-original", json={"reliability": "A"}).status_code == 401
+    writer.headers["Authorization"] = key
