@@ -10,7 +10,6 @@ from api.kit.schemas import as_number
 from api.stats.schemas import CountryCount, MonthCount, PredicateCount, SectorCount, Stats
 from models import Claim, Report
 
-
 # How many independent sources make a facility's figure corroborated.
 CORROBORATED_SOURCES = 2
 
