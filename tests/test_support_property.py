@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
+from sqlmodel import SQLModel, col
 
 from api.claims.curation import update_claim
 from api.claims.support import Figure, support_of
@@ -40,6 +41,7 @@ SENTENCES = [f"Line {n}: the count given was figure {n}." for n in range(6)]
 BODIES = [" ".join(SENTENCES), "\n".join(SENTENCES) + "\n", "Preface. " + " ".join(SENTENCES)]
 # Dates around the 365-day edge: 2023-01-01 and 2024-01-01 are 365 days apart, 2024-01-02 is 366.
 DATES = [None, date(2023, 1, 1), date(2023, 6, 1), date(2024, 1, 1), date(2024, 1, 2), date(2025, 3, 1)]
+REPORT = Report.__table__  # type: ignore[attr-defined]
 STATUSES = ["reported", "corroborated", "disputed", "retracted"]
 
 figures = st.fixed_dictionaries(
@@ -119,7 +121,7 @@ def apply(session: Session, step: tuple[Any, ...]) -> None:
     elif kind == "delete":
         delete_report(session, step[1], "prop")
     elif kind == "status":
-        ids = sorted(session.scalars(select(Claim.id)))
+        ids = sorted(session.scalars(select(col(Claim.id))))
         if ids:
             update_claim(session, ids[step[1] % len(ids)], {"status": step[2]}, "prop")
     elif kind == "merge":
@@ -128,7 +130,9 @@ def apply(session: Session, step: tuple[Any, ...]) -> None:
 
 def plain_origins(session: Session) -> dict[str, str]:
     """Every report's origin, read straight from the rule: declared parent, else the first identical body."""
-    rows = session.execute(select(Report.id, Report.derived_from, Report.body, Report.ingested_at)).all()
+    rows = session.execute(
+        select(REPORT.c.id, REPORT.c.derived_from, REPORT.c.body, REPORT.c.ingested_at)
+    ).all()
     order = sorted(rows, key=lambda row: (row.ingested_at, row.id))
     first_with: dict[str, str] = {}
     parent: dict[str, str | None] = {}
@@ -156,12 +160,15 @@ def widened(claim: Any) -> tuple[float, float]:
 def comparable(a: Any, b: Any) -> bool:
     if a.dated_on is None or b.dated_on is None:
         return a.dated_on is None and b.dated_on is None
-    return abs((a.dated_on - b.dated_on).days) <= 365
+    days: int = abs((a.dated_on - b.dated_on).days)
+    return days <= 365
 
 
 def check_support(session: Session) -> None:
     origins = plain_origins(session)
-    stored_origins = {row.id: row.origin_id for row in session.execute(select(Report.id, Report.origin_id))}
+    stored_origins = {
+        row.id: row.origin_id for row in session.execute(select(REPORT.c.id, REPORT.c.origin_id))
+    }
     assert stored_origins == origins
     claims = session.execute(select(Claim.__table__)).all()  # type: ignore[attr-defined]
     by_id = {claim.id: claim for claim in claims}
@@ -176,7 +183,8 @@ def check_support(session: Session) -> None:
                 0,
             )
             continue
-        agreeing, conflicting = [], []
+        agreeing: list[str] = []
+        conflicting: list[str] = []
         for other in claims:
             if (
                 other.id == claim.id
@@ -205,9 +213,11 @@ def check_support(session: Session) -> None:
 
 def wipe(engine: Engine) -> None:
     with write_session(engine) as session:
-        for model in (Change, Claim, ReportFacility, ReportContributor, Report):
-            session.execute(delete(model))
-        for model in (FacilityRedirect, FacilityAlias, Facility):
+        models: tuple[type[SQLModel], ...] = (
+            Change, Claim, ReportFacility, ReportContributor, Report,
+            FacilityRedirect, FacilityAlias, Facility,
+        )  # fmt: skip
+        for model in models:
             session.execute(delete(model))
 
 
