@@ -167,3 +167,20 @@ def derivatives_of(db: Connection, report_id: str) -> list[str]:
         )
         declared.update(copy for copy in copies if parent_of(db, copy) == report_id)
     return sorted(declared)
+
+
+def recompute_all_origins(session: Session) -> int:
+    """Rebuild every report's `origin_id` from the lineage rule (`laborwatch recompute`).
+
+    Returns how many changed; their facilities' support follows when the figures are recomputed after it.
+    """
+    session.flush()
+    db = session.connection()
+    changed = [
+        {"key": report_id, "origin": origin}
+        for report_id, old in db.execute(select(_REPORT.c.id, _REPORT.c.origin_id))
+        if (origin := origin_of(db, report_id)) != old
+    ]
+    if changed:
+        db.execute(_SET_ORIGIN, changed)
+    return len(changed)
