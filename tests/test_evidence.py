@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from api.auth.keys import Role, create_key
 from api.cli import app as cli
 from api.db.engine import write_session
+from api.extract.draft import propose_claims
 from api.settings import get_settings
 from tests.conftest import Database
 
@@ -519,3 +520,10 @@ def test_recompute_rebuilds_origins_and_support(
     assert [writer.get(f"/v1/claims/{claim['id']}").json() for claim in expected] == expected
     assert writer.get("/v1/reports").json()["items"] == reports
     assert facility(writer)["workers"] == figure
+
+
+def test_extract_writes_a_ranges_high_end_in_high() -> None:
+    _facilities, claims = propose_claims("Between 30 and 40 North Korean seamstresses work in Khabarovsk.")
+    (claim,) = claims
+    assert (claim.value, claim.high) == (30, 40)
+    assert "range" not in (claim.notes or "")

@@ -122,10 +122,8 @@ def _subject(body: str, workplace: Workplace, sentence: Span) -> str:
 
 
 def _note(figure: WorkerFigure, located: Located | None) -> str:
-    """The claim's notes: how its place was tied to it, and what its value leaves out."""
+    """The claim's notes: how its place was tied to it (a range's high end is the claim's `high`)."""
     parts = [f"place {located.how}" if located else "no place found in the text for this figure"]
-    if figure.high is not None:
-        parts.append(f"the text gives a range ({figure.value} to {figure.high}); value is its low end")
     return NOTE_PREFIX + "; ".join(parts)
 
 
@@ -156,6 +154,7 @@ def propose_claims(body: str) -> tuple[list[FacilityIn], list[ClaimIn]]:
             subject=None if facility else _subject(body, workplace, sentence),
             predicate="worker_count",
             value=figure.value,
+            high=figure.high,
             unit="workers",
             approximate=figure.approximate,
             period=None,
