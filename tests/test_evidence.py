@@ -527,3 +527,55 @@ def test_extract_writes_a_ranges_high_end_in_high() -> None:
     (claim,) = claims
     assert (claim.value, claim.high) == (30, 40)
     assert "range" not in (claim.notes or "")
+
+
+# --- Korean and Chinese search -------------------------------------------------------------------------
+
+KOREAN = "레이크사이드 봉제공장에서 북한 노동자 약 70명이 일한다고 한 상인이 말했다. 공장장은 中國 商人이다."
+
+
+@pytest.mark.parametrize(
+    ("q", "found"),
+    [
+        ("공장", True),  # a two-syllable word inside 봉제공장에서 ("at the sewing factory")
+        ("봉제공장", True),
+        ("공장에서", True),
+        ("노동자", True),
+        ("상인", True),
+        ("中國", True),
+        ("商人", True),
+        ("공장 노동자", True),  # every word must match
+        ('"북한 노동자"', True),
+        ("공장 물고기", False),  # "fish" is not in it
+        ("장공", False),  # the syllables out of order
+        ("Lakeside 공장", False),  # the English word is not in this text
+    ],
+)
+def test_q_finds_a_korean_or_chinese_word_inside_a_longer_one(
+    writer: TestClient, q: str, found: bool
+) -> None:
+    post(writer, original())
+    post(
+        writer,
+        report(
+            "invented-korean",
+            KOREAN,
+            language="ko",
+            derived_from={"report": "invented-original", "relation": "translation"},
+            claims=[workers(70, "북한 노동자 약 70명", approximate=True)],
+        ),
+    )
+    reports = writer.get("/v1/reports", params={"q": q}).json()["items"]
+    assert [item["id"] for item in reports] == (["invented-korean"] if found else [])
+    if q in ("노동자", "공장 노동자"):
+        claims = writer.get("/v1/claims", params={"q": q.split()[-1]}).json()["items"]
+        assert [claim["report_id"] for claim in claims] == ["invented-korean"]
+    assert writer.get("/v1/reports", params={"q": "trader"}).json()["items"][0]["id"] == "invented-original"
+
+
+def test_a_facility_name_in_korean_is_found_by_a_word_of_it(writer: TestClient) -> None:
+    bundle = original()
+    bundle["facilities"] = [{**FACILITY, "aliases": ["레이크사이드봉제공장"]}]
+    post(writer, bundle)
+    listed = writer.get("/v1/facilities", params={"q": "봉제"}).json()["items"]
+    assert [item["id"] for item in listed] == [FACILITY["id"]]

@@ -17,7 +17,7 @@ from api.kit.listing import Listing
 from api.kit.paging import SortKey
 from api.kit.params import MAX_FILTER_VALUES, any_of_text, distinct
 from api.kit.schemas import as_number, iso
-from api.kit.search import SearchIndex, matches
+from api.kit.search import SearchIndex, matches, with_bigrams
 from api.vocabulary import PREDICATES, Reliability, Status
 from models import Claim, Report
 
@@ -31,7 +31,7 @@ CLAIM_SEARCH = SearchIndex("claim_fts", "rowid", col(Claim.pk), col(Claim.search
 
 def claim_search_text(quote: str, subject: str | None) -> str:
     """What claim search reads: the quote and the subject."""
-    return "\n".join(part for part in (quote, subject) if part)
+    return with_bigrams("\n".join(part for part in (quote, subject) if part))
 
 
 PREDICATE_PATTERN = "^(" + "|".join(sorted(PREDICATES)) + ")$"

@@ -16,7 +16,7 @@ from api.kit.listing import Listing
 from api.kit.paging import SortKey
 from api.kit.params import MAX_FILTER_VALUES, any_of_text, distinct
 from api.kit.schemas import iso
-from api.kit.search import SearchIndex, fold, matches
+from api.kit.search import SearchIndex, fold, matches, with_bigrams
 from api.reports.lineage import derivatives_of
 from api.reports.schemas import ReportPublic
 from api.vocabulary import Reliability
@@ -36,7 +36,7 @@ REPORT_SEARCH = SearchIndex("report_fts", "key", col(Report.id), col(Report.sear
 
 def report_search_text(title: str, body: str) -> str:
     """What report search reads: the title and the body."""
-    return f"{title}\n{body}"
+    return with_bigrams(f"{title}\n{body}")
 
 
 @dataclass(frozen=True)

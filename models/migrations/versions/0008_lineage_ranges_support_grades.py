@@ -6,7 +6,8 @@ Admiralty `reliability`; to `claim` the top of a range (`high`), its `credibilit
 to `facility` its figure's `workers_sources` and `workers_conflicting_sources`. Existing rows are filled
 here: every report is its own origin unless an earlier report has the same body; the support of every
 worker figure is computed with the rule of `api.claims.support` (imported: the rule has one home, and a
-copy here could drift from it).
+copy here could drift from it). Search texts holding Korean, Chinese or Japanese gain the bigrams of
+those runs (api.kit.search.with_bigrams), so that `q` finds a word inside them.
 
 Revision ID: 0008
 Revises: 0007
@@ -14,6 +15,7 @@ Create Date: 2026-12-07
 """
 
 import hashlib
+import re
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -32,6 +34,34 @@ CLAIM_SUPPORT = (
     "support_conflicting_count",
     "support_conflicting_sources",
 )
+
+
+# The rule of api.kit.search.with_bigrams, repeated: CJK runs are indexed as overlapping bigrams.
+_CJK_RUN = re.compile(
+    "[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff]+"
+)
+
+
+def _with_bigrams(text: str) -> str:
+    pieces = [
+        " ".join([run[i : i + 2] for i in range(len(run) - 1)] or [run]) for run in _CJK_RUN.findall(text)
+    ]
+    return f"{text}\n{chr(10).join(pieces)}" if pieces else text
+
+
+def _index_bigrams(bind: sa.Connection, name: str) -> None:
+    """Give the rows of `name` whose search text holds Korean, Chinese or Japanese their bigrams."""
+    table = sa.table(name, sa.column("id", sa.String), sa.column("search_text", sa.Text))
+    rows = [
+        {"key": row.id, "text": _with_bigrams(row.search_text)}
+        for row in bind.execute(sa.select(table.c.id, table.c.search_text))
+        if _CJK_RUN.search(row.search_text)
+    ]
+    if rows:
+        bind.execute(
+            table.update().where(table.c.id == sa.bindparam("key")).values(search_text=sa.bindparam("text")),
+            rows,
+        )
 
 
 def _body_key(body: str) -> str:
@@ -135,6 +165,8 @@ def upgrade() -> None:
             ).scalar_subquery(),
         )
     )
+    for name in ("report", "claim", "facility"):
+        _index_bigrams(bind, name)
     op.create_index("ix_report_origin_id", "report", ["origin_id", "id"])
     op.create_index("ix_report_derived_from", "report", ["derived_from"])
     op.create_index("ix_report_body_key", "report", ["body_key"])
