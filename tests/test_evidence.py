@@ -568,7 +568,7 @@ def test_q_finds_a_korean_or_chinese_word_inside_a_longer_one(
     reports = writer.get("/v1/reports", params={"q": q}).json()["items"]
     assert [item["id"] for item in reports] == (["invented-korean"] if found else [])
     if q in ("노동자", "공장 노동자"):
-        claims = writer.get("/v1/claims", params={"q": q.split()[-1]}).json()["items"]
+        claims = writer.get("/v1/claims", params={"q": q.rsplit(maxsplit=1)[-1]}).json()["items"]
         assert [claim["report_id"] for claim in claims] == ["invented-korean"]
     assert writer.get("/v1/reports", params={"q": "trader"}).json()["items"][0]["id"] == "invented-original"
 
