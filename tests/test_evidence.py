@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
@@ -18,6 +19,7 @@ from typer.testing import CliRunner
 from api.auth.keys import Role, create_key
 from api.cli import app as cli
 from api.db.engine import write_session
+from api.db.migrate import alembic_config
 from api.extract.draft import propose_claims
 from api.settings import get_settings
 from tests.conftest import Database
@@ -579,3 +581,31 @@ def test_a_facility_name_in_korean_is_found_by_a_word_of_it(writer: TestClient) 
     post(writer, bundle)
     listed = writer.get("/v1/facilities", params={"q": "봉제"}).json()["items"]
     assert [item["id"] for item in listed] == [FACILITY["id"]]
+
+
+def test_migration_0008_fills_origins_support_and_bigrams_of_existing_rows(
+    database: Database, writer: TestClient, engine: Engine
+) -> None:
+    ids = corpus(writer)
+    post(writer, report("invented-korean", KOREAN, language="ko"))
+    post(writer, report("invented-copy", KOREAN + "\n"))  # an identical body: the earlier one's origin
+    before = {claim_id: writer.get(f"/v1/claims/{claim_id}").json()["support"] for claim_id in ids.values()}
+    figure = facility(writer)["workers"]
+    config = alembic_config(database.url)
+    with engine.begin() as connection:  # back to before lineage and support, data kept
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0007")
+        connection.execute(text("UPDATE report SET search_text = title"))  # as if stored before bigrams
+        connection.execute(text("UPDATE report SET search_text = body WHERE id = 'invented-korean'"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    after = {claim_id: writer.get(f"/v1/claims/{claim_id}").json()["support"] for claim_id in ids.values()}
+    # Declared lineage is new in 0008: the translation counts as a source of its own until declared again.
+    assert after[ids["invented-original"]]["sources"] == 3
+    assert {k: v["agreeing"] for k, v in after.items()} == {k: v["agreeing"] for k, v in before.items()}
+    assert facility(writer)["workers"] == {**figure, "conflicting_sources": 3}
+    assert writer.get("/v1/reports/invented-copy").json()["origin"] == "invented-korean"
+    assert [r["id"] for r in writer.get("/v1/reports", params={"q": "공장"}).json()["items"]] == [
+        "invented-korean"
+    ]
