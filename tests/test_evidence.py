@@ -7,6 +7,7 @@ cite one another.
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -609,3 +610,41 @@ def test_migration_0008_fills_origins_support_and_bigrams_of_existing_rows(
     assert [r["id"] for r in writer.get("/v1/reports", params={"q": "공장"}).json()["items"]] == [
         "invented-korean"
     ]
+
+
+# --- the explorer --------------------------------------------------------------------------------------
+
+
+def test_the_explorer_shows_the_weighing(writer: TestClient) -> None:
+    ids = corpus(writer)
+    writer.patch("/v1/reports/invented-original", json={"reliability": "B"})
+    writer.patch(f"/v1/claims/{ids['invented-independent']}", json={"credibility": 2})
+    page = writer.get(f"/facilities/{FACILITY['id']}")
+    assert page.status_code == 200
+    html = " ".join(page.text.split())
+    assert "300 — 1 independent source, 2 conflicting" in re.sub(r"<[^>]+>", "", html)
+    # Grouped by origin: the translation's claim sits under the original's heading, with it.
+    original_at = html.index('Source: <a href="/reports/invented-original">')
+    independent_at = html.index('Source: <a href="/reports/invented-independent">')
+    translation_claim = html.index(f'id="claim-{ids["invented-translation"]}"')
+    assert original_at < translation_claim
+    assert html.count("Source: <a href=") == 4  # four origins: original, independent, contrary, old
+    assert "B: usually reliable" in html
+    assert "2: probably true" in html
+    assert independent_at > 0
+
+    reader = " ".join(writer.get("/reports/invented-translation").text.split())
+    assert (
+        'This report is a translation of <a href="/reports/invented-original">Report invented-original</a>'
+        in reader
+    )
+    assert "Reprinted text:" in reader
+    assert "source not graded" in reader
+    origin = " ".join(writer.get("/reports/invented-original").text.split())
+    link = '<a href="/reports/invented-translation">Report invented-translation</a> (translation)'
+    assert f"Reprinted, translated or cited by: {link}" in origin
+    assert "Reprinted text:" not in origin
+    assert "B: usually reliable" in origin
+    ranged = " ".join(writer.get("/reports/invented-independent").text.split())
+    assert "60 to 65 workers" in ranged
+    assert "2 independent sources; 2 agreeing, 1 conflicting claim" in ranged
