@@ -36,14 +36,14 @@ from bench.corpus import create_schema, drop_schema, schema_url
 @contextmanager
 def support_switched_off() -> Iterator[None]:
     """The loader as it was before support: no origins walked, no support computed."""
-    kept = vars(figures)["refresh_support"], vars(loader)["refresh_origins"]
+    kept = vars(figures)["refresh_support"], vars(loader)["settle_new_report"]
     setattr(figures, "refresh_support", lambda _session, _ids: None)  # noqa: B010 - a module's name
-    setattr(loader, "refresh_origins", lambda _session, _ids, _keys=(): set())  # noqa: B010
+    setattr(loader, "settle_new_report", lambda *_args: set())  # noqa: B010
     try:
         yield
     finally:
         setattr(figures, "refresh_support", kept[0])  # noqa: B010
-        setattr(loader, "refresh_origins", kept[1])  # noqa: B010
+        setattr(loader, "settle_new_report", kept[1])  # noqa: B010
 
 
 def ingest(folder: Path, url: str) -> float:

@@ -26,7 +26,7 @@ from api.ingest.quotes import FoldedBody, QuoteError, Span
 from api.ingest.quotes import fold as fold_space
 from api.kit.inlist import in_chunks
 from api.kit.search import fold
-from api.reports.lineage import body_key, check_derivation, refresh_origins
+from api.reports.lineage import body_key, check_derivation, settle_new_report
 from api.reports.listing import report_search_text
 from api.settings import Settings, get_settings
 from models import (
@@ -408,7 +408,7 @@ def load_prepared(
         ]
     report = _write(session, prepared, claim_rows, facility_ids, stored)
     # Origins this report changes (its own, its copies', its derivatives'): their facilities' support too.
-    relinked = refresh_origins(session, [report.id], [report.body_key]) - set(facility_ids)
+    relinked = settle_new_report(session, report.id, report.derived_from, report.body_key) - set(facility_ids)
     summary = report_summary(report, result.claim_ids, result.facility_ids)
     if deferred is not None:
         deferred.facility_ids.update(facility_ids, relinked)

@@ -143,6 +143,34 @@ def refresh_origins(session: Session, report_ids: Iterable[str], keys: Iterable[
     return facilities
 
 
+_OTHERS_OF_BODY = (
+    select(_REPORT.c.id)
+    .where(_REPORT.c.body_key == bindparam("key"), _REPORT.c.id != bindparam("id"))
+    .limit(1)
+)
+_DERIVING = select(_REPORT.c.id).where(_REPORT.c.derived_from == bindparam("id")).limit(1)
+_ORIGIN = select(_REPORT.c.origin_id).where(_REPORT.c.id == bindparam("id"))
+
+
+def settle_new_report(session: Session, report_id: str, derived_from: str | None, key: str) -> set[str]:
+    """`refresh_origins` for a report just written: a few indexed look-ups in the common case.
+
+    When no other report shares its body or derives from it (most of a bulk load), its origin is its
+    parent's stored origin, or itself; otherwise the whole walk runs.
+    """
+    db = session.connection()
+    if db.execute(_OTHERS_OF_BODY, {"key": key, "id": report_id}).first() is not None or (
+        db.execute(_DERIVING, {"id": report_id}).first() is not None
+    ):
+        return refresh_origins(session, [report_id], [key])
+    origin = report_id
+    if derived_from is not None:
+        origin = db.scalar(_ORIGIN, {"id": derived_from}) or derived_from
+    if origin != report_id:
+        db.execute(_SET_ORIGIN, [{"key": report_id, "origin": origin}])
+    return set()
+
+
 def detach_derivatives(session: Session, report_id: str) -> list[str]:
     """Before a report is deleted: the reports deriving from it derive from nothing; returns their ids."""
     db = session.connection()
