@@ -16,6 +16,7 @@ from api.kit.inlist import is_any_of
 from api.kit.listing import Listing
 from api.kit.paging import SortKey
 from api.kit.params import MAX_FILTER_VALUES, any_of_text, distinct
+from api.kit.planner import rare
 from api.kit.schemas import as_number, iso
 from api.kit.search import SearchIndex, matches, with_bigrams
 from api.vocabulary import PREDICATES, Reliability, Status
@@ -154,7 +155,8 @@ def claim_query(filters: ClaimFilters, db: Connection) -> Select[Any]:
     if filters.q is not None and filters.q.strip():
         query = query.where(matches(CLAIM_SEARCH, filters.q, db.dialect.name))
     if filters.min_sources is not None:
-        query = query.where(c.support_sources >= filters.min_sources)
+        wanted = c.support_sources >= filters.min_sources
+        query = query.where(rare(wanted, db.dialect.name) if filters.min_sources >= 2 else wanted)
     if filters.credibility:
         query = query.where(is_any_of(c.credibility, filters.credibility))
     if filters.reliability:

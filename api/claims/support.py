@@ -176,8 +176,9 @@ _STORE = (
 def refresh_support(session: Session, facility_ids: Iterable[str]) -> None:
     """Store the support of the claims of the facilities named, in the caller's transaction.
 
-    Reads each facility's claims once (with their reports' origins), applies the rule, and updates only
-    the claims whose stored support differs; claims of other predicates keep none.
+    Reads each facility's worker figures once (with their reports' origins; the index on claim
+    (facility_id, predicate, dated_on) serves it), applies the rule, and updates only the claims whose
+    stored support differs; claims of other predicates keep none.
     """
     connection = session.connection()
     c, r = _CLAIM.c, _REPORT.c
@@ -197,11 +198,12 @@ def refresh_support(session: Session, facility_ids: Iterable[str]) -> None:
                 *stored,
             )
             .join(_REPORT, r.id == c.report_id)
-            .where(c.facility_id.in_(chunk))
+            # Only worker figures ever hold support: a claim's predicate never changes once stored.
+            .where(c.facility_id.in_(chunk), c.predicate == "worker_count")
         ).all()
         by_facility: dict[str, list[Figure]] = {}
         for row in rows:
-            if row.predicate == "worker_count" and row.value_number is not None:
+            if row.value_number is not None:
                 figure = Figure(
                     row.id, row.value_number, row.high, bool(row.approximate), row.dated_on, row.status,
                     row.origin_id or "",

@@ -21,6 +21,7 @@ from api.kit.inlist import is_any_of
 from api.kit.listing import Listing
 from api.kit.paging import SortKey
 from api.kit.params import MAX_FILTER_VALUES, any_of_text, distinct
+from api.kit.planner import rare
 from api.kit.schemas import as_number, iso
 from api.kit.search import fold, matches
 from models import Claim, Facility, ReportFacility
@@ -249,7 +250,9 @@ def facility_query(filters: FacilityFilters, db: Connection) -> Select[Any]:
     if filters.max_workers is not None:
         query = query.where(workers_value <= filters.max_workers)
     if filters.min_sources is not None:
-        query = query.where(workers_sources >= filters.min_sources)
+        # Few figures are corroborated: let SQLite read the index (api/kit/planner.py).
+        wanted = workers_sources >= filters.min_sources
+        query = query.where(rare(wanted, db.dialect.name) if filters.min_sources >= 2 else wanted)
     if filters.report_id:
         named = select(col(ReportFacility.facility_id)).where(
             col(ReportFacility.report_id) == filters.report_id
