@@ -10,8 +10,9 @@ otherwise. Disputed and retracted claims neither agree nor conflict, and their o
 `refresh_support` stores its answer for the facilities a write touched, writing only the rows it changes.
 """
 
+import heapq
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -70,18 +71,18 @@ def claim_range(figure: Figure) -> tuple[float, float]:
     return low, high
 
 
-def _neighbours(active: Sequence[Figure]) -> list[list[int]]:
-    """For each active figure, the indexes of the others comparable with it (a sweep over sorted dates).
+def _windows(active: Sequence[Figure]) -> Iterator[tuple[int, list[int]]]:
+    """Each active figure's index with the indexes of the figures comparable with it, itself included.
 
     Undated figures are all comparable with one another; dated ones with those within the window, found
     by moving two pointers along the figures sorted by date, never by comparing every pair of dates.
+    Yielded one figure at a time, so memory stays linear however dense a window is.
     """
     undated = [i for i, figure in enumerate(active) if figure.dated_on is None]
     days = {i: figure.dated_on.toordinal() for i, figure in enumerate(active) if figure.dated_on is not None}
     dated = sorted(days, key=days.__getitem__)
-    found: list[list[int]] = [[] for _ in active]
     for i in undated:
-        found[i] = [j for j in undated if j != i]
+        yield i, undated
     ordinals = [days[i] for i in dated]
     low = high = 0
     for position, i in enumerate(dated):
@@ -90,8 +91,7 @@ def _neighbours(active: Sequence[Figure]) -> list[list[int]]:
         high = max(high, position)
         while high + 1 < len(dated) and ordinals[high + 1] <= ordinals[position] + WINDOW_DAYS:
             high += 1
-        found[i] = [dated[k] for k in range(low, high + 1) if k != position]
-    return found
+        yield i, dated[low : high + 1]
 
 
 def support_of(figures: Iterable[Figure]) -> dict[str, Support]:
@@ -100,29 +100,23 @@ def support_of(figures: Iterable[Figure]) -> dict[str, Support]:
     result = {figure.id: NO_SUPPORT for figure in figures if figure.status in SIDELINED}
     active = [figure for figure in figures if figure.status not in SIDELINED]
     ranges = [claim_range(figure) for figure in active]
-    for i, others in enumerate(_neighbours(active)):
+    lows = [low for low, _high in ranges]
+    highs = [high for _low, high in ranges]
+    ids = [figure.id for figure in active]
+    origins = [figure.origin for figure in active]
+    for i, window in _windows(active):
         low, high = ranges[i]
-        agreeing: list[str] = []
-        conflicting: list[str] = []
-        origins = {active[i].origin}
-        against: set[str] = set()
-        for j in others:
-            other_low, other_high = ranges[j]
-            if other_low <= high and low <= other_high:
-                agreeing.append(active[j].id)
-                origins.add(active[j].origin)
-            else:
-                conflicting.append(active[j].id)
-                against.add(active[j].origin)
-        agreeing.sort()
-        conflicting.sort()
-        result[active[i].id] = Support(
-            sources=len(origins),
-            agreeing=tuple(agreeing[:MAX_LISTED]),
+        # Plain comprehensions over the window: the inner loop of the rule, kept in C as far as it goes.
+        agreeing = [j for j in window if lows[j] <= high and highs[j] >= low and j != i]
+        agreed = set(agreeing)
+        conflicting = [j for j in window if j not in agreed and j != i]
+        result[ids[i]] = Support(
+            sources=len({origins[i], *(origins[j] for j in agreeing)}),
+            agreeing=tuple(heapq.nsmallest(MAX_LISTED, (ids[j] for j in agreeing))),
             agreeing_count=len(agreeing),
-            conflicting=tuple(conflicting[:MAX_LISTED]),
+            conflicting=tuple(heapq.nsmallest(MAX_LISTED, (ids[j] for j in conflicting))),
             conflicting_count=len(conflicting),
-            conflicting_sources=len(against),
+            conflicting_sources=len({origins[j] for j in conflicting}),
         )
     return result
 
