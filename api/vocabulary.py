@@ -67,3 +67,41 @@ class Precision(StrEnum):
     city = "city"
     region = "region"
     country = "country"
+
+
+class Relation(StrEnum):
+    """How a report derives from another (contract 8.1): the same text, translated, or relayed."""
+
+    reprint = "reprint"
+    translation = "translation"
+    cites = "cites"
+
+
+class Reliability(StrEnum):
+    """The Admiralty scale's grade of a source's reliability (docs/evidence.md)."""
+
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+    E = "E"
+    F = "F"
+
+
+# The words of each grade, as the explorer's badges and the docs give them.
+RELIABILITY_WORDS: dict[str, str] = {
+    "A": "completely reliable",
+    "B": "usually reliable",
+    "C": "fairly reliable",
+    "D": "not usually reliable",
+    "E": "unreliable",
+    "F": "reliability cannot be judged",
+}
+CREDIBILITY_WORDS: dict[int, str] = {
+    1: "confirmed by other sources",
+    2: "probably true",
+    3: "possibly true",
+    4: "doubtful",
+    5: "improbable",
+    6: "truth cannot be judged",
+}

@@ -24,6 +24,14 @@ from api.vocabulary import PREDICATES
 from bench.corpus import NAME_WORDS, PEOPLE, PUBLISHERS
 
 DEFAULT_SEED = 20261201
+# Lineage and ranges (docs/evidence.md): a share of reports copy the previous one's body and claims
+# without saying so (an aggregator's reprint), a share declare `derived_from` an earlier report, and a
+# share of worker counts give a range ("between 40 and 60").
+COPY_SHARE = 0.05
+DERIVED_SHARE = 0.15
+RELATIONS = ("reprint", "translation", "cites")
+RANGE_SHARE = 0.1
+AGREE_SHARE = 0.5
 REPORTS = 1_000
 FACILITIES = 10_000
 CLAIMS = 100_000
@@ -164,8 +172,9 @@ def _facility(rng: random.Random, index: int) -> dict[str, Any]:
 
 def _sentence(
     rng: random.Random, predicate: str, facility: dict[str, Any] | None, year: int
-) -> tuple[str, Any, bool]:
-    """A claim's sentence, its value (number, text or null) and whether the number is approximate."""
+) -> tuple[str, Any, bool, int | None]:
+    """A claim's sentence, its value (number, text or null), whether the number is approximate, and the
+    top of the range a worker count gives (None when it gives one figure)."""
     city = facility["city"] if facility else "the region"
     where = f"the {facility['name']} in {city}" if facility else "sites across the region"
     source = rng.choice(SOURCES).format(city=city)
@@ -173,10 +182,17 @@ def _sentence(
     about = rng.choice(("About ", "Some ", "Nearly ")) if approximate else ""
     if predicate == "worker_count":
         count = rng.randint(5, 3000)
+        if rng.random() < RANGE_SHARE:
+            high = count + rng.randint(1, max(1, count // 2))
+            sentence = (
+                f"Between {count} and {high} North Korean workers {rng.choice(VERBS)} at {where} in {year}, "
+                f"said {source}."
+            )
+            return sentence, count, False, high
         sentence = (
             f"{about}{count} North Korean workers {rng.choice(VERBS)} at {where} in {year}, said {source}."
         )
-        return sentence, count, approximate
+        return sentence, count, approximate, None
     if predicate in ("working_hours", "sleep_hours"):
         hours = rng.randint(10, 20) if predicate == "working_hours" else rng.randint(3, 7)
         phrase = "worked up to" if predicate == "working_hours" else "slept only"
@@ -184,17 +200,22 @@ def _sentence(
         sentence = (
             f"Workers at {where} {phrase} {prefix}{hours} hours a day in {year}, according to {source}."
         )
-        return sentence, hours, approximate
+        return sentence, hours, approximate, None
     if predicate == "skill_share":
         share = rng.randint(5, 95)
         sentence = f"{about}{share} percent of the workers at {where} were skilled in {year}, said {source}."
-        return sentence, share, approximate
+        return sentence, share, approximate, None
     if predicate == "production_change":
         ratio = round(rng.uniform(0.3, 3.0), 2)
         sentence = f"Output at {where} changed by a factor of {ratio} in {year}, {source} estimated."
-        return sentence, ratio, approximate
+        return sentence, ratio, approximate, None
     value = rng.choice(TEXT_VALUES[predicate])
-    return f"In {year}, {source} said of {where}: {value}.", value if rng.random() < 0.9 else None, False
+    return (
+        f"In {year}, {source} said of {where}: {value}.",
+        value if rng.random() < 0.9 else None,
+        False,
+        None,
+    )
 
 
 def _placements(title: str, sentences: list[str], quotes: list[str]) -> list[int | None]:
@@ -228,8 +249,14 @@ def make_bundle(
     claim_total: int,
     own: list[dict[str, Any]],
     earlier: list[dict[str, Any]],
+    counts: dict[str, tuple[int, int]] | None = None,
 ) -> dict[str, Any]:
-    """One report's bundle: its own facilities, maybe some stored earlier, and `claim_total` claims."""
+    """One report's bundle: its own facilities, maybe some stored earlier, and `claim_total` claims.
+
+    `counts` remembers the last worker count (and its year) given for each facility: a report naming a
+    facility reported earlier repeats it, give or take, half of the time, so that figures corroborate.
+    """
+    counts = {} if counts is None else counts
     published_on = FIRST_PUBLISHED + timedelta(days=rng.randrange(PUBLISHED_DAYS))
     publisher = rng.choice(PUBLISHERS)
     reused = rng.sample(earlier, min(len(earlier), rng.choice((0, 0, 0, 1, 2, 3)))) if earlier else []
@@ -243,7 +270,15 @@ def make_bundle(
         facility = rng.choice(named) if named and rng.random() < 0.92 else None
         predicate = rng.choices(PREDICATE_NAMES, weights=PREDICATE_WEIGHTS)[0]
         year = published_on.year - rng.randint(0, 3)
-        sentence, value, approximate = _sentence(rng, predicate, facility, year)
+        sentence, value, approximate, high = _sentence(rng, predicate, facility, year)
+        if predicate == "worker_count" and facility is not None:
+            known = counts.get(facility["id"])
+            if known is not None and rng.random() < AGREE_SHARE:
+                value = known[0] + rng.randint(-known[0] // 10, known[0] // 10)
+                year = min(known[1], published_on.year)
+                approximate, high = True, None
+                sentence = f"About {value} North Korean workers were counted at {facility['name']} in {year}."
+            counts[facility["id"]] = (value, year)
         # Most quotes are the whole sentence; some leave its final full stop out.
         quote = sentence if rng.random() < 0.8 else sentence.removesuffix(".")
         claim: dict[str, Any] = {"predicate": predicate}
@@ -252,6 +287,8 @@ def make_bundle(
         if facility is None or rng.random() < 0.2:
             claim["subject"] = "North Korean workers" if facility else "North Korean workers in the region"
         claim["value"] = value
+        if high is not None:
+            claim["high"] = high
         claim["unit"] = PREDICATES[predicate].unit
         if approximate:
             claim["approximate"] = True
@@ -303,6 +340,8 @@ def write_bundles(folder: Path, size: CorpusSize, seed: int = DEFAULT_SEED) -> C
     rng = random.Random(seed)
     facilities = [_facility(rng, index) for index in range(size.facilities)]
     written = 0
+    previous: dict[str, Any] | None = None
+    counts: dict[str, tuple[int, int]] = {}
     for index in range(size.reports):
         # Report i declares the facilities [i*F/R, (i+1)*F/R) and writes claims [i*C/R, (i+1)*C/R).
         own = facilities[
@@ -310,7 +349,16 @@ def write_bundles(folder: Path, size: CorpusSize, seed: int = DEFAULT_SEED) -> C
         ]
         earlier = facilities[: index * size.facilities // size.reports]
         claim_total = (index + 1) * size.claims // size.reports - index * size.claims // size.reports
-        bundle = make_bundle(rng, index, claim_total, own, earlier)
+        bundle = make_bundle(rng, index, claim_total, own, earlier, counts)
+        lineage = rng.random()
+        if previous is not None and lineage < COPY_SHARE:
+            # An aggregator's reprint, undeclared: the previous report's body and claims under a new id.
+            copied = previous["report"] | {"id": bundle["report"]["id"], "publisher": "Aggregator Wire"}
+            bundle = {**previous, "report": copied, "facilities": previous["facilities"] + own}
+        elif index and lineage < COPY_SHARE + DERIVED_SHARE:
+            parent = f"bench-report-{rng.randrange(index):07d}"
+            bundle["report"]["derived_from"] = {"report": parent, "relation": rng.choice(RELATIONS)}
+        previous = bundle
         written += len(bundle["claims"])
         (folder / f"report-{index:07d}.json").write_text(json.dumps(bundle), encoding="utf-8")
     seconds = time.perf_counter() - started

@@ -175,8 +175,11 @@ def proposed_pairs(bundle: Bundle) -> list[Pair]:
         if facility is not None:
             country = facility.country
             place = facility.city or facility.region or _country_names().get(country or "")
+        # `high` since extract writes it; the note of older drafts before that.
         ranged = _RANGE_NOTE.search(claim.notes or "")
         high = float(ranged.group(2).replace(",", "")) if ranged else None
+        if claim.high is not None:
+            high = float(claim.high)
         pairs.append(Pair(place, country, claim.value, claim.approximate, high, quote=claim.quote))
     return pairs
 

@@ -32,6 +32,8 @@ class Claim(SQLModel, table=True):
     subject: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     predicate: str = Field(max_length=50, index=True)
     value_number: float | None = None
+    # The top of a range the report gives (`value` is its low end), or None.
+    high: float | None = None
     value_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     unit: str | None = Field(default=None, max_length=30)
     approximate: bool = False
@@ -46,5 +48,15 @@ class Claim(SQLModel, table=True):
     notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # period.end, else the report's published_on: the date a figure is "as of" (None when undated).
     dated_on: date | None = Field(default=None, index=True)
+    # Admiralty information credibility, 1..6, or None (not graded).
+    credibility: int | None = Field(default=None, index=True)
+    # Support of a worker_count claim (api/claims/support.py), kept in step by every write; None on others.
+    support_sources: int | None = Field(default=None, index=True)
+    support_agreeing: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    support_agreeing_count: int | None = None
+    support_conflicting: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    support_conflicting_count: int | None = None
+    # Distinct origins of the conflicting claims (a facility's figure shows it as `conflicting_sources`).
+    support_conflicting_sources: int | None = None
     # What full-text search reads (kept in step by the loader; indexed by FTS5 or a GIN index).
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))

@@ -41,6 +41,9 @@ class Facility(SQLModel, table=True):
     workers_approximate: bool | None = None
     workers_as_of: date | None = None
     workers_claim_id: str | None = Field(default=None, max_length=64)
+    # The figure's claim's support: its independent sources, and the distinct origins conflicting with it.
+    workers_sources: int | None = Field(default=None, index=True)
+    workers_conflicting_sources: int | None = None
     claim_count: int = 0
     report_count: int = 0
     first_reported: date | None = None

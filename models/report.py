@@ -12,7 +12,12 @@ class Report(SQLModel, table=True):
     """One source document, with its body exactly as ingested."""
 
     # The publisher filter in the default (id) order.
-    __table_args__ = (Index("ix_report_publisher_fold", "publisher_fold", "id"),)
+    __table_args__ = (
+        Index("ix_report_publisher_fold", "publisher_fold", "id"),
+        Index("ix_report_origin_id", "origin_id", "id"),
+        Index("ix_report_derived_from", "derived_from"),
+        Index("ix_report_body_key", "body_key"),
+    )
 
     id: str = Field(primary_key=True, max_length=SLUG_LENGTH)
     title: str = Field(sa_column=Column(Text, nullable=False))
@@ -30,6 +35,15 @@ class Report(SQLModel, table=True):
     claim_count: int = Field(default=0)
     # What full-text search reads (kept in step by the loader; indexed by FTS5 or a GIN index).
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # Lineage (docs/evidence.md): the report this one derives from as its bundle declares it, and how.
+    derived_from: str | None = Field(default=None, max_length=SLUG_LENGTH)
+    derived_relation: str | None = Field(default=None, max_length=20)
+    # The root of its chain (its own id when it derives from nothing), kept in step by every report write.
+    origin_id: str = Field(default="", max_length=SLUG_LENGTH)
+    # SHA-256 of the body with its white space runs folded: identical bodies share an origin.
+    body_key: str = Field(default="", max_length=64)
+    # Admiralty source reliability, A..F, or None (not graded).
+    reliability: str | None = Field(default=None, max_length=1, index=True)
     ingested_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
 
 

@@ -67,12 +67,15 @@ def test_a_claim_has_every_contract_field(api: TestClient) -> None:
     disputed = claims(api, status="disputed")[0]
     assert set(disputed) == {
         "id", "report_id", "facility_id", "subject", "predicate", "value", "unit", "approximate", "period",
-        "quote", "span", "attributed_to", "evidence", "status", "notes",
+        "quote", "span", "attributed_to", "evidence", "status", "notes", "high", "credibility", "support",
     }  # fmt: skip
     assert disputed["value"] == 900
     assert disputed["unit"] == "workers"
     assert disputed["period"] == {"start": "2024-12-01", "end": "2024-12-31"}
     assert disputed["notes"] == "Contradicted by other sources."
+    assert disputed["support"] == {  # a disputed figure neither agrees nor conflicts
+        "sources": 0, "agreeing": [], "agreeing_count": 0, "conflicting": [], "conflicting_count": 0,
+    }  # fmt: skip
     assert api.get(f"/v1/claims/{disputed['id']}").json() == disputed
 
 

@@ -94,6 +94,8 @@ def test_a_dated_claim_beats_an_undated_one(api: TestClient) -> None:
         "approximate": False,
         "as_of": "2023-05-31",
         "claim_id": workers["claim_id"],
+        "sources": 1,
+        "conflicting_sources": 0,
     }
     assert api.get(f"/v1/claims/{workers['claim_id']}").json()["period"]["end"] == "2023-05-31"
 

@@ -168,6 +168,7 @@ def test_each_detail_is_its_list_item(
         assert model.model_validate(detail).model_dump(mode="json") == detail
         if model is ReportDetail:
             assert isinstance(detail.pop("body"), str)
+            assert isinstance(detail.pop("derivatives"), list)
         assert detail == item
 
 

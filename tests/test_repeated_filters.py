@@ -145,7 +145,8 @@ def test_openapi_documents_the_filters_that_take_several_values_as_arrays(api: T
     expected = {
         "/v1/facilities": {"country", "sector", "kind", "operator_country"},
         "/v1/stats": {"country", "sector", "kind", "operator_country"},
-        "/v1/claims": {"status", "predicate"},
+        "/v1/claims": {"status", "predicate", "reliability", "credibility"},
+        "/v1/reports": {"reliability"},
         "/v1/reports/{report_id}/claims": {"status", "predicate"},
         "/v1/facilities/{facility_id}/claims": {"status", "predicate"},
     }

@@ -59,6 +59,7 @@ def test_list_items_have_no_body_and_detail_has_it(api: TestClient) -> None:
     assert "body" not in listed
     detail = api.get(f"/v1/reports/{listed['id']}").json()
     assert detail.pop("body").startswith("By February 2024")
+    assert detail.pop("derivatives") == []  # the detail alone lists the reports deriving from it
     assert detail == listed
     assert listed["contributors"] == [
         {"name": "Ana Author", "role": "author"},

@@ -71,7 +71,7 @@ def expected_claim_figures(api: TestClient, claims: list[Item]) -> tuple[Counter
 def test_stats_without_filters_agree_with_the_lists(api: TestClient) -> None:
     body = stats(api)
     assert set(body) == {
-        "reports", "facilities", "claims", "workers_total",
+        "reports", "facilities", "claims", "workers_total", "corroborated_facilities",
         "by_country", "by_sector", "by_predicate", "claims_by_month",
     }  # fmt: skip
     reports = items(api, "/v1/reports")
@@ -207,6 +207,7 @@ def test_stats_spot_values_with_filters(api: TestClient) -> None:
         "facilities": 0,
         "claims": 0,
         "workers_total": 0,
+        "corroborated_facilities": 0,
         "by_country": [],
         "by_sector": [],
         "by_predicate": [],

@@ -692,7 +692,7 @@ def test_concurrent_writes_keep_figures_true(writer: TestClient) -> None:
     ("method", "path", "allowed"),
     [
         ("PATCH", "/v1/reports", "GET, HEAD, POST"),
-        ("POST", "/v1/reports/some-report", "DELETE, GET, HEAD, PUT"),
+        ("POST", "/v1/reports/some-report", "DELETE, GET, HEAD, PATCH, PUT"),
         ("PUT", "/v1/claims/clm-00000000000000000000", "GET, HEAD, PATCH"),
     ],
 )

@@ -99,6 +99,10 @@ def report_summary(report: Report, claim_ids: list[str], facility_ids: list[str]
         "language": report.language,
         "source": report.source,
         "sha256": report.sha256,
+        "derived_from": {"report": report.derived_from, "relation": report.derived_relation}
+        if report.derived_from
+        else None,
+        "reliability": report.reliability,
         "claim_ids": claim_ids,
         "facility_ids": facility_ids,
     }

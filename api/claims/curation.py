@@ -1,4 +1,4 @@
-"""Correcting a claim: its status and notes (an analyst's verdict), with the facility's figure following."""
+"""Correcting a claim: its status, notes and credibility (an analyst's verdict), with the figure following."""
 
 from typing import Any
 
@@ -11,7 +11,7 @@ from api.errors import NotFound
 from api.facilities.figures import refresh_facility_figures
 from models import Claim
 
-CLAIM_FIELDS = ("status", "notes")
+CLAIM_FIELDS = ("status", "notes", "credibility")
 
 
 def update_claim(session: Session, claim_id: str, changes: dict[str, Any], actor: str) -> Claim:

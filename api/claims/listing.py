@@ -5,20 +5,29 @@ from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
-from pydantic import StringConstraints, WithJsonSchema
+from pydantic import Field, StringConstraints, WithJsonSchema
 from sqlalchemy import Connection, Select, Table, func, select
 from sqlmodel import col
 
 from api.claims.schemas import ClaimPublic
+from api.claims.support import support_record
 from api.facilities.merges import follow_merges
 from api.kit.inlist import is_any_of
 from api.kit.listing import Listing
 from api.kit.paging import Sort, SortKey
 from api.kit.params import MAX_FILTER_VALUES, any_of_text, distinct
+from api.kit.planner import rare
 from api.kit.schemas import as_number, iso
-from api.kit.search import SearchIndex, count_matches, matches, matches_in_key_order, worth_reading_in_order
-from api.vocabulary import PREDICATES, Status
-from models import Claim
+from api.kit.search import (
+    SearchIndex,
+    count_matches,
+    matches,
+    matches_in_key_order,
+    with_bigrams,
+    worth_reading_in_order,
+)
+from api.vocabulary import PREDICATES, Reliability, Status
+from models import Claim, Report
 
 _CLAIM: Table = Claim.__table__  # type: ignore[attr-defined]
 # What a claim answer reads: plain columns, no ORM objects (they cost as much again as the SQL).
@@ -30,7 +39,7 @@ CLAIM_SEARCH = SearchIndex("claim_fts", "rowid", col(Claim.pk), col(Claim.search
 
 def claim_search_text(quote: str, subject: str | None) -> str:
     """What claim search reads: the quote and the subject."""
-    return "\n".join(part for part in (quote, subject) if part)
+    return with_bigrams("\n".join(part for part in (quote, subject) if part))
 
 
 PREDICATE_PATTERN = "^(" + "|".join(sorted(PREDICATES)) + ")$"
@@ -53,6 +62,9 @@ class ClaimFilters:
     predicate: tuple[str, ...] = ()
     status: tuple[Status, ...] = ()
     q: str | None = None
+    min_sources: int | None = None
+    reliability: tuple[Reliability, ...] = ()
+    credibility: tuple[int, ...] = ()
 
 
 QQuery = Query(
@@ -65,6 +77,24 @@ PredicateQuery = Query(
     description="A predicate of the vocabulary. " + any_of_text("predicate", "worker_count", "wages"),
     examples=[["worker_count"]],
 )
+MinSourcesQuery = Query(
+    ge=0,
+    le=1_000_000,
+    description="Only worker figures at least this many independent sources support (`support.sources`).",
+    examples=[2],
+)
+ReliabilityQuery = Query(
+    max_length=MAX_FILTER_VALUES,
+    description="The Admiralty reliability of the claim's report, A..F. "
+    + any_of_text("reliability", "A", "B"),
+    examples=[["A"]],
+)
+CredibilityQuery = Query(
+    max_length=MAX_FILTER_VALUES,
+    description="The Admiralty credibility of the claim, 1..6. " + any_of_text("credibility", "1", "2"),
+    examples=[[1]],
+)
+Grade = Annotated[int, Field(ge=1, le=6)]
 StatusQuery = Query(
     max_length=MAX_FILTER_VALUES,
     description="Claim status. " + any_of_text("status", "reported", "corroborated"),
@@ -92,9 +122,21 @@ async def claim_filters(
     predicate: Annotated[list[Predicate] | None, PredicateQuery] = None,
     status: Annotated[list[StatusFilter] | None, StatusQuery] = None,
     q: Annotated[str | None, QQuery] = None,
+    min_sources: Annotated[int | None, MinSourcesQuery] = None,
+    reliability: Annotated[list[Reliability] | None, ReliabilityQuery] = None,
+    credibility: Annotated[list[Grade] | None, CredibilityQuery] = None,
 ) -> ClaimFilters:
     """Collect the claim filters."""
-    return ClaimFilters(facility_id, report_id, distinct(predicate), distinct(status), q)
+    return ClaimFilters(
+        facility_id,
+        report_id,
+        distinct(predicate),
+        distinct(status),
+        q,
+        min_sources,
+        distinct(reliability),
+        distinct(credibility),
+    )
 
 
 async def claim_subfilters(
@@ -126,19 +168,34 @@ def claim_query(filters: ClaimFilters, db: Connection) -> Select[Any]:
         query = query.where(is_any_of(c.status, [status.value for status in filters.status]))
     if filters.q is not None and filters.q.strip():
         query = query.where(matches(CLAIM_SEARCH, filters.q, db.dialect.name))
+    if filters.min_sources is not None:
+        wanted = c.support_sources >= filters.min_sources
+        query = query.where(rare(wanted, db.dialect.name) if filters.min_sources >= 2 else wanted)
+    if filters.credibility:
+        query = query.where(is_any_of(c.credibility, filters.credibility))
+    if filters.reliability:
+        graded = select(col(Report.id)).where(
+            is_any_of(
+                Report.__table__.c.reliability,  # type: ignore[attr-defined]
+                [grade.value for grade in filters.reliability],
+            )
+        )
+        query = query.where(c.report_id.in_(graded))
     return query
 
 
 def _text_only(filters: ClaimFilters) -> bool:
-    """Whether `q` is the only filter (with no other, the full-text index alone holds the matches)."""
-    others = filters.facility_id or filters.report_id or filters.predicate or filters.status
-    return bool(filters.q and filters.q.strip()) and not others
+    """Whether `q` is the only filter (with no other, the full-text index alone holds the matches).
+
+    Compared with the empty filters, so a filter added to `ClaimFilters` is never ignored here.
+    """
+    return bool(filters.q and filters.q.strip()) and replace(filters, q=None) == ClaimFilters()
 
 
 def claim_count(filters: ClaimFilters, db: Connection) -> Select[Any] | None:
     """The count of matches from the full-text index alone when `q` is the only filter (else None).
 
-    A filter added to `claim_query` must be added to `_text_only` too, or this count would ignore it.
+    Only a search over every claim: any other filter (a field of `ClaimFilters`) counts the usual way.
     """
     return count_matches(CLAIM_SEARCH, filters.q or "", db.dialect.name) if _text_only(filters) else None
 
@@ -160,7 +217,7 @@ def claim_reread(
 
 
 def claim_record(row: Any) -> dict[str, Any]:
-    """The public Claim  as JSON gives it, from a row of `claim_query`: the one shaping of a claim."""
+    """The public Claim as JSON gives it, from a row of `claim_query`: the one shaping of a claim."""
     has_period = row.period_start is not None or row.period_end is not None
     return {
         "id": row.id,
@@ -169,6 +226,7 @@ def claim_record(row: Any) -> dict[str, Any]:
         "subject": row.subject,
         "predicate": row.predicate,
         "value": as_number(row.value_number) if row.value_number is not None else row.value_text,
+        "high": as_number(row.high) if row.high is not None else None,
         "unit": row.unit,
         "approximate": row.approximate,
         "period": {"start": iso(row.period_start), "end": iso(row.period_end)} if has_period else None,
@@ -178,6 +236,8 @@ def claim_record(row: Any) -> dict[str, Any]:
         "evidence": row.evidence,
         "status": row.status,
         "notes": row.notes,
+        "credibility": row.credibility,
+        "support": support_record(row),
     }
 
 
@@ -202,6 +262,7 @@ CLAIMS: Listing[ClaimFilters] = Listing(
         "period_start": SortKey("period_start", "date"),
         "period_end": SortKey("period_end", "date"),
         "dated_on": SortKey("dated_on", "date"),
+        "sources": SortKey("support_sources", "int"),
     },
     slow=lambda filters: bool(filters.q and filters.q.strip()),
     count=claim_count,

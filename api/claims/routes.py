@@ -49,7 +49,10 @@ async def get_claim(read: ReadDep, claim_id: Annotated[str, ClaimId]) -> Respons
 def patch_claim(
     engine: EngineDep, actor: EditorKeyDep, patch: ClaimPatch, claim_id: Annotated[str, ClaimId]
 ) -> Response:
-    """Set a claim's `status` and/or `notes`; a disputed or retracted claim stops giving figures."""
+    """Set a claim's `status`, `notes` and/or `credibility` (Admiralty 1..6, `null` to clear).
+
+    A disputed or retracted claim stops giving figures and support.
+    """
     with write_session(engine) as session:
         update_claim(session, claim_id, patch.changes(), actor)
         claim = claim_by_id(session.connection(), claim_id)

@@ -1,9 +1,9 @@
 """The public shape of a claim, and the correction an analyst may send (`PATCH /v1/claims/{id}`)."""
 
 from datetime import date
-from typing import Self
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from api.kit.schemas import Page, Public
 from api.kit.types import Text
@@ -24,6 +24,16 @@ class Span(Public):
     end: int
 
 
+class Support(Public):
+    """How many independent sources agree with a worker figure (docs/evidence.md)."""
+
+    sources: int = Field(description="Distinct origins of this claim and of the claims agreeing with it.")
+    agreeing: list[str] = Field(description="Ids of the agreeing claims, sorted, at most 100.")
+    agreeing_count: int
+    conflicting: list[str] = Field(description="Ids of the conflicting claims, sorted, at most 100.")
+    conflicting_count: int
+
+
 class ClaimPublic(Public):
     """One statement a report makes, with its evidence."""
 
@@ -33,6 +43,9 @@ class ClaimPublic(Public):
     subject: str | None
     predicate: str = Field(examples=["worker_count"])
     value: int | float | str | None
+    high: int | float | None = Field(
+        description="The top of a range the report gives; `value` is its low end."
+    )
     unit: str | None = Field(examples=["workers"])
     approximate: bool
     period: Period | None
@@ -42,6 +55,10 @@ class ClaimPublic(Public):
     evidence: Evidence
     status: Status
     notes: str | None
+    credibility: int | None = Field(
+        description="Admiralty credibility, 1 (confirmed) .. 6 (cannot be judged)."
+    )
+    support: Support | None = Field(description="For `worker_count` claims: the sources that agree.")
 
 
 class ClaimPage(Page[ClaimPublic]):
@@ -49,17 +66,18 @@ class ClaimPage(Page[ClaimPublic]):
 
 
 class ClaimPatch(BaseModel):
-    """The fields of a claim an analyst may change; give at least one (`notes: null` clears the notes)."""
+    """The fields of a claim an analyst may change; give at least one (`null` clears notes or credibility)."""
 
     model_config = ConfigDict(extra="forbid")
 
     status: Status | None = None
     notes: Text | None = None
+    credibility: Annotated[StrictInt, Field(ge=1, le=6)] | None = None
 
     @model_validator(mode="after")
     def _something(self) -> Self:
         if not self.model_fields_set:
-            raise ValueError("give `status`, `notes` or both")
+            raise ValueError("give some of `status`, `notes` and `credibility`")
         if "status" in self.model_fields_set and self.status is None:
             raise ValueError("status cannot be null")
         return self

@@ -215,6 +215,9 @@ def export_command(
     q: Annotated[str | None, typer.Option("--q", help="Full text, as `q` of /v1/facilities.")] = None,
     bbox: Annotated[str | None, typer.Option(help="minLon,minLat,maxLon,maxLat.")] = None,
     as_of: Annotated[str | None, typer.Option(help="A date, YYYY-MM-DD.")] = None,
+    min_sources: Annotated[
+        int | None, typer.Option(min=0, help="Figures at least this many independent sources support.")
+    ] = None,
 ) -> None:
     """Export the corpus as `GET /v1/export/ftm` does, with the same facility filters as options.
 
@@ -242,6 +245,7 @@ def export_command(
                 q=q,
                 bbox=bbox,
                 as_of=on_day,
+                min_sources=min_sources,
             )
         )
     except LaborwatchError as exc:

@@ -25,6 +25,7 @@ from api.db.version import bump_data_version
 from api.errors import LaborwatchError
 from api.facilities.figures import recompute_all_figures
 from api.ingest.seed import seed
+from api.reports.lineage import recompute_all_origins
 from api.settings import get_settings
 from models import Facility
 
@@ -61,9 +62,10 @@ app.command("deliver")(deliver_command)
 
 @app.command("recompute")
 def recompute_command() -> None:
-    """Rebuild every facility's stored figure and counts from its claims, in one transaction.
+    """Rebuild report origins and each facility's stored figure, counts and support, in one transaction.
 
-    For when the worker-figure rule (api/facilities/figures.py) changes: reads go on meanwhile and see
+    For when the worker-figure rule (api/facilities/figures.py), the support rule (api/claims/support.py)
+    or the lineage rule (api/reports/lineage.py) changes: reads go on meanwhile and see
     the old figures until the new ones are committed, all at once. Derived figures are not writes of
     anyone's, so the audit log gains no entry; the data version changes, and with it every ETag.
     """
@@ -73,6 +75,7 @@ def recompute_command() -> None:
         migrate(engine)
         with write_session(engine) as session:
             total = session.scalar(select(func.count()).select_from(Facility)) or 0
+            recompute_all_origins(session)
             with typer.progressbar(length=total, label="Recomputing", file=sys.stderr) as bar:
                 done = recompute_all_figures(session, advance=bar.update)
             bump_data_version(session)  # the figures may differ: every ETag changes

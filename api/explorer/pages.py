@@ -42,7 +42,7 @@ from api.kit.paging import Keyset, iter_batches, parse_sort
 from api.kit.urls import facility_moved_to
 from api.reports.listing import REPORTS, ReportFiltersDep, report_by_id, reports_by_ids
 from api.stats.compute import compute_stats
-from api.vocabulary import Status
+from api.vocabulary import CREDIBILITY_WORDS, RELIABILITY_WORDS, Status
 from api.wording import claim_in_words, number
 
 router = APIRouter(include_in_schema=False)
@@ -68,7 +68,12 @@ templates.env.filters["bar_text"] = bar_text
 templates.env.filters["day"] = day
 templates.env.finalize = finalize
 templates.env.globals.update(
-    static=STATIC_PATH, figure=figure, claim_words=claim_words, statuses=[status.value for status in Status]
+    static=STATIC_PATH,
+    figure=figure,
+    claim_words=claim_words,
+    statuses=[status.value for status in Status],
+    reliability_words=RELIABILITY_WORDS,
+    credibility_words=CREDIBILITY_WORDS,
 )
 # Rows of the overview's charts; the others are summed into one last bar.
 CHART_ROWS = 12
@@ -256,6 +261,8 @@ class FacilityView:
     more_claims: bool = False
     moved_to: str | None = None
     history_total: int = 0
+    # The claims grouped by their report's origin (one independent source each), origins in first order.
+    by_origin: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
 
 
 # Claims a facility page lists; the rest are a link away (the API's paged list), so a page stays small.
@@ -274,8 +281,18 @@ def _facility(db: Connection, facility_id: str) -> FacilityView:
     more = len(claims) > FACILITY_CLAIMS_SHOWN
     claims = claims[:FACILITY_CLAIMS_SHOWN]
     reports = reports_by_ids(db, sorted({claim["report_id"] for claim in claims}))
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for claim in claims:
+        origin = (
+            reports[claim["report_id"]]["origin"] if claim["report_id"] in reports else claim["report_id"]
+        )
+        groups.setdefault(origin, []).append(claim)
+    origins = {origin for origin in groups if origin not in reports}
+    reports |= reports_by_ids(db, sorted(origins))
     history, history_total = latest_worker_figures(db, facility_id, FACILITY_FIGURES_SHOWN)
-    return FacilityView(facility, history, claims, reports, more, history_total=history_total)
+    return FacilityView(
+        facility, history, claims, reports, more, history_total=history_total, by_origin=list(groups.items())
+    )
 
 
 @router.get("/facilities/{facility_id}")
@@ -302,6 +319,7 @@ async def facility_page(
         chart_binned=len(view.history) > MAX_COLUMNS,
         history_chart=column_chart(history, "Worker figures over time") if history else None,
         claims=view.claims,
+        by_origin=view.by_origin,
         more_claims=view.more_claims,
         reports=view.reports,
     )
@@ -339,6 +357,8 @@ class ReportView:
     claims: list[dict[str, Any]]
     facilities: dict[str, Any]
     text: Markup
+    # The reports its lineage names (its parent, origin and derivatives), by id, for their titles.
+    related: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _report(db: Connection, report_id: str) -> ReportView:
@@ -350,7 +370,10 @@ def _report(db: Connection, report_id: str) -> ReportView:
     facilities = {facility["id"]: facility for facility in shape_facilities(db, named)}
     claims = claims_of_report(db, report_id)
     spans = [Span.of(claim, claim_title(claim)) for claim in claims]
-    return ReportView(report, claims, facilities, highlight(report["body"], spans))
+    parent = report["derived_from"]["report"] if report["derived_from"] else None
+    lineage = {report["origin"], *report["derivatives"], *([parent] if parent else [])} - {report_id}
+    related = reports_by_ids(db, sorted(lineage))
+    return ReportView(report, claims, facilities, highlight(report["body"], spans), related)
 
 
 def claim_title(claim: dict[str, Any]) -> str:
@@ -381,5 +404,6 @@ async def report_page(
         claims_pages=pages,
         facilities=view.facilities,
         text=view.text,
+        related=view.related,
         titles={claim["id"]: claim_title(claim) for claim in shown},
     )

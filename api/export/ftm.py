@@ -21,6 +21,7 @@ from api.facilities.listing import FacilityFilters, facility_query, narrows, sha
 from api.kit.paging import Keyset, Sort, SortKey, iter_batches
 from api.kit.responses import dumps
 from api.reports.listing import ReportFilters, report_query, shape_reports
+from api.vocabulary import CREDIBILITY_WORDS, RELIABILITY_WORDS
 from models import Claim, FacilityRedirect, Report
 
 Entity = dict[str, Any]
@@ -191,18 +192,47 @@ def report_entity(report: dict[str, Any]) -> Entity:
                 f"Source: {report['source']}" if report["source"] else None,
                 f"Contributors: {'; '.join(others)}" if others else None,
                 cut,
+                *_lineage_notes(report),
             ],
         },
     )
 
 
+def _lineage_notes(report: dict[str, Any]) -> list[str | None]:
+    """Lineage and grade in words: FtM has no property for a derivation between documents."""
+    derived = report.get("derived_from")
+    reliability = report.get("reliability")
+    return [
+        f"{derived['relation'].capitalize()} of {entity_id('report', derived['report'])}"
+        if derived
+        else None,
+        f"Origin: {entity_id('report', report['origin'])}"
+        if report.get("origin") and report["origin"] != report["id"]
+        else None,
+        f"Source reliability (Admiralty): {reliability}, {RELIABILITY_WORDS[reliability]}"
+        if reliability
+        else None,
+    ]
+
+
 def _value_text(claim: dict[str, Any]) -> str | None:
-    """A claim's value in words with its unit: `about 70 workers`, `0.5 ratio`, or its text."""
+    """A claim's value in words with its unit: `about 70 workers`, `50-70 workers`, or its text."""
     value = claim["value"]
     if value is None:
         return None
+    if claim.get("high") is not None and claim["high"] != value:
+        value = f"{value}-{claim['high']}"
     words = f"{value} {claim['unit']}" if claim["unit"] else str(value)
     return f"about {words}" if claim["approximate"] else words
+
+
+def _support_text(support: dict[str, Any] | None) -> str | None:
+    if support is None:
+        return None
+    return (
+        f"independent sources: {support['sources']}; agreeing claims: {support['agreeing_count']}; "
+        f"conflicting claims: {support['conflicting_count']}"
+    )
 
 
 def claim_entity(claim: dict[str, Any]) -> Entity:
@@ -218,6 +248,10 @@ def claim_entity(claim: dict[str, Any]) -> Entity:
         f"attributed to: {claim['attributed_to']}" if claim["attributed_to"] else None,
         f"evidence: {claim['evidence']}" if claim["evidence"] else None,
         f"notes: {claim['notes']}" if claim["notes"] else None,
+        f"credibility (Admiralty): {claim['credibility']}, {CREDIBILITY_WORDS[claim['credibility']]}"
+        if claim.get("credibility")
+        else None,
+        _support_text(claim.get("support")),
     ]
     claim_key = entity_id("claim", claim["id"])
     if claim["facility_id"] is None:

@@ -122,16 +122,12 @@ def _subject(body: str, workplace: Workplace, sentence: Span) -> str:
 
 
 def _note(figure: WorkerFigure, located: Located | None) -> str:
-    """The claim's notes: how its place was tied to it (an `extract:` line), and what its value leaves out.
+    """The claim's notes: how its place was tied to it (an `extract:` line; a range's top is its `high`).
 
-    Ingest drops the `extract:` line of a reviewed draft (`api.ingest.bundle.EXTRACT_NOTE`); the range, a
-    fact of the text, stays on a line of its own.
+    Ingest drops the `extract:` line of a reviewed draft (`api.ingest.bundle.EXTRACT_NOTE`).
     """
     how = f"place {located.how}" if located else "no place found in the text for this figure"
-    lines = [f"{EXTRACT_NOTE} {how}"]
-    if figure.high is not None:
-        lines.append(f"The text gives a range ({figure.value} to {figure.high}); value is its low end.")
-    return "\n".join(lines)
+    return f"{EXTRACT_NOTE} {how}"
 
 
 def propose_claims(body: str) -> tuple[list[FacilityIn], list[ClaimIn]]:
@@ -172,6 +168,7 @@ def propose_claims(body: str) -> tuple[list[FacilityIn], list[ClaimIn]]:
             subject=None if facility else _subject(body, workplace, sentence),
             predicate="worker_count",
             value=figure.value,
+            high=figure.high,
             unit="workers",
             approximate=figure.approximate,
             period=None,

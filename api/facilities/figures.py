@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
+from api.claims.support import refresh_support
 from api.kit.inlist import in_chunks
 from api.vocabulary import Status
 from models import Claim, Facility, Report, ReportFacility
@@ -68,7 +69,14 @@ def best_figure_claim(facility_id: Any) -> ScalarSelect[Any]:
 
 
 # The columns of a facility's figure, as `facility_figure_as_of` gives them.
-FIGURE_COLUMNS = ("workers_value", "workers_approximate", "workers_as_of", "workers_claim_id")
+FIGURE_COLUMNS = (
+    "workers_value",
+    "workers_approximate",
+    "workers_as_of",
+    "workers_claim_id",
+    "workers_sources",
+    "workers_conflicting_sources",
+)
 
 
 def _best_as_of(facility_id: Any, on_or_before: date) -> Select[Any]:
@@ -78,6 +86,8 @@ def _best_as_of(facility_id: Any, on_or_before: date) -> Select[Any]:
         col(Claim.approximate).label("workers_approximate"),
         col(Claim.dated_on).label("workers_as_of"),
         col(Claim.id).label("workers_claim_id"),
+        col(Claim.support_sources).label("workers_sources"),
+        col(Claim.support_conflicting_sources).label("workers_conflicting_sources"),
     )
     query: Select[Any] = (
         select(*columns)
@@ -106,7 +116,14 @@ def facility_figure_as_of(
     claim = aliased(Claim, name="as_of_claim")
     picked = best.with_only_columns(col(Claim.id)).scalar_subquery()
     joined = facilities.outerjoin(claim, col(claim.id) == picked)
-    columns = (col(claim.value_number), col(claim.approximate), col(claim.dated_on), col(claim.id))
+    columns = (
+        col(claim.value_number),
+        col(claim.approximate),
+        col(claim.dated_on),
+        col(claim.id),
+        col(claim.support_sources),
+        col(claim.support_conflicting_sources),
+    )
     return joined, {name: column.label(name) for name, column in zip(FIGURE_COLUMNS, columns, strict=True)}
 
 
@@ -127,6 +144,7 @@ def refresh_facility_figures(session: Session, facility_ids: Iterable[str]) -> N
     )
     best = best_figure_claim(facility_id)
     for chunk in in_chunks(ids):
+        refresh_support(session, chunk)
         session.execute(
             update(table)
             .where(facility_id.in_(chunk))
@@ -152,6 +170,10 @@ def refresh_facility_figures(session: Session, facility_ids: Iterable[str]) -> N
                 workers_value=winner.with_only_columns(col(Claim.value_number)).scalar_subquery(),
                 workers_approximate=winner.with_only_columns(col(Claim.approximate)).scalar_subquery(),
                 workers_as_of=winner.with_only_columns(col(Claim.dated_on)).scalar_subquery(),
+                workers_sources=winner.with_only_columns(col(Claim.support_sources)).scalar_subquery(),
+                workers_conflicting_sources=winner.with_only_columns(
+                    col(Claim.support_conflicting_sources)
+                ).scalar_subquery(),
             )
         )
     session.expire_all()
@@ -160,7 +182,7 @@ def refresh_facility_figures(session: Session, facility_ids: Iterable[str]) -> N
 def recompute_all_figures(
     session: Session, advance: Callable[[int], None] = lambda _done: None, batch: int = 1000
 ) -> int:
-    """Rebuild the stored figure and counts of every facility from the claims (after the rule changes).
+    """Rebuild the stored figure, counts and support of every facility from the claims (after a rule changes).
 
     In the caller's transaction, `batch` facilities at a time, calling `advance` with each batch's size;
     returns how many facilities were recomputed.

@@ -21,6 +21,7 @@ from api.kit.inlist import is_any_of
 from api.kit.listing import Listing
 from api.kit.paging import Keyset, Sort, SortKey, fetch_page
 from api.kit.params import MAX_FILTER_VALUES, any_of_text, distinct
+from api.kit.planner import rare
 from api.kit.schemas import as_number, iso
 from api.kit.search import fold, matches
 from models import Claim, Facility, ReportFacility
@@ -77,6 +78,7 @@ class FacilityFilters:
     q: str | None = None
     bbox: BoundingBox | None = None
     as_of: date | None = None
+    min_sources: int | None = None
 
 
 async def facility_filters(
@@ -160,6 +162,16 @@ async def facility_filters(
             examples=["2023-12-31"],
         ),
     ] = None,
+    min_sources: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=1_000_000,
+            description="Only facilities whose figure at least this many independent sources support "
+            "(`workers.sources`; docs/evidence.md).",
+            examples=[2],
+        ),
+    ] = None,
 ) -> FacilityFilters:
     """Collect and cross-check the facility filters: the API's, the explorer's and `export`'s (by keyword)."""
     if min_workers is not None and max_workers is not None and min_workers > max_workers:
@@ -180,6 +192,7 @@ async def facility_filters(
         q=q,
         bbox=parse_bbox(bbox) if bbox is not None else None,
         as_of=as_of,
+        min_sources=min_sources,
     )
 
 
@@ -202,6 +215,7 @@ _READ = (
     "id", "name", "kind", "sector", "operator", "operator_country", "city", "region", "country",
     "lat", "lon", "precision", "workers_value", "workers_approximate", "workers_as_of", "workers_claim_id",
     "claim_count", "report_count", "first_reported", "last_reported", "aliases",
+    "workers_sources", "workers_conflicting_sources",
 )  # fmt: skip
 _COLUMNS = [_FACILITY.c[name] for name in _READ]
 
@@ -211,11 +225,13 @@ def facility_query(filters: FacilityFilters, db: Connection) -> Select[Any]:
     if filters.as_of is None:
         query = select(*_COLUMNS)
         workers_value: Any = _FACILITY.c.workers_value
+        workers_sources: Any = _FACILITY.c.workers_sources
     else:
         # Each facility's figure as known on that day, in place of the stored one.
         joined, figure = facility_figure_as_of(_FACILITY, _FACILITY.c.id, filters.as_of, db.dialect.name)
         query = select(*(figure.get(c.name, c) for c in _COLUMNS)).select_from(joined)
         workers_value = figure["workers_value"]
+        workers_sources = figure["workers_sources"]
     c = _FACILITY.c
     if filters.country:
         query = query.where(is_any_of(c.country, filters.country))
@@ -233,6 +249,10 @@ def facility_query(filters: FacilityFilters, db: Connection) -> Select[Any]:
         query = query.where(workers_value >= filters.min_workers)
     if filters.max_workers is not None:
         query = query.where(workers_value <= filters.max_workers)
+    if filters.min_sources is not None:
+        # Few figures are corroborated: let SQLite read the index (api/kit/planner.py).
+        wanted = workers_sources >= filters.min_sources
+        query = query.where(rare(wanted, db.dialect.name) if filters.min_sources >= 2 else wanted)
     if filters.report_id:
         named = select(col(ReportFacility.facility_id)).where(
             col(ReportFacility.report_id) == filters.report_id
@@ -252,6 +272,7 @@ def facility_record(row: Any) -> dict[str, Any]:
         facility_id, name, kind, sector, operator, operator_country, city, region, country,
         lat, lon, precision, workers_value, workers_approximate, workers_as_of, workers_claim_id,
         claim_count, report_count, first_reported, last_reported, aliases,
+        workers_sources, workers_conflicting_sources,
     ) = row  # fmt: skip
     located = lat is not None and lon is not None and precision
     return {
@@ -271,6 +292,8 @@ def facility_record(row: Any) -> dict[str, Any]:
             "approximate": bool(workers_approximate),
             "as_of": iso(workers_as_of),
             "claim_id": workers_claim_id or "",
+            "sources": workers_sources or 0,
+            "conflicting_sources": workers_conflicting_sources or 0,
         }
         if workers_value is not None
         else None,
@@ -301,6 +324,7 @@ FACILITIES: Listing[FacilityFilters] = Listing(
         "sector": SortKey("sector", "str"),
         "operator_country": SortKey("operator_country", "str"),
         "workers": SortKey("workers_value", "float"),
+        "sources": SortKey("workers_sources", "int"),
         "claim_count": SortKey("claim_count", "int"),
         "report_count": SortKey("report_count", "int"),
         "first_reported": SortKey("first_reported", "date"),

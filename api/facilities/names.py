@@ -4,7 +4,7 @@ import json
 
 from sqlmodel import col
 
-from api.kit.search import SearchIndex
+from api.kit.search import SearchIndex, with_bigrams
 from models import Facility
 
 # Facility search: name, aliases, operator, city and region (FTS5 table `facility_fts`, keyed by id).
@@ -15,7 +15,7 @@ def facility_search_text(
     name: str, aliases: list[str], operator: str | None, city: str | None, region: str | None
 ) -> str:
     """What facility search reads: name, aliases, operator, city and region."""
-    return "\n".join(part for part in (name, *aliases, operator, city, region) if part)
+    return with_bigrams("\n".join(part for part in (name, *aliases, operator, city, region) if part))
 
 
 def name_columns(

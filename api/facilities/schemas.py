@@ -24,6 +24,8 @@ class Workers(Public):
     approximate: bool
     as_of: date | None = Field(description="The claim's period end, else its report's publication date.")
     claim_id: str
+    sources: int = Field(description="Independent sources (distinct origins) supporting the figure's claim.")
+    conflicting_sources: int = Field(description="Distinct origins of the claims that conflict with it.")
 
 
 class FacilityPublic(Public):

@@ -1,7 +1,7 @@
 """The bundle format (docs/bundles.md) as pydantic models that refuse unknown fields and bad values."""
 
 import math
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, model_validator
 
@@ -19,7 +19,7 @@ from api.kit.types import (
     Text,
     WebUrl,
 )
-from api.vocabulary import PREDICATES, UNIT_MAXIMUM, Evidence, Precision, Role, Status
+from api.vocabulary import PREDICATES, UNIT_MAXIMUM, Evidence, Precision, Relation, Reliability, Role, Status
 
 # No figure in this field comes near a billion; a bound keeps sums and conversions safe on every backend.
 MAX_VALUE = 1_000_000_000
@@ -59,6 +59,17 @@ class ContributorIn(StrictModel):
     role: Role
 
 
+class DerivedFromIn(StrictModel):
+    """The stored report this one's text or information comes from, and how (docs/evidence.md)."""
+
+    report: Slug
+    relation: Relation
+
+
+# Admiralty information credibility: 1 (confirmed by other sources) .. 6 (cannot be judged).
+Credibility = Annotated[StrictInt, Field(ge=1, le=6)]
+
+
 class ReportIn(StrictModel):
     """The report part of a bundle; exactly one of `body` and `body_file`."""
 
@@ -72,6 +83,8 @@ class ReportIn(StrictModel):
     source: Text | None = None
     body: Text | None = None
     body_file: Text | None = None
+    derived_from: DerivedFromIn | None = None
+    reliability: Reliability | None = None
 
     @model_validator(mode="after")
     def _one_body(self) -> Self:
@@ -124,6 +137,7 @@ class ClaimIn(StrictModel):
     subject: Text | None = None
     predicate: str
     value: StrictInt | StrictFloat | Text | None = None
+    high: StrictInt | StrictFloat | None = None
     unit: str | None = None
     approximate: StrictBool = False
     period: PeriodIn | None = None
@@ -133,6 +147,7 @@ class ClaimIn(StrictModel):
     evidence: Evidence = Evidence.source_statement
     status: Status = Status.reported
     notes: Text | None = None
+    credibility: Credibility | None = None
 
     @model_validator(mode="after")
     def _value_fits_predicate(self) -> Self:
@@ -158,7 +173,14 @@ class ClaimIn(StrictModel):
             maximum = UNIT_MAXIMUM.get(spec.unit or "")
             if maximum is not None and self.value > maximum:
                 raise ValueError(f"a value in {spec.unit} is at most {maximum:g}")
+            if self.high is not None:
+                if not math.isfinite(self.high) or self.high < self.value:
+                    raise ValueError("high (the top of the range) must be a finite number >= value")
+                if self.high > min(MAX_VALUE, maximum if maximum is not None else MAX_VALUE):
+                    raise ValueError("high is out of range for the unit")
         else:
+            if self.high is not None:
+                raise ValueError(f"{self.predicate} takes no high (ranges are for numbers)")
             if self.value is not None and not isinstance(self.value, str):
                 raise ValueError(f"{self.predicate} takes text or null as value")
             if self.unit is not None:

@@ -28,6 +28,7 @@ from api.ingest.quotes import fold as fold_space
 from api.ingest.rows import insert_rows
 from api.kit.inlist import in_chunks
 from api.kit.search import fold
+from api.reports.lineage import body_key, check_derivation, settle_new_report
 from api.reports.listing import report_search_text
 from api.settings import Settings, get_settings
 from models import (
@@ -183,9 +184,14 @@ class Deferred:
 
     facility_ids: set[str] = field(default_factory=set)
     changes: list[dict[str, Any]] = field(default_factory=list)
+    # Reports whose rows a batch inserts at its end: (id, derived_from, body key), their origins unsettled.
+    lineage: list[tuple[str, str | None, str]] = field(default_factory=list)
 
     def finish(self, session: Session) -> None:
-        """Recompute the figures of every facility the batch touched and log its writes."""
+        """Settle the batch's origins, recompute the figures of every facility it touched, log its writes."""
+        for report_id, parent, key in self.lineage:
+            self.facility_ids |= settle_new_report(session, report_id, parent, key)
+        self.lineage.clear()
         refresh_facility_figures(session, self.facility_ids)
         record_changes(session, self.changes)
         self.facility_ids.clear()
@@ -272,13 +278,22 @@ def claim_id(report_id: str, claim: ClaimIn, span: Span) -> str:
 
 def bundle_fingerprint(bundle: Bundle, body: str) -> str:
     """Hash what makes a bundle itself (metadata, body, facilities, claims), whatever format carried it."""
-    report = bundle.report.model_dump(mode="json", exclude={"body", "body_file"})
+    report = _without_unset_additions(bundle.report.model_dump(mode="json", exclude={"body", "body_file"}))
     facilities = sorted(
         (facility.model_dump(mode="json") for facility in bundle.facilities), key=lambda f: f["id"]
     )
-    claims = [claim.model_dump(mode="json") for claim in bundle.claims]
+    claims = [_without_unset_additions(claim.model_dump(mode="json")) for claim in bundle.claims]
     document = {"report": report, "body": body, "facilities": facilities, "claims": claims}
     return _sha256(json.dumps(document, sort_keys=True))
+
+
+# Fields added in v1.2: left out of the fingerprint when empty, so that a bundle stored before them is
+# still "the same bundle again" (200), not another one (409).
+_ADDITIONS = ("derived_from", "reliability", "high", "credibility")
+
+
+def _without_unset_additions(document: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in document.items() if not (name in _ADDITIONS and value is None)}
 
 
 def _claim_label(index: int, facility: str | None, predicate: str) -> str:
@@ -405,6 +420,9 @@ def load_prepared(
         taken = _taken_claim_ids(session, result.claim_ids)
     if taken:
         raise Conflict(f"Claim id(s) {', '.join(sorted(taken))} already belong to another report.")
+    parent = report_in.derived_from.report if report_in.derived_from else None
+    if batch is None or parent not in batch.fingerprints:  # one earlier in this batch is stored with it
+        check_derivation(session.connection(), report_in.id, parent)
     if dry_run:
         return result
     claim_rows = prepared.claim_rows
@@ -418,9 +436,17 @@ def load_prepared(
         batch.fingerprints[report_in.id] = fingerprint
         batch.stored_facilities.update(facility_ids)
         batch.taken_claims.update(claim_ids)
+    # Origins this report changes (its own, its copies', its derivatives'): their facilities' support too.
+    # A batch's rows are inserted at its end: their origins are settled then (`Deferred.finish`).
+    relinked: set[str] = set()
+    if batch is not None and deferred is not None:
+        deferred.lineage.append((report.id, report.derived_from, report.body_key))
+    else:
+        relinked = settle_new_report(session, report.id, report.derived_from, report.body_key)
+        relinked -= set(facility_ids)
     summary = report_summary(report, result.claim_ids, result.facility_ids)
     if deferred is not None:
-        deferred.facility_ids.update(facility_ids)
+        deferred.facility_ids.update(facility_ids, relinked)
         if record:
             deferred.changes.append(
                 {
@@ -433,7 +459,7 @@ def load_prepared(
                 }
             )
         return result
-    refresh_facility_figures(session, facility_ids)
+    refresh_facility_figures(session, [*facility_ids, *relinked])
     if record:
         record_change(session, actor, "report.create", "report", report.id, after=summary)
     return result
@@ -471,6 +497,11 @@ def _write(
         sha256=_sha256(body),
         search_text=report_search_text(report_in.title, body),
         bundle_sha256=prepared.fingerprint,
+        derived_from=report_in.derived_from.report if report_in.derived_from else None,
+        derived_relation=report_in.derived_from.relation.value if report_in.derived_from else None,
+        origin_id=report_in.id,
+        body_key=body_key(body),
+        reliability=report_in.reliability.value if report_in.reliability else None,
         claim_count=len(claim_rows),
         ingested_at=utc_now(),
     )
@@ -555,6 +586,8 @@ def _claim_row(
         "predicate": claim.predicate,
         "value_number": float(claim.value) if isinstance(claim.value, int | float) else None,
         "value_text": claim.value if isinstance(claim.value, str) else None,
+        "high": float(claim.high) if claim.high is not None else None,
+        "credibility": claim.credibility,
         "unit": claim.unit,
         "approximate": claim.approximate,
         "period_start": claim.period.start if claim.period else None,

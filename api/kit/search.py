@@ -2,6 +2,11 @@
 
 Whatever a user types is reduced to words (runs of letters and digits) and quoted phrases; no search
 syntax of either engine ever reaches it, so `"`, `*`, `NEAR(`, `AND` or `:` cannot raise errors.
+
+Korean, Chinese and Japanese text is also indexed as overlapping bigrams (`with_bigrams`): neither
+engine splits it into words (공장에서, "at the factory", is one token for FTS5's unicode61 and for
+PostgreSQL), so a word inside it would never be found. A query's CJK word becomes the phrase of its own
+bigrams, which matches wherever the word stands inside a longer run (docs/reading.md).
 """
 
 import re
@@ -15,6 +20,30 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, lite
 SEARCH_VECTOR = "search_vector"
 _TERM = re.compile(r'"([^"]*)"|([^"\s]+)')
 _WORD = re.compile(r"\w+")
+# Hangul (syllables, jamo), Han (CJK ideographs and their extension A, compatibility ideographs), kana.
+_CJK = "\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff"
+_CJK_RUN = re.compile(f"[{_CJK}]+")
+
+
+def bigrams(run: str) -> list[str]:
+    """The overlapping two-character pieces of a CJK run (the run itself when it has one character)."""
+    return [run[i : i + 2] for i in range(len(run) - 1)] or [run]
+
+
+def with_bigrams(text: str) -> str:
+    """A search text with the bigrams of its CJK runs appended (the text alone when it has none)."""
+    pieces = [" ".join(bigrams(run)) for run in _CJK_RUN.findall(text)]
+    return f"{text}\n{chr(10).join(pieces)}" if pieces else text
+
+
+def _split_scripts(term: str) -> list[str]:
+    """A term as the engines should read it: its CJK words each a phrase of bigrams, the rest as given."""
+    runs = _CJK_RUN.findall(term)
+    if not runs:
+        return [term]
+    rest = _CJK_RUN.sub(" ", term)
+    split = [" ".join(bigrams(run)) for run in runs]
+    return [rest, *split] if _WORD.search(rest) else split
 
 
 @dataclass(frozen=True)
@@ -34,14 +63,15 @@ class SearchIndex:
 def search_terms(query: str) -> list[str]:
     """Split a user's query into terms, each bare run of characters alone and each quoted phrase whole.
 
-    Terms without a letter or digit are dropped. A term is plain text: PostgreSQL reads it with
-    `phraseto_tsquery`, which has no syntax; FTS5 gets only its words (see `fts5_query`).
+    Terms without a letter or digit are dropped; a term's CJK words become terms of their own, each the
+    phrase of its bigrams (the rest of the term stays one phrase). A term is plain text: PostgreSQL reads
+    it with `phraseto_tsquery`, which has no syntax; FTS5 gets only its words (see `fts5_query`).
     """
     terms: list[str] = []
     for match in _TERM.finditer(query):
         phrase = match.group(1) if match.group(1) is not None else match.group(2)
         if _WORD.search(phrase):
-            terms.append(phrase)
+            terms.extend(_split_scripts(phrase))
     return terms
 
 

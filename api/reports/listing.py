@@ -11,15 +11,22 @@ from sqlalchemy import Connection, Select, Table, select
 from sqlmodel import col
 
 from api.errors import InvalidQuery
+from api.kit.inlist import is_any_of
 from api.kit.listing import Listing
 from api.kit.paging import SortKey
+from api.kit.params import MAX_FILTER_VALUES, any_of_text, distinct
 from api.kit.schemas import iso
-from api.kit.search import SearchIndex, fold, matches
+from api.kit.search import SearchIndex, fold, matches, with_bigrams
+from api.reports.lineage import derivatives_of
 from api.reports.schemas import ReportPublic
+from api.vocabulary import Reliability
 from models import Report, ReportContributor, ReportFacility
 
 _REPORT: Table = Report.__table__  # type: ignore[attr-defined]
-_LISTED = ("id", "title", "publisher", "url", "published_on", "language", "source", "sha256", "claim_count")
+_LISTED = (
+    "id", "title", "publisher", "url", "published_on", "language", "source", "sha256", "claim_count",
+    "derived_from", "derived_relation", "origin_id", "reliability",
+)  # fmt: skip
 _COLUMNS = [_REPORT.c[name] for name in _LISTED]
 
 
@@ -29,7 +36,7 @@ REPORT_SEARCH = SearchIndex("report_fts", "key", col(Report.id), col(Report.sear
 
 def report_search_text(title: str, body: str) -> str:
     """What report search reads: the title and the body."""
-    return f"{title}\n{body}"
+    return with_bigrams(f"{title}\n{body}")
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,8 @@ class ReportFilters:
     published_from: date | None = None
     published_to: date | None = None
     q: str | None = None
+    origin: str | None = None
+    reliability: tuple[Reliability, ...] = ()
 
 
 async def report_filters(
@@ -60,6 +69,23 @@ async def report_filters(
             examples=['"garment companies" Irkutsk'],
         ),
     ] = None,
+    origin: Annotated[
+        str | None,
+        Query(
+            max_length=128,
+            description="Only reports whose chain of reprints, translations and citations starts at this "
+            "report (the report itself included).",
+            examples=["dailynk-garment-orders-russia"],
+        ),
+    ] = None,
+    reliability: Annotated[
+        list[Reliability] | None,
+        Query(
+            max_length=MAX_FILTER_VALUES,
+            description="Admiralty reliability, A..F. " + any_of_text("reliability", "A", "B"),
+            examples=[["A"]],
+        ),
+    ] = None,
 ) -> ReportFilters:
     """Collect and cross-check the report filters."""
     if published_from and published_to and published_from > published_to:
@@ -67,7 +93,7 @@ async def report_filters(
             "published_from is after published_to.",
             [{"loc": ["query", "published_from"], "msg": "must not be after published_to"}],
         )
-    return ReportFilters(publisher, published_from, published_to, q)
+    return ReportFilters(publisher, published_from, published_to, q, origin, distinct(reliability))
 
 
 ReportFiltersDep = Annotated[ReportFilters, Depends(report_filters)]
@@ -85,6 +111,10 @@ def report_query(filters: ReportFilters, db: Connection) -> Select[Any]:
         query = query.where(c.published_on <= filters.published_to)
     if filters.q is not None and filters.q.strip():
         query = query.where(matches(REPORT_SEARCH, filters.q, db.dialect.name))
+    if filters.origin:
+        query = query.where(c.origin_id == filters.origin)
+    if filters.reliability:
+        query = query.where(is_any_of(c.reliability, [grade.value for grade in filters.reliability]))
     return query
 
 
@@ -123,6 +153,11 @@ def report_record(row: Any, contributors: list[dict[str, str]], facility_ids: li
         "sha256": row.sha256,
         "claim_count": row.claim_count,
         "facility_ids": facility_ids,
+        "derived_from": {"report": row.derived_from, "relation": row.derived_relation}
+        if row.derived_from
+        else None,
+        "origin": row.origin_id or row.id,
+        "reliability": row.reliability,
     }
 
 
@@ -143,6 +178,7 @@ REPORTS: Listing[ReportFilters] = Listing(
         "publisher": SortKey("publisher", "str"),
         "published_on": SortKey("published_on", "date"),
         "claim_count": SortKey("claim_count", "int"),
+        "origin": SortKey("origin_id", "str"),
     },
     slow=lambda filters: bool(filters.q and filters.q.strip()),
 )
@@ -153,7 +189,7 @@ def report_by_id(db: Connection, report_id: str) -> dict[str, Any] | None:
     row = db.execute(select(*_COLUMNS, _REPORT.c.body).where(_REPORT.c.id == report_id)).first()
     if row is None:
         return None
-    return {**shape_reports(db, [row])[0], "body": row.body}
+    return {**shape_reports(db, [row])[0], "derivatives": derivatives_of(db, report_id), "body": row.body}
 
 
 def report_exists(db: Connection, report_id: str) -> bool:

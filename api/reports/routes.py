@@ -19,7 +19,7 @@ from api.kit.responses import json_response
 from api.kit.urls import location
 from api.reports import writes as curation
 from api.reports.listing import REPORTS, ReportFiltersDep, report_by_id, report_exists
-from api.reports.schemas import ReportDetail, ReportPage, WriteResult
+from api.reports.schemas import ReportDetail, ReportPage, ReportPatch, WriteResult
 from api.reports.writes import BUNDLE_BODY, WRITE_ERRORS, BundleLimitsDep, written
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -161,6 +161,24 @@ def replace_report(
     if not created:
         return json_response(stored)
     return json_response(stored, status_code=201, headers={"Location": location(request)})
+
+
+@router.patch(
+    "/{report_id}",
+    responses=problem_responses(400, 401, 404, 413, 415, 422),
+    dependencies=[Depends(require_json)],
+    response_model=ReportDetail,
+)
+def patch_report(
+    engine: EngineDep, actor: EditorKeyDep, patch: ReportPatch, report_id: Annotated[str, ReportId]
+) -> Response:
+    """Grade a report: `{"reliability": "B"}` (Admiralty A..F, `null` to clear); nothing else is patched."""
+    with write_session(engine) as session:
+        curation.grade_report(
+            session, report_id, patch.reliability.value if patch.reliability else None, actor
+        )
+        report = report_by_id(session.connection(), report_id)
+    return json_response(report)
 
 
 @router.delete("/{report_id}", status_code=204, responses=problem_responses(401, 404, 422))

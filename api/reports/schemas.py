@@ -3,12 +3,12 @@
 from datetime import date
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.claims.schemas import ClaimPublic
 from api.facilities.schemas import FacilityPublic
 from api.kit.schemas import Page, Public
-from api.vocabulary import Role
+from api.vocabulary import Relation, Reliability, Role
 
 
 class Contributor(Public):
@@ -16,6 +16,21 @@ class Contributor(Public):
 
     name: str
     role: Role
+
+
+class DerivedFrom(Public):
+    """Where a report's text or information comes from (docs/evidence.md)."""
+
+    report: str
+    relation: Relation
+
+
+class ReportPatch(BaseModel):
+    """What an editor may change of a stored report: its grade only (`null` clears it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reliability: Reliability | None
 
 
 class ReportPublic(Public):
@@ -32,11 +47,15 @@ class ReportPublic(Public):
     sha256: str = Field(description="SHA-256 of the body, UTF-8 encoded.")
     claim_count: int
     facility_ids: list[str]
+    derived_from: DerivedFrom | None = Field(description="The report this one derives from, as declared.")
+    origin: str = Field(description="The id at the root of its chain (its own id when it derives from none).")
+    reliability: Reliability | None = Field(description="Admiralty source reliability, A..F, or null.")
 
 
 class ReportDetail(ReportPublic):
     """A source document with its full body, exactly as ingested."""
 
+    derivatives: list[str] = Field(description="Ids of the reports that derive from this one directly.")
     body: str
 
 

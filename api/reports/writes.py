@@ -19,6 +19,7 @@ from api.facilities.listing import FacilityFilters, facility_query, shape_facili
 from api.ingest.bundle import Bundle
 from api.ingest.loader import BundleLimits, LoadResult, PreparedBundle, load_prepared
 from api.kit.inlist import in_chunks
+from api.reports.lineage import detach_derivatives, refresh_origins
 from api.reports.listing import report_by_id
 from models import Claim, Report, ReportFacility
 
@@ -99,9 +100,12 @@ def delete_report(session: Session, report_id: str, actor: str) -> None:
         raise NotFound(f"No report with id {report_id!r}.")
     claim_ids, facility_ids = _report_links(session, report_id)
     before = report_summary(report, claim_ids, facility_ids)
+    old_key = report.body_key
+    detached = detach_derivatives(session, report_id)
     touched = _remove_report(session, report)
     session.flush()
-    refresh_facility_figures(session, touched)
+    relinked = refresh_origins(session, detached, [old_key])
+    refresh_facility_figures(session, [*touched, *relinked])
     record_change(session, actor, "report.delete", "report", report_id, before=before)
     session.flush()
     scrub_deleted_report(session, report_id)
@@ -127,11 +131,16 @@ def replace_report(
     claim_ids, facility_ids = _report_links(session, report_id)
     before = report_summary(existing, claim_ids, facility_ids)
     curated = _curated_claims(session, report_id)
+    old_key, reliability = existing.body_key, existing.reliability
     touched = _remove_report(session, existing)
     session.flush()
     result = load_prepared(session, prepared, actor=actor, record=False)
+    if "reliability" not in bundle.report.model_fields_set and reliability is not None:
+        # An editor's grade outlives a replacement, as claims' curation does, unless the bundle sets one.
+        session.execute(update(Report).where(col(Report.id) == report_id).values(reliability=reliability))
     _restore_curation(session, bundle, result, curated)
-    refresh_facility_figures(session, touched)
+    relinked = refresh_origins(session, [report_id], [old_key])
+    refresh_facility_figures(session, [*touched, *relinked])
     report = session.get(Report, report_id)
     assert report is not None  # noqa: S101 - just written
     record_change(
@@ -146,24 +155,31 @@ def replace_report(
     return result, False
 
 
-def _curated_claims(session: Session, report_id: str) -> dict[str, tuple[str, str | None]]:
-    """Status and notes of a report's claims, to carry analysts' corrections over a replacement."""
+Curation = tuple[str, str | None, int | None]
+
+
+def _curated_claims(session: Session, report_id: str) -> dict[str, Curation]:
+    """Status, notes and credibility of a report's claims, to carry analysts' work over a replacement."""
     rows = session.execute(
-        select(col(Claim.id), col(Claim.status), col(Claim.notes)).where(col(Claim.report_id) == report_id)
+        select(col(Claim.id), col(Claim.status), col(Claim.notes), col(Claim.credibility)).where(
+            col(Claim.report_id) == report_id
+        )
     )
-    return {claim_id: (status, notes) for claim_id, status, notes in rows}
+    return {claim_id: (status, notes, credibility) for claim_id, status, notes, credibility in rows}
 
 
 def _restore_curation(
-    session: Session, bundle: Bundle, result: LoadResult, curated: dict[str, tuple[str, str | None]]
+    session: Session, bundle: Bundle, result: LoadResult, curated: dict[str, Curation]
 ) -> None:
-    """Keep the status and notes of claims that survive a PUT unchanged, unless the new bundle sets them."""
+    """Keep status, notes and credibility of claims that survive a PUT, unless the new bundle sets them."""
     restored: list[str] = []
     for claim_id, claim in zip(result.claim_ids, bundle.claims, strict=True):
         if claim_id not in curated:
             continue
-        status, notes = curated[claim_id]
+        status, notes, credibility = curated[claim_id]
         values: dict[str, Any] = {}
+        if "credibility" not in claim.model_fields_set and credibility is not None:
+            values["credibility"] = credibility
         if "status" not in claim.model_fields_set:
             values["status"] = status
         if "notes" not in claim.model_fields_set:
@@ -180,3 +196,23 @@ def _restore_curation(
         )
     if facilities:
         refresh_facility_figures(session, [f for f in facilities if f])
+
+
+def grade_report(session: Session, report_id: str, reliability: str | None, actor: str) -> None:
+    """Set a report's Admiralty `reliability` (None: not graded), recorded in the change feed."""
+    report = session.get(Report, report_id)
+    if report is None:
+        raise NotFound(f"No report with id {report_id!r}.")
+    if report.reliability == reliability:
+        return  # nothing changes: no write, no audit entry, the ETag stays
+    before = {"reliability": report.reliability}
+    session.execute(update(Report).where(col(Report.id) == report_id).values(reliability=reliability))
+    record_change(
+        session,
+        actor,
+        "report.update",
+        "report",
+        report_id,
+        before=before,
+        after={"reliability": reliability},
+    )

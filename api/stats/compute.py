@@ -2,13 +2,16 @@
 
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, case, func, select
 from sqlmodel import col
 
 from api.facilities.listing import FacilityFilters, facility_query, narrows
 from api.kit.schemas import as_number
 from api.stats.schemas import CountryCount, MonthCount, PredicateCount, SectorCount, Stats
 from models import Claim, Report
+
+# How many independent sources make a facility's figure corroborated.
+CORROBORATED_SOURCES = 2
 
 
 def _month(column: Any, dialect: str) -> Any:
@@ -26,8 +29,14 @@ def compute_stats(db: Connection, filters: FacilityFilters) -> Stats:
     dialect = db.dialect.name
     query = facility_query(filters, db)
     matched = query.subquery("matched")
-    facilities, workers_total = db.execute(
-        select(func.count(), func.coalesce(func.sum(matched.c.workers_value), 0))
+    # Corroborated: the figure shown has at least two independent sources (docs/evidence.md).
+    corroborated = case((matched.c.workers_sources >= CORROBORATED_SOURCES, 1), else_=0)
+    facilities, workers_total, corroborated_facilities = db.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(matched.c.workers_value), 0),
+            func.coalesce(func.sum(corroborated), 0),
+        )
     ).one()
     by_country = [
         CountryCount(
@@ -95,6 +104,7 @@ def compute_stats(db: Connection, filters: FacilityFilters) -> Stats:
         facilities=facilities,
         claims=claim_count,
         workers_total=as_number(float(workers_total)) or 0,
+        corroborated_facilities=int(corroborated_facilities),
         by_country=by_country,
         by_sector=by_sector,
         by_predicate=by_predicate,

@@ -51,6 +51,9 @@ class Stats(Public):
     facilities: int
     claims: int
     workers_total: int | float = Field(description="Sum of the matching facilities' current worker figures.")
+    corroborated_facilities: int = Field(
+        description="Matching facilities whose figure has at least two independent sources."
+    )
     by_country: list[CountryCount]
     by_sector: list[SectorCount]
     by_predicate: list[PredicateCount]
