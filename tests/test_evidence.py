@@ -635,13 +635,13 @@ def test_the_explorer_shows_the_weighing(writer: TestClient) -> None:
 
     reader = " ".join(writer.get("/reports/invented-translation").text.split())
     assert (
-        'This report is a translation of <a href="/reports/invented-original">Report invented-original</a>'
-        in reader
+        'This report is a translation of <a href="/reports/invented-original">'
+        "<bdi>Report invented-original</bdi></a>" in reader
     )
     assert "Reprinted text:" in reader
     assert "source not graded" in reader
     origin = " ".join(writer.get("/reports/invented-original").text.split())
-    link = '<a href="/reports/invented-translation">Report invented-translation</a> (translation)'
+    link = '<a href="/reports/invented-translation"><bdi>Report invented-translation</bdi></a> (translation)'
     assert f"Reprinted, translated or cited by: {link}" in origin
     assert "Reprinted text:" not in origin
     assert "B: usually reliable" in origin
