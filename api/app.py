@@ -15,7 +15,8 @@ from api.claims.routes import router as claims_router
 from api.db.engine import make_engine
 from api.db.reader import Reader
 from api.db.version import VersionReader
-from api.edge.limits import ExportSlots
+from api.edge.limits import export_slots
+from api.edge.limitstore import LimitStore
 from api.edge.stack import install_edge
 from api.errors import install_error_handlers
 from api.explorer import STATIC_DIR, STATIC_PATH, pages
@@ -63,10 +64,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.state.engine = engine if engine is not None else make_engine(settings, read_limit=True)
         app.state.versions = VersionReader(app.state.engine)
         app.state.reader = Reader(app.state.engine, read_threads(settings), settings.pool_max_overflow)
-        app.state.exports = ExportSlots(settings.max_exports_per_client, settings.max_exports)
+        app.state.limit_store.check()  # says in the log whether a shared store answers
+        app.state.exports = export_slots(
+            app.state.limit_store, settings.max_exports_per_client, settings.max_exports
+        )
         try:
             yield
         finally:
+            app.state.exports.close()
             app.state.versions.close()
             if own_engine:
                 app.state.engine.dispose()
@@ -86,6 +91,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         openapi_tags=TAGS,
     )
     app.state.settings = settings
+    app.state.limit_store = LimitStore(settings.limits_storage)  # the rate limits' and export slots'
     app.router.redirect_slashes = False
     install_error_handlers(app)
     install_page_errors(app)  # HTML error pages under the explorer's paths
