@@ -226,6 +226,10 @@ def test_nginx_in_front_of_two_apps_reads_writes_and_limits_once(stack: Stack) -
         big_head = client.get("/v1/facilities", headers={"X-Big-1": "y" * 9000, "X-Big-2": "y" * 9000})
         assert big_head.status_code == 431
         assert "16384 bytes" in big_head.json()["detail"]
+        huge_url = client.get("/v1/facilities", params={"q": "x" * 40000})  # over nginx's 32 KiB
+        assert huge_url.status_code == 414
+        assert huge_url.headers["content-type"] == "application/problem+json"
+        assert huge_url.json()["status"] == 414
         huge_header = client.get("/v1/facilities", headers={"X-Huge": "z" * 40000})
         assert huge_header.status_code == 431
         assert huge_header.headers["content-type"] == "application/problem+json"

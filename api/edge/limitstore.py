@@ -76,7 +76,7 @@ class LimitStore:
         self.shared: Storage | None = None
         scheme = storage_scheme(uri)
         if scheme != "memory":
-            family = "memcached" if scheme == "memcached" else "redis" if "redis" in scheme else ""
+            family = "redis" if scheme.startswith(("redis", "valkey")) else scheme
             options = _TIMEOUTS.get(family, {})
             storage = storage_from_string(uri, wrap_exceptions=True, **options)
             assert isinstance(storage, Storage)  # noqa: S101 - async schemes are refused above
