@@ -7,6 +7,7 @@ number of its own choosing, and counts for client addresses of its own (through 
 
 import os
 import random
+import shutil
 import subprocess
 import sys
 import time
@@ -292,3 +293,62 @@ def test_an_unknown_storage_is_refused_at_start() -> None:
     with pytest.raises(ValidationError, match="unknown limits storage scheme"):
         Settings(limits_storage="async+redis://127.0.0.1:6379")  # the limits run synchronously
     assert Settings(limits_storage="redis://127.0.0.1:6379/3").limits_storage == "redis://127.0.0.1:6379/3"
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[tuple[int, Callable[[], None]]]:
+    """A free port, and how to start a Redis of this test's own on it (stopped afterwards)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start() -> None:
+        started.append(
+            subprocess.Popen(  # noqa: S603 - the machine's redis-server, our own arguments
+                [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                cwd=tmp_path,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+
+    yield port, start
+    for process in started:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_limits_are_shared_again_once_the_store_answers(
+    database: Database, engine: Engine, redis_server: tuple[int, Callable[[], None]], tmp_path: Path
+) -> None:
+    port, start_redis = redis_server
+    env = serve_env(
+        database.url,
+        limits_storage=f"redis://127.0.0.1:{port}/0",
+        trusted_proxies='["127.0.0.1"]',
+        rate_limit_auth_failures="1000/hour",
+    )
+    with serve(env, tmp_path) as served:
+        assert "is unreachable" in served.log_text()
+        assert guess(served.base, an_address()) == 401
+        start_redis()
+        store = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=1)
+        assert wait_until(lambda: _answers(store), 10)
+
+        # The process tries the store again 5 s after it last failed; each guess asks it.
+        def shared_again() -> bool:
+            return guess(served.base, an_address()) == 401 and "answers again" in served.log_text()
+
+        assert wait_until(shared_again, 30)
+        assert guess(served.base, an_address()) == 401
+        keys: int = store.dbsize()  # type: ignore[assignment]  # the sync client answers an int
+        assert keys > 0  # the refused keys are counted in the store again
+
+
+def _answers(store: "redis.Redis") -> bool:
+    try:
+        return bool(store.ping())
+    except redis.RedisError:
+        return False
