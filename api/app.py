@@ -15,7 +15,8 @@ from api.claims.routes import router as claims_router
 from api.db.engine import make_engine
 from api.db.reader import Reader
 from api.db.version import VersionReader
-from api.edge.limits import ExportSlots, HeavyReadSlots
+from api.edge.limits import HeavyReadSlots, export_slots
+from api.edge.limitstore import LimitStore
 from api.edge.stack import install_edge
 from api.errors import install_error_handlers
 from api.explorer import STATIC_DIR, STATIC_PATH, pages
@@ -73,7 +74,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             queue_timeout_s=settings.queue_timeout_s,
             heavy_slots=HeavyReadSlots(settings.max_heavy_reads_per_client),
         )
-        app.state.exports = ExportSlots(settings.max_exports_per_client, settings.max_exports)
+        app.state.limit_store.check()  # says in the log whether a shared store answers
+        app.state.exports = export_slots(
+            app.state.limit_store, settings.max_exports_per_client, settings.max_exports
+        )
         # Each server process delivers webhook events; several share the outbox safely (api/webhooks).
         deliverer = Deliverer(app.state.engine, settings) if settings.webhook_delivery else None
         if deliverer is not None:
@@ -83,6 +87,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         finally:
             if deliverer is not None:
                 deliverer.stop()
+            app.state.exports.close()
             app.state.versions.close()
             if own_engine:
                 app.state.engine.dispose()
@@ -102,6 +107,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         openapi_tags=TAGS,
     )
     app.state.settings = settings
+    app.state.limit_store = LimitStore(settings.limits_storage)  # the rate limits' and export slots'
     app.router.redirect_slashes = False
     install_error_handlers(app)
     install_page_errors(app)  # HTML error pages under the explorer's paths

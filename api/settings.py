@@ -8,6 +8,7 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.edge.limits import parse_limits
+from api.edge.limitstore import storage_scheme
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -133,15 +134,24 @@ class Settings(BaseSettings):
     )
     rate_limit_writes: str = Field(
         default="600/minute",
-        description="Writes each key may make, and each client address may make, per server process "
+        description="Writes each key may make, and each client address may make, per server process, or "
+        "across every process when `limits_storage` is shared "
         "(`limits` notation: `600/minute`, or several joined by `;`, e.g. `600/minute;20/second`); "
         "beyond it 429 with `Retry-After`.",
     )
     rate_limit_auth_failures: str = Field(
         default="10/minute",
         description="Refused keys (wrong, revoked or malformed) a client address may present per server "
-        "process; beyond it every write from that address, even with a valid key, is 429 with "
-        "`Retry-After` until the window frees. A write with no `Authorization` header is not counted.",
+        "process (across every process when `limits_storage` is shared); beyond it every write from that "
+        "address, even with a valid key, is 429 with `Retry-After` until the window frees. A write with "
+        "no `Authorization` header is not counted.",
+    )
+    limits_storage: str = Field(
+        default="memory://",
+        description="Where the rate limits and export slots count: `memory://` (each server process on its "
+        "own), or a storage URI of the `limits` library that every process and host shares, e.g. "
+        "`redis://127.0.0.1:6379/0` (also `rediss://`, `redis+sentinel://`, `memcached://`, ...). When it "
+        "cannot be reached, each process counts on its own until it answers, and says so in its log.",
     )
 
     max_claims_per_bundle: int = Field(
@@ -167,13 +177,15 @@ class Settings(BaseSettings):
         default=2,
         ge=1,
         description="Streamed exports (`format` other than json) one client address may have running at "
-        "once in a server process; one more is answered 429.",
+        "once in a server process (across every process when `limits_storage` is shared); one more is "
+        "answered 429.",
     )
     max_exports: int = Field(
         default=4,
         ge=1,
         description="Streamed exports a server process runs at once, whoever asks (each holds a database "
-        "connection); one more is answered 503. Keep it below `pool_size` so other reads find connections.",
+        "connection; across every process when `limits_storage` is shared); one more is answered 503. "
+        "Keep it below `pool_size` so other reads find connections.",
     )
     export_send_timeout_s: float = Field(
         default=30,
@@ -224,6 +236,12 @@ class Settings(BaseSettings):
     def _proxies_are_networks(cls, value: list[str]) -> list[str]:
         for entry in value:
             ip_network(entry, strict=False)  # a ValueError names the entry
+        return value
+
+    @field_validator("limits_storage")
+    @classmethod
+    def _storage_known(cls, value: str) -> str:
+        storage_scheme(value)  # a ValueError names the schemes there are
         return value
 
     @field_validator("rate_limit_writes", "rate_limit_auth_failures")

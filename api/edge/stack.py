@@ -38,7 +38,9 @@ def edge_stack(app: FastAPI, settings: Settings, writes: list[tuple[APIRoute, Ro
             WriteKeyMiddleware,
             routes=writes,
             engine=lambda: app.state.engine,
-            limits=RateLimits(settings.rate_limit_writes, settings.rate_limit_auth_failures),
+            limits=RateLimits(
+                settings.rate_limit_writes, settings.rate_limit_auth_failures, app.state.limit_store
+            ),
             trusted_proxies=settings.trusted_proxies,
         ),
         Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),

@@ -20,7 +20,7 @@ from starlette.responses import Response
 
 from api.db.reader import Reader
 from api.edge.clients import client_of
-from api.edge.limits import ExportSlots
+from api.edge.limits import Slots
 from api.errors import InvalidQuery, problem_responses
 from api.kit.export import EXPORT_CONTENT, GEOJSON_CONTENT, Format, Shaper, stream
 from api.kit.paging import Keyset, Kind, Sort, SortKey, fetch_page, parse_sort
@@ -234,7 +234,7 @@ async def open_export(
     `opened(db, release)` reads the first rows in a worker thread and returns the streamed response,
     which closes `db` and calls `release` when it ends; if it fails, both are done here.
     """
-    slots: ExportSlots = request.app.state.exports
+    slots: Slots = request.app.state.exports
     settings = request.app.state.settings
     release = slots.take(client_of(request.scope, settings.trusted_proxies))
     try:
