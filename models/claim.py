@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Text, false
 from sqlmodel import Field, SQLModel
 
 from models.base import SLUG_LENGTH
@@ -46,5 +46,7 @@ class Claim(SQLModel, table=True):
     notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # period.end, else the report's published_on: the date a figure is "as of" (None when undated).
     dated_on: date | None = Field(default=None, index=True)
+    # Whether its report is restricted (kept in step by the loader): lists and search need no join.
+    restricted: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
     # What full-text search reads (kept in step by the loader; indexed by FTS5 or a GIN index).
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))

@@ -67,7 +67,7 @@ def test_a_claim_has_every_contract_field(api: TestClient) -> None:
     disputed = claims(api, status="disputed")[0]
     assert set(disputed) == {
         "id", "report_id", "facility_id", "subject", "predicate", "value", "unit", "approximate", "period",
-        "quote", "span", "attributed_to", "evidence", "status", "notes",
+        "quote", "span", "attributed_to", "evidence", "status", "notes", "withheld",
     }  # fmt: skip
     assert disputed["value"] == 900
     assert disputed["unit"] == "workers"

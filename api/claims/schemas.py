@@ -36,12 +36,17 @@ class ClaimPublic(Public):
     unit: str | None = Field(examples=["workers"])
     approximate: bool
     period: Period | None
-    quote: str
-    span: Span
+    quote: str | None = Field(description="Verbatim text of the report body; null only when withheld.")
+    span: Span | None = Field(description="Where the quote stands in the body; null only when withheld.")
     attributed_to: str | None
     evidence: Evidence
     status: Status
     notes: str | None
+    withheld: list[str] = Field(
+        description="The fields kept back (null) because its report is restricted and the read has no key "
+        "that may see them; empty when nothing is withheld (docs/security.md).",
+        examples=[[]],
+    )
 
 
 class ClaimPage(Page[ClaimPublic]):

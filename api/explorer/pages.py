@@ -291,7 +291,9 @@ def _report(db: Connection, report_id: str) -> ReportView:
     named = db.execute(facility_query(FacilityFilters(report_id=report_id), db)).all()
     facilities = {facility["id"]: facility for facility in shape_facilities(db, named)}
     claims = claims_of_report(db, report_id)
-    spans = [Span.of(claim, claim_title(claim)) for claim in claims]
+    if report["body"] is None:  # withheld (a restricted report): no text to mark
+        return ReportView(report, claims, facilities, Markup(""))
+    spans = [Span.of(claim, claim_title(claim)) for claim in claims if claim["span"] is not None]
     return ReportView(report, claims, facilities, highlight(report["body"], spans))
 
 

@@ -12,6 +12,8 @@ from pydantic import StringConstraints
 from sqlalchemy import Connection, Select, Table, case, func, select
 from sqlmodel import col
 
+from api.auth.access import CLAIM_KEPT, withhold
+from api.claims.listing import claim_columns
 from api.errors import InvalidQuery
 from api.facilities.figures import counts_for_figures, facility_figure_as_of
 from api.facilities.names import FACILITY_SEARCH
@@ -195,6 +197,7 @@ def narrows(filters: FacilityFilters) -> bool:
     return replace(filters, as_of=None) != FacilityFilters()
 
 
+_CLAIM_TABLE: Table = Claim.__table__  # type: ignore[attr-defined]
 _FACILITY: Table = Facility.__table__  # type: ignore[attr-defined]
 # What a facility answer reads, in this order (`facility_record` unpacks it): plain columns, the stored
 # figure included (the four workers_* columns are replaced by the figure as of a date when asked).
@@ -321,22 +324,26 @@ def worker_history(db: Connection, facility_id: str) -> dict[str, Any]:
     """Every `worker_count` claim of a facility, oldest first, undated ones last in ingest order."""
     current = db.execute(select(_FACILITY.c.workers_claim_id).where(_FACILITY.c.id == facility_id)).scalar()
     claims = db.execute(
-        select(Claim.__table__)  # type: ignore[attr-defined]
+        select(*claim_columns(*_CLAIM_TABLE.columns))
         .where(col(Claim.facility_id) == facility_id, col(Claim.predicate) == "worker_count")
         .order_by(case((col(Claim.dated_on).is_(None), 1), else_=0), col(Claim.dated_on), col(Claim.pk))
     ).all()
     items = [
-        {
-            "as_of": iso(claim.dated_on),
-            "value": as_number(claim.value_number) if claim.value_number is not None else 0,
-            "approximate": claim.approximate,
-            "status": claim.status,
-            "counts": counts_for_figures(claim.status),
-            "current": claim.id == current,
-            "claim_id": claim.id,
-            "report_id": claim.report_id,
-            "quote": claim.quote,
-        }
+        withhold(
+            {
+                "as_of": iso(claim.dated_on),
+                "value": as_number(claim.value_number) if claim.value_number is not None else 0,
+                "approximate": claim.approximate,
+                "status": claim.status,
+                "counts": counts_for_figures(claim.status),
+                "current": claim.id == current,
+                "claim_id": claim.id,
+                "report_id": claim.report_id,
+                "quote": claim.quote,
+            },
+            CLAIM_KEPT,
+            claim.restricted,
+        )
         for claim in claims
     ]
     return {"facility_id": facility_id, "items": items, "total": len(items)}

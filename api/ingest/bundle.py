@@ -5,6 +5,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, model_validator
 
+from api.auth.access import Access
 from api.kit.types import (
     Count,
     CountryCode,
@@ -68,6 +69,8 @@ class ReportIn(StrictModel):
     source: Text | None = None
     body: Text | None = None
     body_file: Text | None = None
+    # `restricted`: its words and people are withheld from readers without a key (docs/security.md).
+    access: Access = Access.PUBLIC
 
     @model_validator(mode="after")
     def _one_body(self) -> Self:

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Insert, Table, bindparam, insert
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel, col, select
 
+from api.auth.access import RESTRICTED, Access
 from api.changes.audit import CLI_ACTOR, record_change, record_changes, report_summary
 from api.claims.listing import claim_search_text
 from api.errors import Conflict, InvalidBundle, ReportExists, validation_errors
@@ -162,6 +163,7 @@ def prepare_bundle(
         placements.append((identifier, span))
         rows.append(
             _claim_row(bundle.report.id, bundle.report.published_on, body, len(rows), claim, identifier, span)
+            | {"restricted": bundle.report.access is Access.RESTRICTED}
         )
     claims = [(claim.facility, claim.predicate) for claim in bundle.claims]
     fingerprint = bundle_fingerprint(bundle, body)
@@ -271,6 +273,8 @@ def claim_id(report_id: str, claim: ClaimIn, span: Span) -> str:
 def bundle_fingerprint(bundle: Bundle, body: str) -> str:
     """Hash what makes a bundle itself (metadata, body, facilities, claims), whatever format carried it."""
     report = bundle.report.model_dump(mode="json", exclude={"body", "body_file"})
+    if bundle.report.access is Access.PUBLIC:
+        del report["access"]  # the default: bundles stored before `access` existed keep their fingerprint
     facilities = sorted(
         (facility.model_dump(mode="json") for facility in bundle.facilities), key=lambda f: f["id"]
     )
@@ -407,12 +411,21 @@ def load_prepared(
                     "entity_id": report.id,
                     "before": None,
                     "after": summary,
+                    "restricted": report.access == RESTRICTED,
                 }
             )
         return result
     refresh_facility_figures(session, facility_ids)
     if record:
-        record_change(session, actor, "report.create", "report", report.id, after=summary)
+        record_change(
+            session,
+            actor,
+            "report.create",
+            "report",
+            report.id,
+            after=summary,
+            restricted=report.access == RESTRICTED,
+        )
     return result
 
 
@@ -447,6 +460,7 @@ def _write(
         search_text=report_search_text(report_in.title, body),
         bundle_sha256=prepared.fingerprint,
         claim_count=len(claim_rows),
+        access=report_in.access.value,
         ingested_at=utc_now(),
     )
     connection = session.connection()
