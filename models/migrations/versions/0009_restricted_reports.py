@@ -22,17 +22,14 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # Server defaults fill the existing rows: every report stored so far stays public.
-    with op.batch_alter_table("report", schema=None) as batch_op:
-        # No check constraint: on SQLite it would rebuild the table, dropping its full-text triggers; the
-        # bundle model admits only the two values.
-        batch_op.add_column(
-            sa.Column("access", sa.String(length=10), nullable=False, server_default="public")
-        )
-    with op.batch_alter_table("claim", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("restricted", sa.Boolean(), nullable=False, server_default=sa.false()))
-    with op.batch_alter_table("change", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("restricted", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # Server defaults fill the existing rows: every report stored so far stays public. Plain ALTER TABLE
+    # ADD COLUMN, no batch: a batch copy of `report` or `claim` on SQLite would drop their FTS5 triggers
+    # (and for the same reason no check constraint on `access`: the bundle model admits only two values).
+    op.add_column(
+        "report", sa.Column("access", sa.String(length=10), nullable=False, server_default="public")
+    )
+    op.add_column("claim", sa.Column("restricted", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column("change", sa.Column("restricted", sa.Boolean(), nullable=False, server_default=sa.false()))
     # Written as ORs, not IN, as in 0006 (a dump and restore deparses IN differently on PostgreSQL).
     with op.batch_alter_table("api_key", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("ck_api_key_role"), type_="check")
