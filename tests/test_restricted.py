@@ -8,10 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
+from sqlmodel import col
 from starlette.routing import Route
 
 from api.app import ROUTERS, create_app
@@ -138,7 +140,9 @@ def world(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wo
             assert put.json()["report"]["title"] == CANARIES["title"]  # the editor sees it whole
             with engine.connect() as connection:
                 claim_id = connection.scalar(
-                    select(Claim.id).where(Claim.report_id == HIDDEN, Claim.predicate == "worker_count")
+                    select(col(Claim.id)).where(
+                        col(Claim.report_id) == HIDDEN, col(Claim.predicate) == "worker_count"
+                    )
                 )
             patched = client.patch(
                 f"/v1/claims/{claim_id}", json={"notes": CANARIES["notes"]}, headers=editor
@@ -159,7 +163,9 @@ def get_paths(world: World) -> set[str]:
     paths: set[str] = set()
     for router in (*ROUTERS, pages.router):
         paths |= {
-            route.path for route in router.routes if isinstance(route, APIRoute) and "GET" in route.methods
+            route.path
+            for route in router.routes
+            if isinstance(route, APIRoute) and "GET" in (route.methods or ())
         }
     app_routes = world.client.app.routes  # type: ignore[attr-defined]
     paths |= {
@@ -203,7 +209,7 @@ def enum_of(document: dict[str, Any], schema: dict[str, Any]) -> list[str] | Non
     return None
 
 
-def seen_text(response: Any) -> str:
+def seen_text(response: httpx.Response) -> str:
     """All a client receives (status line, headers, body), with any cursor it could follow decoded."""
     text = "\n".join([str(response.status_code), *(f"{k}: {v}" for k, v in response.headers.items())])
     text += "\n" + response.text
