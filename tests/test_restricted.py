@@ -15,12 +15,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlmodel import col
 from starlette.routing import Route
+from typer.testing import CliRunner
 
 from api.app import ROUTERS, create_app
 from api.auth.keys import Role, create_key, revoke_key
+from api.cli.main import app as cli
 from api.db.engine import make_engine, write_session
 from api.db.migrate import migrate
 from api.explorer import pages
+from api.settings import get_settings
 from models import Claim
 from tests.conftest import Database
 from tests.test_loader import bundle
@@ -398,3 +401,30 @@ def test_an_unknown_access_is_refused(client: TestClient, engine: Engine) -> Non
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert client.get(f"/v1/reports/{HIDDEN}").status_code == 404
+
+
+def test_keys_create_role_reader_makes_a_key_that_reads_restricted_reports_and_writes_nothing(
+    database: Database, client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", database.url)
+    get_settings.cache_clear()
+    try:
+        made = CliRunner().invoke(cli, ["keys", "create", "partner", "--role", "reader"])
+        listed = CliRunner().invoke(cli, ["keys", "list"]).stdout
+    finally:
+        get_settings.cache_clear()
+    assert made.exit_code == 0, made.output
+    assert "reader key 'partner'" in made.output
+    assert listed.split("\t")[:2] == ["partner", "reader"]
+    reader = {"Authorization": f"Bearer {made.output.splitlines()[-1]}"}
+    with write_session(engine) as session:
+        editor = {"Authorization": f"Bearer {create_key(session, 'editor', Role.EDITOR)}"}
+    assert (
+        client.post("/v1/reports", json=hidden_bundle("restricted", "T zqxtitle"), headers=editor).status_code
+        == 201
+    )
+    assert client.get(f"/v1/reports/{HIDDEN}", headers=reader).json()["title"] == "T zqxtitle"
+    refused = client.post("/v1/reports", json=bundle(), headers=reader)
+    assert refused.status_code == 403
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert client.get("/v1/reports/khabarovsk-workshop").status_code == 404
