@@ -236,7 +236,14 @@ def walk(world: World, who: str | None) -> dict[str, Any]:
 
 
 def log_text(caplog: pytest.LogCaptureFixture) -> str:
-    return "\n".join(f"{record.getMessage()} {record.__dict__}" for record in caplog.records)
+    """Every line the server logged (not the test client's own), with any cursor in it decoded."""
+    server = [record for record in caplog.records if not record.name.startswith(("httpx", "httpcore"))]
+    assert server, "the server logged nothing"
+    text = "\n".join(f"{record.getMessage()} {record.__dict__}" for record in server)
+    for found in re.findall(r"cursor=([A-Za-z0-9_%-]+)", text):
+        token = found.split("%")[0]
+        text += "\n" + base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("utf-8", "replace")
+    return text
 
 
 def test_no_public_answer_header_or_log_line_holds_a_protected_field(
@@ -428,3 +435,16 @@ def test_keys_create_role_reader_makes_a_key_that_reads_restricted_reports_and_w
     assert refused.status_code == 403
     assert refused.headers["content-type"] == "application/problem+json"
     assert client.get("/v1/reports/khabarovsk-workshop").status_code == 404
+
+
+def test_a_reader_following_a_cursor_made_from_a_restricted_title_logs_no_title(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    reader = world.headers("reader")
+    first = world.client.get("/v1/reports", params={"sort": "-title", "limit": 1}, headers=reader).json()
+    assert first["items"][0]["title"] == CANARIES["title"]
+    caplog.set_level(logging.DEBUG)
+    second = world.client.get(first["next"], headers=reader)
+    assert second.status_code == 200
+    assert "cursor=sha256%3A" in log_text(caplog)  # a digest, not the cursor
+    assert canaries_in(log_text(caplog)) == []
