@@ -142,9 +142,9 @@ class Settings(BaseSettings):
     rate_limit_auth_failures: str = Field(
         default="10/minute",
         description="Refused keys (wrong, revoked or malformed) a client address may present per server "
-        "process (across every process when `limits_storage` is shared); beyond it every write from that "
-        "address, even with a valid key, is 429 with `Retry-After` until the window frees. A write with "
-        "no `Authorization` header is not counted.",
+        "process (across every process when `limits_storage` is shared), on writes and reads alike; "
+        "beyond it every request with a key from that address, even a valid one, is 429 with `Retry-After` "
+        "until the window frees. A request with no `Authorization` header is not counted.",
     )
     limits_storage: str = Field(
         default="memory://",

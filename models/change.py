@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Integer
+from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, false
 from sqlmodel import Field, SQLModel
 
 from models.base import utc_now
@@ -24,3 +24,5 @@ class Change(SQLModel, table=True):
     entity_id: str = Field(max_length=128, index=True)
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # About a restricted report or its claims (then or since): `before` and `after` are shown withheld.
+    restricted: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))

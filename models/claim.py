@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Text, false
 from sqlmodel import Field, SQLModel
 
 from models.base import SLUG_LENGTH
@@ -58,5 +58,7 @@ class Claim(SQLModel, table=True):
     support_conflicting_count: int | None = None
     # Distinct origins of the conflicting claims (a facility's figure shows it as `conflicting_sources`).
     support_conflicting_sources: int | None = None
+    # Whether its report is restricted (kept in step by the loader): lists and search need no join.
+    restricted: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
     # What full-text search reads (kept in step by the loader; indexed by FTS5 or a GIN index).
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))

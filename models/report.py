@@ -33,6 +33,11 @@ class Report(SQLModel, table=True):
     # Hash of the normalized bundle: the same bundle again is a no-op, another under this id a conflict.
     bundle_sha256: str = Field(max_length=64)
     claim_count: int = Field(default=0)
+    # `public`, or `restricted`: its words and people are withheld from readers without a key
+    # (`api.auth.access`).
+    access: str = Field(
+        default="public", sa_column=Column(String(10), nullable=False, server_default="public")
+    )
     # What full-text search reads (kept in step by the loader; indexed by FTS5 or a GIN index).
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     # Lineage (docs/evidence.md): the report this one derives from as its bundle declares it, and how.

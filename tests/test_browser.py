@@ -521,3 +521,37 @@ def test_a_bad_filter_is_explained_in_words(browser: Browser, dated: str) -> Non
         assert "min_workers: a number of workers, e.g. 50" in text
         assert "pattern" not in text
         assert "[A-Za-z]" not in text
+
+
+def test_a_restricted_report_page_says_what_is_withheld_and_shows_its_figures(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The reader of a restricted report: a notice of what is withheld and why, no text, the figures."""
+    folder = tmp_path_factory.mktemp("restricted")
+    with seeded_server(folder) as url:
+        engine = make_engine(Settings(database_url=f"sqlite:///{folder / 'laborwatch.db'}"))
+        with write_session(engine) as session:
+            key = create_key(session, "editor")
+        engine.dispose()
+        restricted = bundle()
+        restricted["report"] |= {"access": "restricted", "title": "Visit zqxtitle", "source": "zqxsource"}
+        written = httpx.post(f"{url}/v1/reports", json=restricted, headers={"Authorization": f"Bearer {key}"})
+        assert written.status_code == 201, written.text
+        report_id = restricted["report"]["id"]
+        for page in watched(browser, url, DESKTOP):
+            page.open(f"/reports/{report_id}")
+            assert page.page.locator("h1").inner_text() == f"Restricted report {report_id}"
+            notice = page.page.locator("section.withheld").inner_text()
+            assert "withheld" in notice
+            assert "title" in notice
+            assert "body" in notice
+            assert page.page.locator("#report-text").count() == 0
+            facts = page.page.locator("ol.claims").text_content() or ""
+            assert "about 40" in facts  # the worker figure of the restricted claim
+            assert "Quote withheld" in facts
+            content = page.page.content()
+            for canary in ("zqxtitle", "zqxsource", "seamstresses", "Ana Author"):
+                assert canary not in content
+            page.no_console_errors()
+            page.no_outside_requests()
+            page.axe_clean()

@@ -68,6 +68,7 @@ def test_a_claim_has_every_contract_field(api: TestClient) -> None:
     assert set(disputed) == {
         "id", "report_id", "facility_id", "subject", "predicate", "value", "unit", "approximate", "period",
         "quote", "span", "attributed_to", "evidence", "status", "notes", "high", "credibility", "support",
+        "withheld",
     }  # fmt: skip
     assert disputed["value"] == 900
     assert disputed["unit"] == "workers"

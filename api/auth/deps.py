@@ -21,9 +21,10 @@ from api.kit.params import markers
 BEARER = HTTPBearer(
     scheme_name="writeKey",
     bearerFormat="lw_...",
-    description="A laborwatch write key, made with `laborwatch keys create NAME [--role admin|editor]`. "
-    "An editor adds, replaces and corrects; an admin also deletes and merges (the operations whose "
-    "security lists `admin`).",
+    description="A laborwatch key, made with `laborwatch keys create NAME [--role admin|editor|reader]`. "
+    "Writes need one: an editor adds, replaces and corrects; an admin also deletes and merges (the "
+    "operations whose security lists `admin`); a reader writes nothing (403). Reads may send one of any "
+    "role to see restricted reports whole; a wrong or revoked key on a read is a 401.",
     auto_error=False,  # the middleware answers a missing or malformed key, as a problem document
 )
 Credentials = HTTPAuthorizationCredentials | None
@@ -88,11 +89,13 @@ def write_routes(routers: Iterable[APIRouter]) -> list[tuple[APIRoute, Role]]:
 
 
 def declare_key_errors(operation: dict[str, Any]) -> None:
-    """Declare in an OpenAPI operation that takes a key its 401 and 429, and 403 if it needs an admin."""
+    """Declare in an OpenAPI operation that takes a key its 401 and 429, and on a write 403."""
     requirements = operation.get("security", [])
     if not requirements:
         return
-    admin = any(Role.ADMIN.value in scopes for requirement in requirements for scopes in requirement.values())
-    statuses = (401, 403, 429) if admin else (401, 429)
+    # A key of a role without the right is a 403 on every write (a reader key on an editor's write too);
+    # a read takes any role's key, so it answers only 401 and 429.
+    reads_only = requirements == [{}, {BEARER.scheme_name: []}]
+    statuses = (401, 429) if reads_only else (401, 403, 429)
     for status, response in problem_responses(*statuses).items():
         operation["responses"].setdefault(str(status), response)

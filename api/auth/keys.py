@@ -28,15 +28,21 @@ WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
 class Role(StrEnum):
-    """What a key may write: an editor adds, replaces and corrects; an admin also deletes and merges."""
+    """What a key may do: read restricted reports (reader); add, replace, correct (editor); all (admin)."""
 
+    READER = "reader"
     EDITOR = "editor"
     ADMIN = "admin"
 
 
+_RANK = {Role.READER: 0, Role.EDITOR: 1, Role.ADMIN: 2}
+_MAY = {Role.READER: "read restricted reports and write nothing", Role.EDITOR: "add, replace and correct"}
+
+
 def allows(role: str, needed: Role) -> bool:
-    """Tell whether a key of `role` may make a write that needs `needed` (an admin may make every write)."""
-    return role == Role.ADMIN or needed is Role.EDITOR
+    """Tell whether a key of `role` may do what needs `needed` (each role may do what those below it may)."""
+    held = Role(role) if role in Role._value2member_map_ else None
+    return held is not None and _RANK[held] >= _RANK[needed]
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,21 @@ def principal_for(session: Session, presented: str) -> Principal | None:
     return Principal(api_key.name, api_key.role)
 
 
+def reader_for(session: Session, header: str) -> Principal:
+    """The active key a read presents in its `Authorization` header, or raise `Unauthorized`.
+
+    A read needs no key; one that sends a header must send a valid key, never getting a silent public
+    answer for a wrong or revoked one.
+    """
+    scheme, _, presented = header.partition(" ")
+    if scheme.lower() != "bearer" or not presented.strip():
+        raise Unauthorized("Send `Authorization: Bearer KEY` with a laborwatch key, or no Authorization.")
+    principal = principal_for(session, presented.strip())
+    if principal is None:
+        raise Unauthorized("The key is not valid (unknown or revoked); send a valid key or none.")
+    return principal
+
+
 def authenticate(session: Session, header: str | None) -> Principal:
     """The key in an `Authorization: Bearer KEY` header, or raise `Unauthorized`."""
     scheme, _, presented = (header or "").partition(" ")
@@ -103,7 +124,5 @@ def authenticate(session: Session, header: str | None) -> Principal:
 def check_role(principal: Principal, needed: Role) -> None:
     """Raise `Forbidden` unless the key's role allows a write that needs `needed`."""
     if not allows(principal.role, needed):
-        raise Forbidden(
-            f"This key's role ({principal.role}) may add, replace and correct; "
-            f"this write needs an {needed} key."
-        )
+        may = _MAY.get(Role(principal.role), "read") if principal.role in Role._value2member_map_ else "read"
+        raise Forbidden(f"This key's role ({principal.role}) may {may}; this write needs an {needed} key.")

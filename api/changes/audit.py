@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -28,8 +28,12 @@ def record_change(
     *,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    restricted: bool = False,
 ) -> None:
     """Log one write by `actor` (a key's name) and bump the data version behind ETags.
+
+    `restricted` when it is about a restricted report or one of its claims (its values are then withheld
+    from the public).
 
     The version row is updated first: that takes the row's lock, which writers hold until they commit,
     so `at` is taken after every earlier write committed and `since=` never skips a change.
@@ -44,6 +48,7 @@ def record_change(
         "entity_id": entity_id,
         "before": before,
         "after": after,
+        "restricted": restricted,
     }
     change_id = (
         session.connection().execute(insert(_CHANGE).values(entry).returning(_CHANGE.c.id)).scalar_one()
@@ -54,8 +59,8 @@ def record_change(
 def record_changes(session: Session, changes: list[dict[str, Any]]) -> None:
     """Log many writes at once, all at one moment (a batch of `laborwatch ingest`), in one statement.
 
-    Each entry holds `key_name`, `action`, `entity_type`, `entity_id`, `before` and `after`. The data
-    version is bumped once, first, for the same reason as in `record_change`.
+    Each entry holds `key_name`, `action`, `entity_type`, `entity_id`, `before`, `after` and `restricted`.
+    The data version is bumped once, first, for the same reason as in `record_change`.
     """
     if not changes:
         return
@@ -92,6 +97,7 @@ def report_summary(report: Report, claim_ids: list[str], facility_ids: list[str]
     """What the audit log keeps of a report: its metadata, body hash, claims and facilities (not the body)."""
     return {
         "id": report.id,
+        "access": report.access,
         "title": report.title,
         "publisher": report.publisher,
         "url": report.url,
@@ -144,3 +150,33 @@ def scrub_deleted_report(session: Session, report_id: str) -> None:
         ):
             change.before = _trace(change.before, CLAIM_TRACE)
             change.after = _trace(change.after, CLAIM_TRACE)
+
+
+def restrict_history(session: Session, report_id: str) -> None:
+    """Mark every audit entry about a report and its claims (of every version) as restricted.
+
+    Called when a report is stored restricted: what the log kept of its earlier versions is withheld from
+    the public from then on, as the report itself is. The mark stays if the report is made public again
+    (what was said while it was restricted stays withheld).
+    """
+    table: Table = Change.__table__  # type: ignore[attr-defined]
+    report_changes = session.execute(
+        select(table.c.before, table.c.after).where(
+            table.c.entity_type == "report", table.c.entity_id == report_id
+        )
+    ).all()
+    claim_ids: set[str] = set()
+    for before, after in report_changes:
+        for values in (before, after):
+            claim_ids.update((values or {}).get("claim_ids", []))
+    session.execute(
+        update(table)
+        .where(table.c.entity_type == "report", table.c.entity_id == report_id)
+        .values(restricted=True)
+    )
+    for chunk in in_chunks(sorted(claim_ids)):
+        session.execute(
+            update(table)
+            .where(table.c.entity_type == "claim", table.c.entity_id.in_(chunk))
+            .values(restricted=True)
+        )

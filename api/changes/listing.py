@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Select, Table, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from api.auth.access import CLAIM_KEPT, REPORT_KEPT, withhold
 from api.changes.schemas import ChangePublic
 from api.errors import InvalidQuery
 from api.kit.inlist import in_chunks, is_any_of
@@ -233,8 +234,27 @@ def subjects_of(db: Session | Connection, changes: Sequence[dict[str, Any]]) -> 
     return subjects
 
 
+# What stays of the values an entry about a restricted report or claim holds (`api.auth.access`); the
+# mark of a deleted report's scrubbed values says nothing of it.
+_KEPT = {"report": REPORT_KEPT | {"content_removed"}, "claim": CLAIM_KEPT | {"content_removed"}}
+
+
+def _values(row: Any, values: dict[str, Any] | None) -> dict[str, Any] | None:
+    """`before` or `after` of an entry as the audience may see them.
+
+    An entry about something other than a report or claim (a facility) never holds a report's words.
+    """
+    if values is None:
+        return None
+    kept = _KEPT.get(row.entity_type, frozenset({"id"}))
+    return withhold(dict(values), kept, row.restricted, always=False)
+
+
 def change_record(row: Any) -> dict[str, Any]:
-    """The audit log entry, JSON-ready: the one shaping of a change."""
+    """The audit log entry, JSON-ready: the one shaping of a change.
+
+    Its values are withheld as the audience requires when it is about a restricted report or its claims.
+    """
     return {
         "id": row.id,
         "at": iso_moment(row.at),
@@ -242,8 +262,8 @@ def change_record(row: Any) -> dict[str, Any]:
         "action": row.action,
         "entity_type": row.entity_type,
         "entity_id": row.entity_id,
-        "before": row.before,
-        "after": row.after,
+        "before": _values(row, row.before),
+        "after": _values(row, row.after),
     }
 
 

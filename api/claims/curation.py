@@ -30,5 +30,14 @@ def update_claim(session: Session, claim_id: str, changes: dict[str, Any], actor
     session.flush()
     if claim.facility_id:
         refresh_facility_figures(session, [claim.facility_id])
-    record_change(session, actor, "claim.update", "claim", claim_id, before=before, after=dict(changes))
+    record_change(
+        session,
+        actor,
+        "claim.update",
+        "claim",
+        claim_id,
+        before=before,
+        after=dict(changes),
+        restricted=claim.restricted,
+    )
     return claim

@@ -9,6 +9,7 @@ from pydantic import Field, StringConstraints, WithJsonSchema
 from sqlalchemy import Connection, Select, Table, func, select
 from sqlmodel import col
 
+from api.auth.access import CLAIM_KEPT, visible_columns, visible_rows, withhold
 from api.claims.schemas import ClaimPublic
 from api.claims.support import support_record
 from api.facilities.merges import follow_merges
@@ -32,6 +33,32 @@ from models import Claim, Report
 _CLAIM: Table = Claim.__table__  # type: ignore[attr-defined]
 # What a claim answer reads: plain columns, no ORM objects (they cost as much again as the SQL).
 _COLUMNS = [c for c in _CLAIM.columns if c.name not in ("pk", "search_text", "position")]
+_RESTRICTED = _CLAIM.c.restricted
+
+
+# The field of a claim each column makes, where it is not the column's name (`claim_record`).
+_FIELDS = {
+    "value_number": "value",
+    "value_text": "value",
+    "period_start": "period",
+    "period_end": "period",
+    "dated_on": "period",
+    "span_start": "span",
+    "span_end": "span",
+    "restricted": "access",
+    "support_sources": "support",
+    "support_agreeing": "support",
+    "support_agreeing_count": "support",
+    "support_conflicting": "support",
+    "support_conflicting_count": "support",
+    "support_conflicting_sources": "support",
+}
+
+
+def claim_columns(*columns: Any) -> list[Any]:
+    """Claim columns (default: what a claim answer reads) as the current audience may read them."""
+    return visible_columns(columns or _COLUMNS, CLAIM_KEPT, _RESTRICTED, _FIELDS)
+
 
 # Claim search: the quote and the subject (FTS5 table `claim_fts`, keyed by the claim's rowid `pk`).
 CLAIM_SEARCH = SearchIndex("claim_fts", "rowid", col(Claim.pk), col(Claim.search_text))
@@ -154,7 +181,7 @@ ClaimSubfiltersDep = Annotated[ClaimFilters, Depends(claim_subfilters)]
 
 def claim_query(filters: ClaimFilters, db: Connection) -> Select[Any]:
     """Select the claims matching `filters` (unordered)."""
-    query = select(*_COLUMNS)
+    query = select(*claim_columns())
     c = _CLAIM.c
     if filters.facility_id:
         # A merged facility's id still finds its claims, now filed under the survivor.
@@ -167,7 +194,8 @@ def claim_query(filters: ClaimFilters, db: Connection) -> Select[Any]:
     if filters.status:
         query = query.where(is_any_of(c.status, [status.value for status in filters.status]))
     if filters.q is not None and filters.q.strip():
-        query = query.where(matches(CLAIM_SEARCH, filters.q, db.dialect.name))
+        # Quote and subject are withheld text: a public query never matches a restricted claim.
+        query = query.where(matches(CLAIM_SEARCH, filters.q, db.dialect.name), visible_rows(_RESTRICTED))
     if filters.min_sources is not None:
         wanted = c.support_sources >= filters.min_sources
         query = query.where(rare(wanted, db.dialect.name) if filters.min_sources >= 2 else wanted)
@@ -217,9 +245,13 @@ def claim_reread(
 
 
 def claim_record(row: Any) -> dict[str, Any]:
-    """The public Claim as JSON gives it, from a row of `claim_query`: the one shaping of a claim."""
+    """The Claim as JSON gives it, from a row of `claim_query`: the one shaping of a claim.
+
+    Withheld as the audience requires (`api.auth.access`).
+    """
     has_period = row.period_start is not None or row.period_end is not None
-    return {
+    span = {"start": row.span_start, "end": row.span_end} if row.span_start is not None else None
+    record: dict[str, Any] = {
         "id": row.id,
         "report_id": row.report_id,
         "facility_id": row.facility_id,
@@ -231,7 +263,7 @@ def claim_record(row: Any) -> dict[str, Any]:
         "approximate": row.approximate,
         "period": {"start": iso(row.period_start), "end": iso(row.period_end)} if has_period else None,
         "quote": row.quote,
-        "span": {"start": row.span_start, "end": row.span_end},
+        "span": span,
         "attributed_to": row.attributed_to,
         "evidence": row.evidence,
         "status": row.status,
@@ -239,6 +271,7 @@ def claim_record(row: Any) -> dict[str, Any]:
         "credibility": row.credibility,
         "support": support_record(row),
     }
+    return withhold(record, CLAIM_KEPT, row.restricted)
 
 
 def shape_claims(_db: Connection, rows: Sequence[Any]) -> list[dict[str, Any]]:
@@ -272,13 +305,15 @@ CLAIMS: Listing[ClaimFilters] = Listing(
 
 def claim_by_id(db: Connection, claim_id: str) -> dict[str, Any] | None:
     """One claim in its public shape, or None when no claim has this id."""
-    row = db.execute(select(*_COLUMNS).where(_CLAIM.c.id == claim_id)).first()
+    row = db.execute(select(*claim_columns()).where(_CLAIM.c.id == claim_id)).first()
     return claim_record(row) if row is not None else None
 
 
 def claims_of_report(db: Connection, report_id: str) -> list[dict[str, Any]]:
     """Every claim of a report in the order its bundle gives them."""
-    rows = db.execute(select(*_COLUMNS).where(_CLAIM.c.report_id == report_id).order_by(_CLAIM.c.position))
+    rows = db.execute(
+        select(*claim_columns()).where(_CLAIM.c.report_id == report_id).order_by(_CLAIM.c.position)
+    )
     return [claim_record(row) for row in rows]
 
 

@@ -49,8 +49,8 @@ class ClaimPublic(Public):
     unit: str | None = Field(examples=["workers"])
     approximate: bool
     period: Period | None
-    quote: str
-    span: Span
+    quote: str | None = Field(description="Verbatim text of the report body; null only when withheld.")
+    span: Span | None = Field(description="Where the quote stands in the body; null only when withheld.")
     attributed_to: str | None
     evidence: Evidence
     status: Status
@@ -59,6 +59,11 @@ class ClaimPublic(Public):
         description="Admiralty credibility, 1 (confirmed) .. 6 (cannot be judged)."
     )
     support: Support | None = Field(description="For `worker_count` claims: the sources that agree.")
+    withheld: list[str] = Field(
+        description="The fields kept back (null) because its report is restricted and the read has no key "
+        "that may see them; empty when nothing is withheld (docs/security.md).",
+        examples=[[]],
+    )
 
 
 class ClaimPage(Page[ClaimPublic]):

@@ -10,11 +10,14 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.auth.access import Audience
 from api.db.version import VersionReader
 
 CACHE_CONTROL = "no-cache"  # store, but revalidate with the ETag before each reuse
 # Answers that change without a data write (webhooks and their deliveries): no ETag, never stored.
 UNVERSIONED_PREFIXES = ("/v1/webhooks",)
+# An answer to a read with a key may show restricted reports: only the key holder's own cache may keep it.
+PRIVATE_CACHE_CONTROL = "private, no-cache"
 # How OpenAPI declares the headers every successful GET carries.
 CACHING_HEADERS: dict[str, dict[str, object]] = {
     "ETag": {
@@ -23,7 +26,8 @@ CACHING_HEADERS: dict[str, dict[str, object]] = {
         "schema": {"type": "string", "examples": ['"v42-1a2b3c4d"']},
     },
     "Cache-Control": {
-        "description": "`no-cache`: a cache may keep the answer but revalidates it with the ETag first.",
+        "description": "`no-cache`: a cache may keep the answer but revalidates it with the ETag first; "
+        "`private, no-cache` on answers to a read with a key (only the key holder's cache may keep them).",
         "schema": {"type": "string", "examples": [CACHE_CONTROL]},
     },
 }
@@ -83,12 +87,17 @@ class ETagMiddleware:
             return
         scope.setdefault("state", {})["data_version"] = version  # the lists' carried totals use it too
         target = scope["path"] + "?" + scope.get("query_string", b"").decode("latin-1")
-        etag = f'"v{version}-{zlib.crc32(target.encode()):08x}"'
+        # The audience (`api.edge.readkeys`) is part of the tag: a public and a full answer to one URL
+        # differ, so a tag of one never revalidates the other. A full answer is for one key's holder.
+        full = scope["state"].get("audience") == Audience.FULL
+        etag = f'"v{version}-{zlib.crc32(target.encode()):08x}{"-k" if full else ""}"'
+        tagged = {"ETag": etag, "Cache-Control": PRIVATE_CACHE_CONTROL if full else CACHE_CONTROL}
         candidates = _candidates(Headers(scope=scope).get("if-none-match", ""))
-        # The tag is only ever given with a 200, and answers are deterministic per URL and version, so a
-        # client holding this very tag would get the same 200: answer 304 without running the route.
+        # The tag is only ever given with a 200, and answers are deterministic per URL, version and
+        # audience, so a client holding this very tag would get the same 200: answer 304 without the route.
         if etag in candidates:
-            response = Response(status_code=304, headers={"ETag": etag, "Cache-Control": CACHE_CONTROL})
+            response = Response(status_code=304, headers=tagged)
+            response.headers.add_vary_header("Authorization")
             await response(scope, receive, send)
             return
         star = "*" in candidates  # matches only if the resource exists: decided by the route's status
@@ -98,14 +107,16 @@ class ETagMiddleware:
 
         async def send_tagged(message: Message) -> None:
             if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.add_vary_header("Authorization")  # every read's answer may depend on the key
                 if message["status"] == 200:
                     if star:
-                        not_modified = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
-                        await Response(status_code=304, headers=not_modified)(scope, receive, send)
+                        not_modified = Response(status_code=304, headers=tagged)
+                        not_modified.headers.add_vary_header("Authorization")
+                        await not_modified(scope, receive, send)
                         raise _Head
-                    headers = MutableHeaders(scope=message)
                     headers["ETag"] = etag
-                    headers["Cache-Control"] = CACHE_CONTROL
+                    headers["Cache-Control"] = tagged["Cache-Control"]
                 await send(message)
                 if head:
                     await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -1,5 +1,6 @@
 """Request ids (`X-Request-ID`) and one structured JSON log line per request, secrets redacted."""
 
+import hashlib
 import json
 import logging
 import re
@@ -71,8 +72,21 @@ def redacted_query(query_string: bytes) -> str:
         return ""
     decoded = query_string.decode("latin-1").replace(";", "&")
     pairs = parse_qsl(decoded, keep_blank_values=True)
-    shown = [(redacted(name), REDACTED if secret_name(name) else redacted(value)) for name, value in pairs]
+    shown = [(redacted(name), _logged_value(name, value)) for name, value in pairs]
     return urlencode(shown)
+
+
+def _logged_value(name: str, value: str) -> str:
+    """A query value as logged: secrets redacted, a cursor as a digest.
+
+    A cursor carries the sort value of a row, which for a read with a key may be a restricted report's
+    title (docs/security.md).
+    """
+    if secret_name(name):
+        return REDACTED
+    if name == "cursor":
+        return "sha256:" + hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:16]
+    return redacted(value)
 
 
 def log_request(fields: dict[str, Any]) -> None:

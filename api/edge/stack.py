@@ -13,6 +13,7 @@ from api.edge.errors import ErrorProblemMiddleware
 from api.edge.headers import SecurityHeadersMiddleware
 from api.edge.headlimits import HeadLimitMiddleware, HeadLimits
 from api.edge.limits import RateLimits
+from api.edge.readkeys import ReadKeyMiddleware
 from api.edge.requestlog import RequestLogMiddleware
 from api.edge.writekeys import WriteKeyMiddleware
 from api.settings import Settings
@@ -20,6 +21,8 @@ from api.settings import Settings
 
 def edge_stack(app: FastAPI, settings: Settings, writes: list[tuple[APIRoute, Role]]) -> list[Middleware]:
     """The middleware around the routes, outermost first; `writes` are the write routes and their roles."""
+    # One set of counters for the keys of reads and writes: a refused key counts wherever it was sent.
+    limits = RateLimits(settings.rate_limit_writes, settings.rate_limit_auth_failures, app.state.limit_store)
     return [
         Middleware(RequestLogMiddleware, trusted_proxies=settings.trusted_proxies),
         Middleware(SecurityHeadersMiddleware),
@@ -33,14 +36,18 @@ def edge_stack(app: FastAPI, settings: Settings, writes: list[tuple[APIRoute, Ro
             expose_headers=["ETag", "Link", "Content-Disposition", "X-Request-ID"],
         ),
         Middleware(DropEmptyParamsMiddleware),
+        Middleware(
+            ReadKeyMiddleware,
+            engine=lambda: app.state.engine,
+            limits=limits,
+            trusted_proxies=settings.trusted_proxies,
+        ),
         Middleware(ETagMiddleware, versions=lambda: app.state.versions),
         Middleware(
             WriteKeyMiddleware,
             routes=writes,
             engine=lambda: app.state.engine,
-            limits=RateLimits(
-                settings.rate_limit_writes, settings.rate_limit_auth_failures, app.state.limit_store
-            ),
+            limits=limits,
             trusted_proxies=settings.trusted_proxies,
         ),
         Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),

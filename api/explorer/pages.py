@@ -369,10 +369,12 @@ def _report(db: Connection, report_id: str) -> ReportView:
     named = db.execute(facility_query(FacilityFilters(report_id=report_id), db)).all()
     facilities = {facility["id"]: facility for facility in shape_facilities(db, named)}
     claims = claims_of_report(db, report_id)
-    spans = [Span.of(claim, claim_title(claim)) for claim in claims]
     parent = report["derived_from"]["report"] if report["derived_from"] else None
     lineage = {report["origin"], *report["derivatives"], *([parent] if parent else [])} - {report_id}
     related = reports_by_ids(db, sorted(lineage))
+    if report["body"] is None:  # withheld (a restricted report): no text to mark
+        return ReportView(report, claims, facilities, Markup(""), related)
+    spans = [Span.of(claim, claim_title(claim)) for claim in claims if claim["span"] is not None]
     return ReportView(report, claims, facilities, highlight(report["body"], spans), related)
 
 

@@ -20,7 +20,7 @@ from api.claims.listing import ClaimFilters, claim_query, shape_claims
 from api.facilities.listing import FacilityFilters, facility_query, narrows, shape_facilities
 from api.kit.paging import Keyset, Sort, SortKey, iter_batches
 from api.kit.responses import dumps
-from api.reports.listing import ReportFilters, report_query, shape_reports
+from api.reports.listing import ReportFilters, report_query_with_body, shape_reports
 from api.vocabulary import CREDIBILITY_WORDS, RELIABILITY_WORDS
 from models import Claim, FacilityRedirect, Report
 
@@ -167,9 +167,10 @@ def operator_entity(name: str, country: str | None) -> Entity:
 
 def report_entity(report: dict[str, Any]) -> Entity:
     """A report (public shape with `body`) as an Article: title, publisher, date, authors, language, text."""
-    authors = [person["name"] for person in report["contributors"] if person["role"] == "author"]
-    others = [f"{p['name']} ({p['role']})" for p in report["contributors"] if p["role"] != "author"]
-    body = report["body"].strip()
+    contributors = report["contributors"] or []  # null when withheld (a restricted report)
+    authors = [person["name"] for person in contributors if person["role"] == "author"]
+    others = [f"{p['name']} ({p['role']})" for p in contributors if p["role"] != "author"]
+    body = (report["body"] or "").strip()
     limit = MAX_LENGTH["bodyText"]
     cut = (
         f"Text cut at {limit:,} of {len(body):,} characters; the whole body: /v1/reports/{report['id']}"
@@ -193,6 +194,7 @@ def report_entity(report: dict[str, Any]) -> Entity:
                 f"Contributors: {'; '.join(others)}" if others else None,
                 cut,
                 *_lineage_notes(report),
+                _withheld_note(report),
             ],
         },
     )
@@ -213,6 +215,12 @@ def _lineage_notes(report: dict[str, Any]) -> list[str | None]:
         if reliability
         else None,
     ]
+
+
+def _withheld_note(item: dict[str, Any]) -> str | None:
+    """A note naming what a restricted report or claim keeps back, so an empty property is not a gap."""
+    withheld = item.get("withheld") or []
+    return f"Restricted: withheld {', '.join(withheld)}" if withheld else None
 
 
 def _value_text(claim: dict[str, Any]) -> str | None:
@@ -252,6 +260,7 @@ def claim_entity(claim: dict[str, Any]) -> Entity:
         if claim.get("credibility")
         else None,
         _support_text(claim.get("support")),
+        _withheld_note(claim),
     ]
     claim_key = entity_id("claim", claim["id"])
     if claim["facility_id"] is None:
@@ -321,7 +330,7 @@ def ftm_entities(db: Connection, filters: FacilityFilters) -> Generator[Entity]:
     facilities = facility_query(filters, db)
     matched = select(facilities.subquery("matched").c.id)
     claims = claim_query(ClaimFilters(), db)
-    reports = report_query(ReportFilters(), db).add_columns(_REPORT.c.body)
+    reports = report_query_with_body(ReportFilters(), db)
     if narrows(filters):
         claims = claims.where(_CLAIM.c.facility_id.in_(matched))
         about = select(_CLAIM.c.report_id).where(_CLAIM.c.facility_id.in_(matched))
@@ -342,8 +351,8 @@ def ftm_entities(db: Connection, filters: FacilityFilters) -> Generator[Entity]:
         for facility in shaped:
             yield from facility_entities(facility, merged.get(facility["id"], ()))
     for rows in _rows(db, reports, batch_size=REPORT_BATCH_SIZE):
-        for report, row in zip(shape_reports(db, rows), rows, strict=True):
-            yield report_entity({**report, "body": row.body})
+        for report in shape_reports(db, rows, detail=True):
+            yield report_entity(report)
     for rows in _rows(db, claims):
         for claim in shape_claims(db, rows):
             yield claim_entity(claim)

@@ -12,6 +12,8 @@ from pydantic import StringConstraints
 from sqlalchemy import Connection, Select, Table, case, func, select
 from sqlmodel import col
 
+from api.auth.access import CLAIM_KEPT, withhold
+from api.claims.listing import claim_columns
 from api.errors import InvalidQuery
 from api.facilities.figures import counts_for_figures, facility_figure_as_of
 from api.facilities.names import FACILITY_SEARCH
@@ -208,6 +210,7 @@ def narrows(filters: FacilityFilters) -> bool:
     return replace(filters, as_of=None) != FacilityFilters()
 
 
+_CLAIM_TABLE: Table = Claim.__table__  # type: ignore[attr-defined]
 _FACILITY: Table = Facility.__table__  # type: ignore[attr-defined]
 # What a facility answer reads, in this order (`facility_record` unpacks it): plain columns, the stored
 # figure included (the four workers_* columns are replaced by the figure as of a date when asked).
@@ -350,7 +353,7 @@ def worker_history(
 ) -> dict[str, Any]:
     """One page of a facility's `worker_count` claims, oldest first, undated ones last in ingest order."""
     current = db.execute(select(_FACILITY.c.workers_claim_id).where(_FACILITY.c.id == facility_id)).scalar()
-    claims = select(Claim.__table__).where(  # type: ignore[attr-defined]
+    claims = select(*claim_columns(*_CLAIM_TABLE.columns)).where(
         col(Claim.facility_id) == facility_id, col(Claim.predicate) == "worker_count"
     )
     page = fetch_page(
@@ -380,7 +383,7 @@ def latest_worker_figures(db: Connection, facility_id: str, count: int) -> tuple
     where = (col(Claim.facility_id) == facility_id, col(Claim.predicate) == "worker_count")
     total = db.execute(select(func.count()).select_from(Claim).where(*where)).scalar() or 0
     latest = db.execute(
-        select(Claim.__table__)  # type: ignore[attr-defined]
+        select(*claim_columns(*_CLAIM_TABLE.columns))
         .where(*where)
         .order_by(
             case((col(Claim.dated_on).is_(None), 1), else_=0).desc(),
@@ -393,18 +396,22 @@ def latest_worker_figures(db: Connection, facility_id: str, count: int) -> tuple
 
 
 def _figure(claim: Any, current: str | None) -> dict[str, Any]:
-    """One `worker_count` claim as a point of its facility's history (`WorkerFigure`)."""
-    return {
-        "as_of": iso(claim.dated_on),
-        "value": as_number(claim.value_number) if claim.value_number is not None else 0,
-        "approximate": claim.approximate,
-        "status": claim.status,
-        "counts": counts_for_figures(claim.status),
-        "current": claim.id == current,
-        "claim_id": claim.id,
-        "report_id": claim.report_id,
-        "quote": claim.quote,
-    }
+    """One `worker_count` claim as a point of its facility's history (`WorkerFigure`), withheld as due."""
+    return withhold(
+        {
+            "as_of": iso(claim.dated_on),
+            "value": as_number(claim.value_number) if claim.value_number is not None else 0,
+            "approximate": claim.approximate,
+            "status": claim.status,
+            "counts": counts_for_figures(claim.status),
+            "current": claim.id == current,
+            "claim_id": claim.id,
+            "report_id": claim.report_id,
+            "quote": claim.quote,
+        },
+        CLAIM_KEPT,
+        claim.restricted,
+    )
 
 
 def located_facilities(db: Connection) -> Select[Any]:

@@ -64,7 +64,12 @@ class WorkerFigure(Public):
     current: bool = Field(description="True for the claim that gives the facility's `workers` now.")
     claim_id: str
     report_id: str
-    quote: str
+    quote: str | None = Field(description="The claim's verbatim quote; null only when withheld.")
+    withheld: list[str] = Field(
+        description="The fields kept back (null) because the claim's report is restricted and the read has "
+        "no key that may see them; empty when nothing is withheld (docs/security.md).",
+        examples=[[]],
+    )
 
 
 class WorkerHistory(Public):

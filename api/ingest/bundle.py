@@ -5,6 +5,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, model_validator
 
+from api.auth.access import Access
 from api.kit.types import (
     Count,
     CountryCode,
@@ -85,6 +86,8 @@ class ReportIn(StrictModel):
     body_file: Text | None = None
     derived_from: DerivedFromIn | None = None
     reliability: Reliability | None = None
+    # `restricted`: its words and people are withheld from readers without a key (docs/security.md).
+    access: Access = Access.PUBLIC
 
     @model_validator(mode="after")
     def _one_body(self) -> Self:

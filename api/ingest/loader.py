@@ -15,6 +15,7 @@ from sqlalchemy import Connection, bindparam
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel, col, select
 
+from api.auth.access import RESTRICTED, Access
 from api.changes.audit import CLI_ACTOR, record_change, record_changes, report_summary
 from api.claims.listing import claim_search_text
 from api.errors import Conflict, InvalidBundle, ReportExists, validation_errors
@@ -165,6 +166,7 @@ def prepare_bundle(
         placements.append((identifier, span))
         rows.append(
             _claim_row(bundle.report.id, bundle.report.published_on, body, len(rows), claim, identifier, span)
+            | {"restricted": bundle.report.access is Access.RESTRICTED}
         )
     claims = [(claim.facility, claim.predicate) for claim in bundle.claims]
     fingerprint = bundle_fingerprint(bundle, body)
@@ -279,6 +281,10 @@ def claim_id(report_id: str, claim: ClaimIn, span: Span) -> str:
 def bundle_fingerprint(bundle: Bundle, body: str) -> str:
     """Hash what makes a bundle itself (metadata, body, facilities, claims), whatever format carried it."""
     report = _without_unset_additions(bundle.report.model_dump(mode="json", exclude={"body", "body_file"}))
+    if bundle.report.access is Access.PUBLIC:
+        report.pop(
+            "access", None
+        )  # the default: bundles stored before `access` existed keep their fingerprint
     facilities = sorted(
         (facility.model_dump(mode="json") for facility in bundle.facilities), key=lambda f: f["id"]
     )
@@ -456,12 +462,21 @@ def load_prepared(
                     "entity_id": report.id,
                     "before": None,
                     "after": summary,
+                    "restricted": report.access == RESTRICTED,
                 }
             )
         return result
     refresh_facility_figures(session, [*facility_ids, *relinked])
     if record:
-        record_change(session, actor, "report.create", "report", report.id, after=summary)
+        record_change(
+            session,
+            actor,
+            "report.create",
+            "report",
+            report.id,
+            after=summary,
+            restricted=report.access == RESTRICTED,
+        )
     return result
 
 
@@ -503,6 +518,7 @@ def _write(
         body_key=body_key(body),
         reliability=report_in.reliability.value if report_in.reliability else None,
         claim_count=len(claim_rows),
+        access=report_in.access.value,
         ingested_at=utc_now(),
     )
     emit = batch.add if batch is not None else partial(_insert, session.connection())

@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from api.auth.deps import declare_key_errors
+from api.auth.deps import BEARER, declare_key_errors
 from api.edge.caching import CACHING_HEADERS
 from api.errors import Problem, problem_responses
 from api.reports.writes import bundle_schema
@@ -48,6 +48,8 @@ def _describe_paging(operation: dict[str, Any], max_offset: int) -> None:
 def _complete_operation(method: str, operation: dict[str, Any], settings: Settings) -> None:
     responses = operation["responses"]
     if method == "get":
+        # A read may send a key (any role) to see restricted reports whole: optional, hence `{}` first.
+        operation.setdefault("security", [{}, {BEARER.scheme_name: []}])
         responses.setdefault("304", NOT_MODIFIED)
         if "200" in responses:  # the ETag middleware tags every 200 of a GET
             responses["200"]["headers"] = CACHING_HEADERS | responses["200"].get("headers", {})

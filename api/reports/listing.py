@@ -10,6 +10,7 @@ from fastapi import Depends, Query
 from sqlalchemy import Connection, Select, Table, select
 from sqlmodel import col
 
+from api.auth.access import REPORT_KEPT, RESTRICTED, visible_columns, visible_rows, withhold
 from api.errors import InvalidQuery
 from api.kit.inlist import is_any_of
 from api.kit.listing import Listing
@@ -24,10 +25,20 @@ from models import Report, ReportContributor, ReportFacility
 
 _REPORT: Table = Report.__table__  # type: ignore[attr-defined]
 _LISTED = (
-    "id", "title", "publisher", "url", "published_on", "language", "source", "sha256", "claim_count",
-    "derived_from", "derived_relation", "origin_id", "reliability",
+    "id", "access", "title", "publisher", "url", "published_on", "language", "source", "sha256",
+    "claim_count", "derived_from", "derived_relation", "origin_id", "reliability",
 )  # fmt: skip
 _COLUMNS = [_REPORT.c[name] for name in _LISTED]
+_RESTRICTED = _REPORT.c.access == RESTRICTED
+# The fields the columns make whose names differ: lineage stays public (`api.auth.access.REPORT_KEPT`).
+_FIELDS = {"derived_relation": "derived_from", "origin_id": "origin"}
+
+
+def _columns(*extra: str) -> list[Any]:
+    """The report columns (and `extra` ones) as the current audience may read them (`api.auth.access`)."""
+    return visible_columns(
+        [*_COLUMNS, *(_REPORT.c[name] for name in extra)], REPORT_KEPT, _RESTRICTED, _FIELDS
+    )
 
 
 # Report search: the title and the body (FTS5 table `report_fts`, keyed by id).
@@ -101,7 +112,7 @@ ReportFiltersDep = Annotated[ReportFilters, Depends(report_filters)]
 
 def report_query(filters: ReportFilters, db: Connection) -> Select[Any]:
     """Select the reports (without their bodies) matching `filters` (unordered)."""
-    query = select(*_COLUMNS)
+    query = select(*_columns())
     c = _REPORT.c
     if filters.publisher:
         query = query.where(c.publisher_fold == fold(filters.publisher))
@@ -110,7 +121,8 @@ def report_query(filters: ReportFilters, db: Connection) -> Select[Any]:
     if filters.published_to:
         query = query.where(c.published_on <= filters.published_to)
     if filters.q is not None and filters.q.strip():
-        query = query.where(matches(REPORT_SEARCH, filters.q, db.dialect.name))
+        # Title and body are withheld text: a public query never matches a restricted report.
+        query = query.where(matches(REPORT_SEARCH, filters.q, db.dialect.name), visible_rows(_RESTRICTED))
     if filters.origin:
         query = query.where(c.origin_id == filters.origin)
     if filters.reliability:
@@ -139,10 +151,16 @@ def _related(
     return contributors, facility_ids
 
 
-def report_record(row: Any, contributors: list[dict[str, str]], facility_ids: list[str]) -> dict[str, Any]:
-    """The public Report  as JSON gives it, from a row of `report_query`: the one shaping of a report."""
-    return {
+def report_record(
+    row: Any, contributors: list[dict[str, str]], facility_ids: list[str], *, detail: bool = False
+) -> dict[str, Any]:
+    """The Report as JSON gives it, from a row of `report_query`: the one shaping of a report.
+
+    With `body` when `detail` (the row has it); withheld as the audience requires (`api.auth.access`).
+    """
+    record: dict[str, Any] = {
         "id": row.id,
+        "access": row.access,
         "title": row.title,
         "publisher": row.publisher,
         "url": row.url,
@@ -159,12 +177,23 @@ def report_record(row: Any, contributors: list[dict[str, str]], facility_ids: li
         "origin": row.origin_id or row.id,
         "reliability": row.reliability,
     }
+    if detail:
+        record["body"] = row.body
+    return withhold(record, REPORT_KEPT, row.access == RESTRICTED)
 
 
-def shape_reports(db: Connection, rows: Sequence[Any]) -> list[dict[str, Any]]:
-    """Shape rows of `report_query`, fetching contributors and facilities in two queries."""
+def shape_reports(db: Connection, rows: Sequence[Any], *, detail: bool = False) -> list[dict[str, Any]]:
+    """Shape rows of `report_query` (with `body` when `detail`), fetching contributors and facilities."""
     contributors, facility_ids = _related(db, [row.id for row in rows])
-    return [report_record(row, contributors.get(row.id, []), facility_ids.get(row.id, [])) for row in rows]
+    return [
+        report_record(row, contributors.get(row.id, []), facility_ids.get(row.id, []), detail=detail)
+        for row in rows
+    ]
+
+
+def report_query_with_body(filters: ReportFilters, db: Connection) -> Select[Any]:
+    """`report_query` with each report's body (as the audience may read it), for `detail` shaping."""
+    return report_query(filters, db).add_columns(*_columns("body")[len(_COLUMNS) :])
 
 
 REPORTS: Listing[ReportFilters] = Listing(
@@ -186,10 +215,10 @@ REPORTS: Listing[ReportFilters] = Listing(
 
 def report_by_id(db: Connection, report_id: str) -> dict[str, Any] | None:
     """One report with its body (the detail view), or None when no report has this id."""
-    row = db.execute(select(*_COLUMNS, _REPORT.c.body).where(_REPORT.c.id == report_id)).first()
+    row = db.execute(select(*_columns("body")).where(_REPORT.c.id == report_id)).first()
     if row is None:
         return None
-    return {**shape_reports(db, [row])[0], "derivatives": derivatives_of(db, report_id), "body": row.body}
+    return {**shape_reports(db, [row], detail=True)[0], "derivatives": derivatives_of(db, report_id)}
 
 
 def report_exists(db: Connection, report_id: str) -> bool:

@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.auth.access import Access
 from api.claims.schemas import ClaimPublic
 from api.facilities.schemas import FacilityPublic
 from api.kit.schemas import Page, Public
@@ -37,26 +38,34 @@ class ReportPublic(Public):
     """A source document, without its body."""
 
     id: str = Field(examples=["dailynk-garment-orders-russia"])
-    title: str
-    publisher: str = Field(examples=["Daily NK"])
+    access: Access = Field(
+        description="`public`, or `restricted`: its words and people are shown only to a read with a key."
+    )
+    title: str | None = Field(description="Null only when withheld.")
+    publisher: str | None = Field(examples=["Daily NK"], description="Null only when withheld.")
     url: str | None
     published_on: date | None
     language: str = Field(examples=["en"])
-    contributors: list[Contributor]
+    contributors: list[Contributor] | None = Field(description="Null only when withheld.")
     source: str | None = Field(description="Who the information came from, as the report describes it.")
-    sha256: str = Field(description="SHA-256 of the body, UTF-8 encoded.")
+    sha256: str | None = Field(description="SHA-256 of the body, UTF-8 encoded (null only when withheld).")
     claim_count: int
     facility_ids: list[str]
     derived_from: DerivedFrom | None = Field(description="The report this one derives from, as declared.")
     origin: str = Field(description="The id at the root of its chain (its own id when it derives from none).")
     reliability: Reliability | None = Field(description="Admiralty source reliability, A..F, or null.")
+    withheld: list[str] = Field(
+        description="The fields kept back (null) because the report is restricted and the read has no key "
+        "that may see them; empty when nothing is withheld (docs/security.md).",
+        examples=[[]],
+    )
 
 
 class ReportDetail(ReportPublic):
     """A source document with its full body, exactly as ingested."""
 
     derivatives: list[str] = Field(description="Ids of the reports that derive from this one directly.")
-    body: str
+    body: str | None = Field(description="The full text; null only when withheld.")
 
 
 # One concrete model per listed resource, so that OpenAPI and generated clients name them `FacilityPage`

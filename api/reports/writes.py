@@ -11,7 +11,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from api.changes.audit import record_change, report_summary, scrub_deleted_report
+from api.auth.access import RESTRICTED
+from api.changes.audit import record_change, report_summary, restrict_history, scrub_deleted_report
 from api.claims.listing import claims_of_report
 from api.errors import InvalidBundle, NotFound, problem_responses
 from api.facilities.figures import refresh_facility_figures
@@ -106,7 +107,8 @@ def delete_report(session: Session, report_id: str, actor: str) -> None:
     session.flush()
     relinked = refresh_origins(session, detached, [old_key])
     refresh_facility_figures(session, [*touched, *relinked])
-    record_change(session, actor, "report.delete", "report", report_id, before=before)
+    restricted = report.access == RESTRICTED
+    record_change(session, actor, "report.delete", "report", report_id, before=before, restricted=restricted)
     session.flush()
     scrub_deleted_report(session, report_id)
 
@@ -130,6 +132,7 @@ def replace_report(
         return load_prepared(session, prepared, actor=actor), False
     claim_ids, facility_ids = _report_links(session, report_id)
     before = report_summary(existing, claim_ids, facility_ids)
+    existing_access = existing.access
     curated = _curated_claims(session, report_id)
     old_key, reliability = existing.body_key, existing.reliability
     touched = _remove_report(session, existing)
@@ -151,7 +154,10 @@ def replace_report(
         report_id,
         before=before,
         after=report_summary(report, result.claim_ids, result.facility_ids),
+        restricted=RESTRICTED in (existing_access, report.access),
     )
+    if report.access == RESTRICTED:
+        restrict_history(session, report_id)
     return result, False
 
 
