@@ -47,9 +47,14 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Generated]:
     document.write_text(json.dumps(create_app(Settings(database_url="sqlite://")).openapi()))
     config = Config.from_sources(
         # No formatter run: nothing but the generator itself. Line-delimited JSON, which only the FtM
-        # export answers alone, is read as bytes, as docs/clients.md tells client authors to configure.
+        # export answers alone, and the Atom feed are read as bytes, as docs/clients.md tells client
+        # authors to configure.
         ConfigFile(
-            post_hooks=[], content_type_overrides={"application/x-ndjson": "application/octet-stream"}
+            post_hooks=[],
+            content_type_overrides={
+                "application/x-ndjson": "application/octet-stream",
+                "application/atom+xml": "application/octet-stream",
+            },
         ),
         MetaType.NONE,
         document,

@@ -9,7 +9,7 @@ from pydantic import Field, StringConstraints, WithJsonSchema
 from sqlalchemy import Connection, Select, Table, func, select
 from sqlmodel import col
 
-from api.auth.access import CLAIM_KEPT, visible_columns, visible_rows, withhold
+from api.auth.access import CLAIM_KEPT, RESTRICTED, sees_restricted, visible_columns, visible_rows, withhold
 from api.claims.schemas import ClaimPublic
 from api.claims.support import support_record
 from api.facilities.merges import follow_merges
@@ -225,7 +225,18 @@ def claim_count(filters: ClaimFilters, db: Connection) -> Select[Any] | None:
 
     Only a search over every claim: any other filter (a field of `ClaimFilters`) counts the usual way.
     """
-    return count_matches(CLAIM_SEARCH, filters.q or "", db.dialect.name) if _text_only(filters) else None
+    if not _text_only(filters):
+        return None
+    if not sees_restricted() and _any_restricted(db):
+        return None  # the index holds restricted claims' text too: a public count goes through the claims
+    return count_matches(CLAIM_SEARCH, filters.q or "", db.dialect.name)
+
+
+def _any_restricted(db: Connection) -> bool:
+    """Whether any report is restricted (a look at the report table, which is small beside the claims)."""
+    reports: Table = Report.__table__  # type: ignore[attr-defined]
+    found = db.execute(select(reports.c.id).where(reports.c.access == RESTRICTED).limit(1)).first()
+    return found is not None
 
 
 def claim_reread(
@@ -241,7 +252,8 @@ def claim_reread(
     rows = db.scalar(select(func.max(_CLAIM.c.pk))) or 0  # the rowid's maximum: one seek
     if not worth_reading_in_order(total, rows, limit):
         return None
-    return claim_query(replace(filters, q=None), db).where(matches_in_key_order(CLAIM_SEARCH, filters.q))
+    query = claim_query(replace(filters, q=None), db)
+    return query.where(matches_in_key_order(CLAIM_SEARCH, filters.q), visible_rows(_RESTRICTED))
 
 
 def claim_record(row: Any) -> dict[str, Any]:
