@@ -90,7 +90,11 @@ def _target(db: Database, engine: Engine) -> Iterator[Target]:
             "ClaimPatch": {"status": "disputed", "notes": "checked by an analyst"},
             "MergeRequest": {"into": first["facility_id"]},
             "ReportPatch": {"reliability": "B"},
-            "WebhookCreate": {"url": "https://hooks.example.org/laborwatch", "filters": {}, "description": "x"},
+            "WebhookCreate": {
+                "url": "https://hooks.example.org/laborwatch",
+                "filters": {},
+                "description": "x",
+            },
         }
         yield Target(client, engine, operations, ids, bodies, Findings())
 
@@ -365,7 +369,8 @@ def test_every_crafted_cursor_is_refused_or_recounted(target: Target, name: str)
     lists = [
         (path, op)
         for method, path, op in target.operations
-        if method == "GET" and any(p["name"] == "cursor" for p in op.get("parameters", []))
+        if method == "GET"
+        and any(p["name"] == "cursor" for p in op.get("parameters", []))
         # the public lists: an admin's list (a webhook's deliveries) answers 401 before its cursor
         and any(not requirement for requirement in op.get("security", [{}]))
     ]

@@ -162,7 +162,12 @@ def test_every_scalar_query_parameter_given_twice_is_a_422_naming_it(writer: Tes
     """Walks the OpenAPI document: a parameter that is not an array takes one value, on every route."""
     spec = writer.get("/openapi.json").json()
     claim_id = writer.get("/v1/claims", params={"limit": 1}).json()["items"][0]["id"]
-    ids = {"report_id": "stored-report", "facility_id": "fuzz-plant", "claim_id": claim_id}
+    ids = {
+        "report_id": "stored-report",
+        "facility_id": "fuzz-plant",
+        "claim_id": claim_id,
+        "webhook_id": "wh-none",
+    }
     checked = 0
     for path, item in spec["paths"].items():
         real = path.format(**{name: ids[name] for name in ids if f"{{{name}}}" in path})

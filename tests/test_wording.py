@@ -58,10 +58,10 @@ def test_the_explorer_says_each_claim_in_words(
         report = client.get(f"/reports/{SEED_REPORT}").text
         facility = client.get("/facilities/irkutsk-dprk-garment-factory").text
     # The claim list of the reader, the highlights' titles and the facility page.
-    assert "<dd>production doubled (\u00d72)</dd>" in report
+    assert "<dd><bdi>production doubled (\u00d72)</bdi></dd>" in report
     assert re.search(r'<mark [^>]*title="production doubled \(\u00d72\) \(reported\)"', report)
     assert "sleep 4 hours a day" in report
     assert "about 10% skilled workers" in report
     for raw in (" ratio", "hours per day", "production change:"):
         assert raw not in report
-    assert '<p class="claim-head"><strong>about 70 workers</strong>' in facility
+    assert '<p class="claim-head"><strong><bdi>about 70 workers</bdi></strong>' in facility
