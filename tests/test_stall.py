@@ -89,6 +89,7 @@ def test_a_facility_with_20000_figures_pages_its_history(crowded: TestClient) ->
         "claim_id",
         "report_id",
         "quote",
+        "withheld",
     }
     assert first.headers["link"] == f'<{page["next"]}>; rel="next"'
     seen = [item["claim_id"] for item in page["items"]]
