@@ -92,10 +92,13 @@ def _quoted(dialect: Dialect, name: str | Table) -> str:
 
 @cache
 def _bind_processors(dialect: Dialect, table: Table, names: tuple[str, ...]) -> list[tuple[int, Any]]:
-    """The columns (by position) whose values SQLAlchemy converts for the driver, and the conversion."""
+    """The columns (by position) whose values SQLAlchemy converts for the driver, and the conversion.
+
+    Through the public `dialect_impl(...).bind_processor(...)`; cached here, once per table and columns.
+    """
     found = []
     for position, name in enumerate(names):
-        processor = table.c[name].type._cached_bind_processor(dialect)
+        processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         if processor is not None:
             found.append((position, processor))
     return found
