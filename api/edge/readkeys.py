@@ -9,9 +9,7 @@ request state (`audience`), where the ETag middleware puts it into the tag.
 
 from collections.abc import Callable
 
-import anyio.to_thread
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -19,15 +17,8 @@ from api.auth.access import Audience, audience
 from api.auth.keys import Principal, reader_for
 from api.db.engine import read_session
 from api.edge.clients import client_of
+from api.edge.keylookup import admitted, look_up_key
 from api.edge.limits import RateLimits
-from api.errors import (
-    LaborwatchError,
-    TooManyRequests,
-    Unauthorized,
-    error_problem,
-    is_unavailable,
-    unavailable_problem,
-)
 
 READ_METHODS = ("GET", "HEAD")
 
@@ -53,36 +44,18 @@ class ReadKeyMiddleware:
             with audience(Audience.PUBLIC):
                 await self.app(scope, receive, send)
             return
-        try:
-            await self._admit(scope, header)
-        except LaborwatchError as exc:
-            await error_problem(exc)(scope, receive, send)
-            return
-        except SQLAlchemyError as exc:
-            if not is_unavailable(exc):
-                raise
-            await unavailable_problem(exc)(scope, receive, send)
+        address = client_of(scope, self.trusted_proxies)
+        if (
+            await admitted(
+                look_up_key(self.limits, address, header, self._authenticate), scope, receive, send
+            )
+            is None
+        ):
             return
         scope.setdefault("state", {})["audience"] = Audience.FULL
         with audience(Audience.FULL):
             await self.app(scope, receive, send)
 
-    async def _admit(self, scope: Scope, header: str) -> Principal:
-        address = client_of(scope, self.trusted_proxies)
-        wait = self.limits.start_lookup(address)
-        if wait is not None:
-            raise TooManyRequests(
-                f"Too many refused keys from this address; try again in {wait} s.", retry_after=wait
-            )
-        failed = False
-        try:
-            return await anyio.to_thread.run_sync(self._authenticate, header)
-        except Unauthorized:
-            failed = True
-            raise
-        finally:
-            self.limits.end_lookup(address, failed=failed)
-
-    def _authenticate(self, header: str) -> Principal:
+    def _authenticate(self, header: str | None) -> Principal:
         with read_session(self.engine()) as session:
-            return reader_for(session, header)
+            return reader_for(session, header or "")

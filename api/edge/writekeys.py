@@ -2,10 +2,8 @@
 
 from collections.abc import Callable, Sequence
 
-import anyio.to_thread
 from fastapi.routing import APIRoute
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import Headers
 from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -14,14 +12,10 @@ from api.auth.access import Audience, audience
 from api.auth.keys import WRITE_METHODS, Principal, Role, authenticate, check_role
 from api.db.engine import read_session
 from api.edge.clients import client_of
+from api.edge.keylookup import admitted, look_up_key
 from api.edge.limits import RateLimits
 from api.errors import (
-    LaborwatchError,
     TooManyRequests,
-    Unauthorized,
-    error_problem,
-    is_unavailable,
-    unavailable_problem,
 )
 
 
@@ -63,15 +57,8 @@ class WriteKeyMiddleware:
         if found is None:
             await self.app(scope, receive, send)
             return
-        try:
-            principal = await self._admit(scope, found[1])
-        except LaborwatchError as exc:
-            await error_problem(exc)(scope, receive, send)
-            return
-        except SQLAlchemyError as exc:
-            if not is_unavailable(exc):
-                raise
-            await unavailable_problem(exc)(scope, receive, send)
+        principal = await admitted(self._admit(scope, found[1]), scope, receive, send)
+        if principal is None:
             return
         scope.setdefault("state", {})["principal"] = principal
         # Every role that may write may read restricted reports: a write's answer shows them whole.
@@ -85,20 +72,8 @@ class WriteKeyMiddleware:
 
     async def _admit(self, scope: Scope, needed: Role) -> Principal:
         address = client_of(scope, self.trusted_proxies)
-        wait = self.limits.start_lookup(address)
-        if wait is not None:
-            raise TooManyRequests(
-                f"Too many refused keys from this address; try again in {wait} s.", retry_after=wait
-            )
         header = Headers(scope=scope).get("authorization")
-        failed = False
-        try:
-            principal = await anyio.to_thread.run_sync(self._authenticate, header)
-        except Unauthorized:
-            failed = header is not None  # a request without a key guesses nothing
-            raise
-        finally:
-            self.limits.end_lookup(address, failed=failed)
+        principal = await look_up_key(self.limits, address, header, self._authenticate)
         check_role(principal, needed)
         wait = self.limits.take_write(principal.name, address)
         if wait is not None:
