@@ -39,40 +39,12 @@ def compute_stats(db: Connection, filters: FacilityFilters) -> Stats:
         )
     ).one()
     by_country = [
-        CountryCount(
-            country=country,
-            facilities=count,
-            facilities_with_figure=with_figure,
-            workers=as_number(float(workers)) or 0,
-        )
-        for country, count, with_figure, workers in db.execute(
-            select(
-                matched.c.country,
-                func.count(),
-                func.count(matched.c.workers_value),
-                func.coalesce(func.sum(matched.c.workers_value), 0),
-            )
-            .group_by(matched.c.country)
-            .order_by(func.count().desc(), matched.c.country)
-        )
+        CountryCount(country=key, facilities=count, facilities_with_figure=with_figure, workers=workers)
+        for key, count, with_figure, workers in _grouped(db, matched.c.country)
     ]
     by_sector = [
-        SectorCount(
-            sector=sector,
-            facilities=count,
-            facilities_with_figure=with_figure,
-            workers=as_number(float(workers)) or 0,
-        )
-        for sector, count, with_figure, workers in db.execute(
-            select(
-                matched.c.sector,
-                func.count(),
-                func.count(matched.c.workers_value),
-                func.coalesce(func.sum(matched.c.workers_value), 0),
-            )
-            .group_by(matched.c.sector)
-            .order_by(func.count().desc(), matched.c.sector)
-        )
+        SectorCount(sector=key, facilities=count, facilities_with_figure=with_figure, workers=workers)
+        for key, count, with_figure, workers in _grouped(db, matched.c.sector)
     ]
     narrowed = narrows(filters)
     claims = select(col(Claim.pk), col(Claim.predicate), col(Claim.dated_on), col(Claim.report_id))
@@ -110,3 +82,25 @@ def compute_stats(db: Connection, filters: FacilityFilters) -> Stats:
         by_predicate=by_predicate,
         claims_by_month=claims_by_month,
     )
+
+
+def _grouped(db: Connection, key: Any) -> list[tuple[Any, int, int, int | float]]:
+    """The matched facilities grouped by `key` (a column of the `matched` subquery), most facilities first.
+
+    Each group: its key, its facilities, those with a figure, and the sum of their figures.
+    """
+    matched = key.table
+    rows = db.execute(
+        select(
+            key,
+            func.count(),
+            func.count(matched.c.workers_value),
+            func.coalesce(func.sum(matched.c.workers_value), 0),
+        )
+        .group_by(key)
+        .order_by(func.count().desc(), key)
+    )
+    return [
+        (value, count, with_figure, as_number(float(workers)) or 0)
+        for value, count, with_figure, workers in rows
+    ]
