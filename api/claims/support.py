@@ -12,12 +12,12 @@ otherwise. Disputed and retracted claims neither agree nor conflict, and their o
 
 import heapq
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from api.kit.inlist import in_chunks
@@ -213,3 +213,54 @@ def refresh_support(session: Session, facility_ids: Iterable[str]) -> None:
                 changed.append({"key": row.id, **wanted})
         if changed:
             connection.execute(_STORE, changed)
+
+
+def with_support(
+    connection: Connection, rows: Sequence[dict[str, Any]], origins: Mapping[str, str]
+) -> tuple[list[dict[str, Any]], set[str]]:
+    """New claim rows with their support filled in, before they are inserted; stored claims' updated.
+
+    The rule runs over the stored worker figures of the rows' facilities and the rows' own, each row's
+    origin taken from `origins` (report id -> origin; the report itself when absent). The stored claims
+    whose support the new ones change are updated here; the new rows come back with theirs, with the
+    facilities whose support is thus current. A bulk load so writes each new claim once, where inserting
+    it bare and then storing its support wrote it twice (on PostgreSQL an UPDATE writes a new row version
+    and every index entry again, the full-text vector computed anew). Should the batch's lineage then
+    give a report another origin than `origins` said, `refresh_origins` names the facilities to refresh.
+    """
+    new: dict[str, list[Figure]] = {}
+    for row in rows:
+        if row["predicate"] == "worker_count" and row["value_number"] is not None and row["facility_id"]:
+            origin = origins.get(row["report_id"], row["report_id"])
+            figure = Figure(
+                row["id"], row["value_number"], row["high"], bool(row["approximate"]), row["dated_on"],
+                row["status"], origin,
+            )  # fmt: skip
+            new.setdefault(row["facility_id"], []).append(figure)
+    c, r = _CLAIM.c, _REPORT.c
+    computed: dict[str, Support] = {}
+    changed: list[dict[str, Any]] = []
+    for chunk in in_chunks(sorted(new)):
+        stored: dict[str, list[Figure]] = {}
+        columns = (c.id, c.facility_id, c.value_number, c.high, c.approximate, c.dated_on, c.status)
+        query = (
+            select(*columns, r.origin_id, *(c[name] for name in SUPPORT_COLUMNS))
+            .join(_REPORT, r.id == c.report_id)
+            .where(c.facility_id.in_(chunk), c.predicate == "worker_count")
+        )
+        found = connection.execute(query).all()
+        for f in found:
+            if f.value_number is not None:
+                figure = Figure(
+                    f.id, f.value_number, f.high, bool(f.approximate), f.dated_on, f.status, f.origin_id or ""
+                )
+                stored.setdefault(f.facility_id, []).append(figure)
+        for facility_id in chunk:
+            computed.update(support_of([*stored.get(facility_id, ()), *new[facility_id]]))
+        for f in found:
+            wanted = support_columns(computed.get(f.id))
+            if any(getattr(f, name) != value for name, value in wanted.items()):
+                changed.append({"key": f.id, **wanted})
+    if changed:
+        connection.execute(_STORE, changed)
+    return [row | support_columns(computed.get(row["id"])) for row in rows], set(new)

@@ -127,12 +127,17 @@ def facility_figure_as_of(
     return joined, {name: column.label(name) for name, column in zip(FIGURE_COLUMNS, columns, strict=True)}
 
 
-def refresh_facility_figures(session: Session, facility_ids: Iterable[str]) -> None:
+def refresh_facility_figures(
+    session: Session, facility_ids: Iterable[str], *, support: Iterable[str] | None = None
+) -> None:
     """Recompute the derived columns of the facilities named, in two set-wise UPDATEs per chunk.
 
-    Runs inside the caller's transaction, so readers see old figures or new ones, never a mixture.
+    Their claims' support is refreshed first: of all of them, or of those in `support` only (a caller
+    that stored the others' support already). Runs inside the caller's transaction, so readers see old
+    figures or new ones, never a mixture.
     """
     ids = sorted(set(facility_ids))
+    refreshing = None if support is None else set(support)
     session.flush()
     table: Table = Facility.__table__  # type: ignore[attr-defined]  # Core UPDATEs: no ORM bookkeeping
     facility_id = table.c.id
@@ -144,7 +149,7 @@ def refresh_facility_figures(session: Session, facility_ids: Iterable[str]) -> N
     )
     best = best_figure_claim(facility_id)
     for chunk in in_chunks(ids):
-        refresh_support(session, chunk)
+        refresh_support(session, chunk if refreshing is None else [i for i in chunk if i in refreshing])
         session.execute(
             update(table)
             .where(facility_id.in_(chunk))

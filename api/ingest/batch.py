@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, select
 from sqlmodel import SQLModel, col
 
+from api.claims.support import with_support
 from api.facilities.merges import follow_merges
-from api.ingest.rows import insert_rows
+from api.ingest.rows import CLAIM_FTS, fts_after, insert_rows
 from api.kit.inlist import in_chunks
 from models import Claim, Facility, FacilityAlias, Report, ReportContributor, ReportFacility
 
@@ -40,7 +41,8 @@ class BatchWrite:
 
     `merged`: merged facility ids named (old id -> survivor); `stored_facilities`: stored facility ids
     named; `fingerprints`: stored bundle fingerprints of the batch's report ids; `taken_claims`: claim ids
-    of the batch already stored. `rows` holds the accepted bundles' rows, table by table, until `write`.
+    of the batch already stored. `rows` holds the accepted bundles' rows, table by table, until `write`;
+    `supported`, once written, the facilities whose support is up to date (for the batch's origins).
     """
 
     merged: dict[str, str] = field(default_factory=dict)
@@ -48,6 +50,8 @@ class BatchWrite:
     fingerprints: dict[str, str] = field(default_factory=dict)
     taken_claims: set[str] = field(default_factory=set)
     rows: dict[type[SQLModel], list[dict[str, Any]]] = field(default_factory=dict)
+    # Facilities whose claims' support `write` brought up to date (`with_support`).
+    supported: set[str] = field(default_factory=set)
 
     @classmethod
     def look_up(cls, connection: Connection, bundles: Sequence["PreparedBundle"]) -> "BatchWrite":
@@ -77,6 +81,38 @@ class BatchWrite:
         self.rows.setdefault(model, []).extend(rows)
 
     def write(self, connection: Connection) -> None:
-        """Insert every kept row, one bulk insert per table, in foreign-key order."""
+        """Insert every kept row, one bulk insert per table, in foreign-key order.
+
+        The claims go in with their support computed (`with_support`), and on SQLite with their full-text
+        rows added in one statement after them (`fts_after`).
+        """
+        origins = self._origins(connection)
         for model in WRITE_ORDER:
-            insert_rows(connection, model.__table__, self.rows.pop(model, []))  # type: ignore[attr-defined]
+            rows = self.rows.pop(model, [])
+            if model is Claim and rows:
+                rows, self.supported = with_support(connection, rows, origins)
+                with fts_after(connection, CLAIM_FTS):
+                    insert_rows(connection, model.__table__, rows)  # type: ignore[attr-defined]
+            else:
+                insert_rows(connection, model.__table__, rows)  # type: ignore[attr-defined]
+
+    def _origins(self, connection: Connection) -> dict[str, str]:
+        """The origin each new report of the batch will most likely have: its parent's, or itself.
+
+        A guess for `with_support` (a report sharing its body with another is settled later, by
+        `Deferred.finish`).
+        """
+        reports = self.rows.get(Report, [])
+        ids = {row["id"] for row in reports}
+        outside = sorted({row["derived_from"] for row in reports if row["derived_from"]} - ids)
+        stored: dict[str, str] = {}
+        for chunk in in_chunks(outside):
+            query = select(col(Report.id), col(Report.origin_id)).where(col(Report.id).in_(chunk))
+            stored.update((report_id, origin) for report_id, origin in connection.execute(query))
+        origins: dict[str, str] = {}
+        for row in reports:
+            parent = row["derived_from"]
+            origins[row["id"]] = (
+                (origins.get(parent) or stored.get(parent) or parent) if parent else row["id"]
+            )
+        return origins

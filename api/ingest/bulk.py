@@ -155,6 +155,7 @@ def _load_set_wise(
                 else:
                     outcomes.append(_load_one(session, piece[0], piece[1], actor, deferred, rows))
             rows.write(session.connection())
+            deferred.supported |= rows.supported
     except (DataError, IntegrityError):
         return None
     return outcomes

@@ -29,7 +29,7 @@ from api.ingest.quotes import fold as fold_space
 from api.ingest.rows import insert_rows
 from api.kit.inlist import in_chunks
 from api.kit.search import fold
-from api.reports.lineage import body_key, check_derivation, settle_new_report
+from api.reports.lineage import body_key, check_derivation, settle_new_report, settle_new_reports
 from api.reports.listing import report_search_text
 from api.settings import Settings, get_settings
 from models import (
@@ -188,15 +188,23 @@ class Deferred:
     changes: list[dict[str, Any]] = field(default_factory=list)
     # Reports whose rows a batch inserts at its end: (id, derived_from, body key), their origins unsettled.
     lineage: list[tuple[str, str | None, str]] = field(default_factory=list)
+    # Facilities whose support a batch's bulk insert stored already (`with_support`): not computed again
+    # unless the batch's lineage changes an origin among their claims.
+    supported: set[str] = field(default_factory=set)
 
     def finish(self, session: Session) -> None:
         """Settle the batch's origins, recompute the figures of every facility it touched, log its writes."""
-        for report_id, parent, key in self.lineage:
-            self.facility_ids |= settle_new_report(session, report_id, parent, key)
+        relinked: set[str] = set()
+        if self.lineage:
+            relinked = settle_new_reports(session, self.lineage)
+        self.facility_ids |= relinked
         self.lineage.clear()
-        refresh_facility_figures(session, self.facility_ids)
+        refresh_facility_figures(
+            session, self.facility_ids, support=(self.facility_ids - self.supported) | relinked
+        )
         record_changes(session, self.changes)
         self.facility_ids.clear()
+        self.supported.clear()
         self.changes.clear()
 
 

@@ -7,7 +7,9 @@ and processing parameters. Here the rows go in through the driver's cursor on th
 inside its transaction (and savepoint): a refused bundle still leaves nothing behind.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache, partial
 from operator import itemgetter
 from typing import Any
@@ -110,3 +112,61 @@ def _sqlite_insert(dialect: Dialect, table: Table, names: tuple[str, ...], count
     row = "(" + ", ".join("?" * len(names)) + ")"
     # Names come from the table's own columns, never from input: nothing a client sends is spliced in.
     return f"INSERT INTO {_quoted(dialect, table)} ({columns}) VALUES " + ", ".join([row] * count)  # noqa: S608
+
+
+@dataclass(frozen=True)
+class FullText:
+    """An FTS5 table kept by triggers on its content table: the insert trigger, as migration 0002 made it."""
+
+    table: str
+    fts: str
+    key: str
+    column: str
+
+    @property
+    def trigger(self) -> str:
+        """The insert trigger's name."""
+        return f"{self.fts}_insert"
+
+    @property
+    def trigger_sql(self) -> str:
+        """The insert trigger, as `sqlite_master` holds it."""
+        # Names from the dataclass, never from input.
+        insert = f"INSERT INTO {self.fts}(rowid, {self.column}) VALUES (new.{self.key}, new.{self.column})"  # noqa: S608
+        return f"CREATE TRIGGER {self.trigger} AFTER INSERT ON {self.table} BEGIN {insert}; END"
+
+
+CLAIM_FTS = FullText("claim", "claim_fts", "pk", "search_text")
+
+
+@contextmanager
+def fts_after(connection: Connection, index: FullText) -> Iterator[None]:
+    """On SQLite, the full-text rows of what the block inserts, added by one statement after it.
+
+    The insert trigger fires once per row, and each statement that fires it flushes FTS5's pending
+    terms; one `INSERT ... SELECT` of the new rows after the block builds the same index entries for a
+    fraction of the time. The trigger is dropped for the block and created again after it, inside the
+    caller's transaction: other connections never see it missing (the write lock is held, and DDL is
+    transactional in SQLite), and should the block fail, the caller's rollback brings everything back.
+    Elsewhere (PostgreSQL, or a trigger not as migration 0002 made it) the block runs as it is.
+    """
+    stored = None
+    if connection.dialect.name == "sqlite":
+        stored = connection.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (index.trigger,)
+        ).scalar()
+    if stored is None or " ".join(stored.split()) != index.trigger_sql:
+        yield
+        return
+    # Names from the dataclass above, never from input.
+    last = connection.exec_driver_sql(f"SELECT coalesce(max({index.key}), 0) FROM {index.table}").scalar()  # noqa: S608
+    connection.exec_driver_sql(f"DROP TRIGGER {index.trigger}")
+    try:
+        yield
+        connection.exec_driver_sql(
+            f"INSERT INTO {index.fts}(rowid, {index.column}) "  # noqa: S608
+            f"SELECT {index.key}, {index.column} FROM {index.table} WHERE {index.key} > ?",
+            (last,),
+        )
+    finally:
+        connection.exec_driver_sql(stored)

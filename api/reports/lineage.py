@@ -8,7 +8,7 @@ facilities' support must follow.
 """
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.orm import Session
@@ -169,6 +169,46 @@ def settle_new_report(session: Session, report_id: str, derived_from: str | None
     if origin != report_id:
         db.execute(_SET_ORIGIN, [{"key": report_id, "origin": origin}])
     return set()
+
+
+def settle_new_reports(session: Session, reports: Sequence[tuple[str, str | None, str]]) -> set[str]:
+    """`settle_new_report` for the reports (id, derived_from, body key) a batch just wrote, set-wise.
+
+    Two look-ups for the whole batch say which reports share a body with another report or have
+    derivatives: those are walked as `refresh_origins` walks them, in order; every other report takes
+    its parent's origin (read once for all of them, after the walks), or keeps its own id. Returns the
+    facilities whose claims' origins changed.
+    """
+    db = session.connection()
+    r = _REPORT.c
+    ids = [report_id for report_id, _parent, _key in reports]
+    holders: dict[str, set[str]] = {}
+    for chunk in in_chunks(sorted({key for _id, _parent, key in reports})):
+        for row in db.execute(select(r.body_key, r.id).where(r.body_key.in_(chunk))):
+            holders.setdefault(row.body_key, set()).add(row.id)
+    parents: set[str] = set()
+    for chunk in in_chunks(ids):
+        parents.update(db.scalars(select(r.derived_from).where(r.derived_from.in_(chunk)).distinct()))
+    relinked: set[str] = set()
+    simple: list[tuple[str, str]] = []
+    for report_id, derived_from, key in reports:
+        if holders.get(key, set()) - {report_id} or report_id in parents:
+            relinked |= refresh_origins(session, [report_id], [key])
+        elif derived_from is not None:
+            simple.append((report_id, derived_from))
+    origins: dict[str, str] = {}
+    for chunk in in_chunks(sorted({parent for _id, parent in simple})):
+        origins.update(
+            (row.id, row.origin_id) for row in db.execute(select(r.id, r.origin_id).where(r.id.in_(chunk)))
+        )
+    changed = [
+        {"key": report_id, "origin": origins.get(parent) or parent}
+        for report_id, parent in simple
+        if (origins.get(parent) or parent) != report_id
+    ]
+    if changed:
+        db.execute(_SET_ORIGIN, changed)
+    return relinked
 
 
 def detach_derivatives(session: Session, report_id: str) -> list[str]:
