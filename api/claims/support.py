@@ -112,13 +112,22 @@ def support_of(figures: Iterable[Figure]) -> dict[str, Support]:
         conflicting = [j for j in window if j not in agreed and j != i]
         result[ids[i]] = Support(
             sources=len({origins[i], *(origins[j] for j in agreeing)}),
-            agreeing=tuple(heapq.nsmallest(MAX_LISTED, (ids[j] for j in agreeing))),
+            agreeing=_first_ids([ids[j] for j in agreeing]),
             agreeing_count=len(agreeing),
-            conflicting=tuple(heapq.nsmallest(MAX_LISTED, (ids[j] for j in conflicting))),
+            conflicting=_first_ids([ids[j] for j in conflicting]),
             conflicting_count=len(conflicting),
             conflicting_sources=len({origins[j] for j in conflicting}),
         )
     return result
+
+
+def _first_ids(ids: list[str]) -> tuple[str, ...]:
+    """The `MAX_LISTED` smallest ids, in order (a plain sort when there are no more than that)."""
+    return tuple(sorted(ids) if len(ids) <= MAX_LISTED else heapq.nsmallest(MAX_LISTED, ids))
+
+
+def _id_list(ids: tuple[str, ...]) -> str:
+    return json.dumps(list(ids)) if ids else "[]"
 
 
 def support_columns(support: Support | None) -> dict[str, Any]:
@@ -127,9 +136,9 @@ def support_columns(support: Support | None) -> dict[str, Any]:
         return dict.fromkeys(SUPPORT_COLUMNS)
     return {
         "support_sources": support.sources,
-        "support_agreeing": json.dumps(list(support.agreeing)),
+        "support_agreeing": _id_list(support.agreeing),
         "support_agreeing_count": support.agreeing_count,
-        "support_conflicting": json.dumps(list(support.conflicting)),
+        "support_conflicting": _id_list(support.conflicting),
         "support_conflicting_count": support.conflicting_count,
         "support_conflicting_sources": support.conflicting_sources,
     }

@@ -32,8 +32,10 @@ from api.kit.processes import exit_with_parent
 
 # Below this many files, starting worker processes costs more than parsing in-line.
 PARALLEL_FROM = 32
-# Files each worker may have parsed ahead of the writer: keeps memory bounded when writing is slower.
-AHEAD_PER_JOB = 16
+# Files the workers may have prepared ahead of the writer: a batch's worth, so that the next batch is
+# prepared while one is written (with a few dozen, the workers sat idle through each batch's write and
+# the writer then waited for most of the next batch), and memory stays bounded when writing is slower.
+AHEAD_BUNDLES = 200
 # A batch of bundles shares one transaction (one commit, one figure refresh): it holds this many bundles,
 # or those prepared within this many seconds, whichever comes first. A crash loses at most one batch,
 # which a rerun adds again. Every bundle of a batch is prepared (parsed, quotes placed) before its
@@ -96,7 +98,7 @@ def _prepared(paths: list[Path], jobs: int, limits: BundleLimits) -> Iterator[Pr
         remaining = iter(paths)
         for path in remaining:
             ahead.append(pool.submit(prepare, path))
-            if len(ahead) >= jobs * AHEAD_PER_JOB:
+            if len(ahead) >= max(AHEAD_BUNDLES, jobs):
                 break
         while ahead:
             result = ahead.popleft().result()

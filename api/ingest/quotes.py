@@ -4,9 +4,9 @@ import re
 from array import array
 from bisect import bisect_right
 from dataclasses import dataclass
-from itertools import accumulate
 
-_WORD = re.compile(r"\S+")
+# A run of white space that folding shortens: two characters or more.
+_RUN = re.compile(r"\s\s+")
 
 
 @dataclass(frozen=True)
@@ -27,31 +27,33 @@ def fold(text: str) -> str:
 
 
 class FoldedBody:
-    """A body with its white space runs folded, and where each folded word stands in the original.
+    """A body with its white space runs folded, and where each folded character stands in the original.
 
     Built once per body, it places any number of quotes with plain substring search, which is far
-    faster than a regular expression per quote on a large corpus. The body's words are found by C code
-    (`str.split` and the `_WORD` pattern agree on what white space is: Unicode's `isspace`), so only
-    one offset per word is kept, not one per character.
+    faster than a regular expression per quote on a large corpus. Folding shifts the text only where
+    white space is removed: before the first word, and wherever a run between words is longer than one
+    character. Those runs are found by C code (`str.split`, `str.lstrip` and the `_RUN` pattern agree on
+    what white space is: Unicode's `isspace`), and only one offset is kept per run, not one per word.
     """
 
     def __init__(self, body: str) -> None:
-        words = body.split()
-        self.text = " ".join(words)
+        self.text = " ".join(body.split())
         self._places: dict[str, _Places] = {}
-        if self.text == body:  # nothing to fold: offsets are the same in both texts
-            self._folded_starts = self._origin_starts = array("q")
-            return
-        # Where each word starts in the folded text, and where it starts in the body.
-        self._folded_starts = array("q", accumulate((len(word) + 1 for word in words[:-1]), initial=0))
-        self._origin_starts = array("q", [match.start() for match in _WORD.finditer(body)])
+        lead = len(body) - len(body.lstrip())
+        # From folded offset `_starts[i]` on, a character stands `_shifts[i]` further on in the body.
+        self._starts = array("q", [0])
+        self._shifts = array("q", [lead])
+        shift = lead
+        for run in _RUN.finditer(body, lead):
+            shift += run.end() - run.start() - 1
+            self._starts.append(run.end() - shift)
+            self._shifts.append(shift)
 
     def _origin(self, position: int) -> int:
         """The body offset of the folded text's character at `position` (never a folding space)."""
-        if not self._folded_starts:
-            return position
-        word = bisect_right(self._folded_starts, position) - 1
-        return self._origin_starts[word] + position - self._folded_starts[word]
+        if len(self._starts) == 1:
+            return position + self._shifts[0]
+        return position + self._shifts[bisect_right(self._starts, position) - 1]
 
     def spans(self, quote: str, limit: int | None = None) -> list[Span]:
         """Every non-overlapping place of `quote` (white space folded), in order; the first `limit` only.
