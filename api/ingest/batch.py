@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import ColumnElement, Connection, String, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import SQLModel, col
 
 from api.claims.support import with_support
@@ -63,17 +64,13 @@ class BatchWrite:
         report_ids = sorted({bundle.report.id for bundle in bundles})
         claim_ids = sorted({row["id"] for bundle in bundles for row in bundle.claim_rows})
         batch = cls(merged=merged)
-        for chunk in in_chunks(survivors):
-            batch.stored_facilities.update(
-                connection.scalars(select(col(Facility.id)).where(col(Facility.id).in_(chunk)))
-            )
-        for chunk in in_chunks(report_ids):
-            query = select(col(Report.id), col(Report.bundle_sha256)).where(col(Report.id).in_(chunk))
+        for where in _any_of(connection, col(Facility.id), survivors):
+            batch.stored_facilities.update(connection.scalars(select(col(Facility.id)).where(where)))
+        for where in _any_of(connection, col(Report.id), report_ids):
+            query = select(col(Report.id), col(Report.bundle_sha256)).where(where)
             batch.fingerprints.update((report_id, sha) for report_id, sha in connection.execute(query))
-        for chunk in in_chunks(claim_ids):
-            batch.taken_claims.update(
-                connection.scalars(select(col(Claim.id)).where(col(Claim.id).in_(chunk)))
-            )
+        for where in _any_of(connection, col(Claim.id), claim_ids):
+            batch.taken_claims.update(connection.scalars(select(col(Claim.id)).where(where)))
         return batch
 
     def add(self, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
@@ -116,3 +113,16 @@ class BatchWrite:
                 (origins.get(parent) or stored.get(parent) or parent) if parent else row["id"]
             )
         return origins
+
+
+def _any_of(connection: Connection, column: Any, values: list[str]) -> list[ColumnElement[bool]]:
+    """`column` is one of `values`, as few statements' conditions.
+
+    On PostgreSQL one `= ANY(array)`: one statement with one parameter for a batch's 20,000 claim ids;
+    elsewhere an IN list per chunk.
+    """
+    if not values:
+        return []
+    if connection.dialect.name == "postgresql":
+        return [column == any_(bindparam("values", values, type_=ARRAY(String)))]
+    return [column.in_(chunk) for chunk in in_chunks(values)]

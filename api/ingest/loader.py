@@ -79,6 +79,10 @@ class PreparedBundle:
     fingerprint: str
     placements: list[Placement]
     claim_rows: list[dict[str, Any]]
+    # What the report's row and the facilities' rows hold that no database decides (hashes, search
+    # texts, folded names): computed with the rest, in the workers, not by the writer.
+    report_columns: dict[str, Any] = field(default_factory=dict)
+    facility_rows: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -170,7 +174,27 @@ def prepare_bundle(
         )
     claims = [(claim.facility, claim.predicate) for claim in bundle.claims]
     fingerprint = bundle_fingerprint(bundle, body)
-    return PreparedBundle(bundle.report, bundle.facilities, claims, body, fingerprint, placements, rows)
+    return PreparedBundle(
+        bundle.report,
+        bundle.facilities,
+        claims,
+        body,
+        fingerprint,
+        placements,
+        rows,
+        _report_columns(bundle.report, body),
+        {facility.id: _facility_row(facility) for facility in bundle.facilities},
+    )
+
+
+def _report_columns(report_in: ReportIn, body: str) -> dict[str, Any]:
+    """The report row's columns computed from its text (hashes, search text), for `_write`."""
+    return {
+        "publisher_fold": fold(report_in.publisher) or "",
+        "sha256": _sha256(body),
+        "search_text": report_search_text(report_in.title, body),
+        "body_key": body_key(body),
+    }
 
 
 # The loader's look-ups, built once: Core statements with expanding IN lists, run on the session's
@@ -511,23 +535,24 @@ def _write(
     Returns the report as a detached row object, for the audit log's summary.
     """
     report_in, body = prepared.report, prepared.body
+    computed = prepared.report_columns or _report_columns(report_in, body)
     report = Report(
         id=report_in.id,
         title=report_in.title,
         publisher=report_in.publisher,
-        publisher_fold=fold(report_in.publisher) or "",
+        publisher_fold=computed["publisher_fold"],
         url=report_in.url,
         published_on=report_in.published_on,
         language=report_in.language,
         source=report_in.source,
         body=body,
-        sha256=_sha256(body),
-        search_text=report_search_text(report_in.title, body),
+        sha256=computed["sha256"],
+        search_text=computed["search_text"],
         bundle_sha256=prepared.fingerprint,
         derived_from=report_in.derived_from.report if report_in.derived_from else None,
         derived_relation=report_in.derived_from.relation.value if report_in.derived_from else None,
         origin_id=report_in.id,
-        body_key=body_key(body),
+        body_key=computed["body_key"],
         reliability=report_in.reliability.value if report_in.reliability else None,
         claim_count=len(claim_rows),
         access=report_in.access.value,
@@ -545,7 +570,15 @@ def _write(
         )
     new_facilities = [f for f in prepared.facilities if f.id not in stored and f.id in facility_ids]
     if new_facilities:
-        emit(Facility, [_facility_row(facility) for facility in new_facilities])
+        now = utc_now()
+        rows = prepared.facility_rows
+        emit(
+            Facility,
+            [
+                (rows[facility.id] if facility.id in rows else _facility_row(facility)) | {"created_at": now}
+                for facility in new_facilities
+            ],
+        )
         aliases = [
             {"facility_id": facility.id, "position": position, "alias": alias}
             for facility in new_facilities
