@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from api.app import create_app
 from api.db.engine import make_engine, write_session
@@ -172,3 +173,27 @@ def test_the_audit_log_has_one_entry_per_added_bundle(
     assert "0 added, 5 unchanged, 1 refused" in second.output
     assert client.get("/v1/changes").json()["total"] == 5
     assert client.get("/v1/reports").headers["ETag"] == after.headers["ETag"]
+
+
+def test_claims_ingested_in_batches_are_found_by_search_and_so_are_later_ones(
+    run: Run, client: TestClient, engine: Engine, tmp_path: Path, batch_size: int
+) -> None:
+    folder = tmp_path / "bundles"
+    for index in range(1, 4):
+        write(folder, f"{index}.json", report(index, 10 * index))
+
+    result = run("ingest", str(folder))
+    assert result.exit_code == 0, result.output
+
+    def found(words: str) -> list[str]:
+        answer = client.get("/v1/claims", params={"q": words})
+        assert answer.status_code == 200, answer.text
+        return sorted(claim["report_id"] for claim in answer.json()["items"])
+
+    assert found("seamstresses") == ["report-1", "report-2", "report-3"]
+    assert found("employs 20") == ["report-2"]
+    # A bundle written on its own afterwards (not in a batch) is indexed as it is written.
+    with write_session(engine) as session:
+        load_bundle(session, parse_bundle(report(4, 70)))
+    assert found("seamstresses") == ["report-1", "report-2", "report-3", "report-4"]
+    assert found("employs 70") == ["report-4"]
