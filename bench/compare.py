@@ -225,7 +225,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--ingest-rounds",
-        type=int,
+        type=_rounds,
         default=1,
         metavar="N",
         help="ingests of each kind, alternating without and with support; the best is shown (default 1)",
@@ -259,6 +259,12 @@ def _requests(text: str) -> list[str]:
     if unknown or not chosen:
         raise argparse.ArgumentTypeError(f"requests are some of {', '.join(REQUESTS)}")
     return chosen
+
+
+def _rounds(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError("rounds are 1 or more")
+    return int(text)
 
 
 def _databases(text: str) -> list[str]:
