@@ -14,8 +14,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, redirect_stdout
+from contextlib import redirect_stdout
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -26,24 +25,10 @@ from sqlalchemy import create_engine, text
 from api.app import create_app
 from api.cli import app as cli
 from api.db.engine import make_engine
-from api.facilities import figures
-from api.ingest import loader
 from api.settings import Settings, get_settings
 from bench import bundles
 from bench.corpus import create_schema, drop_schema, schema_url
-
-
-@contextmanager
-def support_switched_off() -> Iterator[None]:
-    """The loader as it was before support: no origins walked, no support computed."""
-    kept = vars(figures)["refresh_support"], vars(loader)["settle_new_report"]
-    setattr(figures, "refresh_support", lambda _session, _ids: None)  # noqa: B010 - a module's name
-    setattr(loader, "settle_new_report", lambda *_args: set())  # noqa: B010
-    try:
-        yield
-    finally:
-        setattr(figures, "refresh_support", kept[0])  # noqa: B010
-        setattr(loader, "settle_new_report", kept[1])  # noqa: B010
+from bench.without_support import support_switched_off
 
 
 def ingest(folder: Path, url: str) -> tuple[float, float]:

@@ -11,6 +11,7 @@ START = "<!-- bench:results:start (rewritten by `make bench`; edit above or belo
 END = "<!-- bench:results:end -->"
 LABELS = {
     "list": "filtered list: facilities `country=RU&city=Irkutsk`, 50",
+    "sources": "the same list with `min_sources=2`",
     "detail": "detail: `/v1/facilities/{id}` (5 ids in turn)",
     "search": "full text: claims `q=Irkutsk hours`, 50",
     "first": "claims, first page of 10",
@@ -110,6 +111,7 @@ def markdown(figures: "Figures") -> str:
             *_ratios(figures),
             "",
             *_postgres_ratios(figures),
+            *_support(figures),
             *_targets(figures),
             *_notes(figures),
         ]
@@ -189,6 +191,84 @@ def _postgres_ratios(figures: "Figures") -> list[str]:
     return [*lines, ""]
 
 
+# Issue 19's targets: ingest with support kept in step within 15% of its speed without, and the list with
+# `min_sources=2` within 20% of the plain list.
+INGEST_KEPT = 0.85
+SOURCES_KEPT = 0.8
+
+
+def _support(figures: "Figures") -> list[str]:
+    """What keeping support in step costs: ingest without and with it, the list with `min_sources`."""
+    lines: list[str] = []
+    databases = [db for db in ("sqlite", "postgresql") if db in figures.ingest_without_support]
+    if databases:
+        rounds = max(figures.ingest_without_support[db].get("rounds", 1) for db in databases)
+        best = f", best of {rounds} rounds each" if rounds > 1 else ""
+        lines += [
+            "Keeping support in step, on ingest: `laborwatch ingest` of the same bundles with report origins "
+            "and support switched off (`bench/without_support.py`: the loader as before issue 19, the rest "
+            f"as shipped) and as shipped, into fresh databases{best}.",
+            "",
+            "| ingest | " + " | ".join(_DATABASE_NAMES[db] for db in databases) + " |",
+            "|---|" + "--:|" * len(databases),
+        ]
+        without = [figures.ingest_without_support[db] for db in databases]
+        kept = [figures.ingest.get(db) for db in databases]
+        lines.append("| origins and support switched off | " + " | ".join(_rate(r) for r in without) + " |")
+        lines.append("| as shipped, support kept in step | " + " | ".join(_rate(r) for r in kept) + " |")
+        walls, cpus = [], []
+        for off, on in zip(without, kept, strict=True):
+            if not on:
+                walls.append("")
+                cpus.append("")
+                continue
+            ratio = on["claims_per_second"] / off["claims_per_second"]
+            walls.append(f"{ratio:.2f}x {_mark(ratio >= INGEST_KEPT)}")
+            off_cpu, on_cpu = off.get("cpu_seconds"), on.get("cpu_seconds")
+            cpus.append(f"{off_cpu / on_cpu:.2f}x" if off_cpu and on_cpu else "")
+        target = f"target ≥ {INGEST_KEPT}x"
+        lines.append(f"| kept ÷ switched off, claims/s ({target}) | " + " | ".join(walls) + " |")
+        if any(cpus):
+            lines += [
+                "| kept ÷ switched off, claims per CPU second of the command | " + " | ".join(cpus) + " |",
+                "",
+                "The CPU time is the command's and its parsing workers' (not the database server's): on a "
+                "shared machine it moves less than the wall time.",
+            ]
+        lines.append("")
+    lws = [lw for lw in _keys(figures, "laborwatch") if {"list", "sources"} <= set(figures.loads[lw])]
+    if lws:
+        m = figures.matches
+        lines += [
+            f"Keeping support in step, on reads: the filtered list with `min_sources=2` "
+            f"({m.get('sources', '?')} of the list's {m.get('list', '?')} facilities) against the same "
+            "list without it (req/s, p99).",
+            "",
+            "| laborwatch | list | with `min_sources=2` | ratio (target ≥ 0.8x) |",
+            "|---|--:|--:|--:|",
+        ]
+        for lw in lws:
+            plain, sources = figures.loads[lw]["list"], figures.loads[lw]["sources"]
+            ratio = sources.requests_per_second / plain.requests_per_second
+            lines.append(
+                f"| {_short(figures, lw)} | {_rps(plain.requests_per_second)} ({_ms(plain.p99_ms)} ms) "
+                f"| {_rps(sources.requests_per_second)} ({_ms(sources.p99_ms)} ms) "
+                f"| {ratio:.2f}x {_mark(ratio >= SOURCES_KEPT)} |"
+            )
+        lines.append("")
+    return lines
+
+
+_DATABASE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+def _rate(result: dict[str, Any] | None) -> str:
+    if not result:
+        return ""
+    cpu = f", CPU {result['cpu_seconds']:.1f} s" if result.get("cpu_seconds") else ""
+    return f"{result['claims_per_second']:,.0f} claims/s ({result['seconds']:.1f} s{cpu})"
+
+
 def _header(figures: "Figures") -> str:
     m = figures.machine
     o = figures.options
@@ -205,7 +285,8 @@ def _header(figures: "Figures") -> str:
             f"Datasette {m['datasette']}, uvicorn {m.get('uvicorn', '?')}, uvloop {m.get('uvloop', '?')}, "
             f"httptools {m.get('httptools', '?')}, h11 {m.get('h11', '?')}, {m['wrk']}",
             f"- corpus: {c.get('reports', 0):,} reports, {c.get('facilities', 0):,} facilities, "
-            f"{c.get('claims', 0):,} claims (scale {o['scale']:g})",
+            f"{c.get('claims', 0):,} claims (scale {o['scale']:g}), with reprints, translations and "
+            "ranges (bench/bundles.py)",
             f"- load: `wrk -t{o['threads']} -c{o['connections']} -d{o['duration']:g}s` after a "
             f"{o['warmup']:g} s warm-up, per URL, one server at a time; Datasette "
             f"{'immutable (-i)' if o['datasette_immutable'] else 'mutable'}",
@@ -262,6 +343,8 @@ def _targets(figures: "Figures") -> list[str]:
             slower = loads["first"].requests_per_second / loads["deep"].requests_per_second
             per_lw[3][1][lw] = f"{slower:.2f}x {_mark(slower <= 2)}"
     for name, cells_by_lw in per_lw:
+        if not cells_by_lw:  # a target none of the requests loaded measures
+            continue
         lines.append(f"| {name} | " + " | ".join(cells_by_lw.get(lw, "") for lw, _ds in columns) + " |")
     lines += ["", "| other target or figure | measured | |", "|---|--:|:-:|"]
     sqlite = figures.ingest.get("sqlite")
