@@ -133,3 +133,46 @@ def test_counts_of_real_reports(body: str, expected: list[tuple[str, int, bool]]
 )
 def test_not_a_workforce_there_now(body: str) -> None:
     assert [figure for figure in placed_figures(body) if figure[1] != 80] == []
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "SIEM REAP - The Lotus Hall and the Pine Hall employ 19 and 24 mostly-female North Koreans, "
+            "respectively, a resident said.",
+            [("Siem Reap", 19, False), ("Siem Reap", 24, False)],
+        ),
+        (
+            "MIRI - Of the 150 North Korean workers in Sarawak, 120 have overstayed their permits, while the "
+            "30 others still work at two mines.",
+            [("Sarawak", 150, False), ("Sarawak", 30, False)],
+        ),
+        (
+            "KUCHING - Some 160 North Koreans hired for building sites in Malaysia's Sarawak state have not "
+            "been seen at work for two weeks.",
+            [("Sarawak", 160, True)],
+        ),
+        (
+            "Gulf builders\n\nSome 900 North Korean builders work in Kuwait. Some 700 work in the UAE and "
+            "Qatar, with another 350 in Oman.",
+            [("KW", 900, True), ("OM", 350, False)],
+        ),
+    ],
+    ids=["respectively", "a-placed-whole-and-the-others", "a-countrys-possessive", "two-countries-at-once"],
+)
+def test_pairs_wholes_and_possessives(body: str, expected: list[tuple[str, int, bool]]) -> None:
+    assert placed_figures(body) == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "DUBAI - Another 800 North Korean workers could arrive in the UAE in the coming months.",
+        "ABUJA - Nigeria told the panel that a group of 41 North Korean health workers were awaiting "
+        "deportation.",
+    ],
+    ids=["could-arrive", "awaiting-deportation"],
+)
+def test_not_there_now_either(body: str) -> None:
+    assert placed_figures(body) == []

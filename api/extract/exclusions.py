@@ -8,6 +8,7 @@ whole workforce of a site ('employs about 1,100 people in all').
 
 import re
 
+from api.extract.gazetteer import find_countries
 from api.extract.numbers import HEDGES, NUMBER
 from api.extract.sentences import Span
 
@@ -25,7 +26,7 @@ _FUTURE_BEFORE = re.compile(
 # ... 'a second group of 25 is expected in the spring', 'another 150 are to come', 'a further 20 are due'.
 # Words of leaving after the verb ('the remaining 130 are expected to leave') say the group is there now.
 _FUTURE_AFTER = re.compile(
-    r"^(?:\s+more)?(?:,?\s+(?!(?:who|which|that|where)\b)[\w-]+){0,5}?\s+(?:(?:will|would)\s+"
+    r"^(?:\s+more)?(?:,?\s+(?!(?:who|which|that|where)\b)[\w-]+){0,5}?\s+(?:(?:will|would|could|may|might)\s+"
     r"(?:soon\s+|probably\s+|likely\s+|also\s+|then\s+)?"
     r"(?:arrive|come|join|follow|be\s+(?:sent|hired|brought|deployed|dispatched|recruited|employed))"
     r"|(?:is|are)\s+(?:due|expected|set|scheduled|to)|(?:was|were)\s+to\s+(?:be|have|arrive|come)"
@@ -168,6 +169,24 @@ _TOTAL_AFTER = re.compile(
 )
 
 
+_IN_BEFORE_COUNTRIES = re.compile(r"^\s*(?:[^.;,]{0,30}?\b(?:in|across|between)\s+)?(?:the\s+)?")
+_AND_THE = re.compile(r"\s+and\s+(?:the\s+)?")
+
+
+def _in_two_countries(after: str) -> bool:
+    """Tell whether the count is one total over two countries: 'Some 800 work in the UAE and Qatar'."""
+    lead = _IN_BEFORE_COUNTRIES.match(after)
+    if lead is None:
+        return False
+    rest = after[lead.end() : lead.end() + 80]
+    countries = find_countries(rest)
+    if len(countries) < 2 or countries[0][0] != 0:
+        return False
+    first_end = countries[0][0] + len(countries[0][1])
+    joined = _AND_THE.match(rest, first_end)
+    return joined is not None and countries[1][0] == joined.end() and countries[1][2] != countries[0][2]
+
+
 def is_future(text: str, sentence: Span, number_start: int, end: int) -> bool:
     """Tell whether the count is of a group still to come rather than of people at work now.
 
@@ -195,6 +214,7 @@ def not_there_now(text: str, sentence: Span, start: int, number_start: int, end:
         is_future(text, sentence, number_start, end)
         or _FUTURE_BEFORE.search(before)  # before the whole phrase: 'lacks an estimated 4,500-5,000 workers'
         or _MANY_COUNTRIES_AFTER.search(after)
+        or _in_two_countries(after)
         or (_SEVERAL_COUNTRIES_BEFORE.search(before) and not _ONE_COUNTRY_AFTER.match(after))
         or _SEVERAL_COUNTRIES_AFTER.search(after)
         or _GONE_BEFORE.search(before)

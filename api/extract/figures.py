@@ -207,7 +207,8 @@ _GONE_AFTER = re.compile(
     r"(?:died|killed|arrested|detained|questioned|interrogated|deported|repatriated|sent\s+(?:home|back)|fled"
     r"|defected|escaped|dismissed|fired|murdered|abducted|kidnapped|jailed|imprisoned|convicted|sentenced"
     r"|indicted|charged|fined|(?:forced|ordered|told|made)\s+to\s+(?:return|leave|go\s+home)"
-    r"|(?:flown|flew|went|gone|returned)\s+(?:home|back)|returned\s+to\s+North\s+Korea)\b",
+    r"|(?:flown|flew|went|gone|returned)\s+(?:home|back)|returned\s+to\s+North\s+Korea"
+    r"|(?:awaiting|await|awaited|facing|face|faced|pending)\s+(?:their\s+)?(?:deportation|repatriation|expulsion|trial))\b",
     re.IGNORECASE,
 )
 _KOREAN = re.compile(r"North\s+Korea|DPRK|\bKoreans?\b", re.IGNORECASE)
@@ -265,6 +266,7 @@ _WHOLE_BEFORE_SHARE = re.compile(
     rf"|%|\b{NUMBER})\s+(?:of\s+)?(?:the|its|their)\s+(?:[\w\u2019']+\s+)?(?:[\w-]+(?:\u2019s|'s)\s+)?(?:(?:{HEDGES})\s+)?$",
     re.IGNORECASE,
 )
+_PLACED_WHOLE = re.compile(r"\s+(?:in|at)\s+(?:the\s+)?(?-i:[A-Z])[^,;.]{0,40},", re.IGNORECASE)
 _WORKER_CONTEXT = re.compile(rf"\b(?:{WORKERS}|North\s+Koreans?)\b", re.IGNORECASE)
 
 
@@ -353,7 +355,14 @@ def _not_a_workforce(
     # 'Of the 300 North Koreans who arrived, fewer than 100 went to Khabarovsk' splits the whole; '64 of its
     # 150 North Korean workers' names a part of a North Korean workforce, the 150.
     part_first = whole is not None and re.match(rf"\s*{NUMBER}\s", whole.group(), re.IGNORECASE)
-    if _SIGHTING.search(around) or interviewed or (whole and not (north_korean and part_first)):
+    # 'Of the 150 North Korean workers in Sarawak, 120 have overstayed...': a North Korean whole placed in
+    # a town or a region is its workforce there, whatever part the sentence goes on to single out.
+    placed_whole = north_korean and _PLACED_WHOLE.match(text, figure.end, sentence[1])
+    if (
+        _SIGHTING.search(around)
+        or interviewed
+        or (whole and not (north_korean and part_first) and not placed_whole)
+    ):
         return True
     after = text[figure.end : sentence[1] + 60]
     if _WORLDWIDE.search(after) or _GONE_AFTER.search(after) or _WORLDWIDE_BEFORE.search(before):

@@ -55,6 +55,18 @@ THE_OTHER = re.compile(
     rf"(?:work|works|worked|are|were|remain|remained|stay|stayed|will|may|might|could|are\s+likely)\b)",
     re.IGNORECASE,
 )
+# 'while the 36 others are working as usual': the rest of a group whose other part the sentence has told.
+THE_OTHERS = re.compile(
+    rf"\bthe\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})\s+others\b(?=\s+(?:still\s+|now\s+)?"
+    rf"(?:work|works|worked|are|were|remain|remained|stay|stayed|keep|kept)\b)",
+    re.IGNORECASE,
+)
+# 'The two restaurants employ 23 and 26 North Koreans, respectively': the first count of a pair.
+RESPECTIVELY = re.compile(
+    rf"(?P<number>{NUMBER})\s+and\s+{NUMBER}\s+(?:[\w-]+\s+){{0,3}}?(?:{WORKERS}|North\s+Koreans|Koreans|women"
+    rf"|men|people)\b,?\s+respectively\b",
+    re.IGNORECASE,
+)
 # One group and its size: 'in a brigade of thirty to forty men', 'a team of 14 developers'. (Plural 'crews of
 # 25 to 30' is how groups are sized in general, not a count.)
 TEAM_OF = re.compile(
@@ -122,6 +134,8 @@ COUNT = re.compile(
 GROUP_PATTERNS = (
     PUT_AT,
     THE_OTHER,
+    THE_OTHERS,
+    RESPECTIVELY,
     TEAM_OF,
     STRONG_AFTER,
     WORKERS_NUMBER,

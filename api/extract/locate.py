@@ -46,6 +46,11 @@ _REFERENCE_BEFORE = re.compile(
 _ORIGIN_LIST = re.compile(
     r"(?:(?:the\s+)?[A-Z][\w\u2019' -]*?\s*\([^)]*\)\s*(?:,\s*(?:and\s+)?|and\s+))*(?:the\s+)?"
 )
+# A country's possessive before a place of its own: "Malaysia's Sarawak state", "Russia's Kursk region".
+_POSSESSIVE = re.compile(
+    r"(?:'s|\u2019s)\s+(?:(?:far|north|south|east|west|north-east|north-west|south-east"
+    r"|south-west|eastern|western|northern|southern)\s+)?"
+)
 # 'on the city's eastern edge', 'in the town': the report's own city.
 _THE_CITY = re.compile(r"\bthe\s+(?:city|town)(?:\u2019s|'s)?\b", re.IGNORECASE)
 # A line of a list that starts with a place and a dash or colon: '- Tanzania - 30 doctors and nurses'.
@@ -255,7 +260,7 @@ class ReportPlaces:
         if tied is not None:
             for mention in self.mentions:
                 if mention.start == tied.end() and mention.end <= sentence[1]:
-                    return Located(mention, "named right after the figure")
+                    return Located(self._within(mention), "named right after the figure")
         if _IN_THE_COUNTRY.match(body, figure.end, clause[1]) or _IN_THE_COUNTRY.match(
             body, figure.end, sentence[1]
         ):
@@ -351,6 +356,18 @@ class ReportPlaces:
                 where = PlaceMention(near[-1].start, near[-1].end, country_place(near[-1].place.country))
                 return Located(where, "is the country of the city the text measures from", one_workplace=True)
         return self.report_place
+
+    def _within(self, mention: PlaceMention) -> PlaceMention:
+        """The place a country's possessive introduces: 'in Malaysia's Sarawak state' is in Sarawak."""
+        possessive = _POSSESSIVE.match(self.body, mention.end)
+        if mention.place.level is not Precision.country or possessive is None:
+            return mention
+        inner = [
+            m
+            for m in self.mentions
+            if m.start == possessive.end() and m.place.country == mention.place.country
+        ]
+        return inner[0] if inner else mention
 
     def _counts_before(self, mention: PlaceMention) -> bool:
         """Tell whether the sentence of `mention` states a number before it ('Fewer than 20 work in X')."""
