@@ -176,3 +176,32 @@ def test_pairs_wholes_and_possessives(body: str, expected: list[tuple[str, int, 
 )
 def test_not_there_now_either(body: str) -> None:
     assert placed_figures(body) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "NACHOD - North Korean seamstresses work in shifts at a textile mill here. The first two dozen "
+            "came in 1999; now there are close to 350.",
+            [("Náchod", 350, True)],
+        ),
+        (
+            "Czech villages\n\nNorth Koreans sew uniforms in village workshops, and more than 300 are "
+            "currently employed in the Czech Republic, officials said.",
+            [("CZ", 300, True)],
+        ),
+        (
+            "VLADIVOSTOK - Some 200 North Korean builders work on the new stadium, analysts in Seoul said.",
+            [("Vladivostok", 200, True)],
+        ),
+    ],
+    ids=["now-there-are", "currently-employed-in-a-country", "the-sources-city"],
+)
+def test_counts_now_and_the_sources_city(body: str, expected: list[tuple[str, int, bool]]) -> None:
+    assert placed_figures(body) == expected
+
+
+def test_people_seeking_to_defect() -> None:
+    body = "KHABAROVSK - As many as 120 of the loggers are seeking to defect, officials in Seoul said."
+    assert placed_figures(body) == []

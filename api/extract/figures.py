@@ -76,6 +76,13 @@ _THERE_WERE = re.compile(
     rf"|\bwe\s+were\s+(?:(?:{HEDGES})\s+)?(?P<number2>{NUMBER})\b(?!\s+(?:{UNITS_AFTER})\b))",
     re.IGNORECASE,
 )
+# 'The first two dozen arrived in 1998; now there are close to 400': a bare count closing its clause, in a
+# paragraph about workers (the binding is the context's).
+_THERE_ARE_NOW = re.compile(
+    rf"\b(?:now|today)\s+there\s+are\s+(?:(?:{HEDGES}|close\s+to)\s+)?(?P<number>{NUMBER})(?=\s*(?:[.;]|$))"
+    rf"|\bthere\s+are\s+now\s+(?:(?:{HEDGES}|close\s+to)\s+)?(?P<number2>{NUMBER})(?=\s*(?:[.;]|$))",
+    re.IGNORECASE | re.MULTILINE,
+)
 # 'its first North Korean seamstresses, 48 in all, in 2014': a count set after its noun.
 _IN_ALL = re.compile(
     rf"\b(?:{WORKERS}|North\s+Koreans)\b,\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})\s+"
@@ -134,7 +141,7 @@ _PLACED = re.compile(
 )
 _SENT = re.compile(
     rf"(?P<number>{NUMBER})\s+(?:were|was|have\s+been|has\s+been|had\s+been|are|are\s+being|were\s+being)\s+"
-    rf"(?:sent|dispatched|deployed|brought|hired|recruited|employed|working|registered|supplied"
+    rf"(?:(?:currently|now|still|also|legally|officially)\s+)?(?:sent|dispatched|deployed|brought|hired|recruited|employed|working|registered|supplied"
     rf"|(?:believed|thought|said|reported|understood|estimated|known)\s+to\s+(?:be\s+)?(?:working|employed|engaged"
     rf"|work|live|living|based|there))\b"
     rf"(?!\s+(?:home|back)\b)",
@@ -208,6 +215,7 @@ _GONE_AFTER = re.compile(
     r"|defected|escaped|dismissed|fired|murdered|abducted|kidnapped|jailed|imprisoned|convicted|sentenced"
     r"|indicted|charged|fined|(?:forced|ordered|told|made)\s+to\s+(?:return|leave|go\s+home)"
     r"|(?:flown|flew|went|gone|returned)\s+(?:home|back)|returned\s+to\s+North\s+Korea"
+    r"|(?:seeking|trying|attempting|hoping|planning|wanting|waiting)\s+to\s+(?:defect|flee|escape|leave|go\s+home)"
     r"|(?:awaiting|await|awaited|facing|face|faced|pending)\s+(?:their\s+)?(?:deportation|repatriation|expulsion|trial))\b",
     re.IGNORECASE,
 )
@@ -425,6 +433,7 @@ def _bare_figures(text: str) -> Iterable[tuple[re.Match[str], WorkerFigure, str]
         (_IN_ALL, Binding.noun),
         (_BRACKETED, Binding.bracketed),
         (_OPENS_WORKING, Binding.context),
+        (_THERE_ARE_NOW, Binding.context),
         (_OF_THOSE_AT, Binding.context),
         (_AND_STOOD, Binding.comparison),  # before _PLACED: 'stood at 800 in March' names no place
     )

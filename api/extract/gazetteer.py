@@ -15,9 +15,10 @@ from api.vocabulary import Precision
 # where North Korean workers are most reported and whose transliterated names rarely clash with English.
 MIN_POPULATION = 100_000
 # The countries where overseas North Korean labour is reported (UN panel of experts reports; NGO and news
-# reports): Russia, China, Mongolia, South-East Asia, the Gulf, Africa, Poland.
+# reports): Russia, China, Mongolia, South-East Asia, the Gulf, Africa, Poland, Malta and (until 2007) the
+# Czech Republic.
 HOST_COUNTRIES = frozenset(
-    "RU CN KP MN LA VN KH MM MY AE QA KW OM PL AO GQ NA TZ NG UG CD ZW MZ ET SN LY MT".split()  # noqa: SIM905
+    "RU CN KP MN LA VN KH MM MY AE QA KW OM PL AO GQ NA TZ NG UG CD ZW MZ ET SN LY MT CZ".split()  # noqa: SIM905
 )
 # Towns of those reports below the data's 15,000 people, or known in English by another name than
 # GeoNames' (the GeoNames id, name and figures are those of the GeoNames record).
@@ -102,7 +103,7 @@ _LEAD_WORDS = frozenset(
     """.split()  # noqa: SIM905
 )
 # Short names of countries that GeoNames spells out.
-COUNTRY_ALIASES = {"UAE": "AE", "Emirates": "AE", "Burma": "MM", "Czechia": "CZ"}
+COUNTRY_ALIASES = {"UAE": "AE", "Emirates": "AE", "Burma": "MM", "Czechia": "CZ", "Czech Republic": "CZ"}
 _KP_SUFFIX = re.compile(r"-(?:ŭp|up|si|ri|ni|li|dong|rodongjagu|nodongjagu)$")
 _TOKEN = re.compile(r"[^\W\d_]+")
 

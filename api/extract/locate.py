@@ -23,7 +23,10 @@ _NOT_WHERE_THEY_WORK = re.compile(
     r"(?:is\s+|was\s+)?(?:registered|based|founded|headquartered)\s+in|head\s+office\s+(?:in|to)"
     r"|offices?\s+in|agency\s+in|exported\s+to|export\s+to|sold\s+to|clients\s+in|accounts\s+in"
     r"|buyers?\s+in|customers?\s+in|orders?\s+from|ships?\s+(?:\w+\s+){0,4}?to"
-    r"|sent\s+(?:back|home)\s+to|returned\s+to|no\s+\w+\s+in|embassy\s+in|consulate\s+in|ministry\s+in)"
+    r"|sent\s+(?:back|home)\s+to|returned\s+to|no\s+\w+\s+in|embassy\s+in|consulate\s+in|ministry\s+in"
+    # ... or where the sources of the report are: 'officials in Seoul said', 'researchers in Seoul say'.
+    r"|(?:officials?|sources?|diplomats?|researchers?|analysts?|experts?|observers?|activists?|intelligence"
+    r"|government|authorities|spokesm[ae]n)\s+in)"
     r"\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
