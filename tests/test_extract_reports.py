@@ -205,3 +205,32 @@ def test_counts_now_and_the_sources_city(body: str, expected: list[tuple[str, in
 def test_people_seeking_to_defect() -> None:
     body = "KHABAROVSK - As many as 120 of the loggers are seeking to defect, officials in Seoul said."
     assert placed_figures(body) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "MOSCOW - Some 4,500 North Korean construction workers would rebuild roads and 900 combat "
+            "engineers would clear mines, the official said.",
+            [],
+        ),
+        (
+            "MOSCOW - A deputy prime minister said between 20,000 and 40,000 North Korean workers could be "
+            "needed for the occupied territories.",
+            [],
+        ),
+        (
+            "SEOUL - Officials say as many as 14,000 North Korean labourers are already in Russia, with 3,500 "
+            "of them working in construction.",
+            [("RU", 14000, True)],
+        ),
+        (
+            "VIENTIANE - Laos also sees about 100-200 North Korean workers coming to the country each year.",
+            [("LA", 100, True)],
+        ),
+    ],
+    ids=["the-work-a-group-would-do", "could-be-needed", "a-trade-of-the-same-place", "the-country-sees"],
+)
+def test_plans_trades_and_a_country_as_subject(body: str, expected: list[tuple[str, int, bool]]) -> None:
+    assert placed_figures(body) == expected

@@ -28,7 +28,9 @@ _FUTURE_BEFORE = re.compile(
 _FUTURE_AFTER = re.compile(
     r"^(?:\s+more)?(?:,?\s+(?!(?:who|which|that|where)\b)[\w-]+){0,5}?\s+(?:(?:will|would|could|may|might)\s+"
     r"(?:soon\s+|probably\s+|likely\s+|also\s+|then\s+)?"
-    r"(?:arrive|come|join|follow|be\s+(?:sent|hired|brought|deployed|dispatched|recruited|employed))"
+    r"(?:arrive|come|join|follow|be\s+(?:sent|hired|brought|deployed|dispatched|recruited|employed|needed|required)"
+    # ... and the work of a group still to come: '5,000 construction workers would rebuild infrastructure'
+    r"|rebuild|build|help|clear|assist|repair|restore|construct|start|begin|travel|take\s+part)"
     r"|(?:is|are)\s+(?:due|expected|set|scheduled|to)|(?:was|were)\s+to\s+(?:be|have|arrive|come)"
     r"|to\s+(?:arrive|come|be\s+sent))\b"
     r"(?!\s+(?:to\s+)?(?:leave|depart|return|go\s+home|be\s+sent\s+(?:home|back)|be\s+repatriated))",
@@ -140,6 +142,12 @@ _HOUSED = re.compile(
     r"|were\s+housed)\b",
     re.IGNORECASE,
 )
+# The part of a workforce in one trade, the place the same: 'with 4,000 of them working in construction'.
+_IN_A_TRADE = re.compile(
+    r"^\s+of\s+(?:them|those|these)\s+(?:(?:are|were)\s+)?(?:working|employed|work|engaged)\s+(?:in|as)\s+"
+    r"(?!the\s+(?-i:[A-Z]))(?-i:[a-z])",
+    re.IGNORECASE,
+)
 # Some of a crew on one floor or in one room of the site: 'there were four of them working on that floor'.
 _PART_OF_SITE = re.compile(
     r"^[^.;]{0,30}?\b(?:on|in)\s+(?:that|this|the|one|each|every|a)\s+(?:[\w-]+\s+)?"
@@ -227,6 +235,7 @@ def not_there_now(text: str, sentence: Span, start: int, number_start: int, end:
         or _HARMED_OR_SPOKE.search(after)
         or _AT_THE_SCENE.search(after)
         or _PART_OF_SITE.search(after)
+        or _IN_A_TRADE.match(rest)
         or _SHORTAGE_BEFORE.search(before)
         or _ALL_TRADES_AFTER.match(rest)
         or _ENTERED_AFTER.search(after)

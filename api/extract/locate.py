@@ -74,13 +74,16 @@ _TIED_AFTER = re.compile(
 )
 # 'in the country', 'in the sparsely populated country', 'in country', 'across the emirate'.
 _IN_THE_COUNTRY = re.compile(
-    rf"\s*(?:\w+\s+){{0,5}}?(?:(?:in|into|across|throughout)\s+(?:the\s+(?:[\w-]+\s+){{0,3}}?)?"
+    rf"\s*(?:\w+\s+){{0,5}}?(?:(?:in|into|to|across|throughout)\s+(?:the\s+(?:[\w-]+\s+){{0,3}}?)?"
     rf"(?:country|emirate|kingdom|sultanate)(?!\s*(?:'s|\u2019s))|{WHOLE_COUNTRY})\b",
     re.IGNORECASE,
 )
-# 'Laos hosts around 500 North Korean workers': the country is the subject of the figure.
+# 'Laos hosts around 500 North Korean workers', 'Laos also sees about 100-200 workers coming': the country
+# is the subject of the figure.
 _HOSTS = re.compile(
-    r"\s+(?:hosts|hosted|has|had|employs|employed|now\s+has)\s+(?:\S+\s+){0,2}$", re.IGNORECASE
+    r"\s+(?:(?:also|still|now|currently)\s+)?(?:hosts|hosted|has|had|employs|employed|sees|saw|receives|received)"
+    r"\s+(?:\S+\s+){0,2}$",
+    re.IGNORECASE,
 )
 # 'in Laos', 'in the UAE', 'in neighbouring Qatar': a country named as where people are.
 _IN_BEFORE = re.compile(r"\b(?i:in|across|throughout)\s+(?:[a-z-]+\s+)?$")
