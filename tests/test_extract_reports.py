@@ -221,8 +221,8 @@ def test_people_seeking_to_defect() -> None:
             [],
         ),
         (
-            "SEOUL - Officials say as many as 14,000 North Korean labourers are already in Russia, with 3,500 "
-            "of them working in construction.",
+            "SEOUL - Officials say as many as 14,000 North Korean labourers are already in Russia, with "
+            "3,500 of them working in construction.",
             [("RU", 14000, True)],
         ),
         (
