@@ -234,3 +234,8 @@ def test_people_seeking_to_defect() -> None:
 )
 def test_plans_trades_and_a_country_as_subject(body: str, expected: list[tuple[str, int, bool]]) -> None:
     assert placed_figures(body) == expected
+
+
+def test_one_figure_for_two_cities_of_a_country() -> None:
+    body = "Gulf builders\n\nAround 1,200 North Koreans work in Abu Dhabi and Dubai, according to sources."
+    assert placed_figures(body) == [("AE", 1200, True)]

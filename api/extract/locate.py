@@ -49,6 +49,7 @@ _REFERENCE_BEFORE = re.compile(
 _ORIGIN_LIST = re.compile(
     r"(?:(?:the\s+)?[A-Z][\w\u2019' -]*?\s*\([^)]*\)\s*(?:,\s*(?:and\s+)?|and\s+))*(?:the\s+)?"
 )
+_AND = re.compile(r"\s+and\s+(?:in\s+)?")
 # A country's possessive before a place of its own: "Malaysia's Sarawak state", "Russia's Kursk region".
 _POSSESSIVE = re.compile(
     r"(?:'s|\u2019s)\s+(?:(?:far|north|south|east|west|north-east|north-west|south-east"
@@ -266,6 +267,9 @@ class ReportPlaces:
         if tied is not None:
             for mention in self.mentions:
                 if mention.start == tied.end() and mention.end <= sentence[1]:
+                    pair = self._and_another_city(mention)
+                    if pair is not None:
+                        return Located(pair, "is the country of the two cities named right after the figure")
                     return Located(self._within(mention), "named right after the figure")
         if _IN_THE_COUNTRY.match(body, figure.end, clause[1]) or _IN_THE_COUNTRY.match(
             body, figure.end, sentence[1]
@@ -362,6 +366,20 @@ class ReportPlaces:
                 where = PlaceMention(near[-1].start, near[-1].end, country_place(near[-1].place.country))
                 return Located(where, "is the country of the city the text measures from", one_workplace=True)
         return self.report_place
+
+    def _and_another_city(self, mention: PlaceMention) -> PlaceMention | None:
+        """The country of 'in Abu Dhabi and Dubai': one figure for two cities of a country is the country's."""
+        joined = _AND.match(self.body, mention.end)
+        if mention.place.level is not Precision.city or joined is None:
+            return None
+        other = [
+            m
+            for m in self.mentions
+            if m.start == joined.end() and m.place.level is Precision.city and m.place != mention.place
+        ]
+        if not other or other[0].place.country != mention.place.country:
+            return None
+        return PlaceMention(mention.start, other[0].end, country_place(mention.place.country))
 
     def _within(self, mention: PlaceMention) -> PlaceMention:
         """The place a country's possessive introduces: 'in Malaysia's Sarawak state' is in Sarawak."""
