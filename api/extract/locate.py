@@ -368,7 +368,7 @@ class ReportPlaces:
         return self.report_place
 
     def _and_another_city(self, mention: PlaceMention) -> PlaceMention | None:
-        """The country of 'in Abu Dhabi and Dubai': one figure for two cities of a country is the country's."""
+        """The country of 'in Abu Dhabi and Dubai': one figure for two cities of a country."""
         joined = _AND.match(self.body, mention.end)
         if mention.place.level is not Precision.city or joined is None:
             return None
