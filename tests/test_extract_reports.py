@@ -239,3 +239,21 @@ def test_plans_trades_and_a_country_as_subject(body: str, expected: list[tuple[s
 def test_one_figure_for_two_cities_of_a_country() -> None:
     body = "Gulf builders\n\nAround 1,200 North Koreans work in Abu Dhabi and Dubai, according to sources."
     assert placed_figures(body) == [("AE", 1200, True)]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "DANDONG - Twelve North Korean seamstresses work in a room behind the market, a neighbour said.",
+            [("Dandong", 12, False)],
+        ),
+        (
+            "KURSK - Some 200 North Korean plasterers from Mongolia now repair schools in the town.",
+            [("Kursk", 200, True)],
+        ),
+    ],
+    ids=["a-whole-workshop-in-one-room", "north-koreans-moved-from-another-country"],
+)
+def test_rules_that_must_not_reach_too_far(body: str, expected: list[tuple[str, int, bool]]) -> None:
+    assert placed_figures(body) == expected

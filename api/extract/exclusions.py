@@ -149,9 +149,10 @@ _IN_A_TRADE = re.compile(
     re.IGNORECASE,
 )
 # Some of a crew on one floor or in one room of the site: 'there were four of them working on that floor'.
+# (Only 'N of them': 'twelve seamstresses work in a room behind the market' is the whole workshop.)
 _PART_OF_SITE = re.compile(
-    r"^[^.;]{0,30}?\b(?:on|in)\s+(?:that|this|the|one|each|every|a)\s+(?:[\w-]+\s+)?"
-    r"(?:floor|storey|story|level|balcony|deck|room|corridor|stairwell)\b",
+    r"^\s+of\s+(?:them|us|those|these)\b[^.;]{0,30}?\b(?:on|in)\s+(?:that|this|the|one|each|every)\s+"
+    r"(?:[\w-]+\s+)?(?:floor|storey|story|level|balcony|deck|room|corridor|stairwell)\b",
     re.IGNORECASE,
 )
 # People harmed or who spoke to the reporter: 'Five of the workers were injured', 'Six of them told us'.
@@ -234,7 +235,7 @@ def not_there_now(text: str, sentence: Span, start: int, number_start: int, end:
         or _HOUSED.match(rest)
         or _HARMED_OR_SPOKE.search(after)
         or _AT_THE_SCENE.search(after)
-        or _PART_OF_SITE.search(after)
+        or _PART_OF_SITE.match(rest)
         or _IN_A_TRADE.match(rest)
         or _SHORTAGE_BEFORE.search(before)
         or _ALL_TRADES_AFTER.match(rest)

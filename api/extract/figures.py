@@ -375,9 +375,10 @@ def _not_a_workforce(
     after = text[figure.end : sentence[1] + 60]
     if _WORLDWIDE.search(after) or _GONE_AFTER.search(after) or _WORLDWIDE_BEFORE.search(before):
         return True
-    if _from_another_country(text, figure.end):
-        return True  # 'roughly 400 builders from Uzbekistan and Tajikistan'
     korean = re.search(r"North\s+Korean", modifiers, re.IGNORECASE)
+    if not (korean or north_korean) and _from_another_country(text, figure.end):
+        return True  # 'roughly 400 builders from Uzbekistan' (not 'North Korean welders from Mongolia')
+
     others = _OTHER_NATIONS.search(modifiers) or _NAMED_OTHERS.search(_KOREAN_WORDS.sub("", modifiers))
     return bool((others and not korean) or (_ALL_NATIONALITIES.search(after) and not north_korean))
 
