@@ -252,8 +252,12 @@ def test_one_figure_for_two_cities_of_a_country() -> None:
             "KURSK - Some 200 North Korean plasterers from Mongolia now repair schools in the town.",
             [("Kursk", 200, True)],
         ),
+        (
+            "Bridge builders\n\nLocal officials in Tomsk said 300 North Korean builders work on a bridge.",
+            [("Tomsk", 300, False)],
+        ),
     ],
-    ids=["a-whole-workshop-in-one-room", "north-koreans-moved-from-another-country"],
+    ids=["a-whole-workshop-in-one-room", "north-koreans-moved-from-another-country", "officials-of-the-town"],
 )
 def test_rules_that_must_not_reach_too_far(body: str, expected: list[tuple[str, int, bool]]) -> None:
     assert placed_figures(body) == expected

@@ -23,10 +23,7 @@ _NOT_WHERE_THEY_WORK = re.compile(
     r"(?:is\s+|was\s+)?(?:registered|based|founded|headquartered)\s+in|head\s+office\s+(?:in|to)"
     r"|offices?\s+in|agency\s+in|exported\s+to|export\s+to|sold\s+to|clients\s+in|accounts\s+in"
     r"|buyers?\s+in|customers?\s+in|orders?\s+from|ships?\s+(?:\w+\s+){0,4}?to"
-    r"|sent\s+(?:back|home)\s+to|returned\s+to|no\s+\w+\s+in|embassy\s+in|consulate\s+in|ministry\s+in"
-    # ... or where the sources of the report are: 'officials in Seoul said', 'researchers in Seoul say'.
-    r"|(?:officials?|sources?|diplomats?|researchers?|analysts?|experts?|observers?|activists?|intelligence"
-    r"|government|authorities|spokesm[ae]n)\s+in)"
+    r"|sent\s+(?:back|home)\s+to|returned\s+to|no\s+\w+\s+in|embassy\s+in|consulate\s+in|ministry\s+in)"
     r"\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
@@ -35,6 +32,13 @@ _NOT_WHERE_THEY_WORK = re.compile(
 _FIRM_IN = re.compile(
     r"\b(?:compan(?:y|ies)|firms?|agenc(?:y|ies)|enterprises?|corporations?|bureaus?|partners?|offices?"
     r"|ministr(?:y|ies)|headquarters)\s+(?:(?:based|registered)\s+)?in\s+$",
+    re.IGNORECASE,
+)
+# A city of the reporting countries after these words is where the report's sources are: 'officials in
+# Seoul said', 'researchers in Seoul say'. (Officials in Tomsk may well speak of Tomsk.)
+_SOURCES_IN = re.compile(
+    r"\b(?:officials?|sources?|diplomats?|researchers?|analysts?|experts?|observers?|activists?|intelligence"
+    r"|government|authorities|spokesm[ae]n)\s+in\s+$",
     re.IGNORECASE,
 )
 # A place after these words is a reference point, not the place of the work: 'a tower 30 kilometres north
@@ -131,6 +135,8 @@ class ReportPlaces:
         if mention.place.country == HOME_COUNTRY:
             return False
         before = self.body[max(0, mention.start - _LOOK_BACK) : mention.start]
+        if mention.place.country in REPORTING_COUNTRIES and _SOURCES_IN.search(before):
+            return False
         return not _NOT_WHERE_THEY_WORK.search(before)
 
     def _is_reference(self, mention: PlaceMention) -> bool:
