@@ -49,9 +49,10 @@ def test_places_of_real_reports(body: str, expected: list[tuple[str, int, bool]]
 def test_a_capital_dateline_over_a_count_of_its_country() -> None:
     body = (
         "ULAANBAATAR - Some 900 North Koreans are working in Mongolia, the labour ministry said.\n\n"
-        "These include 35 working at a cashmere mill run by a Chinese investor."
+        "These include 35 working at a cashmere mill run by a Chinese investor. At a building site in the "
+        "capital, 60 North Koreans lay bricks."
     )
-    assert placed_figures(body) == [("MN", 900, True), ("MN", 35, False)]
+    assert placed_figures(body) == [("MN", 900, True), ("MN", 35, False), ("Ulaanbaatar", 60, False)]
 
 
 @pytest.mark.parametrize(

@@ -59,6 +59,7 @@ _POSSESSIVE = re.compile(
     r"(?:'s|\u2019s)\s+(?:(?:far|north|south|east|west|north-east|north-west|south-east"
     r"|south-west|eastern|western|northern|southern)\s+)?"
 )
+_THE_CAPITAL = re.compile(r"\b(?:in|of|near|outside|around)\s+the\s+capital\b(?!\s+of\b)", re.IGNORECASE)
 # 'on the city's eastern edge', 'in the town': the report's own city.
 _THE_CITY = re.compile(r"\bthe\s+(?:city|town)(?:\u2019s|'s)?\b", re.IGNORECASE)
 # A line of a list that starts with a place and a dash or colon: '- Tanzania - 30 doctors and nurses'.
@@ -129,6 +130,7 @@ class ReportPlaces:
         ]
         self.references = [m for m in located if self._is_reference(m)]
         self.mentions = [m for m in located if self._where_work_is(m) and m not in self.references]
+        self.dateline: PlaceMention | None = None
         self.report_place = self._report_place()
 
     def _where_work_is(self, mention: PlaceMention) -> bool:
@@ -168,6 +170,7 @@ class ReportPlaces:
         for start, end in self.paragraphs[:6]:
             dateline = find_dateline(self.body, start, end)
             if dateline is not None and dateline.place.country not in REPORTING_COUNTRIES:
+                self.dateline = dateline
                 lead = self._lead_place(dateline, (start, end))
                 return lead or Located(dateline, "from the report's dateline")
         if self.paragraphs:
@@ -350,6 +353,14 @@ class ReportPlaces:
             and _THE_CITY.search(body, sentence[0], sentence[1])
         ):
             return Located(report.mention, "is the report's city, which the sentence calls 'the city'")
+        dateline = self.dateline
+        if (
+            dateline is not None
+            and report is not None
+            and report.mention.place.level is Precision.country
+            and _THE_CAPITAL.search(body, sentence[0], sentence[1])
+        ):  # 'MOSCOW - ... in Russia. ... At a site in the capital, 60 North Koreans ...'
+            return Located(dateline, "is the dateline's city, which the sentence calls 'the capital'")
         country = self._country_before(paragraph, figure)
         if country is not None:
             return Located(country, "is the country named before the figure, not the report's")
