@@ -55,6 +55,14 @@ def test_a_capital_dateline_over_a_count_of_its_country() -> None:
     assert placed_figures(body) == [("MN", 900, True), ("MN", 35, False), ("Ulaanbaatar", 60, False)]
 
 
+def test_a_town_dateline_over_a_count_of_its_country() -> None:
+    body = (
+        "TYNDA - Some 3,000 North Koreans work in Russia, officials said. At the camp, 400 North Koreans "
+        "fell trees."
+    )
+    assert placed_figures(body) == [("RU", 3000, True), ("Tynda", 400, False)]
+
+
 @pytest.mark.parametrize(
     ("body", "expected"),
     [

