@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from api.extract.exclusions import not_there_now
+from api.extract.gazetteer import gazetteer
 from api.extract.groups import GROUP_PATTERNS, QUOTED_FROM_START, TRAILING, table_rows
 from api.extract.numbers import HEDGES, NUMBER, UNITS_AFTER, WORDS, WORKERS, parse_number
 from api.extract.sentences import Span, paragraph_spans, sentence_spans, span_at
@@ -75,6 +76,13 @@ _THERE_WERE = re.compile(
     rf"|\bwe\s+were\s+(?:(?:{HEDGES})\s+)?(?P<number2>{NUMBER})\b(?!\s+(?:{UNITS_AFTER})\b))",
     re.IGNORECASE,
 )
+# 'The first two dozen arrived in 1998; now there are close to 400': a bare count closing its clause, in a
+# paragraph about workers (the binding is the context's).
+_THERE_ARE_NOW = re.compile(
+    rf"\b(?:now|today)\s+there\s+are\s+(?:(?:{HEDGES}|close\s+to)\s+)?(?P<number>{NUMBER})(?=\s*(?:[.;]|$))"
+    rf"|\bthere\s+are\s+now\s+(?:(?:{HEDGES}|close\s+to)\s+)?(?P<number2>{NUMBER})(?=\s*(?:[.;]|$))",
+    re.IGNORECASE | re.MULTILINE,
+)
 # 'its first North Korean seamstresses, 48 in all, in 2014': a count set after its noun.
 _IN_ALL = re.compile(
     rf"\b(?:{WORKERS}|North\s+Koreans)\b,\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})\s+"
@@ -133,7 +141,7 @@ _PLACED = re.compile(
 )
 _SENT = re.compile(
     rf"(?P<number>{NUMBER})\s+(?:were|was|have\s+been|has\s+been|had\s+been|are|are\s+being|were\s+being)\s+"
-    rf"(?:sent|dispatched|deployed|brought|hired|recruited|employed|working|registered|supplied"
+    rf"(?:(?:currently|now|still|also|legally|officially)\s+)?(?:sent|dispatched|deployed|brought|hired|recruited|employed|working|registered|supplied"
     rf"|(?:believed|thought|said|reported|understood|estimated|known)\s+to\s+(?:be\s+)?(?:working|employed|engaged"
     rf"|work|live|living|based|there))\b"
     rf"(?!\s+(?:home|back)\b)",
@@ -162,7 +170,7 @@ MAX_HEAD_LOWERCASE_WORDS = 2
 # A bare number compared with a figure before it in the same sentence: 'up from an estimated 150 in 2021'.
 _COMPARED = re.compile(
     rf"(?:\b(?:up|down)\s+from\s+(?:a\s+(?:peak|high|record|low)\s+of\s+)?|\b(?:after\s+|since\s+)?(?:peaking"
-    rf"|having\s+peaked)\s+at\s+)(?:(?:{HEDGES})\s+)?"
+    rf"|having\s+peaked|(?:since|after|when)\s+(?:it|they|the\s+number)\s+(?:had\s+)?peaked)\s+at\s+)(?:(?:{HEDGES})\s+)?"
     rf"(?P<number>{NUMBER})(?!\s*(?:%|percent))",
     re.IGNORECASE,
 )
@@ -202,11 +210,13 @@ _NUMBERING = re.compile(
 )
 # Counts of people who no longer work there: 'died', 'were arrested', 'were sent home', 'defected'.
 _GONE_AFTER = re.compile(
-    r"^\s*(?:[\w-]+\s+){0,2}?(?:have\s+|had\s+|has\s+|were\s+|was\s+|been\s+|have\s+been\s+|had\s+been\s+)*"
+    r"^\s*(?:(?:at|in|on|from)\s+(?:the\s+|a\s+|its\s+)?[\w-]+\s+)?(?:[\w-]+\s+){0,2}?(?:have\s+|had\s+|has\s+|were\s+|was\s+|been\s+|have\s+been\s+|had\s+been\s+)*"
     r"(?:died|killed|arrested|detained|questioned|interrogated|deported|repatriated|sent\s+(?:home|back)|fled"
     r"|defected|escaped|dismissed|fired|murdered|abducted|kidnapped|jailed|imprisoned|convicted|sentenced"
     r"|indicted|charged|fined|(?:forced|ordered|told|made)\s+to\s+(?:return|leave|go\s+home)"
-    r"|(?:flown|flew|went|gone|returned)\s+(?:home|back)|returned\s+to\s+North\s+Korea)\b",
+    r"|(?:flown|flew|went|gone|returned)\s+(?:home|back)|returned\s+to\s+North\s+Korea"
+    r"|(?:seeking|trying|attempting|hoping|planning|wanting|waiting)\s+to\s+(?:defect|flee|escape|leave|go\s+home)"
+    r"|(?:awaiting|await|awaited|facing|face|faced|pending)\s+(?:their\s+)?(?:deportation|repatriation|expulsion|trial))\b",
     re.IGNORECASE,
 )
 _KOREAN = re.compile(r"North\s+Korea|DPRK|\bKoreans?\b", re.IGNORECASE)
@@ -221,10 +231,12 @@ _YEAR = re.compile(r"(?:19|20)\d\d")  # 'in 2019 workers were sent home' counts 
 _LOOK_BACK = 60
 # Smaller counts are people an article mentions ('one woman', 'two former workers'), not a workforce.
 MIN_WORKFORCE = 3
-# Numbers that are not a workforce, told by the words of their sentence.
+# Numbers that are not a workforce, told by the words of their sentence. (What a ministry or an office
+# 'counted' is its register, not a sighting: 'the labour ministry counted 1,214 North Koreans employed'.)
 _SIGHTING = re.compile(
     r"\b(?:(?:could|can|be|were|was|been)\s+seen|(?:had|have|has)\s+seen|saw|could\s+see|can\s+see|spotted"
-    r"|glimpsed|visible|counted)\b",
+    r"|glimpsed|visible|(?<!\bministry\s)(?<!\boffice\s)(?<!\bservice\s)(?<!\bauthority\s)(?<!\bauthorities\s)"
+    r"(?<!\bagency\s)(?<!\bbureau\s)(?<!\bdepartment\s)(?<!\binspectorate\s)(?<!\bgovernment\s)counted)\b",
     re.IGNORECASE,
 )
 # The people a report's authors spoke to: 'interviewed 41 workers', 'spoke with a dozen of them'. The verb
@@ -262,6 +274,7 @@ _WHOLE_BEFORE_SHARE = re.compile(
     rf"|%|\b{NUMBER})\s+(?:of\s+)?(?:the|its|their)\s+(?:[\w\u2019']+\s+)?(?:[\w-]+(?:\u2019s|'s)\s+)?(?:(?:{HEDGES})\s+)?$",
     re.IGNORECASE,
 )
+_PLACED_WHOLE = re.compile(r"\s+(?:in|at)\s+(?:the\s+)?(?-i:[A-Z])[^,;.]{0,40},", re.IGNORECASE)
 _WORKER_CONTEXT = re.compile(rf"\b(?:{WORKERS}|North\s+Koreans?)\b", re.IGNORECASE)
 
 
@@ -350,14 +363,39 @@ def _not_a_workforce(
     # 'Of the 300 North Koreans who arrived, fewer than 100 went to Khabarovsk' splits the whole; '64 of its
     # 150 North Korean workers' names a part of a North Korean workforce, the 150.
     part_first = whole is not None and re.match(rf"\s*{NUMBER}\s", whole.group(), re.IGNORECASE)
-    if _SIGHTING.search(around) or interviewed or (whole and not (north_korean and part_first)):
+    # 'Of the 150 North Korean workers in Sarawak, 120 have overstayed...': a North Korean whole placed in
+    # a town or a region is its workforce there, whatever part the sentence goes on to single out.
+    placed_whole = north_korean and _PLACED_WHOLE.match(text, figure.end, sentence[1])
+    if (
+        _SIGHTING.search(around)
+        or interviewed
+        or (whole and not (north_korean and part_first) and not placed_whole)
+    ):
         return True
     after = text[figure.end : sentence[1] + 60]
     if _WORLDWIDE.search(after) or _GONE_AFTER.search(after) or _WORLDWIDE_BEFORE.search(before):
         return True
     korean = re.search(r"North\s+Korean", modifiers, re.IGNORECASE)
+    if not (korean or north_korean) and _from_another_country(text, figure.end):
+        return True  # 'roughly 400 builders from Uzbekistan' (not 'North Korean welders from Mongolia')
+
     others = _OTHER_NATIONS.search(modifiers) or _NAMED_OTHERS.search(_KOREAN_WORDS.sub("", modifiers))
     return bool((others and not korean) or (_ALL_NATIONALITIES.search(after) and not north_korean))
+
+
+_FROM_A_COUNTRY = re.compile(r"\s+from\s+(?:the\s+)?(?P<name>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,2})")
+
+
+def _from_another_country(text: str, end: int) -> bool:
+    """Tell whether the counted people come from a country other than North Korea ('builders from Nepal')."""
+    match = _FROM_A_COUNTRY.match(text, end)
+    if match is None:
+        return False
+    countries = gazetteer().countries
+    words = match.group("name").split()
+    names = [" ".join(words[:count]) for count in range(len(words), 0, -1)]
+    code = next((countries[name] for name in names if name in countries), None)
+    return code is not None and code != "KP"
 
 
 def _noun_figures(text: str, sentences: list[Span]) -> Iterable[tuple[re.Match[str], WorkerFigure, str]]:
@@ -396,6 +434,7 @@ def _bare_figures(text: str) -> Iterable[tuple[re.Match[str], WorkerFigure, str]
         (_IN_ALL, Binding.noun),
         (_BRACKETED, Binding.bracketed),
         (_OPENS_WORKING, Binding.context),
+        (_THERE_ARE_NOW, Binding.context),
         (_OF_THOSE_AT, Binding.context),
         (_AND_STOOD, Binding.comparison),  # before _PLACED: 'stood at 800 in March' names no place
     )
@@ -506,14 +545,26 @@ def find_worker_figures(text: str) -> list[WorkerFigure]:
     return [
         figure
         for figure in ordered
-        if figure.binding is not Binding.comparison or _after_one(figure, ordered, sentences)
+        if figure.binding is not Binding.comparison or _after_one(text, figure, ordered, sentences)
     ]
 
 
-def _after_one(figure: WorkerFigure, figures: list[WorkerFigure], sentences: list[Span]) -> bool:
+# A sentence that goes on about the figure of the one before: 'The number has fallen since it peaked at ...'.
+_ANAPHOR = re.compile(
+    r"\s*(?:The|Their|That|This|Its)\s+(?:number|figure|total|count|headcount)\b", re.IGNORECASE
+)
+
+
+def _after_one(text: str, figure: WorkerFigure, figures: list[WorkerFigure], sentences: list[Span]) -> bool:
+    """Tell whether a compared figure follows a workforce figure of its sentence.
+
+    ... or of the sentence before, when its own opens on 'The number', 'That figure'.
+    """
     sentence = span_at(sentences, figure.number_start)
+    index = sentences.index(sentence) if sentence in sentences else 0
+    begin = sentences[index - 1][0] if index and _ANAPHOR.match(text, sentence[0]) else sentence[0]
     return any(
-        sentence[0] <= other.number_start < figure.number_start and other.binding is Binding.noun
+        begin <= other.number_start < figure.number_start and other.binding is Binding.noun
         for other in figures
     )
 

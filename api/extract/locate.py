@@ -5,7 +5,14 @@ from collections import Counter
 from dataclasses import dataclass
 
 from api.extract.figures import WHOLE_COUNTRY, Binding, WorkerFigure
-from api.extract.gazetteer import PlaceMention, country_place, dateline_end, find_dateline, find_locations
+from api.extract.gazetteer import (
+    PlaceMention,
+    country_place,
+    dateline_end,
+    find_dateline,
+    find_locations,
+    is_capital,
+)
 from api.extract.numbers import NUMBER
 from api.extract.sentences import Span, clause_at, paragraph_spans, sentence_spans, span_at
 from api.vocabulary import Precision
@@ -27,6 +34,20 @@ _NOT_WHERE_THEY_WORK = re.compile(
     r"\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
+# A North Korean town after these words is the seat of a firm that sends workers ('through a trading company
+# in Rason'), not the place of the work a sentence counts.
+_FIRM_IN = re.compile(
+    r"\b(?:compan(?:y|ies)|firms?|agenc(?:y|ies)|enterprises?|corporations?|bureaus?|partners?|offices?"
+    r"|ministr(?:y|ies)|headquarters)\s+(?:(?:based|registered)\s+)?in\s+$",
+    re.IGNORECASE,
+)
+# A city of the reporting countries after these words is where the report's sources are: 'officials in
+# Seoul said', 'researchers in Seoul say'. (Officials in Tomsk may well speak of Tomsk.)
+_SOURCES_IN = re.compile(
+    r"\b(?:officials?|sources?|diplomats?|researchers?|analysts?|experts?|observers?|activists?|intelligence"
+    r"|government|authorities|spokesm[ae]n)\s+in\s+$",
+    re.IGNORECASE,
+)
 # A place after these words is a reference point, not the place of the work: 'a tower 30 kilometres north
 # of Muscat', 'camps in the taiga west of Tynda', '200 km from Khabarovsk'.
 _REFERENCE_BEFORE = re.compile(
@@ -39,6 +60,13 @@ _REFERENCE_BEFORE = re.compile(
 _ORIGIN_LIST = re.compile(
     r"(?:(?:the\s+)?[A-Z][\w\u2019' -]*?\s*\([^)]*\)\s*(?:,\s*(?:and\s+)?|and\s+))*(?:the\s+)?"
 )
+_AND = re.compile(r"\s+and\s+(?:in\s+)?")
+# A country's possessive before a place of its own: "Malaysia's Sarawak state", "Russia's Kursk region".
+_POSSESSIVE = re.compile(
+    r"(?:'s|\u2019s)\s+(?:(?:far|north|south|east|west|north-east|north-west|south-east"
+    r"|south-west|eastern|western|northern|southern)\s+)?"
+)
+_THE_CAPITAL = re.compile(r"\b(?:in|of|near|outside|around)\s+the\s+capital\b(?!\s+of\b)", re.IGNORECASE)
 # 'on the city's eastern edge', 'in the town': the report's own city.
 _THE_CITY = re.compile(r"\bthe\s+(?:city|town)(?:\u2019s|'s)?\b", re.IGNORECASE)
 # A line of a list that starts with a place and a dash or colon: '- Tanzania - 30 doctors and nurses'.
@@ -59,13 +87,16 @@ _TIED_AFTER = re.compile(
 )
 # 'in the country', 'in the sparsely populated country', 'in country', 'across the emirate'.
 _IN_THE_COUNTRY = re.compile(
-    rf"\s*(?:\w+\s+){{0,5}}?(?:(?:in|into|across|throughout)\s+(?:the\s+(?:[\w-]+\s+){{0,3}}?)?"
+    rf"\s*(?:\w+\s+){{0,5}}?(?:(?:in|into|to|across|throughout)\s+(?:the\s+(?:[\w-]+\s+){{0,3}}?)?"
     rf"(?:country|emirate|kingdom|sultanate)(?!\s*(?:'s|\u2019s))|{WHOLE_COUNTRY})\b",
     re.IGNORECASE,
 )
-# 'Laos hosts around 500 North Korean workers': the country is the subject of the figure.
+# 'Laos hosts around 500 North Korean workers', 'Laos also sees about 100-200 workers coming': the country
+# is the subject of the figure.
 _HOSTS = re.compile(
-    r"\s+(?:hosts|hosted|has|had|employs|employed|now\s+has)\s+(?:\S+\s+){0,2}$", re.IGNORECASE
+    r"\s+(?:(?:also|still|now|currently)\s+)?(?:hosts|hosted|has|had|employs|employed|sees|saw|receives|received)"
+    r"\s+(?:\S+\s+){0,2}$",
+    re.IGNORECASE,
 )
 # 'in Laos', 'in the UAE', 'in neighbouring Qatar': a country named as where people are.
 _IN_BEFORE = re.compile(r"\b(?i:in|across|throughout)\s+(?:[a-z-]+\s+)?$")
@@ -97,15 +128,24 @@ class ReportPlaces:
         self.sentences = sentence_spans(body)
         self.paragraphs = paragraph_spans(body)
         located = _without_dateline_qualifiers(body, self.paragraphs, find_locations(body))
-        self.home = [m for m in located if m.place.country == HOME_COUNTRY and self._after_in(m)]
+        self.home = [
+            m
+            for m in located
+            if m.place.country == HOME_COUNTRY
+            and self._after_in(m)
+            and not _FIRM_IN.search(body, max(0, m.start - _LOOK_BACK), m.start)
+        ]
         self.references = [m for m in located if self._is_reference(m)]
         self.mentions = [m for m in located if self._where_work_is(m) and m not in self.references]
+        self.dateline: PlaceMention | None = None
         self.report_place = self._report_place()
 
     def _where_work_is(self, mention: PlaceMention) -> bool:
         if mention.place.country == HOME_COUNTRY:
             return False
         before = self.body[max(0, mention.start - _LOOK_BACK) : mention.start]
+        if mention.place.country in REPORTING_COUNTRIES and _SOURCES_IN.search(before):
+            return False
         return not _NOT_WHERE_THEY_WORK.search(before)
 
     def _is_reference(self, mention: PlaceMention) -> bool:
@@ -137,6 +177,7 @@ class ReportPlaces:
         for start, end in self.paragraphs[:6]:
             dateline = find_dateline(self.body, start, end)
             if dateline is not None and dateline.place.country not in REPORTING_COUNTRIES:
+                self.dateline = dateline
                 lead = self._lead_place(dateline, (start, end))
                 return lead or Located(dateline, "from the report's dateline")
         if self.paragraphs:
@@ -172,9 +213,21 @@ class ReportPlaces:
             for m in self._local((dateline.end, min(paragraph[1], first[1])))
             if m.place.level is Precision.city and m.place.country == dateline.place.country
         ]
+        if lead:
+            return Located(lead[0], "named in the lead under a dateline the text does not name again")
+        # 'VALLETTA - Sixty-four North Koreans ... are working legally in Malta': a lead that counts the
+        # whole country under its capital's dateline, named nowhere else, makes the report one on the country.
+        whole = [
+            m
+            for m in self._local((dateline.end, min(paragraph[1], first[1])))
+            if m.place.level is Precision.country and m.place.country == dateline.place.country
+        ]
+        counted = (
+            whole and is_capital(dateline.place) and _A_NUMBER.search(self.body, dateline.end, whole[0].start)
+        )
         return (
-            Located(lead[0], "named in the lead under a dateline the text does not name again")
-            if lead
+            Located(whole[0], "is the country the lead counts under a dateline the text does not name again")
+            if counted
             else None
         )
 
@@ -232,7 +285,10 @@ class ReportPlaces:
         if tied is not None:
             for mention in self.mentions:
                 if mention.start == tied.end() and mention.end <= sentence[1]:
-                    return Located(mention, "named right after the figure")
+                    pair = self._and_another_city(mention)
+                    if pair is not None:
+                        return Located(pair, "is the country of the two cities named right after the figure")
+                    return Located(self._within(mention), "named right after the figure")
         if _IN_THE_COUNTRY.match(body, figure.end, clause[1]) or _IN_THE_COUNTRY.match(
             body, figure.end, sentence[1]
         ):
@@ -306,6 +362,14 @@ class ReportPlaces:
             and _THE_CITY.search(body, sentence[0], sentence[1])
         ):
             return Located(report.mention, "is the report's city, which the sentence calls 'the city'")
+        dateline = self.dateline
+        if (
+            dateline is not None
+            and report is not None
+            and report.mention.place.level is Precision.country
+            and _THE_CAPITAL.search(body, sentence[0], sentence[1])
+        ):  # 'MOSCOW - ... in Russia. ... At a site in the capital, 60 North Koreans ...'
+            return Located(dateline, "is the dateline's city, which the sentence calls 'the capital'")
         country = self._country_before(paragraph, figure)
         if country is not None:
             return Located(country, "is the country named before the figure, not the report's")
@@ -328,6 +392,32 @@ class ReportPlaces:
                 where = PlaceMention(near[-1].start, near[-1].end, country_place(near[-1].place.country))
                 return Located(where, "is the country of the city the text measures from", one_workplace=True)
         return self.report_place
+
+    def _and_another_city(self, mention: PlaceMention) -> PlaceMention | None:
+        """The country of 'in Abu Dhabi and Dubai': one figure for two cities of a country."""
+        joined = _AND.match(self.body, mention.end)
+        if mention.place.level is not Precision.city or joined is None:
+            return None
+        other = [
+            m
+            for m in self.mentions
+            if m.start == joined.end() and m.place.level is Precision.city and m.place != mention.place
+        ]
+        if not other or other[0].place.country != mention.place.country:
+            return None
+        return PlaceMention(mention.start, other[0].end, country_place(mention.place.country))
+
+    def _within(self, mention: PlaceMention) -> PlaceMention:
+        """The place a country's possessive introduces: 'in Malaysia's Sarawak state' is in Sarawak."""
+        possessive = _POSSESSIVE.match(self.body, mention.end)
+        if mention.place.level is not Precision.country or possessive is None:
+            return mention
+        inner = [
+            m
+            for m in self.mentions
+            if m.start == possessive.end() and m.place.country == mention.place.country
+        ]
+        return inner[0] if inner else mention
 
     def _counts_before(self, mention: PlaceMention) -> bool:
         """Tell whether the sentence of `mention` states a number before it ('Fewer than 20 work in X')."""
