@@ -39,8 +39,9 @@ DB_NAME = "laborwatch"  # the file's stem is Datasette's database name in its UR
 DETAIL_IDS = 5
 PAGE_LIMIT = 10
 DEEP_PAGE = 10_000
-SEARCH = "Irkutsk hours"
-REQUESTS = ("list", "detail", "search", "first", "deep")
+SEARCH = "Irkutsk hours"  # narrow: about 1.7% of the claims match
+BROAD_SEARCH = "working hours"  # broad: about a fifth of the claims match
+REQUESTS = ("list", "detail", "search", "broad", "first", "deep")
 # uvicorn's (loop, http) for Datasette: its own default stack (`pip install datasette` brings neither uvloop
 # nor httptools, so uvicorn's "auto" falls back to these), and laborwatch's stack (its dependencies).
 DATASETTE_STACKS = {"own": ("asyncio", "h11"), "same": ("uvloop", "httptools")}
@@ -175,7 +176,7 @@ def _parser() -> argparse.ArgumentParser:
         default=list(REQUESTS),
         metavar="R,R",
         help=f"the requests loaded, of {','.join(REQUESTS)} (default all; with --scale 10, "
-        "list,detail,search,deep keeps a run of a million claims within reason)",
+        "list,detail,search,broad,deep keeps a run of a million claims within reason)",
     )
     parser.add_argument(
         "--datasette-stacks",
@@ -531,10 +532,16 @@ def laborwatch_paths(base_url: str, deep_page: int, payload_path: Path) -> dict[
             _check(client, url)
         search = base_url + "/v1/claims?" + urlencode({"q": SEARCH, "limit": 50})
         found = _check(client, search)
-        say(f"laborwatch: list {len(page['items'])} of {page['total']}, search {found['total']} matches")
+        broad = base_url + "/v1/claims?" + urlencode({"q": BROAD_SEARCH, "limit": 50})
+        many = _check(client, broad)
+        say(
+            f"laborwatch: list {len(page['items'])} of {page['total']}, search {found['total']} matches, "
+            f"broad search {many['total']}"
+        )
         first = f"{base_url}/v1/claims?limit={PAGE_LIMIT}"
         deep = follow(client, first, deep_page, lambda body: body.get("next"))
-    return _paths({"list": [listing], "detail": detail, "search": [search], "first": [first], "deep": [deep]})
+    searches = {"search": [search], "broad": [broad]}
+    return _paths({"list": [listing], "detail": detail, **searches, "first": [first], "deep": [deep]})
 
 
 def datasette_paths(base_url: str, detail_ids: list[str], deep_page: int) -> dict[str, list[str]]:
@@ -551,16 +558,20 @@ def datasette_paths(base_url: str, detail_ids: list[str], deep_page: int) -> dic
             _check(client, url)
         search = f"{table}/claim.json?" + urlencode({"_search": SEARCH, "_size": 50, **objects})
         found = _check(client, search)
+        broad = f"{table}/claim.json?" + urlencode({"_search": BROAD_SEARCH, "_size": 50, **objects})
+        many = _check(client, broad)
         say(
             f"Datasette: list {len(page['rows'])} of {page['filtered_table_rows_count']}, "
-            f"search {found['filtered_table_rows_count']} matches"
+            f"search {found['filtered_table_rows_count']} matches, "
+            f"broad search {many['filtered_table_rows_count']}"
         )
         first = f"{table}/claim.json?_size={PAGE_LIMIT}&_shape=objects"
         # Following skips the count of every page (`_nocount`); the page loaded under wrk counts, as the
         # first page does. Datasette's `_next` is the last primary key seen: the same keyset paging.
         deep = follow(client, first + "&_nocount=1", deep_page, lambda body: body.get("next_url"))
         deep = deep.replace("&_nocount=1", "")
-    return _paths({"list": [listing], "detail": detail, "search": [search], "first": [first], "deep": [deep]})
+    searches = {"search": [search], "broad": [broad]}
+    return _paths({"list": [listing], "detail": detail, **searches, "first": [first], "deep": [deep]})
 
 
 def _paths(urls: dict[str, list[str]]) -> dict[str, list[str]]:
