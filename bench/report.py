@@ -49,7 +49,13 @@ def _errors(result: Any) -> str:
 
 
 def _ratio(top: float, bottom: float) -> str:
-    return f"{top / bottom:.2f}x" if bottom else "n/a"
+    """`top / bottom` as a ratio; "n/a (÷ 0)" when the other server answered nothing within wrk's timeout."""
+    return f"{top / bottom:.2f}x" if bottom else "n/a (÷ 0)"
+
+
+def _against(ours: float, theirs: float, factor: float, between: str) -> str:
+    """The ratio, then whether `ours` is at least `factor` times `theirs` (met when they answered none)."""
+    return f"{_ratio(ours, theirs)}{between}{_mark(ours > 0 and ours >= factor * theirs)}"
 
 
 def _keys(figures: "Figures", kind: str) -> list[str]:
@@ -238,8 +244,7 @@ def _targets(figures: "Figures") -> list[str]:
                 if ours is None or theirs is None:
                     cells.append("")
                     continue
-                ratio = ours.requests_per_second / theirs.requests_per_second
-                cells.append(f"{ratio:.2f}x {_mark(ratio >= 3)}")
+                cells.append(_against(ours.requests_per_second, theirs.requests_per_second, 3, " "))
             lines.append(f"| ≥ 3x Datasette's req/s, {request} | " + " | ".join(cells) + " |")
     per_lw: list[tuple[str, dict[str, str]]] = [
         ("p99 < 50 ms, list and detail", {}),
@@ -294,10 +299,10 @@ def _targets(figures: "Figures") -> list[str]:
             for ds in _keys(figures, "Datasette"):
                 theirs = figures.loads[ds].get(request)
                 if ours and theirs and figures.servers[lw]["workers"] == 1:
-                    ratio = ours.requests_per_second / theirs.requests_per_second
                     lines.append(
-                        f"| {name} ≥ 2x Datasette, {_short(figures, lw)} vs {_short(figures, ds)} "
-                        f"| {ratio:.2f}x | {_mark(ratio >= 2)} |"
+                        f"| {name} ≥ 2x Datasette, {_short(figures, lw)} vs {_short(figures, ds)} | "
+                        + _against(ours.requests_per_second, theirs.requests_per_second, 2, " | ")
+                        + " |"
                     )
     for ds in _keys(figures, "Datasette"):
         loads = figures.loads[ds]
