@@ -9,7 +9,16 @@ from pydantic import Field, StringConstraints, WithJsonSchema
 from sqlalchemy import Connection, Select, Table, func, select, text
 from sqlmodel import col
 
-from api.auth.access import CLAIM_KEPT, RESTRICTED, sees_restricted, visible_columns, visible_rows, withhold
+from api.auth.access import (
+    CLAIM_KEPT,
+    RESTRICTED,
+    Audience,
+    current_audience,
+    sees_restricted,
+    visible_columns,
+    visible_rows,
+    withhold,
+)
 from api.claims.schemas import ClaimPublic
 from api.claims.support import support_record
 from api.facilities.merges import follow_merges
@@ -57,7 +66,18 @@ _FIELDS = {
 
 def claim_columns(*columns: Any) -> list[Any]:
     """Claim columns (default: what a claim answer reads) as the current audience may read them."""
-    return visible_columns(columns or _COLUMNS, CLAIM_KEPT, _RESTRICTED, _FIELDS)
+    if columns:
+        return visible_columns(columns, CLAIM_KEPT, _RESTRICTED, _FIELDS)
+    # The default columns, built once per audience: their dozen CASE expressions were built twice per
+    # search request (about half a millisecond of CPU, profiled).
+    audience = current_audience()
+    built = _ANSWER_COLUMNS.get(audience)
+    if built is None:
+        built = _ANSWER_COLUMNS[audience] = visible_columns(_COLUMNS, CLAIM_KEPT, _RESTRICTED, _FIELDS)
+    return list(built)
+
+
+_ANSWER_COLUMNS: dict[Audience, list[Any]] = {}
 
 
 # Claim search: the quote and the subject (FTS5 table `claim_fts`, keyed by the claim's rowid `pk`).
