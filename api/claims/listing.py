@@ -257,11 +257,15 @@ def claim_count(filters: ClaimFilters, db: Connection) -> Select[Any] | None:
 _RESTRICTED_REPORT = text(f"report.access = '{RESTRICTED}'")
 
 
-def _any_restricted(db: Connection) -> bool:
-    """Whether any report is restricted: one seek in the partial index of the restricted reports."""
+def any_restricted_query() -> Select[Any]:
+    """One restricted report's id, if any: read from the partial index of the restricted reports."""
     reports: Table = Report.__table__  # type: ignore[attr-defined]
-    found = db.execute(select(reports.c.id).where(_RESTRICTED_REPORT).limit(1)).first()
-    return found is not None
+    return select(reports.c.id).where(_RESTRICTED_REPORT).limit(1)
+
+
+def _any_restricted(db: Connection) -> bool:
+    """Whether any report is restricted."""
+    return db.execute(any_restricted_query()).first() is not None
 
 
 def claim_reread(
