@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -32,7 +32,7 @@ from api.settings import PROJECT_ROOT
 from bench import bundles, report, servers
 from bench.corpus import create_schema, drop_schema, schema_url, sqlite_url
 from bench.load import LoadResult, LoadSettings, WrkMissing, find_wrk, run_wrk, wrk_version
-from bench.server import machine
+from bench.server import machine, tree_cpu_seconds
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DB_NAME = "laborwatch"  # the file's stem is Datasette's database name in its URLs
@@ -452,7 +452,7 @@ def read_benchmarks(
             }
             say(f"{config.label}: {stack}")
             urls = {request: [server.base_url + path for path in found] for request, found in paths.items()}
-            figures.loads[config.key] = _load_all(config.key, wrk, urls, settings)
+            figures.loads[config.key] = _load_all(config.key, wrk, urls, settings, server.pid)
 
 
 def _datasette_reference(
@@ -498,15 +498,22 @@ def _path(url: str) -> str:
 
 
 def _load_all(
-    name: str, wrk: str, urls: dict[str, list[str]], settings: LoadSettings
+    name: str, wrk: str, urls: dict[str, list[str]], settings: LoadSettings, pid: int
 ) -> dict[str, LoadResult]:
+    """wrk on each request's URLs: the warm-up, then the measured run with the server's CPU time around it."""
     results: dict[str, LoadResult] = {}
     for request, request_urls in urls.items():
-        result = run_wrk(wrk, request_urls, settings)
+        if settings.warmup_seconds > 0:
+            run_wrk(wrk, request_urls, replace(settings, seconds=settings.warmup_seconds), warm=False)
+        before = tree_cpu_seconds(pid)
+        result = run_wrk(wrk, request_urls, settings, warm=False)
+        cpu = tree_cpu_seconds(pid) - before
+        result = replace(result, cpu_ms_per_request=1000 * cpu / result.requests if result.requests else None)
         results[request] = result
         say(
             f"  {name:10} {request:7} {result.requests_per_second:8,.0f} req/s  p50 {result.p50_ms:6.1f} ms  "
-            f"p99 {result.p99_ms:6.1f} ms  non-2xx {result.non2xx}  socket errors {result.socket_errors}"
+            f"p99 {result.p99_ms:6.1f} ms  non-2xx {result.non2xx}  socket errors {result.socket_errors}  "
+            f"CPU {result.cpu_ms_per_request or 0:.1f} ms/request"
         )
     return results
 

@@ -36,6 +36,10 @@ figures from a busy machine are not comparable with those of a quiet one.
 """
 
 
+def _cpu(value: float | None) -> str:
+    return f"{value:.2f}" if value is not None else ""
+
+
 def _ms(value: float) -> str:
     return f"{value:.1f}"
 
@@ -81,8 +85,9 @@ def comparisons(figures: "Figures") -> list[tuple[str, str]]:
 def markdown(figures: "Figures") -> str:
     """The results section: the machine, the read tables, the targets and the ingest figures."""
     lines = [
-        "| request | server: event loop/HTTP parser | req/s | p50 ms | p99 ms | non-2xx / socket err. |",
-        "|---|---|--:|--:|--:|--:|",
+        "| request | server: event loop/HTTP parser | req/s | p50 ms | p99 ms | non-2xx / socket err. "
+        "| server CPU ms/req |",
+        "|---|---|--:|--:|--:|--:|--:|",
     ]
     served = [key for key in figures.servers if key in figures.loads and not key.startswith("bare")]
     for request, label in LABELS.items():
@@ -92,14 +97,15 @@ def markdown(figures: "Figures") -> str:
             lines.append(
                 f"| {name if index == 0 else ''} | {_server(figures, key)} "
                 f"| {_rps(result.requests_per_second)} | {_ms(result.p50_ms)} | {_ms(result.p99_ms)} "
-                f"| {_errors(result)} |"
+                f"| {_errors(result)} | {_cpu(result.cpu_ms_per_request)} |"
             )
     for index, key in enumerate(_keys(figures, "bare")):
         result = figures.loads[key]["list"]
         name = "bare Starlette + uvicorn, fixed JSON page (ceiling)" if index == 0 else ""
         lines.append(
             f"| {name} | {_server(figures, key)} | {_rps(result.requests_per_second)} "
-            f"| {_ms(result.p50_ms)} | {_ms(result.p99_ms)} | {_errors(result)} |"
+            f"| {_ms(result.p50_ms)} | {_ms(result.p99_ms)} | {_errors(result)} "
+            f"| {_cpu(result.cpu_ms_per_request)} |"
         )
     legend = (
         "Below, 1w and 2w are workers; Datasette own is Datasette on asyncio and h11 (what "

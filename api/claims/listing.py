@@ -252,8 +252,8 @@ def claim_count(filters: ClaimFilters, db: Connection) -> Select[Any] | None:
     return count_matches(CLAIM_SEARCH, filters.q or "", db.dialect.name)
 
 
-# Spelled as the partial index of the restricted reports is (migration 0012): a bound parameter in its
-# place would keep either database from using that index, and read every report's body instead.
+# Spelled as the partial index of the restricted reports is (migration 0012): PostgreSQL's generic plan
+# of a prepared statement would not use that index for a bound parameter, and read every report instead.
 _RESTRICTED_REPORT = text(f"report.access = '{RESTRICTED}'")
 
 
