@@ -12,6 +12,7 @@ otherwise. Disputed and retracted claims neither agree nor conflict, and their o
 
 import bisect
 import json
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -71,10 +72,12 @@ def claim_range(figure: Figure) -> tuple[float, float]:
     return low, high
 
 
-# Rough costs, in units of one element of a filtering comprehension, that choose how `_Window` gathers:
-# a step of a walk in id order (a run read too many), and a look-up of one origin's sorted bounds.
+# The rough cost of a step of a walk in id order, in units of one element of a filtering comprehension:
+# it chooses how `_Window` gathers the listed ids.
 LOOP_STEP = 3
-ORIGIN_STEP = 4
+# An origin with at most this many figures in a window is outlined in the window's pooled bounds; one
+# with more keeps sorted bounds of its own, looked at for each question (there are few such origins).
+FEW = 16
 
 
 class _Window:
@@ -83,10 +86,15 @@ class _Window:
     Members are figure indexes; figures are ranked by id, so the smallest indexes are the smallest ids.
     Ranges are never inverted (a bundle refuses a negative value and a `high` below `value`), so a member
     that does not agree with `[a, b]` either starts above `b` or ends below `a`, never both: the members
-    agreeing are those starting at or below `b` less those ending below `a`, two bisections. The distinct
-    origins are counted the same way: an origin with one member in the window is pooled with the others
-    alike, an origin with several has sorted bounds of its own. Answers are kept per range until the
-    window changes (undated figures, and dated ones of one day, share their window).
+    agreeing are those starting at or below `b` less those ending below `a`, two bisections.
+
+    Origins are counted the same way, from an outline of each origin's members: its parts (the union of
+    its ranges, split where no range joins them), the gaps between parts, and its core (from its highest
+    low to its lowest high). An origin agrees when one of its parts meets `[a, b]`, counted as the parts
+    that meet it less the gaps lying inside it; it has no conflicting member when its core meets `[a, b]`
+    (or, a core inverted, lies inside it). Only gaps and inverted cores starting within `[a, b]` are
+    read one by one. Answers are kept per range until the window changes (undated figures, and dated
+    ones of one day, share their window).
     """
 
     def __init__(self, ranges: Sequence[tuple[float, float]], origins: Sequence[str]) -> None:
@@ -101,20 +109,23 @@ class _Window:
         # Members sorted by low (the lows and the indexes side by side), and by high likewise.
         self.by_low: tuple[list[float], list[int]] = ([], [])
         self.by_high: tuple[list[float], list[int]] = ([], [])
-        self.counts: dict[str, int] = {}
-        # The bounds of the origins with one member in the window, pooled; origins with several, apart.
-        self.pool: tuple[list[float], list[float]] = ([], [])
-        self.single: dict[str, tuple[float, float]] = {}
-        self.several: dict[str, tuple[list[float], list[float]]] = {}
+        # Each origin's members' ranges; the outlines of those with few, pooled; sorted bounds of the rest.
+        self.held: dict[str, list[tuple[float, float]]] = {}
+        self.parts: tuple[list[float], list[float]] = ([], [])
+        self.gaps: list[tuple[float, float]] = []
+        self.cores: tuple[list[float], list[float]] = ([], [])
+        self.inverted: list[tuple[float, float]] = []
+        self.many: dict[str, tuple[list[float], list[float]]] = {}
         self.answers: dict[tuple[float, float], tuple[Any, ...]] = {}
 
     def change(self, entering: Sequence[int], leaving: Sequence[int]) -> None:
         """Let figures into the window and out of it: one by one, or (many at once) by sorting afresh."""
         if len(entering) + len(leaving) <= len(self.members) // 4 + 16:
             for index in leaving:
-                self.remove(index)
+                self._remove(index)
             for index in entering:
-                self.add(index)
+                self._add(index)
+            self.answers.clear()
             return
         members = set(self.members).difference(leaving)
         members.update(entering)
@@ -129,20 +140,26 @@ class _Window:
         by_high = sorted(members, key=highs.__getitem__)
         self.by_low = ([lows[j] for j in by_low], by_low)
         self.by_high = ([highs[j] for j in by_high], by_high)
-        grouped: dict[str, list[int]] = {}
         for j in members:
-            grouped.setdefault(origins[j], []).append(j)
-        pooled = []
-        for origin, group in grouped.items():
-            self.counts[origin] = len(group)
-            if len(group) == 1:
-                self.single[origin] = (lows[group[0]], highs[group[0]])
-                pooled.append(group[0])
+            self.held.setdefault(origins[j], []).append((lows[j], highs[j]))
+        parts, cores = [], []
+        for origin, ranges in self.held.items():
+            if len(ranges) > FEW:
+                self.many[origin] = (sorted(low for low, _ in ranges), sorted(high for _, high in ranges))
+                continue
+            outline, gaps, core = _outline(ranges)
+            parts += outline
+            self.gaps += gaps
+            if core[0] <= core[1]:
+                cores.append(core)
             else:
-                self.several[origin] = (sorted(lows[j] for j in group), sorted(highs[j] for j in group))
-        self.pool = (sorted(lows[j] for j in pooled), sorted(highs[j] for j in pooled))
+                self.inverted.append((core[1], core[0]))
+        self.parts = (sorted(low for low, _ in parts), sorted(high for _, high in parts))
+        self.cores = (sorted(low for low, _ in cores), sorted(high for _, high in cores))
+        self.gaps.sort()
+        self.inverted.sort()
 
-    def add(self, index: int) -> None:
+    def _add(self, index: int) -> None:
         """Let a figure into the window."""
         low, high = self.lows[index], self.highs[index]
         bisect.insort(self.members, index)
@@ -151,20 +168,12 @@ class _Window:
             keys.insert(at, key)
             indexes.insert(at, index)
         origin = self.origins[index]
-        count = self.counts.get(origin, 0)
-        self.counts[origin] = count + 1
-        if count == 0:
-            self.single[origin] = (low, high)
-            _insort_pair(self.pool, low, high)
-        elif count == 1:
-            other_low, other_high = self.single.pop(origin)
-            _remove_pair(self.pool, other_low, other_high)
-            self.several[origin] = (sorted((other_low, low)), sorted((other_high, high)))
-        else:
-            _insort_pair(self.several[origin], low, high)
-        self.answers.clear()
+        ranges = self.held.setdefault(origin, [])
+        self._unmark(origin, ranges)
+        ranges.append((low, high))
+        self._mark(origin, ranges)
 
-    def remove(self, index: int) -> None:
+    def _remove(self, index: int) -> None:
         """Let a figure out of the window."""
         low, high = self.lows[index], self.highs[index]
         del self.members[bisect.bisect_left(self.members, index)]
@@ -172,21 +181,45 @@ class _Window:
             at = indexes.index(index, bisect.bisect_left(keys, key), bisect.bisect_right(keys, key))
             del keys[at], indexes[at]
         origin = self.origins[index]
-        count = self.counts.pop(origin)
-        if count > 1:
-            self.counts[origin] = count - 1
-        if count == 1:
-            del self.single[origin]
-            _remove_pair(self.pool, low, high)
-        elif count == 2:
-            lows, highs = self.several.pop(origin)
-            lows.remove(low)
-            highs.remove(high)
-            self.single[origin] = (lows[0], highs[0])
-            _insort_pair(self.pool, lows[0], highs[0])
+        ranges = self.held[origin]
+        self._unmark(origin, ranges)
+        ranges.remove((low, high))
+        if ranges:
+            self._mark(origin, ranges)
         else:
-            _remove_pair(self.several[origin], low, high)
-        self.answers.clear()
+            del self.held[origin]
+
+    def _mark(self, origin: str, ranges: list[tuple[float, float]]) -> None:
+        """Enter an origin's members in the pooled outlines, or in sorted bounds of its own."""
+        if len(ranges) > FEW:
+            self.many[origin] = (sorted(low for low, _ in ranges), sorted(high for _, high in ranges))
+            return
+        outline, gaps, (top, bottom) = _outline(ranges)
+        for part in outline:
+            _insort_pair(self.parts, *part)
+        for gap in gaps:
+            bisect.insort(self.gaps, gap)
+        if top <= bottom:
+            _insort_pair(self.cores, top, bottom)
+        else:
+            bisect.insort(self.inverted, (bottom, top))
+
+    def _unmark(self, origin: str, ranges: list[tuple[float, float]]) -> None:
+        """Take an origin's members out of the pooled outlines (or drop its own sorted bounds)."""
+        if not ranges:
+            return
+        if len(ranges) > FEW:
+            del self.many[origin]
+            return
+        outline, gaps, (top, bottom) = _outline(ranges)
+        for part in outline:
+            _remove_pair(self.parts, *part)
+        for gap in gaps:
+            del self.gaps[bisect.bisect_left(self.gaps, gap)]
+        if top <= bottom:
+            _remove_pair(self.cores, top, bottom)
+        else:
+            del self.inverted[bisect.bisect_left(self.inverted, (bottom, top))]
 
     def support(self, index: int, ids: Sequence[str]) -> Support:
         """The support of a member of the window (every member of which is comparable with it)."""
@@ -217,11 +250,9 @@ class _Window:
         # ending above b); walking the members in id order costs about want * size / agree steps.
         below = bisect.bisect_left(low_keys, a)
         above = size - bisect.bisect_right(high_keys, b)
-        everyone: list[int] | None = None
         want = min(MAX_LISTED + 1, agree)
         if min(below, above) <= LOOP_STEP * want * (size + 1) / (agree + 1):
-            everyone = self._agreeing(a, b, below, above, starts, ends)
-            agreeing = sorted(everyone)[:want]
+            agreeing = sorted(self._agreeing(a, b, below, above, starts, ends))[:want]
         else:
             agreeing = self._first(want, (size + 1) / (agree + 1), a, b, agreeing=True)
         want = min(MAX_LISTED, conflict)
@@ -229,26 +260,25 @@ class _Window:
             conflicting = sorted(low_members[starts:] + high_members[:ends])[:want]
         else:
             conflicting = self._first(want, (size + 1) / (conflict + 1), a, b, agreeing=False)
-        pool_lows, pool_highs = self.pool
-        sources = bisect.bisect_right(pool_lows, b) - bisect.bisect_left(pool_highs, a)
-        conflicting_sources = len(pool_lows) - sources
-        if ORIGIN_STEP * len(self.several) <= min(below, above) + conflict:
-            for lows, highs in self.several.values():
-                hits = bisect.bisect_right(lows, b) - bisect.bisect_left(highs, a)
-                sources += hits > 0
-                conflicting_sources += hits < len(lows)
-        else:
-            # Many origins with several figures in the window: gather the members' origins directly.
-            origins = self.origins
-            if everyone is None:
-                everyone = self._agreeing(a, b, below, above, starts, ends)
-            sources = len({origins[j] for j in everyone})
-            conflicted = {origins[j] for j in low_members[starts:]}
-            conflicted.update(origins[j] for j in high_members[:ends])
-            conflicting_sources = len(conflicted)
+        sources, conflicting_sources = self._origins(a, b)
         named = ids.__getitem__
         agreeing_ids, conflicting_ids = tuple(map(named, agreeing)), tuple(map(named, conflicting))
         return agree, agreeing, agreeing_ids, conflicting_ids, sources, conflicting_sources
+
+    def _origins(self, a: float, b: float) -> tuple[int, int]:
+        """How many distinct origins have a member agreeing with `[a, b]`, and how many a conflicting one."""
+        part_lows, part_highs = self.parts
+        core_lows, core_highs = self.cores
+        sources = (
+            bisect.bisect_right(part_lows, b) - bisect.bisect_left(part_highs, a) - _inside(self.gaps, a, b)
+        )
+        agreeing_only = bisect.bisect_right(core_lows, b) - bisect.bisect_left(core_highs, a)
+        conflicting_sources = len(self.held) - len(self.many) - agreeing_only - _inside(self.inverted, a, b)
+        for lows, highs in self.many.values():
+            hits = bisect.bisect_right(lows, b) - bisect.bisect_left(highs, a)
+            sources += hits > 0
+            conflicting_sources += hits < len(lows)
+        return sources, conflicting_sources
 
     def _agreeing(self, a: float, b: float, below: int, above: int, starts: int, ends: int) -> list[int]:
         """Every member agreeing with `[a, b]`, by the shorter of two passes.
@@ -280,6 +310,36 @@ class _Window:
                 found += [j for j in run if lows[j] > b or highs[j] < a]
             start, step = start + step, step * 2
         return found[:want]
+
+
+def _outline(
+    ranges: list[tuple[float, float]],
+) -> tuple[list[tuple[float, float]], list[tuple[float, float]], tuple[float, float]]:
+    """An origin's parts (its ranges joined where they meet), the gaps between them, and its core.
+
+    The core runs from the highest low to the lowest high: inverted (top above bottom) when two of the
+    ranges do not meet.
+    """
+    ordered = sorted(ranges)
+    parts = [ordered[0]]
+    for low, high in ordered[1:]:
+        last_low, last_high = parts[-1]
+        if low <= last_high:
+            parts[-1] = (last_low, max(last_high, high))
+        else:
+            parts.append((low, high))
+    gaps = [(parts[n][1], parts[n + 1][0]) for n in range(len(parts) - 1)]
+    return parts, gaps, (max(low for low, _ in ranges), min(high for _, high in ranges))
+
+
+def _inside(spans: list[tuple[float, float]], a: float, b: float) -> int:
+    """How many of the sorted `(start, end)` spans (start below end) lie within `[a, b]`."""
+    count = 0
+    for start, end in spans[bisect.bisect_left(spans, (a, -math.inf)) :]:
+        if start > b:
+            break
+        count += end <= b
+    return count
 
 
 def _insort_pair(bounds: tuple[list[float], list[float]], low: float, high: float) -> None:
