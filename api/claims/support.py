@@ -109,6 +109,7 @@ class _Window:
         # Members sorted by low (the lows and the indexes side by side), and by high likewise.
         self.by_low: tuple[list[float], list[int]] = ([], [])
         self.by_high: tuple[list[float], list[int]] = ([], [])
+        self.widths: list[float] = []
         # Each origin's members' ranges; the outlines of those with few, pooled; sorted bounds of the rest.
         self.held: dict[str, list[tuple[float, float]]] = {}
         self.parts: tuple[list[float], list[float]] = ([], [])
@@ -140,6 +141,7 @@ class _Window:
         by_high = sorted(members, key=highs.__getitem__)
         self.by_low = ([lows[j] for j in by_low], by_low)
         self.by_high = ([highs[j] for j in by_high], by_high)
+        self.widths = sorted(highs[j] - lows[j] for j in members)
         for j in members:
             self.held.setdefault(origins[j], []).append((lows[j], highs[j]))
         parts, cores = [], []
@@ -167,6 +169,7 @@ class _Window:
             at = bisect.bisect_right(keys, key)
             keys.insert(at, key)
             indexes.insert(at, index)
+        bisect.insort(self.widths, high - low)
         origin = self.origins[index]
         ranges = self.held.setdefault(origin, [])
         self._unmark(origin, ranges)
@@ -180,6 +183,7 @@ class _Window:
         for (keys, indexes), key in ((self.by_low, low), (self.by_high, high)):
             at = indexes.index(index, bisect.bisect_left(keys, key), bisect.bisect_right(keys, key))
             del keys[at], indexes[at]
+        del self.widths[bisect.bisect_left(self.widths, high - low)]
         origin = self.origins[index]
         ranges = self.held[origin]
         self._unmark(origin, ranges)
@@ -246,13 +250,18 @@ class _Window:
         ends = bisect.bisect_left(high_keys, a)
         agree = starts - ends
         conflict = size - agree
-        # Gathering every agreeing member costs a filtered pass over those starting below a (or those
-        # ending above b); walking the members in id order costs about want * size / agree steps.
+        # Gathering every agreeing member costs a filtered pass over those starting below a but no
+        # further below than the widest member is wide (or those ending above b, as far above); walking
+        # the members in id order costs about want * size / agree steps.
         below = bisect.bisect_left(low_keys, a)
-        above = size - bisect.bisect_right(high_keys, b)
+        above = bisect.bisect_right(high_keys, b)
+        widest = self.widths[-1] if self.widths else 0.0
+        slack = widest + (abs(a) + abs(b) + widest) * 1e-9  # rounding of the widths, generously
+        from_low = bisect.bisect_left(low_keys, a - slack, 0, below)
+        to_high = bisect.bisect_right(high_keys, b + slack, above)
         want = min(MAX_LISTED + 1, agree)
-        if min(below, above) <= LOOP_STEP * want * (size + 1) / (agree + 1):
-            agreeing = sorted(self._agreeing(a, b, below, above, starts, ends))[:want]
+        if min(below - from_low, to_high - above) <= LOOP_STEP * want * (size + 1) / (agree + 1):
+            agreeing = sorted(self._agreeing(a, b, (from_low, below, starts), (ends, above, to_high)))[:want]
         else:
             agreeing = self._first(want, (size + 1) / (agree + 1), a, b, agreeing=True)
         want = min(MAX_LISTED, conflict)
@@ -280,19 +289,22 @@ class _Window:
             conflicting_sources += hits < len(lows)
         return sources, conflicting_sources
 
-    def _agreeing(self, a: float, b: float, below: int, above: int, starts: int, ends: int) -> list[int]:
+    def _agreeing(
+        self, a: float, b: float, by_low: tuple[int, int, int], by_high: tuple[int, int, int]
+    ) -> list[int]:
         """Every member agreeing with `[a, b]`, by the shorter of two passes.
 
-        Those starting within it, and those starting below a that end at or above it; or those ending
-        within it, and those ending above b that start at or below it.
+        Those starting within it, and those starting below a (from `by_low`'s first place on) that end
+        at or above it; or those ending within it, and those ending above b (up to `by_high`'s last
+        place) that start at or below it.
         """
         lows, highs = self.lows, self.highs
-        if below <= above:
+        (from_low, below, starts), (ends, above, to_high) = by_low, by_high
+        if below - from_low <= to_high - above:
             members = self.by_low[1]
-            return members[below:starts] + [j for j in members[:below] if highs[j] >= a]
+            return members[below:starts] + [j for j in members[from_low:below] if highs[j] >= a]
         members = self.by_high[1]
-        size = len(members)
-        return members[ends : size - above] + [j for j in members[size - above :] if lows[j] <= b]
+        return members[ends:above] + [j for j in members[above:to_high] if lows[j] <= b]
 
     def _first(self, want: int, spacing: float, a: float, b: float, *, agreeing: bool) -> list[int]:
         """The first `want` members in id order that agree with `[a, b]` (or conflict with it).
