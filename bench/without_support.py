@@ -15,11 +15,12 @@ from api.ingest import loader
 
 
 @contextmanager
-def support_switched_off() -> Iterator[None]:
-    """The loader as it was before support: no origins walked, no support computed."""
+def support_switched_off(*, origins: bool = True) -> Iterator[None]:
+    """The loader as it was before support: no support computed, and (`origins`) no origins walked."""
     kept = vars(figures)["refresh_support"], vars(loader)["settle_new_report"]
     setattr(figures, "refresh_support", lambda _session, _ids: None)  # noqa: B010 - a module's name
-    setattr(loader, "settle_new_report", lambda *_args: set())  # noqa: B010
+    if origins:
+        setattr(loader, "settle_new_report", lambda *_args: set())  # noqa: B010
     try:
         yield
     finally:
