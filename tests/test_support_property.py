@@ -138,11 +138,27 @@ def plain_origins(session: Session) -> dict[str, str]:
     ).all()
     order = sorted(rows, key=lambda row: (row.ingested_at, row.id))
     first_with: dict[str, str] = {}
-    parent: dict[str, str | None] = {}
+    link: dict[str, str | None] = {}
     for row in order:
         folded = " ".join(row.body.split())
         first = first_with.setdefault(folded, row.id)
-        parent[row.id] = row.derived_from or (first if first != row.id else None)
+        link[row.id] = row.derived_from or (first if first != row.id else None)
+
+    def leads_back(start: str | None, report_id: str) -> bool:
+        seen: set[str] = set()
+        while start is not None and start not in seen:
+            if start == report_id:
+                return True
+            seen.add(start)
+            start = link[start]
+        return False
+
+    # An identical body is no parent when that report's chain comes back (it declared this one).
+    declared = {row.id for row in order if row.derived_from}
+    parent = {
+        report_id: up if report_id in declared or not leads_back(up, report_id) else None
+        for report_id, up in link.items()
+    }
     origins = {}
     for report_id in parent:
         current, seen = report_id, {report_id}
