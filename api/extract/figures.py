@@ -29,7 +29,8 @@ _EMPLOYING = re.compile(
 # Words that cannot stand between a number and the noun it counts ('10% of them', '4 hours a day').
 _BLOCKED = (
     r"of|the|a|an|in|at|on|to|for|from|with|by|per|and|or|but|than|that|which|who|less|other|is|are"
-    r"|was|were|be|been|has|have|had|hours?|days?|weeks?|months?|years?|times|percent|dollars?|yuan|rubles?"
+    r"|was|were|be|been|has|have|had|hours?|days?|weeks?|months?|years?|decades?|centuries|generations"
+    r"|after|before|since|ago|times|percent|dollars?|yuan|rubles?"
     r"|roubles?|won|tons?|tonnes?|kilometers?|kilometres?|miles?|meters?|metres?|square|floors?|units?"
 )
 _FIGURE = re.compile(
@@ -38,7 +39,7 @@ _FIGURE = re.compile(
     (?P<post>-odd\b|\+|-plus\b|\s+or\s+so\b|\s+or\s+more\b|\s+odd\b)?
     (?P<modifiers>(?:\s+["\u201c\u2018']?(?!(?:{_BLOCKED})\b)[^\W\d_][\w\u2019'-]*["\u201d\u2019']?){{0,4}}?)
     \s+(?:(?P<noun>{WORKERS})\b|(?P<koreans>{_NORTH_KOREANS})\b|(?P<people>{_PEOPLE})\b(?!\s+(?:{WORKERS})\b))
-    (?P<origin>\s+from\s+(?:North\s+Korea|the\s+DPRK|DPRK)\b
+    (?P<origin>\s+(?:from|of)\s+(?:North\s+Korea|the\s+DPRK|DPRK|the\s+Democratic\s+People\W?s\s+Republic\s+of\s+Korea)\b
     |,\s+(?:most|all|nearly\s+all|almost\s+all|many)\s+of\s+them\s+(?:North\s+Korean\w*|from\s+North\s+Korea)\b,?)?
     (?P<verb>\s+(?:who\s+|that\s+)?(?:(?:have|had|has)\s+(?:been\s+)?|still\s+|also\s+)?(?:{_WORK_VERBS})\b)?
     """,
@@ -271,9 +272,10 @@ _ALL_NATIONALITIES = re.compile(
 # ... and '10 percent of the 500 workers', 'most of the 500 workers': a whole, not the North Koreans in it.
 _WHOLE_BEFORE_SHARE = re.compile(
     rf"(?:(?:^|\s[\u2014\u2013-]+\s)Of|\b(?:percent|per\s+cent|half|a\s+third|a\s+quarter|a\s+fifth|most|many|none|all|among)"
-    rf"|%|\b{NUMBER})\s+(?:of\s+)?(?:the|its|their)\s+(?:[\w\u2019']+\s+)?(?:[\w-]+(?:\u2019s|'s)\s+)?(?:(?:{HEDGES})\s+)?$",
+    rf"|%|\b{NUMBER})\s+(?:of\s+)?(?:the|its|their|a|an)\s+(?:[\w\u2019']+\s+)?(?:[\w-]+(?:\u2019s|'s)\s+)?(?:(?:{HEDGES})\s+)?$",
     re.IGNORECASE,
 )
+_COUNTED_NOUN = re.compile(rf"\s+(?:[\w-]+\s+){{0,3}}?(?:{WORKERS}|people|men|women)\b", re.IGNORECASE)
 _PLACED_WHOLE = re.compile(r"\s+(?:in|at)\s+(?:the\s+)?(?-i:[A-Z])[^,;.]{0,40},", re.IGNORECASE)
 _WORKER_CONTEXT = re.compile(rf"\b(?:{WORKERS}|North\s+Koreans?)\b", re.IGNORECASE)
 
@@ -381,6 +383,19 @@ def _not_a_workforce(
 
     others = _OTHER_NATIONS.search(modifiers) or _NAMED_OTHERS.search(_KOREAN_WORDS.sub("", modifiers))
     return bool((others and not korean) or (_ALL_NATIONALITIES.search(after) and not north_korean))
+
+
+def _others_counted(text: str, end: int, sentence: Span) -> bool:
+    """Tell whether the noun after an 'employs N' counts people other than North Koreans.
+
+    'employs some 40 workers from Kyrgyzstan' counts others; 'The yard employs about 3,200 people' in a
+    sentence that names no North Korean is the whole site; 'has a staff of about 30 people, nearly all of
+    them North Korean women' is the North Korean workforce.
+    """
+    noun = _COUNTED_NOUN.match(text, end)
+    if noun is None:
+        return False
+    return _from_another_country(text, noun.end()) or not _KOREAN.search(text, *sentence)
 
 
 _FROM_A_COUNTRY = re.compile(r"\s+from\s+(?:the\s+)?(?P<name>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,2})")
@@ -536,8 +551,13 @@ def find_worker_figures(text: str) -> list[WorkerFigure]:
             continue
         if figure.binding is not Binding.noun and not _about_workers(text, paragraphs, figure.number_start):
             continue
-        if match.re is _STAFF and not _KOREAN.search(text, *span_at(paragraphs, figure.number_start)):
-            continue  # 'the yard employed 2,300' says nothing of North Koreans
+        if match.re is _STAFF and (
+            not _KOREAN.search(text, *span_at(paragraphs, figure.number_start))
+            or _others_counted(text, figure.end, sentence)
+        ):
+            # 'the yard employed 2,300' says nothing of North Koreans; and in 'employs some 40 workers from
+            # Kyrgyzstan' the noun after the number tells who is counted (the noun rules decide).
+            continue
         figures[figure.number_start] = figure
     ordered = [figures[key] for key in sorted(figures)]
     if _ALL_ESTIMATES.search(text):  # 'All figures are the institute's estimates': every one is hedged
