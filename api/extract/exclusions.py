@@ -197,7 +197,7 @@ _REACHED_SOUTH_AFTER = re.compile(
     r"(?:the\s+South\b|South\s+Korea\b|Seoul\b)",
     re.IGNORECASE,
 )
-# A sentence that says the count is not of workers: 'registered 410 ... but could not say how many were working'.
+# A sentence that says its count is not of workers: 'registered 410 but could not say how many work'.
 _HOW_MANY_UNKNOWN = re.compile(
     r"\b(?:could\s+not|couldn\W?t|cannot|can\W?t|did\s+not|didn\W?t|does\s+not|doesn\W?t|would\s+not)\s+"
     r"(?:say|tell|know|confirm|establish|determine)\s+how\s+many\b",
