@@ -53,7 +53,10 @@ _SOURCES_IN = re.compile(
 _REFERENCE_BEFORE = re.compile(
     r"\b(?:(?:north|south|east|west|north-east|north-west|south-east|south-west|northeast|northwest"
     r"|southeast|southwest)(?:ern)?\s+of|(?:kilometres?|kilometers?|km|miles?|hours?)\s+(?:away\s+)?(?:from|of))"
-    r"\s+(?:the\s+)?$",
+    r"\s+(?:the\s+)?$"
+    # ... and a place that describes another in an apposition: 'Artyom, the town beside Vladivostok's airport'.
+    r"|,\s+(?:the|a)\s+(?:[\w-]+\s+){0,2}?(?:town|city|village|port|suburb|settlement|district)\s+"
+    r"(?:[\w-]+\s+){0,3}?$",
     re.IGNORECASE,
 )
 # The items of a list of origins before the last one: 'Ukraine (58), the Philippines (29) and '.
@@ -82,7 +85,8 @@ MAX_MASTHEAD_CHARS = 160
 _LOOK_BACK = 40
 # Words that tie a place to the figure just before it: '40 in Gdansk', 'were sent to Khabarovsk'.
 _TIED_AFTER = re.compile(
-    r"\s*(?:(?!and\b|but\b|while\b)[\w\u2019'-]+\s+){0,5}?(?:in|at|near|outside|to|into|around|on)\s+(?:the\s+)?",
+    r"\s*(?:(?!and\b|but\b|while\b)[\w\u2019'-]+\s+){0,5}?(?:in|at|near|outside|to|into|around|on|across"
+    r"|throughout)\s+(?:the\s+)?",
     re.IGNORECASE,
 )
 # 'in the country', 'in the sparsely populated country', 'in country', 'across the emirate'.
@@ -298,6 +302,11 @@ class ReportPlaces:
         line_start = body.rfind("\n", 0, figure.number_start) + 1
         if figure.binding is Binding.line:
             heads = [m for m in self.mentions if line_start <= m.start < figure.number_start]
+            # 'Democratic Republic of the Congo (Lubumbashi) \u2014 about 100': the one city in brackets
+            # after the country is the more precise place of the line.
+            cities = [m for m in heads if m.place.level is Precision.city]
+            if len({m.place for m in cities}) == 1 and body.rfind("(", line_start, cities[0].start) >= 0:
+                return Located(cities[0], "is the city in brackets at the head of the figure's line")
             return Located(heads[0], "heads the figure's line") if heads else None
         head = _LIST_HEAD.match(body, line_start, figure.number_start)
         if head is not None:  # '- Tanzania - 30 doctors and nurses': a list line headed by its place
@@ -482,9 +491,9 @@ class ReportPlaces:
 def _without_dateline_qualifiers(
     body: str, paragraphs: list[Span], located: list[PlaceMention]
 ) -> list[PlaceMention]:
-    """Drop the province that qualifies a dateline's city ('DUNHUA, Jilin -').
+    """Drop the province that qualifies a dateline's city ('DUNHUA, Jilin -', 'SUIFENHE, Heilongjiang -').
 
-    It is not a place of its own, though Jilin is also a city.
+    It is not a place of its own (though Jilin is also a city): the dateline's city is the more precise.
     """
     qualifiers: list[Span] = []
     for start, end in paragraphs[:6]:
@@ -496,7 +505,8 @@ def _without_dateline_qualifiers(
         m
         for m in located
         if not any(
-            q_start <= m.start < q_end and m.place.level is Precision.city for q_start, q_end in qualifiers
+            q_start <= m.start < q_end and m.place.level is not Precision.country
+            for q_start, q_end in qualifiers
         )
     ]
 
