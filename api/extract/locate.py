@@ -54,7 +54,7 @@ _REFERENCE_BEFORE = re.compile(
     r"\b(?:(?:north|south|east|west|north-east|north-west|south-east|south-west|northeast|northwest"
     r"|southeast|southwest)(?:ern)?\s+of|(?:kilometres?|kilometers?|km|miles?|hours?)\s+(?:away\s+)?(?:from|of))"
     r"\s+(?:the\s+)?$"
-    # ... and a place that describes another in an apposition: 'Artyom, the town beside Vladivostok's airport'.
+    # ... and a place describing another in an apposition: 'Artyom, the town beside Vladivostok's airport'.
     r"|,\s+(?:the|a)\s+(?:[\w-]+\s+){0,2}?(?:town|city|village|port|suburb|settlement|district)\s+"
     r"(?:[\w-]+\s+){0,3}?$",
     re.IGNORECASE,
