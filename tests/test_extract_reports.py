@@ -385,7 +385,8 @@ def test_round_two_counts(body: str, expected: list[tuple[str, int, bool]]) -> N
             [("Amursk", 35, True)],
         ),
         (
-            "North Korean workers abroad: estimates by country\n\nRussia (Novosibirsk) - about 400\nLaos - 60 to 80\n",
+            "North Korean workers abroad: estimates by country\n\n"
+            "Russia (Novosibirsk) - about 400\nLaos - 60 to 80\n",
             [("Novosibirsk", 400, True), ("LA", 60, True)],
         ),
     ],
