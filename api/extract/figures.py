@@ -41,7 +41,8 @@ _FIGURE = re.compile(
     \s+(?:(?P<noun>{WORKERS})\b|(?P<koreans>{_NORTH_KOREANS})\b|(?P<people>{_PEOPLE})\b(?!\s+(?:{WORKERS})\b))
     (?P<origin>\s+(?:from|of)\s+(?:North\s+Korea|the\s+DPRK|DPRK|the\s+Democratic\s+People\W?s\s+Republic\s+of\s+Korea)\b
     |,\s+(?:most|all|nearly\s+all|almost\s+all|many)\s+of\s+them\s+(?:North\s+Korean\w*|from\s+North\s+Korea)\b,?)?
-    (?P<verb>\s+(?:who\s+|that\s+)?(?:(?:have|had|has)\s+(?:been\s+)?|still\s+|also\s+)?(?:{_WORK_VERBS})\b)?
+    (?P<verb>\s+(?:who\s+|that\s+)?(?:(?:have|had|has)\s+(?:been\s+)?|still\s+|also\s+
+    |(?:are|were|is|was)\s+(?:currently|now|still|also|mostly|mainly)\s+)?(?:{_WORK_VERBS})\b)?
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -54,7 +55,7 @@ _OF_THEM = re.compile(
     re.IGNORECASE,
 )
 # '... were North Korean', '... come from North Korea': what makes a count the North Korean share.
-_ARE_NORTH_KOREAN = r"\b(?:were|are|was|is|come|came)\s+(?:from\s+)?(?:North\s+Korea|the\s+DPRK)\w*\b"
+_ARE_NORTH_KOREAN = r"\b(?:were|are|was|is|come|came)\s+(?:from\s+)?(?:North\s+Korea|the\s+DPRK|DPRK)\w*\b"
 _SHARE_OF = re.compile(
     rf"(?P<number>{NUMBER})\s+of\s+(?:the|its|their)\s+(?:[\w\u2019']+\s+)?{NUMBER}\b[^.;]{{0,60}}?"
     rf"{_ARE_NORTH_KOREAN}",
@@ -83,6 +84,32 @@ _THERE_ARE_NOW = re.compile(
     rf"\b(?:now|today)\s+there\s+are\s+(?:(?:{HEDGES}|close\s+to)\s+)?(?P<number>{NUMBER})(?=\s*(?:[.;]|$))"
     rf"|\bthere\s+are\s+now\s+(?:(?:{HEDGES}|close\s+to)\s+)?(?P<number2>{NUMBER})(?=\s*(?:[.;]|$))",
     re.IGNORECASE | re.MULTILINE,
+)
+# An estimate of the North Korean workforce: 'estimated the North Korean workforce at about 90', 'put the
+# number of DPRK workers in the region at 3,000'; and 'put it at 4,000 to 5,000' after a sentence on it.
+_ESTIMATED_AT = re.compile(
+    rf"\b(?:estimated?|estimates|put|puts|putting|placed?|places)\s+(?:the\s+)?(?:(?:North\s+Korean|DPRK)\s+)"
+    rf"(?:workforce|labou?r\s+force|headcount|contingent|presence)\s+at\s+(?:(?:{HEDGES}|between)\s+)?"
+    rf"(?:{NUMBER}\s*(?:-|\u2013|to|and)\s*)?(?P<number>{NUMBER})(?![-%]|\s+(?:{UNITS_AFTER})\b)",
+    re.IGNORECASE,
+)
+_PUT_IT_AT = re.compile(
+    rf"\b(?:put|puts|putting|estimated?|estimates|place[sd]?)\s+(?:it|them|the\s+(?:figure|number|total|count))"
+    rf"\s+at\s+(?:(?:{HEDGES}|between)\s+)?"
+    rf"(?:{NUMBER}\s*(?:-|\u2013|to|and)\s*)?(?P<number>{NUMBER})(?![-%]|\s+(?:{UNITS_AFTER})\b)",
+    re.IGNORECASE,
+)
+# 'A smaller workshop in Hronov had 44 of them': a workplace's share of the workers the text speaks of.
+_HAD_OF_THEM = re.compile(
+    rf"\b(?:had|has|have|employed|employs|employ|housed|took|takes|hired|hires)\s+(?:(?:{HEDGES})\s+)?"
+    rf"(?P<number>{NUMBER})\s+of\s+(?:them|these|those)\b",
+    re.IGNORECASE,
+)
+# 'At the peak, the country hosted some 1,500': a country's count, the workers being the paragraph's.
+_COUNTRY_HOSTED = re.compile(
+    rf"\bthe\s+(?:country|kingdom|emirate|sultanate|republic)\s+(?:then\s+|still\s+|once\s+)?"
+    rf"(?:hosted|hosts|housed|had|employed|received)\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})(?=\s*[,.;])",
+    re.IGNORECASE,
 )
 # 'its first North Korean seamstresses, 48 in all, in 2014': a count set after its noun.
 _IN_ALL = re.compile(
@@ -236,8 +263,15 @@ MIN_WORKFORCE = 3
 # 'counted' is its register, not a sighting: 'the labour ministry counted 1,214 North Koreans employed'.)
 _SIGHTING = re.compile(
     r"\b(?:(?:could|can|be|were|was|been)\s+seen|(?:had|have|has)\s+seen|saw|could\s+see|can\s+see|spotted"
-    r"|glimpsed|visible|(?<!\bministry\s)(?<!\boffice\s)(?<!\bservice\s)(?<!\bauthority\s)(?<!\bauthorities\s)"
-    r"(?<!\bagency\s)(?<!\bbureau\s)(?<!\bdepartment\s)(?<!\binspectorate\s)(?<!\bgovernment\s)counted)\b",
+    r"|glimpsed|visible|counted)\b",
+    re.IGNORECASE,
+)
+# ... but what an institution 'counted' is its register: 'the labour ministry counted 1,214 North Koreans',
+# 'the Public Authority for Manpower counted 1,870'. (A reporter, a guard or a witness who counted saw them.)
+_INSTITUTION_COUNTED = re.compile(
+    r"\b(?:ministry|office|service|authority|authorities|agency|bureau|department|inspectorate|government"
+    r"|census|registry|register|commission|council|administration|statistics|manpower|police)\b"
+    r"[^.;]{0,40}?\bcounted\s+[^.;]{0,20}$",
     re.IGNORECASE,
 )
 # The people a report's authors spoke to: 'interviewed 41 workers', 'spoke with a dozen of them'. The verb
@@ -368,11 +402,10 @@ def _not_a_workforce(
     # 'Of the 150 North Korean workers in Sarawak, 120 have overstayed...': a North Korean whole placed in
     # a town or a region is its workforce there, whatever part the sentence goes on to single out.
     placed_whole = north_korean and _PLACED_WHOLE.match(text, figure.end, sentence[1])
-    if (
-        _SIGHTING.search(around)
-        or interviewed
-        or (whole and not (north_korean and part_first) and not placed_whole)
-    ):
+    sighting = _SIGHTING.search(around)
+    if sighting is not None and sighting.group().lower() == "counted":
+        sighting = None if _INSTITUTION_COUNTED.search(text, sentence[0], figure.start) else sighting
+    if sighting or interviewed or (whole and not (north_korean and part_first) and not placed_whole):
         return True
     after = text[figure.end : sentence[1] + 60]
     if _WORLDWIDE.search(after) or _GONE_AFTER.search(after) or _WORLDWIDE_BEFORE.search(before):
@@ -447,6 +480,10 @@ def _bare_figures(text: str) -> Iterable[tuple[re.Match[str], WorkerFigure, str]
         (_NATIONWIDE, Binding.noun),
         (_THERE_WERE, Binding.noun),
         (_IN_ALL, Binding.noun),
+        (_ESTIMATED_AT, Binding.noun),
+        (_PUT_IT_AT, Binding.context),
+        (_HAD_OF_THEM, Binding.context),
+        (_COUNTRY_HOSTED, Binding.context),
         (_BRACKETED, Binding.bracketed),
         (_OPENS_WORKING, Binding.context),
         (_THERE_ARE_NOW, Binding.context),
@@ -472,6 +509,8 @@ def _bare_figures(text: str) -> Iterable[tuple[re.Match[str], WorkerFigure, str]
                 _THEY_NUMBER,
                 _STRONG,
                 _IN_ALL,
+                _ESTIMATED_AT,
+                _PUT_IT_AT,
             ):
                 figure = WorkerFigure(min(figure.start, match.start()), *_fields_after_start(figure))
             if figure is not None:

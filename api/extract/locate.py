@@ -102,6 +102,16 @@ _HOSTS = re.compile(
     r"\s+(?:\S+\s+){0,2}$",
     re.IGNORECASE,
 )
+_IT_AT = re.compile(
+    r"(?:put|puts|putting|estimated?|estimates|place[sd]?)\s+(?:it|them|the\s+(?:figure|number|total|count))\s+at\b",
+    re.IGNORECASE,
+)
+# 'the country hosted some 1,500', 'the kingdom had 400': the country as the subject of the figure.
+_COUNTRY_SUBJECT = re.compile(
+    r"\bthe\s+(?:country|kingdom|emirate|sultanate|republic)\s+(?:\w+\s+){0,2}?"
+    r"(?:hosted|hosts|housed|houses|had|has|employed|employs|received|receives)\s+(?:\S+\s+){0,2}$",
+    re.IGNORECASE,
+)
 # 'in Laos', 'in the UAE', 'in neighbouring Qatar': a country named as where people are.
 _IN_BEFORE = re.compile(r"\b(?i:in|across|throughout)\s+(?:[a-z-]+\s+)?$")
 _A_NUMBER = re.compile(rf"{NUMBER}(?!\s*(?:%|percent))", re.IGNORECASE)
@@ -299,6 +309,18 @@ class ReportPlaces:
             country = self.country(paragraph, figure.start)
             if country is not None:
                 return Located(country, "is the whole country ('in the country')")
+        if _IT_AT.match(body, figure.start):
+            # 'The real number is far larger: intelligence put it at 15,000': the place of what 'it' is, the
+            # sentence before, not of another count later in the sentence.
+            earlier = self._antecedent_place(sentence, paragraph, figure)
+            if earlier is not None:
+                return earlier
+        if _COUNTRY_SUBJECT.search(body, sentence[0], figure.start):
+            country = self.country(paragraph, figure.start)
+            if country is not None:
+                return Located(
+                    country, "is the whole country, the subject of the figure ('the country hosted')"
+                )
         line_start = body.rfind("\n", 0, figure.number_start) + 1
         if figure.binding is Binding.line:
             heads = [m for m in self.mentions if line_start <= m.start < figure.number_start]
@@ -401,6 +423,22 @@ class ReportPlaces:
                 where = PlaceMention(near[-1].start, near[-1].end, country_place(near[-1].place.country))
                 return Located(where, "is the country of the city the text measures from", one_workplace=True)
         return self.report_place
+
+    def _antecedent_place(self, sentence: Span, paragraph: Span, figure: WorkerFigure) -> Located | None:
+        """The place of the sentence before a figure that only says 'put it at N' (or of its own head)."""
+        index = self.sentences.index(sentence) if sentence in self.sentences else 0
+        spans = [(sentence[0], figure.start)]
+        if index and self.sentences[index - 1][0] >= paragraph[0]:
+            spans.append(self.sentences[index - 1])
+        for span in spans:
+            if re.search(r"\bin\s+the\s+country\b", self.body[span[0] : span[1]], re.IGNORECASE):
+                country = self.country(paragraph, span[0])
+                if country is not None:
+                    return Located(country, "is the whole country the sentence before counts ('put it at')")
+            local = self._local(span)
+            if local:
+                return Located(local[-1], "named where the figure's 'it' is said")
+        return None
 
     def _and_another_city(self, mention: PlaceMention) -> PlaceMention | None:
         """The country of 'in Abu Dhabi and Dubai': one figure for two cities of a country."""
