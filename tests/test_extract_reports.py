@@ -423,3 +423,61 @@ def test_round_two_rules_that_must_not_reach_too_far(
     body: str, expected: list[tuple[str, int, bool]]
 ) -> None:
     assert placed_figures(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "The migration office says that in Amur Oblast about 900 citizens of the DPRK are currently "
+            "working, most of them on farms.",
+            [("Amur Oblast", 900, True)],
+        ),
+        (
+            "NAKHODKA - The cannery had 250 staff on the day of the inspection. Of these, 90 were DPRK "
+            "nationals.",
+            [("Nakhodka", 90, False)],
+        ),
+        (
+            "WEIHAI - The buyer's auditors estimated the North Korean workforce at roughly 130.",
+            [("Weihai", 130, True)],
+        ),
+        (
+            "Nobody agrees on the size of the North Korean workforce in the region. A union leader in "
+            "Irkutsk put it at 2,000 to 3,000 across Buryatia.",
+            [("Buryatia", 2000, True)],
+        ),
+        (
+            "In Russia the ministry admits to a few North Koreans working in the country. A think tank in "
+            "Seoul puts it at about 4,000, and says 700 of them are in Khabarovsk.",
+            [("RU", 4000, True), ("Khabarovsk", 700, False)],
+        ),
+        (
+            "YEKATERINBURG - North Korean plasterers are finishing the theatre. A second site in "
+            "Pervouralsk had 30 of them last spring.",
+            [("Pervouralsk", 30, False)],
+        ),
+        (
+            "ULAANBAATAR - Fewer than 100 North Koreans now work in Mongolia. At its height the country "
+            "hosted about 2,000, most of them builders.",
+            [("MN", 100, True), ("MN", 2000, True)],
+        ),
+        (
+            "KUWAIT CITY - In 2016 the state planning committee counted 2,500 North Korean workers in the "
+            "country.",
+            [("KW", 2500, False)],
+        ),
+    ],
+    ids=[
+        "citizens-are-currently-working",
+        "share-were-dprk-nationals",
+        "estimated-the-workforce-at",
+        "put-it-at-a-range-across-a-region",
+        "put-it-at-the-country-of-the-sentence-before",
+        "had-n-of-them",
+        "the-country-hosted",
+        "an-institution-counted",
+    ],
+)
+def test_round_two_recall(body: str, expected: list[tuple[str, int, bool]]) -> None:
+    assert placed_figures(body) == expected

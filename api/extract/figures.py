@@ -270,7 +270,7 @@ _SIGHTING = re.compile(
 # 'the Public Authority for Manpower counted 1,870'. (A reporter, a guard or a witness who counted saw them.)
 _INSTITUTION_COUNTED = re.compile(
     r"\b(?:ministry|office|service|authority|authorities|agency|bureau|department|inspectorate|government"
-    r"|census|registry|register|commission|council|administration|statistics|manpower|police)\b"
+    r"|census|registry|register|commission|committee|council|administration|statistics|manpower|police)\b"
     r"[^.;]{0,40}?\bcounted\s+[^.;]{0,20}$",
     re.IGNORECASE,
 )

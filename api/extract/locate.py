@@ -425,14 +425,13 @@ class ReportPlaces:
         return self.report_place
 
     def _antecedent_place(self, sentence: Span, paragraph: Span, figure: WorkerFigure) -> Located | None:
-        """The place of the sentence before a figure that only says 'put it at N' (or of its own head)."""
+        """The place of the sentence before a figure that only says 'put it at N'."""
         index = self.sentences.index(sentence) if sentence in self.sentences else 0
-        spans = [(sentence[0], figure.start)]
-        if index and self.sentences[index - 1][0] >= paragraph[0]:
-            spans.append(self.sentences[index - 1])
+        # (The figure's own head names its sources: 'A think tank in Seoul puts it at'.)
+        spans = [self.sentences[index - 1]] if index and self.sentences[index - 1][0] >= paragraph[0] else []
         for span in spans:
             if re.search(r"\bin\s+the\s+country\b", self.body[span[0] : span[1]], re.IGNORECASE):
-                country = self.country(paragraph, span[0])
+                country = self.country(paragraph, span[1])
                 if country is not None:
                     return Located(country, "is the whole country the sentence before counts ('put it at')")
             local = self._local(span)
