@@ -481,3 +481,21 @@ def test_round_two_rules_that_must_not_reach_too_far(
 )
 def test_round_two_recall(body: str, expected: list[tuple[str, int, bool]]) -> None:
     assert placed_figures(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "In Sharjah, according to diplomats in Dubai, some 200 North Korean tilers work on a tower.",
+            [("Sharjah", 200, True)],
+        ),
+        (
+            "Officials in Tomsk said that 40 North Korean builders are at work on a school.",
+            [("Tomsk", 40, False)],
+        ),
+    ],
+    ids=["the-sources-city-gives-way", "the-sources-city-alone-places-the-figure"],
+)
+def test_round_two_the_sources_city(body: str, expected: list[tuple[str, int, bool]]) -> None:
+    assert placed_figures(body) == expected

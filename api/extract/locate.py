@@ -45,7 +45,7 @@ _FIRM_IN = re.compile(
 # Seoul said', 'researchers in Seoul say'. (Officials in Tomsk may well speak of Tomsk.)
 _SOURCES_IN = re.compile(
     r"\b(?:officials?|sources?|diplomats?|researchers?|analysts?|experts?|observers?|activists?|intelligence"
-    r"|government|authorities|spokesm[ae]n)\s+in\s+$",
+    r"|government|authorities|spokesm[ae]n|think\s+tanks?|lawyers?|journalists?|correspondents?)\s+in\s+$",
     re.IGNORECASE,
 )
 # A place after these words is a reference point, not the place of the work: 'a tower 30 kilometres north
@@ -161,6 +161,9 @@ class ReportPlaces:
         if mention.place.country in REPORTING_COUNTRIES and _SOURCES_IN.search(before):
             return False
         return not _NOT_WHERE_THEY_WORK.search(before)
+
+    def _sources_city(self, mention: PlaceMention) -> bool:
+        return bool(_SOURCES_IN.search(self.body, max(0, mention.start - _LOOK_BACK), mention.start))
 
     def _is_reference(self, mention: PlaceMention) -> bool:
         before = self.body[max(0, mention.start - _LOOK_BACK) : mention.start]
@@ -355,6 +358,10 @@ class ReportPlaces:
             (sentence, "named in the figure's sentence"),
         ):
             local = [m for m in self._local(span) if m.place.level is not Precision.country]
+            # Where the sources are ('diplomats in Dubai estimate that ... in Sharjah') gives way to any other
+            # place of the clause or sentence; alone, it may be the place they speak of (officials in Tomsk).
+            own = [m for m in local if not self._sources_city(m)]
+            local = own or local
             if local:
                 return Located(min(local, key=lambda m: _distance(m, figure)), how)
         countries = self._local(sentence)
