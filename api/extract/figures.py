@@ -15,6 +15,11 @@ _NORTH_KOREANS = r"North\s+Koreans|Koreans"
 _PEOPLE = r"women|men|girls|youths|people|individuals|citizens|nationals|expats|expatriates"
 # Counted people who are workers only when the text says they work: 'four North Korean nationals' may be
 # the defendants of a case; 'four North Korean women' at a plant are its workers.
+# ... and they work when 'are currently working' follows them (the quote stays the count and its noun).
+_AT_WORK_NOW = re.compile(
+    r"\s+(?:are|were|is|was)\s+(?:currently|now|still|also|mostly|mainly)\s+(?:working|employed)\b",
+    re.IGNORECASE,
+)
 _PEOPLE_AT_WORK_ONLY = re.compile(r"people|individuals|citizens|nationals", re.IGNORECASE)
 _WORK_VERBS = (
     r"work|works|worked|working|toil|toils|toiling|labor|labors|laboring|labour|labours|labouring"
@@ -41,8 +46,7 @@ _FIGURE = re.compile(
     \s+(?:(?P<noun>{WORKERS})\b|(?P<koreans>{_NORTH_KOREANS})\b|(?P<people>{_PEOPLE})\b(?!\s+(?:{WORKERS})\b))
     (?P<origin>\s+(?:from|of)\s+(?:North\s+Korea|the\s+DPRK|DPRK|the\s+Democratic\s+People\W?s\s+Republic\s+of\s+Korea)\b
     |,\s+(?:most|all|nearly\s+all|almost\s+all|many)\s+of\s+them\s+(?:North\s+Korean\w*|from\s+North\s+Korea)\b,?)?
-    (?P<verb>\s+(?:who\s+|that\s+)?(?:(?:have|had|has)\s+(?:been\s+)?|still\s+|also\s+
-    |(?:are|were|is|was)\s+(?:currently|now|still|also|mostly|mainly)\s+)?(?:{_WORK_VERBS})\b)?
+    (?P<verb>\s+(?:who\s+|that\s+)?(?:(?:have|had|has)\s+(?:been\s+)?|still\s+|also\s+)?(?:{_WORK_VERBS})\b)?
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -454,7 +458,9 @@ def _noun_figures(text: str, sentences: list[Span]) -> Iterable[tuple[re.Match[s
         if match.group("people"):
             before = text[max(0, match.start() - _LOOK_BACK) : match.start()]
             korean = re.search(r"North\s+Korean|DPRK", modifiers, re.IGNORECASE) or match.group("origin")
-            working = match.group("verb") or _EMPLOYING.search(before)
+            working = (
+                match.group("verb") or _EMPLOYING.search(before) or _AT_WORK_NOW.match(text, match.end())
+            )
             # '300 women' may be anyone; '300 North Korean women', and '300 women work' in a sentence
             # about North Koreans, are workers.
             if _PEOPLE_AT_WORK_ONLY.fullmatch(match.group("people")):
