@@ -499,3 +499,35 @@ def test_round_two_recall(body: str, expected: list[tuple[str, int, bool]]) -> N
 )
 def test_round_two_the_sources_city(body: str, expected: list[tuple[str, int, bool]]) -> None:
     assert placed_figures(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "VLADIVOSTOK - North Korean welders repair trawlers at a small yard in Slavyanka. Some 45 of "
+            "them work there on two shifts.",
+            [("Slavyanka", 45, True)],
+        ),
+        (
+            "TYNDA - About 80 North Korean loggers cut timber near Skovorodino, the contractor said.",
+            [("Skovorodino", 80, True)],
+        ),
+        (
+            "MAGADAN - Some 57 North Korean crewmen work on trawlers that fish the Sea of Okhotsk.",
+            [("Magadan", 57, True)],
+        ),
+        (
+            "IRKUTSK - About 200 North Koreans build flats in the Sverdlovsky and Leninsky districts.",
+            [("Irkutsk", 200, True)],
+        ),
+    ],
+    ids=[
+        "a-small-town-after-in",
+        "a-small-town-after-near",
+        "a-sea-named-like-a-town",
+        "districts-named-like-a-town",
+    ],
+)
+def test_round_two_small_towns(body: str, expected: list[tuple[str, int, bool]]) -> None:
+    assert placed_figures(body) == expected
