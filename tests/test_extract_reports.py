@@ -531,3 +531,25 @@ def test_round_two_the_sources_city(body: str, expected: list[tuple[str, int, bo
 )
 def test_round_two_small_towns(body: str, expected: list[tuple[str, int, bool]]) -> None:
     assert placed_figures(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "NAKHODKA - About 120 welders came from Chongjin in March and work at the yard.",
+            [("Nakhodka", 120, True)],
+        ),
+        (
+            "NAKHODKA - The yard's 65 welders are foreign workers sent by a North Korean trading firm.",
+            [("Nakhodka", 65, False)],
+        ),
+        (
+            "NAKHODKA - The yard's 65 North Korean welders work apart. Its 30 painters came from Uzbekistan.",
+            [("Nakhodka", 65, False)],
+        ),
+    ],
+    ids=["from-a-north-korean-town", "foreign-workers-sent-by-north-korea", "from-another-country"],
+)
+def test_round_two_origins(body: str, expected: list[tuple[str, int, bool]]) -> None:
+    assert placed_figures(body) == expected

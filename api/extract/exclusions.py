@@ -209,12 +209,31 @@ _ARE_OTHERS_AFTER = re.compile(
     r"(?:local\b|foreign\b|(?!North\b|Korean\b|DPRK\b)(?-i:[A-Z])[a-z]+(?:an|ese|ish|i|ic|ek|yz|ik)\b)",
     re.IGNORECASE,
 )
+_KOREAN_LATER = re.compile(r"North\s+Korea|DPRK", re.IGNORECASE)
 # People said to come from somewhere other than North Korea: '... about 300 in all, come from South Asia'.
+# The origin must be another country or a part of the world ('South Asia'): 'came from Chongjin' is a North
+# Korean town.
 _FROM_ELSEWHERE_AFTER = re.compile(
-    r"^[^.;]{0,40}?\b(?:come|came|are|were|hail|hails|hailed)\s+from\s+"
-    r"(?!North\s+Korea|the\s+DPRK|DPRK|Pyongyang)(?:the\s+)?(?-i:[A-Z])",
-    re.IGNORECASE,
+    r"^[^.;]{0,40}?\b(?:come|came|are|were|hail|hails|hailed)\s+from\s+(?:the\s+)?", re.IGNORECASE
 )
+_PART_OF_THE_WORLD = re.compile(
+    r"(?:(?:South|Central|East|West|North|Southeast|South-East|Northern|Southern|Eastern|Western)\s+)?"
+    r"(?:Asia|Africa|Europe)\b|(?:Gulf|Middle\s+East|Caucasus|Balkans)\b"
+)
+
+
+def _from_elsewhere(rest: str) -> bool:
+    """Tell whether the counted people are said to come from another country ('come from South Asia')."""
+    lead = _FROM_ELSEWHERE_AFTER.match(rest)
+    if lead is None or _KOREANS_NEXT.match(rest):
+        return False
+    origin = rest[lead.end() : lead.end() + 60]
+    countries = find_countries(origin)
+    if countries and countries[0][0] == 0:
+        return countries[0][2] != "KP"
+    return bool(_PART_OF_THE_WORLD.match(origin))
+
+
 # A list by origin, each count in brackets: 'come from Pakistan (180), India (95) and Bangladesh (25)'.
 _ORIGIN_LIST_BEFORE = re.compile(
     r"\b(?:(?:come|came|coming|are|were|hail\w*)\s+from|nationalit\w*|by\s+(?:origin|country\s+of\s+origin))\b[^.;]*"
@@ -301,8 +320,8 @@ def not_there_now(text: str, sentence: Span, start: int, number_start: int, end:
         or _PASSED_THROUGH_AFTER.match(after)
         or _REACHED_SOUTH_AFTER.match(after)
         or _HOW_MANY_UNKNOWN.search(text, sentence[0], sentence[1])
-        or _ARE_OTHERS_AFTER.match(rest)
-        or (_FROM_ELSEWHERE_AFTER.match(rest) and not _KOREANS_NEXT.match(rest))
+        or (_ARE_OTHERS_AFTER.match(rest) and not _KOREAN_LATER.search(rest, 0, 80))
+        or _from_elsewhere(rest)
         or _ORIGIN_LIST_BEFORE.search(text, sentence[0], number_start)
         or (_COMBINED.search(before) and _SEVERAL_SITES.search(text, sentence[0], sentence[1]))
     )
