@@ -270,3 +270,286 @@ def test_one_figure_for_two_cities_of_a_country() -> None:
 )
 def test_rules_that_must_not_reach_too_far(body: str, expected: list[tuple[str, int, bool]]) -> None:
     assert placed_figures(body) == expected
+
+
+# Round 2 (the second held-apart set as development data): general rules, each in wordings of our own.
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "BLAGOVESHCHENSK - About 90 North Korean builders live at the site. Six of the builders sleep in "
+            "each cabin, a foreman said.",
+            [("Blagoveshchensk", 90, True)],
+        ),
+        (
+            "OMSK - The plant employs 70 North Korean seamstresses. At the first visit, 15 workers said "
+            "their passports had been taken.",
+            [("Omsk", 70, False)],
+        ),
+        (
+            "BRNO - Over a decade, some 300 North Korean women passed through the factory's dormitory.",
+            [],
+        ),
+        (
+            "SEOUL - Officials say around 25 North Koreans who had worked in Kuwait made it to South Korea "
+            "last year.",
+            [],
+        ),
+        (
+            "TOMSK - The regional office has 320 North Korean workers on its register but could not tell how "
+            "many of them are still employed.",
+            [],
+        ),
+        (
+            "ZHUHAI - About 110 North Korean women sew at the mill. Its other 500 workers are local "
+            "Cantonese.",
+            [("Zhuhai", 110, True)],
+        ),
+        (
+            "SHARJAH - Some 50 North Korean carpenters work at the yard; the remaining hands, about 200 in "
+            "all, come from East Africa.",
+            [("Sharjah", 50, True)],
+        ),
+        (
+            "DOHA - The 60 North Korean masons live apart. The camp's cleaners, by nationality: Kenya (40), "
+            "Uganda (32) and Ghana (18).",
+            [("Doha", 60, False)],
+        ),
+        (
+            "YANJI - Taken together, the three plants employ roughly 700 North Korean workers, the "
+            "auditors said.",
+            [],
+        ),
+        (
+            "PERM - The mill also employs about 80 workers from Tajikistan. Some 45 North Korean loggers "
+            "cut timber for it.",
+            [("Perm", 45, True)],
+        ),
+        (
+            "KUWAIT CITY - The hospital site employs some 90 North Korean plasterers among a workforce of "
+            "about 1,000.",
+            [("Kuwait City", 90, True)],
+        ),
+        (
+            "HANOI - Some four decades after North Korean sculptors carved a statue here, a restaurant "
+            "employs 18 North Korean waitresses.",
+            [("Hanoi", 18, False)],
+        ),
+        (
+            "CHITA - Some 300 citizens of the DPRK are employed on building sites in the city, the "
+            "migration office said.",
+            [("Chita", 300, True)],
+        ),
+        (
+            "MUSCAT - About 40 North Korean stonemasons and 12 steelworkers from North Korea are at the "
+            "palace site.",
+            [("Muscat", 40, True), ("Muscat", 12, False)],
+        ),
+    ],
+    ids=[
+        "housed-per-cabin",
+        "people-who-said",
+        "passed-through-over-years",
+        "reached-the-south",
+        "could-not-tell-how-many",
+        "the-rest-are-of-another-nation",
+        "the-rest-come-from-elsewhere",
+        "list-by-origin-in-brackets",
+        "sum-over-several-sites",
+        "employs-n-workers-from-another-country",
+        "among-a-workforce-of",
+        "a-time-span-before-the-noun",
+        "citizens-of-the-dprk",
+        "trade-compounds",
+    ],
+)
+def test_round_two_counts(body: str, expected: list[tuple[str, int, bool]]) -> None:
+    assert placed_figures(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            'JIAMUSI, Heilongjiang - Builders on the new bridge are North Korean. "There are 28 of us," one '
+            "of them said.",
+            [("Jiamusi", 28, False)],
+        ),
+        (
+            "Western diplomats in Riyadh think that about 600 North Koreans still work across the Emirates.",
+            [("AE", 600, True)],
+        ),
+        (
+            "KHABAROVSK - In Amursk, the town beside Komsomolsk's big paper mill, a sawmill has taken on "
+            "fresh hands. Some 35 North Korean loggers supply it.",
+            [("Amursk", 35, True)],
+        ),
+        (
+            "North Korean workers abroad: estimates by country\n\n"
+            "Russia (Novosibirsk) - about 400\nLaos - 60 to 80\n",
+            [("Novosibirsk", 400, True), ("LA", 60, True)],
+        ),
+    ],
+    ids=[
+        "a-dateline-region-is-no-place",
+        "placed-across-a-country",
+        "a-town-described-by-another",
+        "city-in-brackets-heads-a-line",
+    ],
+)
+def test_round_two_places(body: str, expected: list[tuple[str, int, bool]]) -> None:
+    assert placed_figures(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "A crew of 14 North Korean programmers working from a rented flat in Dalian wrote games.",
+            [("Dalian", 14, False)],
+        ),
+        (
+            "HARBIN - The restaurant has a staff of about 30 people, nearly all of them North Korean women.",
+            [("Harbin", 30, True)],
+        ),
+        (
+            "NAKHODKA - About 120 North Korean welders came from Chongjin in March and work at the yard.",
+            [("Nakhodka", 120, True)],
+        ),
+    ],
+    ids=["a-flat-is-no-room-count", "staff-of-people-called-north-korean", "came-from-a-north-korean-town"],
+)
+def test_round_two_rules_that_must_not_reach_too_far(
+    body: str, expected: list[tuple[str, int, bool]]
+) -> None:
+    assert placed_figures(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "The migration office says that in Amur Oblast about 900 citizens of the DPRK are currently "
+            "working, most of them on farms.",
+            [("Amur Oblast", 900, True)],
+        ),
+        (
+            "NAKHODKA - The cannery had 250 staff on the day of the inspection. Of these, 90 were DPRK "
+            "nationals.",
+            [("Nakhodka", 90, False)],
+        ),
+        (
+            "WEIHAI - The buyer's auditors estimated the North Korean workforce at roughly 130.",
+            [("Weihai", 130, True)],
+        ),
+        (
+            "Nobody agrees on the size of the North Korean workforce in the region. A union leader in "
+            "Irkutsk put it at 2,000 to 3,000 across Buryatia.",
+            [("Buryatia", 2000, True)],
+        ),
+        (
+            "In Russia the ministry admits to a few North Koreans working in the country. A think tank in "
+            "Seoul puts it at about 4,000, and says 700 of them are in Khabarovsk.",
+            [("RU", 4000, True), ("Khabarovsk", 700, False)],
+        ),
+        (
+            "YEKATERINBURG - North Korean plasterers are finishing the theatre. A second site in "
+            "Pervouralsk had 30 of them last spring.",
+            [("Pervouralsk", 30, False)],
+        ),
+        (
+            "ULAANBAATAR - Fewer than 100 North Koreans now work in Mongolia. At its height the country "
+            "hosted about 2,000, most of them builders.",
+            [("MN", 100, True), ("MN", 2000, True)],
+        ),
+        (
+            "KUWAIT CITY - In 2016 the state planning committee counted 2,500 North Korean workers in the "
+            "country.",
+            [("KW", 2500, False)],
+        ),
+    ],
+    ids=[
+        "citizens-are-currently-working",
+        "share-were-dprk-nationals",
+        "estimated-the-workforce-at",
+        "put-it-at-a-range-across-a-region",
+        "put-it-at-the-country-of-the-sentence-before",
+        "had-n-of-them",
+        "the-country-hosted",
+        "an-institution-counted",
+    ],
+)
+def test_round_two_recall(body: str, expected: list[tuple[str, int, bool]]) -> None:
+    assert placed_figures(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "In Sharjah, according to diplomats in Dubai, some 200 North Korean tilers work on a tower.",
+            [("Sharjah", 200, True)],
+        ),
+        (
+            "Officials in Tomsk said that 40 North Korean builders are at work on a school.",
+            [("Tomsk", 40, False)],
+        ),
+    ],
+    ids=["the-sources-city-gives-way", "the-sources-city-alone-places-the-figure"],
+)
+def test_round_two_the_sources_city(body: str, expected: list[tuple[str, int, bool]]) -> None:
+    assert placed_figures(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "VLADIVOSTOK - North Korean welders repair trawlers at a small yard in Slavyanka. Some 45 of "
+            "them work there on two shifts.",
+            [("Slavyanka", 45, True)],
+        ),
+        (
+            "TYNDA - About 80 North Korean loggers cut timber near Skovorodino, the contractor said.",
+            [("Skovorodino", 80, True)],
+        ),
+        (
+            "MAGADAN - Some 57 North Korean crewmen work on trawlers that fish the Sea of Okhotsk.",
+            [("Magadan", 57, True)],
+        ),
+        (
+            "IRKUTSK - About 200 North Koreans build flats in the Sverdlovsky and Leninsky districts.",
+            [("Irkutsk", 200, True)],
+        ),
+    ],
+    ids=[
+        "a-small-town-after-in",
+        "a-small-town-after-near",
+        "a-sea-named-like-a-town",
+        "districts-named-like-a-town",
+    ],
+)
+def test_round_two_small_towns(body: str, expected: list[tuple[str, int, bool]]) -> None:
+    assert placed_figures(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "NAKHODKA - About 120 welders came from Chongjin in March and work at the yard.",
+            [("Nakhodka", 120, True)],
+        ),
+        (
+            "NAKHODKA - The yard's 65 welders are foreign workers sent by a North Korean trading firm.",
+            [("Nakhodka", 65, False)],
+        ),
+        (
+            "NAKHODKA - The yard's 65 North Korean welders work apart. Its 30 painters came from Uzbekistan.",
+            [("Nakhodka", 65, False)],
+        ),
+    ],
+    ids=["from-a-north-korean-town", "foreign-workers-sent-by-north-korea", "from-another-country"],
+)
+def test_round_two_origins(body: str, expected: list[tuple[str, int, bool]]) -> None:
+    assert placed_figures(body) == expected

@@ -177,6 +177,77 @@ _TOTAL_AFTER = re.compile(
     re.IGNORECASE,
 )
 
+# How the people of a site are housed, room by room: 'eight of the welders share each room'.
+_PER_ROOM = re.compile(
+    r"^[^.;]{0,40}?\b(?:each|every|per)\s+(?:[\w-]+\s+)?(?:room|cabin|tent|container|bunk|bed)\b",
+    re.IGNORECASE,
+)
+# People who speak to the reporter or an auditor: '12 workers said they had not left the compound'.
+_SAID_AFTER = re.compile(
+    r"^\s+(?:(?:have|had|also)\s+)?(?:said|say|says|told|complained|recalled|described|testified|reported|interviewed)\b",
+    re.IGNORECASE,
+)
+# People counted over many years as they came and went: 'about 500 women passed through the two towns'.
+_PASSED_THROUGH_AFTER = re.compile(
+    r"^[^.;]{0,40}?\b(?:passed|pass|have\s+passed|had\s+passed|rotated|cycled)\s+through\b", re.IGNORECASE
+)
+# People who escaped and reached the South: 'about 10 North Koreans who worked in Russia reached the South'.
+_REACHED_SOUTH_AFTER = re.compile(
+    r"^[^.;]{0,60}?\b(?:reached|made\s+it\s+to|resettled\s+in|defected\s+to|arrived\s+in|fled\s+to)\s+"
+    r"(?:the\s+South\b|South\s+Korea\b|Seoul\b)",
+    re.IGNORECASE,
+)
+# A sentence that says its count is not of workers: 'registered 410 but could not say how many work'.
+_HOW_MANY_UNKNOWN = re.compile(
+    r"\b(?:could\s+not|couldn\W?t|cannot|can\W?t|did\s+not|didn\W?t|does\s+not|doesn\W?t|would\s+not)\s+"
+    r"(?:say|tell|know|confirm|establish|determine)\s+how\s+many\b",
+    re.IGNORECASE,
+)
+# The rest of a workforce, of another nation: 'The other 350 employees are local Chinese'.
+_ARE_OTHERS_AFTER = re.compile(
+    r"^\s+(?:[\w-]+\s+)?(?:are|were)\s+(?:all\s+|mostly\s+|mainly\s+|largely\s+)?"
+    r"(?:local\b|foreign\b|(?!North\b|Korean\b|DPRK\b)(?-i:[A-Z])[a-z]+(?:an|ese|ish|i|ic|ek|yz|ik)\b)",
+    re.IGNORECASE,
+)
+_KOREAN_LATER = re.compile(r"North\s+Korea|DPRK", re.IGNORECASE)
+# People said to come from somewhere other than North Korea: '... about 300 in all, come from South Asia'.
+# The origin must be another country or a part of the world ('South Asia'): 'came from Chongjin' is a North
+# Korean town.
+_FROM_ELSEWHERE_AFTER = re.compile(
+    r"^[^.;]{0,40}?\b(?:come|came|are|were|hail|hails|hailed)\s+from\s+(?:the\s+)?", re.IGNORECASE
+)
+_PART_OF_THE_WORLD = re.compile(
+    r"(?:(?:South|Central|East|West|North|Southeast|South-East|Northern|Southern|Eastern|Western)\s+)?"
+    r"(?:Asia|Africa|Europe)\b|(?:Gulf|Middle\s+East|Caucasus|Balkans)\b"
+)
+
+
+def _from_elsewhere(rest: str) -> bool:
+    """Tell whether the counted people are said to come from another country ('come from South Asia')."""
+    lead = _FROM_ELSEWHERE_AFTER.match(rest)
+    if lead is None or _KOREANS_NEXT.match(rest):
+        return False
+    origin = rest[lead.end() : lead.end() + 60]
+    countries = find_countries(origin)
+    if countries and countries[0][0] == 0:
+        return countries[0][2] != "KP"
+    return bool(_PART_OF_THE_WORLD.match(origin))
+
+
+# A list by origin, each count in brackets: 'come from Pakistan (180), India (95) and Bangladesh (25)'.
+_ORIGIN_LIST_BEFORE = re.compile(
+    r"\b(?:(?:come|came|coming|are|were|hail\w*)\s+from|nationalit\w*|by\s+(?:origin|country\s+of\s+origin))\b[^.;]*"
+    r"(?<!North\sKorea\s)(?<!DPRK\s)\(\s*(?:[\w.]+\s+){0,2}?$",
+    re.IGNORECASE,
+)
+# A sum over several workplaces: 'Combined, the two sites employed roughly 250 North Korean workers'.
+_COMBINED = re.compile(r"\b(?:combined|between\s+them|taken\s+together|together)\b", re.IGNORECASE)
+_SEVERAL_SITES = re.compile(
+    r"\b(?:the\s+)?(?:two|three|four|five|both|all)\s+(?:the\s+)?(?:[\w-]+\s+)?(?:sites|plants|factories|yards"
+    r"|mines|workshops|restaurants|companies|firms|camps|farms|projects)\b",
+    re.IGNORECASE,
+)
+
 
 _IN_BEFORE_COUNTRIES = re.compile(r"^\s*(?:[^.;,]{0,30}?\b(?:in|across|between)\s+)?(?:the\s+)?")
 _AND_THE = re.compile(r"\s+and\s+(?:the\s+)?")
@@ -244,6 +315,15 @@ def not_there_now(text: str, sentence: Span, start: int, number_start: int, end:
         or (_OVER_YEARS.search(text, sentence[0], sentence[1]) and _PERFECT_AFTER.search(rest))
         or _TOTAL_AFTER.match(rest)
         or (_TOTAL_BEFORE.search(before) and not _KOREANS_NEXT.match(rest))
+        or _PER_ROOM.match(rest)
+        or _SAID_AFTER.match(after)
+        or _PASSED_THROUGH_AFTER.match(after)
+        or _REACHED_SOUTH_AFTER.match(after)
+        or _HOW_MANY_UNKNOWN.search(text, sentence[0], sentence[1])
+        or (_ARE_OTHERS_AFTER.match(rest) and not _KOREAN_LATER.search(rest, 0, 80))
+        or _from_elsewhere(rest)
+        or _ORIGIN_LIST_BEFORE.search(text, sentence[0], number_start)
+        or (_COMBINED.search(before) and _SEVERAL_SITES.search(text, sentence[0], sentence[1]))
     )
 
 

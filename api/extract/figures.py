@@ -15,6 +15,11 @@ _NORTH_KOREANS = r"North\s+Koreans|Koreans"
 _PEOPLE = r"women|men|girls|youths|people|individuals|citizens|nationals|expats|expatriates"
 # Counted people who are workers only when the text says they work: 'four North Korean nationals' may be
 # the defendants of a case; 'four North Korean women' at a plant are its workers.
+# ... and they work when 'are currently working' follows them (the quote stays the count and its noun).
+_AT_WORK_NOW = re.compile(
+    r"\s+(?:are|were|is|was)\s+(?:currently|now|still|also|mostly|mainly)\s+(?:working|employed)\b",
+    re.IGNORECASE,
+)
 _PEOPLE_AT_WORK_ONLY = re.compile(r"people|individuals|citizens|nationals", re.IGNORECASE)
 _WORK_VERBS = (
     r"work|works|worked|working|toil|toils|toiling|labor|labors|laboring|labour|labours|labouring"
@@ -29,7 +34,8 @@ _EMPLOYING = re.compile(
 # Words that cannot stand between a number and the noun it counts ('10% of them', '4 hours a day').
 _BLOCKED = (
     r"of|the|a|an|in|at|on|to|for|from|with|by|per|and|or|but|than|that|which|who|less|other|is|are"
-    r"|was|were|be|been|has|have|had|hours?|days?|weeks?|months?|years?|times|percent|dollars?|yuan|rubles?"
+    r"|was|were|be|been|has|have|had|hours?|days?|weeks?|months?|years?|decades?|centuries|generations"
+    r"|after|before|since|ago|times|percent|dollars?|yuan|rubles?"
     r"|roubles?|won|tons?|tonnes?|kilometers?|kilometres?|miles?|meters?|metres?|square|floors?|units?"
 )
 _FIGURE = re.compile(
@@ -38,7 +44,7 @@ _FIGURE = re.compile(
     (?P<post>-odd\b|\+|-plus\b|\s+or\s+so\b|\s+or\s+more\b|\s+odd\b)?
     (?P<modifiers>(?:\s+["\u201c\u2018']?(?!(?:{_BLOCKED})\b)[^\W\d_][\w\u2019'-]*["\u201d\u2019']?){{0,4}}?)
     \s+(?:(?P<noun>{WORKERS})\b|(?P<koreans>{_NORTH_KOREANS})\b|(?P<people>{_PEOPLE})\b(?!\s+(?:{WORKERS})\b))
-    (?P<origin>\s+from\s+(?:North\s+Korea|the\s+DPRK|DPRK)\b
+    (?P<origin>\s+(?:from|of)\s+(?:North\s+Korea|the\s+DPRK|DPRK|the\s+Democratic\s+People\W?s\s+Republic\s+of\s+Korea)\b
     |,\s+(?:most|all|nearly\s+all|almost\s+all|many)\s+of\s+them\s+(?:North\s+Korean\w*|from\s+North\s+Korea)\b,?)?
     (?P<verb>\s+(?:who\s+|that\s+)?(?:(?:have|had|has)\s+(?:been\s+)?|still\s+|also\s+)?(?:{_WORK_VERBS})\b)?
     """,
@@ -53,7 +59,7 @@ _OF_THEM = re.compile(
     re.IGNORECASE,
 )
 # '... were North Korean', '... come from North Korea': what makes a count the North Korean share.
-_ARE_NORTH_KOREAN = r"\b(?:were|are|was|is|come|came)\s+(?:from\s+)?(?:North\s+Korea|the\s+DPRK)\w*\b"
+_ARE_NORTH_KOREAN = r"\b(?:were|are|was|is|come|came)\s+(?:from\s+)?(?:North\s+Korea|the\s+DPRK|DPRK)\w*\b"
 _SHARE_OF = re.compile(
     rf"(?P<number>{NUMBER})\s+of\s+(?:the|its|their)\s+(?:[\w\u2019']+\s+)?{NUMBER}\b[^.;]{{0,60}}?"
     rf"{_ARE_NORTH_KOREAN}",
@@ -82,6 +88,32 @@ _THERE_ARE_NOW = re.compile(
     rf"\b(?:now|today)\s+there\s+are\s+(?:(?:{HEDGES}|close\s+to)\s+)?(?P<number>{NUMBER})(?=\s*(?:[.;]|$))"
     rf"|\bthere\s+are\s+now\s+(?:(?:{HEDGES}|close\s+to)\s+)?(?P<number2>{NUMBER})(?=\s*(?:[.;]|$))",
     re.IGNORECASE | re.MULTILINE,
+)
+# An estimate of the North Korean workforce: 'estimated the North Korean workforce at about 90', 'put the
+# number of DPRK workers in the region at 3,000'; and 'put it at 4,000 to 5,000' after a sentence on it.
+_ESTIMATED_AT = re.compile(
+    rf"\b(?:estimated?|estimates|put|puts|putting|placed?|places)\s+(?:the\s+)?(?:(?:North\s+Korean|DPRK)\s+)"
+    rf"(?:workforce|labou?r\s+force|headcount|contingent|presence)\s+at\s+(?:(?:{HEDGES}|between)\s+)?"
+    rf"(?:{NUMBER}\s*(?:-|\u2013|to|and)\s*)?(?P<number>{NUMBER})(?![-%]|\s+(?:{UNITS_AFTER})\b)",
+    re.IGNORECASE,
+)
+_PUT_IT_AT = re.compile(
+    rf"\b(?:put|puts|putting|estimated?|estimates|place[sd]?)\s+(?:it|them|the\s+(?:figure|number|total|count))"
+    rf"\s+at\s+(?:(?:{HEDGES}|between)\s+)?"
+    rf"(?:{NUMBER}\s*(?:-|\u2013|to|and)\s*)?(?P<number>{NUMBER})(?![-%]|\s+(?:{UNITS_AFTER})\b)",
+    re.IGNORECASE,
+)
+# 'A smaller workshop in Hronov had 44 of them': a workplace's share of the workers the text speaks of.
+_HAD_OF_THEM = re.compile(
+    rf"\b(?:had|has|have|employed|employs|employ|housed|took|takes|hired|hires)\s+(?:(?:{HEDGES})\s+)?"
+    rf"(?P<number>{NUMBER})\s+of\s+(?:them|these|those)\b",
+    re.IGNORECASE,
+)
+# 'At the peak, the country hosted some 1,500': a country's count, the workers being the paragraph's.
+_COUNTRY_HOSTED = re.compile(
+    rf"\bthe\s+(?:country|kingdom|emirate|sultanate|republic)\s+(?:then\s+|still\s+|once\s+)?"
+    rf"(?:hosted|hosts|housed|had|employed|received)\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})(?=\s*[,.;])",
+    re.IGNORECASE,
 )
 # 'its first North Korean seamstresses, 48 in all, in 2014': a count set after its noun.
 _IN_ALL = re.compile(
@@ -235,8 +267,15 @@ MIN_WORKFORCE = 3
 # 'counted' is its register, not a sighting: 'the labour ministry counted 1,214 North Koreans employed'.)
 _SIGHTING = re.compile(
     r"\b(?:(?:could|can|be|were|was|been)\s+seen|(?:had|have|has)\s+seen|saw|could\s+see|can\s+see|spotted"
-    r"|glimpsed|visible|(?<!\bministry\s)(?<!\boffice\s)(?<!\bservice\s)(?<!\bauthority\s)(?<!\bauthorities\s)"
-    r"(?<!\bagency\s)(?<!\bbureau\s)(?<!\bdepartment\s)(?<!\binspectorate\s)(?<!\bgovernment\s)counted)\b",
+    r"|glimpsed|visible|counted)\b",
+    re.IGNORECASE,
+)
+# ... but what an institution 'counted' is its register: 'the labour ministry counted 1,214 North Koreans',
+# 'the Public Authority for Manpower counted 1,870'. (A reporter, a guard or a witness who counted saw them.)
+_INSTITUTION_COUNTED = re.compile(
+    r"\b(?:ministry|office|service|authority|authorities|agency|bureau|department|inspectorate|government"
+    r"|census|registry|register|commission|committee|council|administration|statistics|manpower|police)\b"
+    r"[^.;]{0,40}?\bcounted\s+[^.;]{0,20}$",
     re.IGNORECASE,
 )
 # The people a report's authors spoke to: 'interviewed 41 workers', 'spoke with a dozen of them'. The verb
@@ -271,9 +310,10 @@ _ALL_NATIONALITIES = re.compile(
 # ... and '10 percent of the 500 workers', 'most of the 500 workers': a whole, not the North Koreans in it.
 _WHOLE_BEFORE_SHARE = re.compile(
     rf"(?:(?:^|\s[\u2014\u2013-]+\s)Of|\b(?:percent|per\s+cent|half|a\s+third|a\s+quarter|a\s+fifth|most|many|none|all|among)"
-    rf"|%|\b{NUMBER})\s+(?:of\s+)?(?:the|its|their)\s+(?:[\w\u2019']+\s+)?(?:[\w-]+(?:\u2019s|'s)\s+)?(?:(?:{HEDGES})\s+)?$",
+    rf"|%|\b{NUMBER})\s+(?:of\s+)?(?:the|its|their|a|an)\s+(?:[\w\u2019']+\s+)?(?:[\w-]+(?:\u2019s|'s)\s+)?(?:(?:{HEDGES})\s+)?$",
     re.IGNORECASE,
 )
+_COUNTED_NOUN = re.compile(rf"\s+(?:[\w-]+\s+){{0,3}}?(?:{WORKERS}|people|men|women)\b", re.IGNORECASE)
 _PLACED_WHOLE = re.compile(r"\s+(?:in|at)\s+(?:the\s+)?(?-i:[A-Z])[^,;.]{0,40},", re.IGNORECASE)
 _WORKER_CONTEXT = re.compile(rf"\b(?:{WORKERS}|North\s+Koreans?)\b", re.IGNORECASE)
 
@@ -366,11 +406,10 @@ def _not_a_workforce(
     # 'Of the 150 North Korean workers in Sarawak, 120 have overstayed...': a North Korean whole placed in
     # a town or a region is its workforce there, whatever part the sentence goes on to single out.
     placed_whole = north_korean and _PLACED_WHOLE.match(text, figure.end, sentence[1])
-    if (
-        _SIGHTING.search(around)
-        or interviewed
-        or (whole and not (north_korean and part_first) and not placed_whole)
-    ):
+    sighting = _SIGHTING.search(around)
+    if sighting is not None and sighting.group().lower() == "counted":
+        sighting = None if _INSTITUTION_COUNTED.search(text, sentence[0], figure.start) else sighting
+    if sighting or interviewed or (whole and not (north_korean and part_first) and not placed_whole):
         return True
     after = text[figure.end : sentence[1] + 60]
     if _WORLDWIDE.search(after) or _GONE_AFTER.search(after) or _WORLDWIDE_BEFORE.search(before):
@@ -381,6 +420,19 @@ def _not_a_workforce(
 
     others = _OTHER_NATIONS.search(modifiers) or _NAMED_OTHERS.search(_KOREAN_WORDS.sub("", modifiers))
     return bool((others and not korean) or (_ALL_NATIONALITIES.search(after) and not north_korean))
+
+
+def _others_counted(text: str, end: int, sentence: Span) -> bool:
+    """Tell whether the noun after an 'employs N' counts people other than North Koreans.
+
+    'employs some 40 workers from Kyrgyzstan' counts others; 'The yard employs about 3,200 people' in a
+    sentence that names no North Korean is the whole site; 'has a staff of about 30 people, nearly all of
+    them North Korean women' is the North Korean workforce.
+    """
+    noun = _COUNTED_NOUN.match(text, end)
+    if noun is None:
+        return False
+    return _from_another_country(text, noun.end()) or not _KOREAN.search(text, *sentence)
 
 
 _FROM_A_COUNTRY = re.compile(r"\s+from\s+(?:the\s+)?(?P<name>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,2})")
@@ -406,7 +458,9 @@ def _noun_figures(text: str, sentences: list[Span]) -> Iterable[tuple[re.Match[s
         if match.group("people"):
             before = text[max(0, match.start() - _LOOK_BACK) : match.start()]
             korean = re.search(r"North\s+Korean|DPRK", modifiers, re.IGNORECASE) or match.group("origin")
-            working = match.group("verb") or _EMPLOYING.search(before)
+            working = (
+                match.group("verb") or _EMPLOYING.search(before) or _AT_WORK_NOW.match(text, match.end())
+            )
             # '300 women' may be anyone; '300 North Korean women', and '300 women work' in a sentence
             # about North Koreans, are workers.
             if _PEOPLE_AT_WORK_ONLY.fullmatch(match.group("people")):
@@ -432,6 +486,10 @@ def _bare_figures(text: str) -> Iterable[tuple[re.Match[str], WorkerFigure, str]
         (_NATIONWIDE, Binding.noun),
         (_THERE_WERE, Binding.noun),
         (_IN_ALL, Binding.noun),
+        (_ESTIMATED_AT, Binding.noun),
+        (_PUT_IT_AT, Binding.context),
+        (_HAD_OF_THEM, Binding.context),
+        (_COUNTRY_HOSTED, Binding.context),
         (_BRACKETED, Binding.bracketed),
         (_OPENS_WORKING, Binding.context),
         (_THERE_ARE_NOW, Binding.context),
@@ -457,6 +515,8 @@ def _bare_figures(text: str) -> Iterable[tuple[re.Match[str], WorkerFigure, str]
                 _THEY_NUMBER,
                 _STRONG,
                 _IN_ALL,
+                _ESTIMATED_AT,
+                _PUT_IT_AT,
             ):
                 figure = WorkerFigure(min(figure.start, match.start()), *_fields_after_start(figure))
             if figure is not None:
@@ -536,8 +596,13 @@ def find_worker_figures(text: str) -> list[WorkerFigure]:
             continue
         if figure.binding is not Binding.noun and not _about_workers(text, paragraphs, figure.number_start):
             continue
-        if match.re is _STAFF and not _KOREAN.search(text, *span_at(paragraphs, figure.number_start)):
-            continue  # 'the yard employed 2,300' says nothing of North Koreans
+        if match.re is _STAFF and (
+            not _KOREAN.search(text, *span_at(paragraphs, figure.number_start))
+            or _others_counted(text, figure.end, sentence)
+        ):
+            # 'the yard employed 2,300' says nothing of North Koreans; and in 'employs some 40 workers from
+            # Kyrgyzstan' the noun after the number tells who is counted (the noun rules decide).
+            continue
         figures[figure.number_start] = figure
     ordered = [figures[key] for key in sorted(figures)]
     if _ALL_ESTIMATES.search(text):  # 'All figures are the institute's estimates': every one is hedged

