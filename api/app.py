@@ -24,6 +24,7 @@ from api.explorer.errors import install_page_errors
 from api.export.routes import router as export_router
 from api.facilities.routes import router as facilities_router
 from api.kit.params import check_query
+from api.kit.totals import Totals
 from api.openapi.document import TAGS, complete_openapi, operation_id
 from api.openapi.pages import install_docs
 from api.reports.routes import router as reports_router
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.limit_store = LimitStore(settings.limits_storage)  # the rate limits' and export slots'
+    app.state.totals = Totals()  # list totals remembered per data version (api/kit/totals.py)
     app.router.redirect_slashes = False
     install_error_handlers(app)
     install_page_errors(app)  # HTML error pages under the explorer's paths

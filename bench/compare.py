@@ -9,6 +9,7 @@ import argparse
 import importlib.util
 import json
 import os
+import resource
 import signal
 import sqlite3
 import subprocess
@@ -18,7 +19,7 @@ import time
 import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -32,15 +33,22 @@ from api.settings import PROJECT_ROOT
 from bench import bundles, report, servers
 from bench.corpus import create_schema, drop_schema, schema_url, sqlite_url
 from bench.load import LoadResult, LoadSettings, WrkMissing, find_wrk, run_wrk, wrk_version
-from bench.server import machine
+from bench.server import machine, tree_cpu_seconds
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DB_NAME = "laborwatch"  # the file's stem is Datasette's database name in its URLs
 DETAIL_IDS = 5
 PAGE_LIMIT = 10
 DEEP_PAGE = 10_000
-SEARCH = "Irkutsk hours"
-REQUESTS = ("list", "detail", "search", "first", "deep")
+SEARCH = "Irkutsk hours"  # narrow: about 1.7% of the claims match
+BROAD_SEARCH = "working hours"  # broad: about 7% of the claims match
+LIST_FILTER = {"country": "RU", "city": "Irkutsk"}
+MIN_SOURCES = 2
+REQUESTS = ("list", "sources", "detail", "search", "broad", "first", "deep")
+# `laborwatch` with origins and support switched off, the rest of the loader as shipped: the baseline of
+# the cost of keeping support in step on ingest.
+WITHOUT_SUPPORT = (sys.executable, "-m", "bench.without_support")
+DATABASES = ("sqlite", "postgresql")
 # uvicorn's (loop, http) for Datasette: its own default stack (`pip install datasette` brings neither uvloop
 # nor httptools, so uvicorn's "auto" falls back to these), and laborwatch's stack (its dependencies).
 DATASETTE_STACKS = {"own": ("asyncio", "h11"), "same": ("uvloop", "httptools")}
@@ -59,6 +67,9 @@ class Figures:
     options: dict[str, Any]
     corpus: dict[str, Any] = field(default_factory=dict)
     ingest: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The same ingest with origins and support switched off, by database (`--support-baseline`).
+    ingest_without_support: dict[str, dict[str, Any]] = field(default_factory=dict)
+    matches: dict[str, int] = field(default_factory=dict)  # laborwatch's `total` of some requests
     urls: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # request paths, by server kind
     servers: dict[str, dict[str, Any]] = field(default_factory=dict)  # each configuration: label, stack
     loads: dict[str, dict[str, LoadResult]] = field(default_factory=dict)
@@ -109,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
             "laborwatch_workers": args.laborwatch_workers,
             "postgres_workers": args.postgres_workers,
             "requests": args.requests,
+            "support_baseline": args.support_baseline,
+            "ingest_rounds": args.ingest_rounds,
             "datasette_stacks": args.datasette_stacks,
             "bare_workers": args.bare_workers,
             "datasette_immutable": not args.datasette_mutable,
@@ -120,15 +133,27 @@ def main(argv: list[str] | None = None) -> int:
         figures.corpus = {"reports": corpus.size.reports, "facilities": corpus.size.facilities}
         figures.corpus["claims"] = corpus.size.claims
         db_file = work / f"{DB_NAME}.db"
-        figures.ingest["sqlite"] = ingest_sqlite(corpus, db_file, work)
+        baseline = args.support_baseline
+        for round_ in range(args.ingest_rounds):
+            if "sqlite" in baseline:
+                _best(figures.ingest_without_support, "sqlite", ingest_sqlite_without_support(corpus, work))
+            _best(figures.ingest, "sqlite", ingest_sqlite(corpus, db_file, work, round_ + 1))
         postgres_url: str | None = None
         if args.skip_postgres:
             figures.notes.append("PostgreSQL ingest and reads skipped (--skip-postgres).")
         else:
             keep = bool(args.postgres_workers)
-            figures.ingest["postgresql"], postgres_url = ingest_postgres(
-                corpus, args.database_url, work, figures, cleanup if keep else None
-            )
+            for round_ in range(args.ingest_rounds):
+                last = round_ == args.ingest_rounds - 1
+                if "postgresql" in baseline:
+                    without, _url = ingest_postgres(
+                        corpus, args.database_url, work, figures, command=WITHOUT_SUPPORT
+                    )
+                    _best(figures.ingest_without_support, "postgresql", without)
+                result, postgres_url = ingest_postgres(
+                    corpus, args.database_url, work, figures, cleanup if keep and last else None
+                )
+                _best(figures.ingest, "postgresql", result)
         _checkpoint(db_file)
         read_benchmarks(args, wrk, settings, db_file, work, corpus, figures, postgres_url)
     figures.machine["load_after"] = _load_average()
@@ -175,7 +200,7 @@ def _parser() -> argparse.ArgumentParser:
         default=list(REQUESTS),
         metavar="R,R",
         help=f"the requests loaded, of {','.join(REQUESTS)} (default all; with --scale 10, "
-        "list,detail,search,deep keeps a run of a million claims within reason)",
+        "list,detail,search,broad,deep keeps a run of a million claims within reason)",
     )
     parser.add_argument(
         "--datasette-stacks",
@@ -191,6 +216,21 @@ def _parser() -> argparse.ArgumentParser:
         default=[1, 2],
         metavar="N,N",
         help="bare Starlette's workers, one configuration each (default 1,2; empty: none)",
+    )
+    parser.add_argument(
+        "--support-baseline",
+        type=_databases,
+        default=list(DATABASES),
+        metavar="DB,DB",
+        help="also ingest with origins and support switched off into these databases of sqlite,postgresql, "
+        "for the cost of keeping support in step (default both; empty: none)",
+    )
+    parser.add_argument(
+        "--ingest-rounds",
+        type=_rounds,
+        default=1,
+        metavar="N",
+        help="ingests of each kind, alternating without and with support; the best is shown (default 1)",
     )
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
                         help="PostgreSQL for ingest, reads (a schema of its own, dropped after)")  # fmt: skip
@@ -220,6 +260,19 @@ def _requests(text: str) -> list[str]:
     unknown = [request for request in chosen if request not in REQUESTS]
     if unknown or not chosen:
         raise argparse.ArgumentTypeError(f"requests are some of {', '.join(REQUESTS)}")
+    return chosen
+
+
+def _rounds(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError("rounds are 1 or more")
+    return int(text)
+
+
+def _databases(text: str) -> list[str]:
+    chosen = [part.strip() for part in text.split(",") if part.strip()]
+    if any(database not in DATABASES for database in chosen):
+        raise argparse.ArgumentTypeError(f"databases are some of {', '.join(DATABASES)}")
     return chosen
 
 
@@ -263,12 +316,19 @@ def _bundles(args: argparse.Namespace, work: Path) -> bundles.CorpusInfo:
     return info
 
 
-def _run_ingest(folder: Path, database_url: str, log_path: Path) -> float:
-    """`laborwatch ingest FOLDER` as a subprocess; its wall time in seconds."""
-    started = time.perf_counter()
+def _run_ingest(
+    folder: Path, database_url: str, log_path: Path, command: tuple[str, ...] = servers.LABORWATCH
+) -> tuple[float, float]:
+    """`laborwatch ingest FOLDER` (or `command` ... `ingest FOLDER`) as a subprocess.
+
+    Its wall time, and the CPU time of the command and its parsing workers (the harness runs nothing
+    else meanwhile; a database server's CPU is not counted), in seconds: on a shared machine the CPU
+    time is the steadier figure.
+    """
+    started, cpu = time.perf_counter(), _children_cpu()
     with log_path.open("wb") as log:
         process = subprocess.Popen(  # noqa: S603 (our own interpreter, fixed arguments)
-            [*servers.LABORWATCH, "ingest", str(folder)],
+            [*command, "ingest", str(folder)],
             cwd=PROJECT_ROOT,
             env=servers.server_env(database_url),
             stdout=log,
@@ -279,40 +339,100 @@ def _run_ingest(folder: Path, database_url: str, log_path: Path) -> float:
             returncode = process.wait()
         finally:
             servers.stop(process)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, _children_cpu() - cpu
     if returncode != 0:
         tail = log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
         raise RuntimeError(f"laborwatch ingest failed ({returncode}):\n{tail}")
-    return seconds
+    return seconds, cpu
 
 
-def _ingest_figures(seconds: float, claims: int, stored: int, expected: int) -> dict[str, Any]:
+def _children_cpu() -> float:
+    """User and system CPU seconds of the subprocesses that have ended (and of theirs)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _ingest_figures(times: tuple[float, float], claims: int, stored: int, expected: int) -> dict[str, Any]:
     if stored != expected:
         raise RuntimeError(f"ingest stored {stored} claims, the bundles hold {expected}")
-    return {"seconds": seconds, "claims": claims, "claims_per_second": claims / seconds}
+    seconds, cpu = times
+    return {
+        "seconds": seconds,
+        "claims": claims,
+        "claims_per_second": claims / seconds,
+        "cpu_seconds": cpu,
+        "claims_per_cpu_second": claims / cpu if cpu else None,
+    }
 
 
-def ingest_sqlite(corpus: bundles.CorpusInfo, db_file: Path, work: Path) -> dict[str, Any]:
-    """Ingest the bundles into a fresh SQLite file (the read benchmarks' corpus)."""
+def _best(results: dict[str, dict[str, Any]], database: str, result: dict[str, Any]) -> None:
+    """Fold one ingest round into `results[database]`: the least wall time and the least CPU time."""
+    if not result:
+        return
+    kept = results.get(database)
+    if kept is None:
+        results[database] = result | {"rounds": 1}
+        return
+    kept["rounds"] += 1
+    if result["seconds"] < kept["seconds"]:
+        kept.update(seconds=result["seconds"], claims_per_second=result["claims_per_second"])
+    if result["cpu_seconds"] < kept["cpu_seconds"]:
+        kept.update(cpu_seconds=result["cpu_seconds"], claims_per_cpu_second=result["claims_per_cpu_second"])
+
+
+def _remove_sqlite(db_file: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_file}{suffix}").unlink(missing_ok=True)
-    say(f"ingest into SQLite ({corpus.size.claims:,} claims)...")
-    seconds = _run_ingest(corpus.folder, sqlite_url(db_file), work / "ingest-sqlite.log")
-    with sqlite3.connect(db_file) as connection:
-        stored = connection.execute("SELECT count(*) FROM claim").fetchone()[0]
-    connection.close()
-    result = _ingest_figures(seconds, corpus.size.claims, stored, corpus.size.claims)
-    say(f"  {seconds:.1f} s, {result['claims_per_second']:,.0f} claims/s")
+
+
+def ingest_sqlite(corpus: bundles.CorpusInfo, db_file: Path, work: Path, round_: int = 1) -> dict[str, Any]:
+    """Ingest the bundles into a fresh SQLite file (the read benchmarks' corpus)."""
+    _remove_sqlite(db_file)
+    say(f"ingest into SQLite ({corpus.size.claims:,} claims, round {round_})...")
+    times = _run_ingest(corpus.folder, sqlite_url(db_file), work / "ingest-sqlite.log")
+    stored = _sqlite_claims(db_file)
+    result = _ingest_figures(times, corpus.size.claims, stored, corpus.size.claims)
+    _said(result)
     return result
 
 
+def ingest_sqlite_without_support(corpus: bundles.CorpusInfo, work: Path) -> dict[str, Any]:
+    """The same ingest with origins and support switched off, into a SQLite file removed afterwards."""
+    db_file = work / "without-support.db"
+    _remove_sqlite(db_file)
+    say("ingest into SQLite, origins and support switched off...")
+    try:
+        times = _run_ingest(
+            corpus.folder, sqlite_url(db_file), work / "ingest-sqlite-without-support.log", WITHOUT_SUPPORT
+        )
+        stored = _sqlite_claims(db_file)
+    finally:
+        _remove_sqlite(db_file)
+    result = _ingest_figures(times, corpus.size.claims, stored, corpus.size.claims)
+    _said(result)
+    return result
+
+
+def _sqlite_claims(db_file: Path) -> int:
+    with sqlite3.connect(db_file) as connection:
+        stored = int(connection.execute("SELECT count(*) FROM claim").fetchone()[0])
+    connection.close()
+    return stored
+
+
 def ingest_postgres(
-    corpus: bundles.CorpusInfo, base_url: str, work: Path, figures: Figures, keep: ExitStack | None = None
+    corpus: bundles.CorpusInfo,
+    base_url: str,
+    work: Path,
+    figures: Figures,
+    keep: ExitStack | None = None,
+    command: tuple[str, ...] = servers.LABORWATCH,
 ) -> tuple[dict[str, Any], str | None]:
     """Ingest the bundles into a fresh schema of the PostgreSQL database, then drop the schema.
 
     With `keep`, the schema is dropped only when `keep` closes (the read benchmarks serve it), and its
-    URL is returned; it is vacuumed and analyzed first, as autovacuum would soon after a load.
+    URL is returned; it is vacuumed and analyzed first, as autovacuum would soon after a load. `command`
+    is the `laborwatch` command run (WITHOUT_SUPPORT: origins and support switched off).
     """
     try:
         engine = create_engine(base_url, connect_args={"connect_timeout": 5})
@@ -327,9 +447,12 @@ def ingest_postgres(
     create_schema(base_url, schema)
     dropped = False
     try:
-        say(f"ingest into PostgreSQL schema {schema}...")
+        plain = command == servers.LABORWATCH
+        switched = "" if plain else ", origins and support switched off"
+        say(f"ingest into PostgreSQL schema {schema}{switched}...")
         url = schema_url(base_url, schema)
-        seconds = _run_ingest(corpus.folder, url, work / "ingest-postgresql.log")
+        log = work / f"ingest-postgresql{'' if plain else '-without-support'}.log"
+        times = _run_ingest(corpus.folder, url, log, command)
         engine = create_engine(url)
         with engine.connect() as connection:
             stored = int(connection.scalar(text("SELECT count(*) FROM claim")) or 0)
@@ -343,9 +466,16 @@ def ingest_postgres(
     finally:
         if not dropped:
             drop_schema(base_url, schema)
-    result = _ingest_figures(seconds, corpus.size.claims, stored, corpus.size.claims)
-    say(f"  {seconds:.1f} s, {result['claims_per_second']:,.0f} claims/s")
+    result = _ingest_figures(times, corpus.size.claims, stored, corpus.size.claims)
+    _said(result)
     return result, url if keep is not None else None
+
+
+def _said(result: dict[str, Any]) -> None:
+    say(
+        f"  {result['seconds']:.1f} s, {result['claims_per_second']:,.0f} claims/s; "
+        f"{result['cpu_seconds']:.1f} s of CPU (the command and its workers)"
+    )
 
 
 def _checkpoint(db_file: Path) -> None:
@@ -433,7 +563,9 @@ def read_benchmarks(
         with started as server:
             stack = servers.loaded_stack(server.pid)
             if config.kind == "laborwatch" and "laborwatch" not in figures.urls:
-                figures.urls["laborwatch"] = laborwatch_paths(server.base_url, figures.deep_page, payload)
+                figures.urls["laborwatch"] = laborwatch_paths(
+                    server.base_url, figures.deep_page, payload, figures.matches
+                )
             elif config.kind == "bare":
                 figures.urls.setdefault("bare", {"list": ["/"]})
             paths = {request: found for request, found in figures.urls[config.kind].items()
@@ -451,7 +583,7 @@ def read_benchmarks(
             }
             say(f"{config.label}: {stack}")
             urls = {request: [server.base_url + path for path in found] for request, found in paths.items()}
-            figures.loads[config.key] = _load_all(config.key, wrk, urls, settings)
+            figures.loads[config.key] = _load_all(config.key, wrk, urls, settings, server.pid)
 
 
 def _datasette_reference(
@@ -497,15 +629,22 @@ def _path(url: str) -> str:
 
 
 def _load_all(
-    name: str, wrk: str, urls: dict[str, list[str]], settings: LoadSettings
+    name: str, wrk: str, urls: dict[str, list[str]], settings: LoadSettings, pid: int
 ) -> dict[str, LoadResult]:
+    """wrk on each request's URLs: the warm-up, then the measured run with the server's CPU time around it."""
     results: dict[str, LoadResult] = {}
     for request, request_urls in urls.items():
-        result = run_wrk(wrk, request_urls, settings)
+        if settings.warmup_seconds > 0:
+            run_wrk(wrk, request_urls, replace(settings, seconds=settings.warmup_seconds), warm=False)
+        before = tree_cpu_seconds(pid)
+        result = run_wrk(wrk, request_urls, settings, warm=False)
+        cpu = tree_cpu_seconds(pid) - before
+        result = replace(result, cpu_ms_per_request=1000 * cpu / result.requests if result.requests else None)
         results[request] = result
         say(
             f"  {name:10} {request:7} {result.requests_per_second:8,.0f} req/s  p50 {result.p50_ms:6.1f} ms  "
-            f"p99 {result.p99_ms:6.1f} ms  non-2xx {result.non2xx}  socket errors {result.socket_errors}"
+            f"p99 {result.p99_ms:6.1f} ms  non-2xx {result.non2xx}  socket errors {result.socket_errors}  "
+            f"CPU {result.cpu_ms_per_request or 0:.1f} ms/request"
         )
     return results
 
@@ -517,11 +656,19 @@ def _check(client: httpx.Client, url: str) -> Any:
     return response.json()
 
 
-def laborwatch_paths(base_url: str, deep_page: int, payload_path: Path) -> dict[str, list[str]]:
-    """laborwatch's request paths, checked once; the list page is saved as the bare app's payload."""
+def laborwatch_paths(
+    base_url: str, deep_page: int, payload_path: Path, matches: dict[str, int] | None = None
+) -> dict[str, list[str]]:
+    """laborwatch's request paths, checked once; the list page is saved as the bare app's payload.
+
+    `matches` receives the `total` of the list, the list with `min_sources`, and the search.
+    """
     with httpx.Client(base_url=base_url, timeout=30) as client:
-        listing = base_url + "/v1/facilities?" + urlencode({"country": "RU", "city": "Irkutsk", "limit": 50})
+        listing = base_url + "/v1/facilities?" + urlencode({**LIST_FILTER, "limit": 50})
         page = _check(client, listing)
+        supported_only = {**LIST_FILTER, "limit": 50, "min_sources": MIN_SOURCES}
+        sources = base_url + "/v1/facilities?" + urlencode(supported_only)
+        supported = _check(client, sources)
         payload_path.write_text(json.dumps(page), encoding="utf-8")
         ids = [item["id"] for item in page["items"][:DETAIL_IDS]]
         if not ids:
@@ -531,10 +678,22 @@ def laborwatch_paths(base_url: str, deep_page: int, payload_path: Path) -> dict[
             _check(client, url)
         search = base_url + "/v1/claims?" + urlencode({"q": SEARCH, "limit": 50})
         found = _check(client, search)
-        say(f"laborwatch: list {len(page['items'])} of {page['total']}, search {found['total']} matches")
+        broad = base_url + "/v1/claims?" + urlencode({"q": BROAD_SEARCH, "limit": 50})
+        many = _check(client, broad)
+        if matches is not None:
+            matches.update(
+                list=page["total"], sources=supported["total"], search=found["total"], broad=many["total"]
+            )
+        say(
+            f"laborwatch: list {len(page['items'])} of {page['total']}, with min_sources={MIN_SOURCES} "
+            f"{len(supported['items'])} of {supported['total']}, search {found['total']} matches, "
+            f"broad search {many['total']}"
+        )
         first = f"{base_url}/v1/claims?limit={PAGE_LIMIT}"
         deep = follow(client, first, deep_page, lambda body: body.get("next"))
-    return _paths({"list": [listing], "detail": detail, "search": [search], "first": [first], "deep": [deep]})
+    searches = {"search": [search], "broad": [broad]}
+    return _paths({"list": [listing], "sources": [sources], "detail": detail, **searches,
+                   "first": [first], "deep": [deep]})  # fmt: skip
 
 
 def datasette_paths(base_url: str, detail_ids: list[str], deep_page: int) -> dict[str, list[str]]:
@@ -542,25 +701,32 @@ def datasette_paths(base_url: str, detail_ids: list[str], deep_page: int) -> dic
     table = f"{base_url}/{DB_NAME}"
     objects = {"_shape": "objects"}
     with httpx.Client(timeout=30) as client:
-        listing = f"{table}/facility.json?" + urlencode(
-            {"country": "RU", "city": "Irkutsk", "_size": 50, **objects}
-        )
+        listing = f"{table}/facility.json?" + urlencode({**LIST_FILTER, "_size": 50, **objects})
         page = _check(client, listing)
+        sources = f"{table}/facility.json?" + urlencode(
+            {**LIST_FILTER, "workers_sources__gte": MIN_SOURCES, "_size": 50, **objects}
+        )
+        _check(client, sources)
         detail = [f"{table}/facility/{facility_id}.json?_shape=objects" for facility_id in detail_ids]
         for url in detail:
             _check(client, url)
         search = f"{table}/claim.json?" + urlencode({"_search": SEARCH, "_size": 50, **objects})
         found = _check(client, search)
+        broad = f"{table}/claim.json?" + urlencode({"_search": BROAD_SEARCH, "_size": 50, **objects})
+        many = _check(client, broad)
         say(
             f"Datasette: list {len(page['rows'])} of {page['filtered_table_rows_count']}, "
-            f"search {found['filtered_table_rows_count']} matches"
+            f"search {found['filtered_table_rows_count']} matches, "
+            f"broad search {many['filtered_table_rows_count']}"
         )
         first = f"{table}/claim.json?_size={PAGE_LIMIT}&_shape=objects"
         # Following skips the count of every page (`_nocount`); the page loaded under wrk counts, as the
         # first page does. Datasette's `_next` is the last primary key seen: the same keyset paging.
         deep = follow(client, first + "&_nocount=1", deep_page, lambda body: body.get("next_url"))
         deep = deep.replace("&_nocount=1", "")
-    return _paths({"list": [listing], "detail": detail, "search": [search], "first": [first], "deep": [deep]})
+    searches = {"search": [search], "broad": [broad]}
+    return _paths({"list": [listing], "sources": [sources], "detail": detail, **searches,
+                   "first": [first], "deep": [deep]})  # fmt: skip
 
 
 def _paths(urls: dict[str, list[str]]) -> dict[str, list[str]]:

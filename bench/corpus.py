@@ -2,9 +2,17 @@
 
 Rows go in with SQLAlchemy Core `executemany` in large batches, not through the bundle loader (which checks
 and places every quote and would take hours for a million claims). Every NOT NULL column is filled,
-`search_text` included, so SQLite's FTS5 triggers (or PostgreSQL's GIN indexes) do their real work; the
-facilities' derived columns follow the loader's rules (best `worker_count` figure, counts, first and last
-report dates). Each report's body is made of its claims' quotes, so every span is exact.
+`search_text` included (by the loader's own functions), so SQLite's FTS5 triggers (or PostgreSQL's GIN
+indexes) do their real work. Each report's body is made of its claims' quotes, so every span is exact.
+
+Lineage and ranges (docs/evidence.md): a share of reports derive from a recent one, as reprints (its body
+under a new first line, `derived_from` with relation `reprint`), translations (a Korean body of the same
+claims, relation `translation`) and undeclared copies (its body under a new id, found by the body key);
+a share of worker counts give a range (`high`), and half the worker counts of a facility named again
+repeat its last figure, give or take a tenth, so that some figures are corroborated. What the loader
+derives is then derived by the project's own code, not restated here: origins by the lineage rule
+(`api.reports.lineage.recompute_all_origins`), the facilities' figures, counts and the claims' stored
+support by `api.facilities.figures.recompute_all_figures` (both what `laborwatch recompute` runs).
 
 Run `python -m bench.corpus 1000000 --out /tmp/claims.db` to build one on its own.
 """
@@ -12,25 +20,30 @@ Run `python -m bench.corpus 1000000 --out /tmp/claims.db` to build one on its ow
 import argparse
 import hashlib
 import itertools
-import json
 import math
 import random
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote as url_quote
 
-from sqlalchemy import Engine, Table, bindparam, create_engine, event, func, select, text
+from sqlalchemy import Engine, Table, create_engine, event, func, select, text
 
+from api.claims.listing import claim_search_text
+from api.db.engine import write_session
 from api.db.migrate import migrate
-from api.facilities.figures import counts_for_figures
+from api.facilities.figures import dated_on, recompute_all_figures
+from api.facilities.names import name_columns
 from api.kit.search import fold
-from api.vocabulary import PREDICATES
+from api.reports.lineage import body_key, recompute_all_origins
+from api.reports.listing import report_search_text
+from api.vocabulary import PREDICATES, Relation
 from models import metadata
 
 CLAIMS_PER_REPORT = 1000
@@ -38,6 +51,17 @@ CLAIMS_PER_FACILITY = 200
 FACILITIES_PER_REPORT = (1, 8)
 INSERT_BATCH = 25_000
 DEFAULT_SEED = 20261128
+# Lineage and ranges (docs/evidence.md). Of the reports, these shares derive from one of the last
+# `LINEAGE_WINDOW` reports: declared reprints, declared translations, and copies that declare nothing.
+REPRINT_SHARE = 0.15
+TRANSLATION_SHARE = 0.10
+COPY_SHARE = 0.05
+LINEAGE_WINDOW = 16
+# Of worker counts, this share give a range ("between 40 and 60"); a facility's count repeats its last
+# one, give or take a tenth, this share of the time.
+RANGE_SHARE = 0.1
+AGREE_SHARE = 0.5
+REPRINTERS = ("Aggregator Wire", "Asia Digest", "Korea Monitor Daily")
 
 Progress = Callable[[str], None]
 
@@ -119,21 +143,6 @@ PUBLISHED_DAYS = (date(2025, 12, 31) - FIRST_PUBLISHED).days
 
 
 @dataclass
-class FacilityFigures:
-    """A facility's derived columns, accumulated while its claims are generated (the loader's rules)."""
-
-    best: tuple[int, date, int] | None = None  # (dated, dated_on, pk): larger is better
-    workers_value: float | None = None
-    workers_approximate: bool | None = None
-    workers_as_of: date | None = None
-    workers_claim_id: str | None = None
-    claim_count: int = 0
-    report_count: int = 0
-    first_reported: date | None = None
-    last_reported: date | None = None
-
-
-@dataclass
 class CorpusSummary:
     """What was built, and how long each part took."""
 
@@ -145,6 +154,9 @@ class CorpusSummary:
     migrate_seconds: float
     insert_seconds: float
     finish_seconds: float
+    # Reports by how they came to be ("original", "reprint", "translation", "copy"); worker count ranges.
+    lineage: dict[str, int] = field(default_factory=dict)
+    ranges: int = 0
 
 
 @dataclass
@@ -152,7 +164,17 @@ class _Facility:
     id: str
     name: str
     city: str
-    figures: FacilityFigures
+    last_count: tuple[int, int] | None = None  # the last worker count given for it, and its year
+
+
+@dataclass
+class _Written:
+    """A report as generated, kept for a while so that later reports can derive from it."""
+
+    report: dict[str, Any]
+    contributors: list[dict[str, Any]]
+    links: list[dict[str, Any]]
+    claims: list[dict[str, Any]]
 
 
 def _pick(rng: random.Random, values: tuple[str, ...], cumulative: tuple[float, ...] | list[float]) -> str:
@@ -174,6 +196,7 @@ def _facility_rows(
         name = f"{rng.choice(NAME_WORDS)} {sector.title()} {kind.replace('_', ' ').title()} No. {index + 1}"
         facility_id = f"bench-facility-{index:07d}"
         alias_names = [f"{city} {kind.replace('_', ' ')} {index + 1}"] if rng.random() < 0.3 else []
+        names = name_columns(name, alias_names, operator, city, region)
         exact = rng.random() < 0.4
         rows.append(
             {
@@ -195,8 +218,8 @@ def _facility_rows(
                 "precision": "exact" if exact else "city",
                 "claim_count": 0,
                 "report_count": 0,
-                "search_text": "\n".join(p for p in (name, *alias_names, operator, city, region) if p),
-                "aliases": json.dumps(alias_names, ensure_ascii=False),
+                "search_text": names["search_text"],
+                "aliases": names["aliases"],
                 "created_at": created_at,
             }
         )
@@ -204,43 +227,87 @@ def _facility_rows(
             {"facility_id": facility_id, "position": position, "alias": alias}
             for position, alias in enumerate(alias_names)
         )
-        facilities.append(_Facility(facility_id, name, city, FacilityFigures()))
+        facilities.append(_Facility(facility_id, name, city))
     return rows, aliases, facilities
 
 
 def _sentence(
     rng: random.Random, predicate: str, facility: _Facility | None, year: int
-) -> tuple[str, str | None, float | None, str | None, bool]:
-    """A claim's quote, subject, numeric or text value, and whether the number is approximate."""
+) -> tuple[str, str | None, float | None, str | None, bool, float | None]:
+    """A claim's quote, subject, numeric or text value, whether the number is approximate, and the top of
+    the range a worker count gives (None when it gives one figure)."""
     where = f"the {facility.name} in {facility.city}" if facility else "sites across the region"
     source = rng.choice(SOURCES).format(city=facility.city if facility else "the region")
     approximate = predicate in NUMERIC and rng.random() < 0.3
     about = "About " if approximate else ""
     if predicate == "worker_count":
         count = rng.randint(5, 3000)
+        if rng.random() < RANGE_SHARE:
+            high = count + rng.randint(1, max(1, count // 2))
+            quote = (
+                f"Between {count} and {high} North Korean workers {rng.choice(VERBS)} at {where} in {year}, "
+                f"said {source}."
+            )
+            return quote, "North Korean workers", float(count), None, False, float(high)
         quote = (
             f"{about}{count} North Korean workers {rng.choice(VERBS)} at {where} in {year}, said {source}."
         )
-        return quote, "North Korean workers", float(count), None, approximate
+        return quote, "North Korean workers", float(count), None, approximate, None
     if predicate in ("working_hours", "sleep_hours"):
         hours = rng.randint(10, 20) if predicate == "working_hours" else rng.randint(3, 7)
         phrase = rng.choice(HOURS_PHRASES) if predicate == "working_hours" else "slept only"
         quote = f"Workers at {where} {phrase} {hours} hours a day in {year}, according to {source}."
-        return quote, "workers", float(hours), None, approximate
+        return quote, "workers", float(hours), None, approximate, None
     if predicate == "skill_share":
         share = rng.randint(5, 95)
         quote = (
             f"{about}{share} percent of the workers at {where} were skilled hands in {year}, said {source}."
         )
-        return quote, "skilled workers", float(share), None, approximate
+        return quote, "skilled workers", float(share), None, approximate, None
     if predicate == "production_change":
         ratio = round(rng.uniform(0.3, 3.0), 2)
         quote = f"Output at {where} changed by a factor of {ratio} in {year}, {source} estimated."
-        return quote, "output", ratio, None, approximate
+        return quote, "output", ratio, None, approximate, None
     value = rng.choice(TEXT_VALUES[predicate])
     quote = f"In {year}, {source} said of {where}: {value}."
     # As the bundle rules require, a claim names a facility or says in words what it is about.
-    return quote, None if facility else "North Korean workers in the region", None, value, False
+    return quote, None if facility else "North Korean workers in the region", None, value, False, None
+
+
+def _report_row(
+    report_id: str,
+    title: str,
+    publisher: str,
+    published_on: date,
+    body: str,
+    claim_total: int,
+    ingested_at: datetime,
+    *,
+    language: str = "en",
+    derived_from: str | None = None,
+    relation: str | None = None,
+) -> dict[str, Any]:
+    """A report's row as the loader writes it before its origin is settled (its own id)."""
+    return {
+        "id": report_id,
+        "title": title,
+        "publisher": publisher,
+        "publisher_fold": fold(publisher),
+        "url": f"https://example.org/{url_quote(report_id)}",
+        "published_on": published_on,
+        "language": language,
+        "source": "Synthetic sources",
+        "body": body,
+        "sha256": hashlib.sha256(body.encode()).hexdigest(),
+        "bundle_sha256": hashlib.sha256(f"bench:{report_id}".encode()).hexdigest(),
+        "claim_count": claim_total,
+        "search_text": report_search_text(title, body),
+        "derived_from": derived_from,
+        "derived_relation": relation,
+        "origin_id": report_id,
+        "body_key": body_key(body),
+        "ingested_at": ingested_at,
+    }
 
 
 def _report_rows(
@@ -250,7 +317,7 @@ def _report_rows(
     first_claim: int,
     facilities: list[_Facility],
     ingested_at: datetime,
-) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+) -> _Written:
     """One report with its contributors, facility links and claims (pks continue from `first_claim`)."""
     report_id = f"bench-report-{index:07d}"
     published_on = FIRST_PUBLISHED + timedelta(days=rng.randrange(PUBLISHED_DAYS))
@@ -261,11 +328,19 @@ def _report_rows(
     offset = len(title) + 2
     claims: list[dict[str, Any]] = []
     for position in range(claim_total):
-        pk = first_claim + position
         facility = rng.choice(chosen) if rng.random() < 0.9 else None
         predicate = rng.choices(PREDICATE_NAMES, cum_weights=PREDICATE_CUMULATIVE)[0]
         year = published_on.year - rng.randint(0, 3)
-        quote, subject, number, value_text, approximate = _sentence(rng, predicate, facility, year)
+        quote, subject, number, value_text, approximate, high = _sentence(rng, predicate, facility, year)
+        if predicate == "worker_count" and facility is not None:
+            known = facility.last_count
+            if known is not None and rng.random() < AGREE_SHARE:
+                # The facility's last count again, give or take a tenth: a figure others may corroborate.
+                count = known[0] + rng.randint(-known[0] // 10, known[0] // 10)
+                year = min(known[1], published_on.year)
+                number, approximate, high = float(count), True, None
+                quote = f"About {count} North Korean workers were counted at the {facility.name} in {year}."
+            facility.last_count = (int(number or 0), year)
         separator = "\n\n" if position % 8 == 7 else " "
         start, end = offset, offset + len(quote)
         parts.append(quote)
@@ -275,7 +350,6 @@ def _report_rows(
         if rng.random() < 0.5:
             period_start = date(year, 1, 1)
             period_end = min(date(year, 12, 31), published_on)
-        dated_on = period_end or published_on
         status = _pick(rng, STATUSES, STATUS_CUMULATIVE)
         claim_id = f"clm-{rng.getrandbits(80):020x}"
         attributed_to = rng.choice(SOURCES).format(city="the region") if rng.random() < 0.6 else None
@@ -288,6 +362,7 @@ def _report_rows(
                 "subject": subject,
                 "predicate": predicate,
                 "value_number": number,
+                "high": high,
                 "value_text": value_text,
                 "unit": PREDICATES[predicate].unit,
                 "approximate": approximate,
@@ -300,53 +375,121 @@ def _report_rows(
                 "evidence": _pick(rng, EVIDENCE, EVIDENCE_CUMULATIVE),
                 "status": status,
                 "notes": "Synthetic claim for benchmarks." if rng.random() < 0.05 else None,
-                "dated_on": dated_on,
-                "search_text": "\n".join(p for p in (quote, subject) if p),
+                "dated_on": dated_on(period_end, published_on),
+                "search_text": claim_search_text(quote, subject),
             }
         )
-        if facility is not None:
-            _count_claim(facility.figures, pk, claims[-1])
     body = "".join(parts)
-    for facility in chosen:
-        figures = facility.figures
-        figures.report_count += 1
-        figures.first_reported = min(figures.first_reported or published_on, published_on)
-        figures.last_reported = max(figures.last_reported or published_on, published_on)
-    report = {
-        "id": report_id,
-        "title": title,
-        "publisher": publisher,
-        "publisher_fold": fold(publisher),
-        "url": f"https://example.org/{url_quote(report_id)}",
-        "published_on": published_on,
-        "language": "en",
-        "source": "Synthetic sources",
-        "body": body,
-        "sha256": hashlib.sha256(body.encode()).hexdigest(),
-        "bundle_sha256": hashlib.sha256(f"bench:{report_id}".encode()).hexdigest(),
-        "claim_count": claim_total,
-        "search_text": f"{title}\n{body}",
-        "ingested_at": ingested_at,
-    }
+    report = _report_row(report_id, title, publisher, published_on, body, claim_total, ingested_at)
     contributors = [
         {"report_id": report_id, "position": position, "name": name, "role": ROLES[position % len(ROLES)]}
         for position, name in enumerate(rng.sample(PEOPLE, rng.randint(1, 2)))
     ]
     links = [{"report_id": report_id, "facility_id": facility.id} for facility in chosen]
-    return report, contributors, links, claims
+    return _Written(report, contributors, links, claims)
 
 
-def _count_claim(figures: FacilityFigures, pk: int, claim: dict[str, Any]) -> None:
-    figures.claim_count += 1
-    if claim["predicate"] != "worker_count" or not counts_for_figures(claim["status"]):
-        return
-    rank = (1, claim["dated_on"], pk)  # always dated here; the loader puts undated ones last
-    if figures.best is None or rank > figures.best:
-        figures.best = rank
-        figures.workers_value = claim["value_number"]
-        figures.workers_approximate = claim["approximate"]
-        figures.workers_as_of = claim["dated_on"]
-        figures.workers_claim_id = claim["id"]
+# Korean sentences of a translation (invented wording; the numbers and names are the claim's own).
+KOREAN_WORKERS = "{where}에서 북한 노동자 {count}명이 일했다고 한 소식통이 전했다."
+KOREAN_HOURS = {
+    "working_hours": "{where}의 노동자들은 하루 {value}시간 일했다.",
+    "sleep_hours": "{where}의 노동자들은 하루 {value}시간밖에 자지 못했다.",
+    "skill_share": "{where} 노동자의 {value}퍼센트가 숙련공이었다.",
+    "production_change": "{where}의 생산량은 {value}배로 변했다.",
+}
+KOREAN_SAID = "{where}에 대해 한 소식통은 이렇게 말했다: {value}."
+
+
+def _korean(claim: dict[str, Any], names: dict[str, _Facility]) -> str:
+    """A claim said in Korean, for a translation's body."""
+    facility = names.get(claim["facility_id"] or "")
+    where = f"{facility.city}의 {facility.name}" if facility else "이 지역의 현장들"
+    number = claim["value_number"]
+    value = f"{number:g}" if number is not None else claim["value_text"] or "알 수 없음"
+    if claim["approximate"]:
+        value = f"약 {value}"
+    if claim["predicate"] == "worker_count":
+        high = claim["high"]
+        return KOREAN_WORKERS.format(where=where, count=f"{value}~{high:g}" if high is not None else value)
+    template = KOREAN_HOURS.get(claim["predicate"], KOREAN_SAID)
+    return template.format(where=where, value=value)
+
+
+def _derived_rows(
+    rng: random.Random,
+    index: int,
+    first_claim: int,
+    parent: _Written,
+    kind: str,
+    names: dict[str, _Facility],
+    ingested_at: datetime,
+) -> _Written:
+    """A report deriving from `parent`: its reprint, its translation, or an undeclared copy of its body.
+
+    The same claims (values, ranges, periods, statuses, facilities) under new ids, their quotes placed in
+    the new body; claims without a period are dated by the new report's publication, as the loader does.
+    """
+    report_id = f"bench-report-{index:07d}"
+    source = parent.report
+    published_on = source["published_on"] + timedelta(days=rng.randint(0, 60))
+    publisher = rng.choice(REPRINTERS)
+    quotes: list[tuple[str, int]]  # each claim's quote and where it starts in the new body
+    if kind == "translation":
+        title = f"{source['title']} (한국어)"
+        parts = [title, "\n\n"]
+        offset = len(title) + 2
+        quotes = []
+        for claim in parent.claims:
+            quote = _korean(claim, names)
+            quotes.append((quote, offset))
+            parts += [quote, " "]
+            offset += len(quote) + 1
+        body = "".join(parts)
+    else:
+        prefix = f"Reprinted from {source['publisher']}.\n\n" if kind == "reprint" else ""
+        title, body = source["title"], prefix + source["body"]
+        quotes = [(claim["quote"], claim["span_start"] + len(prefix)) for claim in parent.claims]
+    claims = []
+    for claim, (quote, start) in zip(parent.claims, quotes, strict=True):
+        claims.append(
+            claim
+            | {
+                "id": f"clm-{rng.getrandbits(80):020x}",
+                "report_id": report_id,
+                "quote": quote,
+                "span_start": start,
+                "span_end": start + len(quote),
+                "dated_on": dated_on(claim["period_end"], published_on),
+                "search_text": claim_search_text(quote, claim["subject"]),
+            }
+        )
+    declared = kind in (Relation.reprint.value, Relation.translation.value)
+    report = _report_row(
+        report_id, title, publisher, published_on, body, len(claims), ingested_at,
+        language="ko" if kind == "translation" else source["language"],
+        derived_from=source["id"] if declared else None,
+        relation=kind if declared else None,
+    )  # fmt: skip
+    contributors = [row | {"report_id": report_id} for row in parent.contributors]
+    links = [row | {"report_id": report_id} for row in parent.links]
+    return _Written(report, contributors, links, claims)
+
+
+def _lineage(rng: random.Random, recent: deque[_Written], claim_total: int) -> tuple[str, _Written | None]:
+    """How the next report comes to be: an original, or derived (and from which recent report)."""
+    roll = rng.random()
+    kind = "original"
+    if roll < REPRINT_SHARE:
+        kind = Relation.reprint.value
+    elif roll < REPRINT_SHARE + TRANSLATION_SHARE:
+        kind = Relation.translation.value
+    elif roll < REPRINT_SHARE + TRANSLATION_SHARE + COPY_SHARE:
+        kind = "copy"
+    # Only a report of as many claims can be derived from (all but the last have `claims_per_report`).
+    candidates = [written for written in recent if len(written.claims) == claim_total]
+    if kind == "original" or not candidates:
+        return "original", None
+    return kind, rng.choice(candidates)
 
 
 @contextmanager
@@ -399,7 +542,10 @@ def build_corpus(
     facility_count = max(1, claims // claims_per_facility)
     report_count = max(1, math.ceil(claims / claims_per_report))
     facility_rows, alias_rows, facilities = _facility_rows(rng, facility_count, created_at)
-    links_total = 0
+    names = {facility.id: facility for facility in facilities}
+    links_total = ranges = 0
+    lineage: dict[str, int] = {}
+    recent: deque[_Written] = deque(maxlen=LINEAGE_WINDOW)
     with _bulk_sqlite(engine):
         with engine.begin() as connection:
             connection.execute(tables["facility"].insert(), facility_rows)
@@ -423,28 +569,37 @@ def build_corpus(
 
         for index in range(report_count):
             total = min(claims_per_report, claims - index * claims_per_report)
-            report, contributors, links, claim_rows = _report_rows(
-                rng, index, total, next_pk, facilities, created_at
-            )
+            kind, parent = _lineage(rng, recent, total)
+            if parent is None:
+                report = _report_rows(rng, index, total, next_pk, facilities, created_at)
+            else:
+                report = _derived_rows(rng, index, next_pk, parent, kind, names, created_at)
+            recent.append(report)
+            lineage[kind] = lineage.get(kind, 0) + 1
+            ranges += sum(claim["high"] is not None for claim in report.claims)
             next_pk += total
-            links_total += len(links)
-            pending["report"].append(report)
-            pending["report_contributor"].extend(contributors)
-            pending["report_facility"].extend(links)
-            pending["claim"].extend(claim_rows)
+            links_total += len(report.links)
+            pending["report"].append(report.report)
+            pending["report_contributor"].extend(report.contributors)
+            pending["report_facility"].extend(report.links)
+            pending["claim"].extend(report.claims)
             if len(pending["claim"]) >= INSERT_BATCH or index == report_count - 1:
                 written += len(pending["claim"])
                 flush()
                 elapsed = time.perf_counter() - migrated
                 say(f"  {written:>9,} / {claims:,} claims  {elapsed:6.1f} s  ({written / elapsed:,.0f}/s)")
         inserted = time.perf_counter()
-        _write_figures(engine, facilities)
+        # What the loader derives, by the functions `laborwatch recompute` runs: origins, then each
+        # facility's figure, counts and its claims' support.
+        with write_session(engine) as session:
+            recompute_all_origins(session)
+            recompute_all_figures(session)
         with engine.begin() as connection:
             stored = connection.scalar(select(func.count()).select_from(tables["claim"]))
         if stored != claims:
             raise RuntimeError(f"expected {claims} claims in the corpus, found {stored}")
     finished = time.perf_counter()
-    say(f"  facility figures, ANALYZE/WAL: {finished - inserted:.1f} s")
+    say(f"  origins, facility figures and support, ANALYZE/WAL: {finished - inserted:.1f} s")
     return CorpusSummary(
         claims=claims,
         reports=report_count,
@@ -454,32 +609,9 @@ def build_corpus(
         migrate_seconds=migrated - started,
         insert_seconds=inserted - migrated,
         finish_seconds=finished - inserted,
+        lineage=lineage,
+        ranges=ranges,
     )
-
-
-def _write_figures(engine: Engine, facilities: list[_Facility]) -> None:
-    rows = [
-        {
-            "key": facility.id,
-            "workers_value": facility.figures.workers_value,
-            "workers_approximate": facility.figures.workers_approximate,
-            "workers_as_of": facility.figures.workers_as_of,
-            "workers_claim_id": facility.figures.workers_claim_id,
-            "claim_count": facility.figures.claim_count,
-            "report_count": facility.figures.report_count,
-            "first_reported": facility.figures.first_reported,
-            "last_reported": facility.figures.last_reported,
-        }
-        for facility in facilities
-    ]
-    table = metadata.tables["facility"]
-    statement = (
-        table.update()
-        .where(table.c.id == bindparam("key"))
-        .values({name: bindparam(name) for name in rows[0] if name != "key"})
-    )
-    with engine.begin() as connection:
-        connection.execute(statement, rows)
 
 
 def sqlite_url(path: Path) -> str:
@@ -547,7 +679,8 @@ def main(argv: list[str] | None = None) -> int:
         engine.dispose()
     print(
         f"built {summary.claims:,} claims, {summary.reports:,} reports, {summary.facilities:,} facilities, "
-        f"{summary.links:,} report-facility links in {summary.seconds:.1f} s "
+        f"{summary.links:,} report-facility links, {summary.ranges:,} ranges; reports by lineage "
+        f"{summary.lineage}; in {summary.seconds:.1f} s "
         f"(migrate {summary.migrate_seconds:.1f} s, insert {summary.insert_seconds:.1f} s, "
         f"finish {summary.finish_seconds:.1f} s)"
     )

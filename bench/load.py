@@ -70,6 +70,9 @@ class LoadResult:
     non2xx: int
     socket_errors: int
     mib: float
+    # The server's CPU time (its processes, user and system) per request answered, when measured: on a
+    # machine shared with other work, steadier than requests per second.
+    cpu_ms_per_request: float | None = None
 
     def as_dict(self) -> dict[str, float | int]:
         """The figures as plain JSON values."""

@@ -42,6 +42,21 @@ def cpu_seconds(pid: int) -> float:
     return (int(after_name[11]) + int(after_name[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """`cpu_seconds` of the process and of its children now running (a server's workers)."""
+    total = cpu_seconds(pid)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            after_name = (entry / "stat").read_text(encoding="ascii").rpartition(")")[2].split()
+            if int(after_name[1]) == pid:  # field 4 of proc(5), the parent's pid
+                total += cpu_seconds(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile, or not ours to read
+    return total
+
+
 def reset_peak(pid: int) -> bool:
     """Reset the process's VmHWM to its current RSS (proc(5), clear_refs value 5); False if refused."""
     try:

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.base import SLUG_LENGTH, utc_now
@@ -17,6 +17,14 @@ class Report(SQLModel, table=True):
         Index("ix_report_origin_id", "origin_id", "id"),
         Index("ix_report_derived_from", "derived_from"),
         Index("ix_report_body_key", "body_key"),
+        # The restricted reports alone (a few, or none): "is any report restricted?" is one seek, where a
+        # scan would read every body (migration 0012).
+        Index(
+            "ix_report_restricted",
+            "id",
+            sqlite_where=text("access = 'restricted'"),
+            postgresql_where=text("access = 'restricted'"),
+        ),
     )
 
     id: str = Field(primary_key=True, max_length=SLUG_LENGTH)

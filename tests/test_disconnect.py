@@ -1,6 +1,7 @@
 """A client that hangs up gets its query cancelled: over a real socket to a served app, on both backends."""
 
 import socket
+import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
@@ -163,3 +164,22 @@ def test_closing_an_export_the_network_swallows_does_not_stop_the_server(
     served.forwarder.partition()
     client.close()  # the export ends: closing its cursor and rolling back wait on the partition
     served.loop_answers()  # in a thread of their own
+
+
+def test_a_connection_given_back_after_the_engine_is_disposed_is_closed(database: Database) -> None:
+    """A read still finishing when the server stops gives its connection back to a disposed pool: closed."""
+    engine = make_engine(database.settings())
+    late = engine.connect()
+    late.execute(text("SELECT 1"))
+    raw = late.connection.dbapi_connection
+    engine.dispose()
+    late.close()
+    if database.backend == "postgresql":
+        assert raw is not None
+        assert raw.closed
+    else:
+        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+            raw.execute("SELECT 1")  # type: ignore[union-attr]
+    with engine.connect() as fresh:  # the engine itself goes on, on its new pool
+        assert fresh.execute(text("SELECT 1")).scalar() == 1
+    engine.dispose()

@@ -216,6 +216,22 @@ def test_an_identical_body_shares_the_earlier_reports_origin_undeclared(writer: 
     assert writer.get("/v1/reports", params={"origin": "invented-original"}).json()["total"] == 2
 
 
+def test_a_replaced_original_with_its_reprints_text_keeps_one_origin_for_both(writer: TestClient) -> None:
+    """The reprint declares the original; the original, replaced later, has the reprint's text: one origin."""
+    post(writer, report("invented-first", "A first version of the story."))
+    reprint = {"report": "invented-first", "relation": "reprint"}
+    post(writer, report("invented-reprint", ORIGINAL, derived_from=reprint))
+    replaced = writer.put("/v1/reports/invented-first", json=report("invented-first", ORIGINAL + "\n"))
+    assert replaced.status_code == 200, replaced.text
+    origins = {
+        report_id: writer.get(f"/v1/reports/{report_id}").json()["origin"]
+        for report_id in ("invented-first", "invented-reprint")
+    }
+    assert origins == {"invented-first": "invented-first", "invented-reprint": "invented-first"}
+    listed = writer.get("/v1/reports", params={"origin": "invented-first"}).json()
+    assert sorted(item["id"] for item in listed["items"]) == ["invented-first", "invented-reprint"]
+
+
 def test_deleting_a_report_detaches_its_derivatives(client: TestClient, engine: Engine) -> None:
     with write_session(engine) as session:
         client.headers["Authorization"] = f"Bearer {create_key(session, 'chief')}"

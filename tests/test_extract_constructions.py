@@ -145,7 +145,7 @@ def test_a_past_peak_and_the_count_now() -> None:
         (
             "KURSK - North Korean workers are hired by local farms. The men worked in a brigade of thirty to "
             "forty men on a farm in the Kursk region.",
-            [("Kursk", 30, True)],
+            [("Kursk Oblast", 30, True)],
         ),
         (
             "VLADIVOSTOK - North Korean programmers are busy. A second team, about a dozen strong, writes "

@@ -199,6 +199,16 @@ def test_the_atom_feed_takes_the_filters_and_keeps_the_newest_fifty(
     assert only.entries[0].link.endswith("/reports/dalian-fish-plant")
 
 
+def test_an_atom_title_says_a_range_as_the_api_words_it(admin: TestClient) -> None:
+    bundle = dalian_bundle()
+    bundle["claims"][0] |= {"value": 250, "high": 300, "approximate": False}
+    assert admin.post("/v1/reports", json=bundle).status_code == 201
+    feed = feedparser.parse(admin.get("/v1/changes.atom", params={"country": "CN"}).content)
+    assert [entry.title for entry in feed.entries] == [
+        "New figure for Fish processing plant in Dalian: 250 to 300 workers"
+    ]
+
+
 def test_the_atom_feed_has_an_etag_and_answers_304(admin: TestClient, history: Any) -> None:
     first = admin.get("/v1/changes.atom")
     etag = first.headers["etag"]

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, Select, func, select
 
-from api.claims.listing import CLAIMS, ClaimFilters
+from api.claims.listing import CLAIMS, ClaimFilters, any_restricted_query
 from api.facilities.listing import FACILITIES, FacilityFilters
 from api.kit.listing import Listing
 from api.kit.paging import Keyset, parse_sort
@@ -54,3 +54,10 @@ def test_a_filtered_page_and_its_count_search_an_index(
             assert not any(step.startswith(f"SCAN {table}") for step in steps), steps
         if listing is not CLAIMS:  # a claim's id order is its own index; equality filters keep it
             assert not any("TEMP B-TREE" in step for step in plan(db, page.ordered().limit(51)))
+
+
+def test_whether_any_report_is_restricted_reads_the_partial_index(sqlite_corpus: Engine) -> None:
+    # Asked by every public claim search; without the index (migration 0012) it read every report body.
+    with sqlite_corpus.connect() as db:
+        steps = plan(db, any_restricted_query())
+    assert any("USING INDEX ix_report_restricted" in step for step in steps), steps

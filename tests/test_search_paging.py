@@ -159,3 +159,35 @@ def test_sqlite_counts_from_the_index_and_reads_a_broad_search_in_id_order(
     assert narrow is None
     steps = _plan(engine, reread.order_by(CLAIMS_TABLE.c.id).limit(11))
     assert not any("TEMP B-TREE" in step for step in steps), steps
+
+
+def _second_bundle() -> dict[str, Any]:
+    """Another report of the orchard: three more claims saying "lantern"."""
+    bundle = _bundle()
+    sentences = [f"Lantern {index} lit by the night clerk." for index in range(3)]
+    bundle["report"] = {**bundle["report"], "id": "orchard-night-ledger", "body": " ".join(sentences)}
+    bundle["claims"] = [
+        {**bundle["claims"][0], "value": 5 + index, "quote": sentence}
+        for index, sentence in enumerate(sentences)
+    ]
+    return bundle
+
+
+@pytest.mark.parametrize("params", [{"q": "lantern"}, {"q": "lantern", "predicate": "worker_count"}, {}])
+def test_a_total_asked_again_is_the_same_and_follows_every_write(
+    orchard: TestClient, engine: Engine, params: dict[str, str]
+) -> None:
+    # Totals are remembered per data version (api/kit/totals.py): asked again, the same number; after
+    # a write, the new one, for the same URL, its first page and the pages after it.
+    first = orchard.get("/v1/claims", params={**params, "limit": 5}).json()
+    again = orchard.get("/v1/claims", params={**params, "limit": 5}).json()
+    assert again == first
+    with write_session(engine) as session:
+        assert load_bundle(session, parse_bundle(_second_bundle())).status == "added"
+    after = orchard.get("/v1/claims", params={**params, "limit": 5}).json()
+    assert after["total"] == first["total"] + 3
+    following = orchard.get(first["next"]).json()  # a cursor made before the write counts again
+    assert following["total"] == after["total"]
+    seen, totals = _walk(orchard, **params, limit=50)
+    assert totals == {after["total"]}
+    assert len(seen) == after["total"]

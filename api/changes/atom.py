@@ -16,10 +16,13 @@ from sqlmodel import col
 
 from api.changes.listing import CHANGES, ChangeFilters, merge_family
 from api.kit.schemas import as_number, iso_moment
+from api.vocabulary import PREDICATES
+from api.wording import claim_in_words
 from models import ChangeSubject, Claim, DataVersion, Facility
 
 ATOM_MEDIA_TYPE = "application/atom+xml"
 ATOM_SIZE = 50  # the newest this many changes matching
+WORKER_COUNT = "worker_count"
 
 _TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -51,24 +54,35 @@ def _subjects(db: Connection, change_ids: list[int]) -> dict[int, list[str]]:
     return found
 
 
-def _figures(db: Connection, report_ids: set[str]) -> dict[str, list[tuple[str, Any, bool]]]:
-    """The worker figures each report gives now: (facility id, value, approximate), in claim order."""
-    found: dict[str, list[tuple[str, Any, bool]]] = {}
+# What a title says of one worker figure: (facility id, value, high end or None, approximate).
+Figure = tuple[str, Any, Any, bool]
+
+
+def _figures(db: Connection, report_ids: set[str]) -> dict[str, list[Figure]]:
+    """The worker figures each report gives now, in claim order."""
+    found: dict[str, list[Figure]] = {}
     if not report_ids:
         return found
     rows = db.execute(
-        select(col(Claim.report_id), col(Claim.facility_id), col(Claim.value_number), col(Claim.approximate))
+        select(
+            col(Claim.report_id),
+            col(Claim.facility_id),
+            col(Claim.value_number),
+            col(Claim.high),
+            col(Claim.approximate),
+        )
         .where(
             col(Claim.report_id).in_(sorted(report_ids)),
-            col(Claim.predicate) == "worker_count",
+            col(Claim.predicate) == WORKER_COUNT,
             col(Claim.facility_id).is_not(None),
             col(Claim.value_number).is_not(None),
         )
         .order_by(col(Claim.report_id), col(Claim.id))
     )
-    for report_id, facility_id, value, approximate in rows:
+    for report_id, facility_id, value, high, approximate in rows:
         if facility_id is not None:
-            found.setdefault(report_id, []).append((facility_id, as_number(value), approximate))
+            figure = (facility_id, as_number(value), as_number(high), approximate)
+            found.setdefault(report_id, []).append(figure)
     return found
 
 
@@ -83,16 +97,16 @@ def change_title(
     entry: dict[str, Any],
     facility_ids: Sequence[str],
     names: dict[str, str],
-    figures: Sequence[tuple[str, Any, bool]],
+    figures: Sequence[Figure],
 ) -> str:
     """A change in words, for a person reading a feed: "New figure for X: about 70 workers"."""
     action, after, before = entry["action"], entry.get("after") or {}, entry.get("before") or {}
     if action in ("report.create", "report.replace") and figures:
-        facility_id, value, approximate = figures[0]
+        facility_id, value, high, approximate = figures[0]
         word = "New figure" if action == "report.create" else "Revised figure"
         more = f" (and {len(figures) - 1} more)" if len(figures) > 1 else ""
-        number = f"{'about ' if approximate else ''}{value:,} workers"
-        return f"{word} for {names.get(facility_id, facility_id)}: {number}{more}"
+        said = claim_in_words(WORKER_COUNT, value, PREDICATES[WORKER_COUNT].unit, approximate, high)
+        return f"{word} for {names.get(facility_id, facility_id)}: {said}{more}"
     if action in ("report.create", "report.replace"):
         word = "New report" if action == "report.create" else "Report revised"
         about = f" on {_named(facility_ids, names)}" if facility_ids else ""

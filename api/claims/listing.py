@@ -6,10 +6,19 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query
 from pydantic import Field, StringConstraints, WithJsonSchema
-from sqlalchemy import Connection, Select, Table, func, select
+from sqlalchemy import Connection, Select, Table, func, select, text
 from sqlmodel import col
 
-from api.auth.access import CLAIM_KEPT, RESTRICTED, sees_restricted, visible_columns, visible_rows, withhold
+from api.auth.access import (
+    CLAIM_KEPT,
+    RESTRICTED,
+    Audience,
+    current_audience,
+    sees_restricted,
+    visible_columns,
+    visible_rows,
+    withhold,
+)
 from api.claims.schemas import ClaimPublic
 from api.claims.support import support_record
 from api.facilities.merges import follow_merges
@@ -57,7 +66,18 @@ _FIELDS = {
 
 def claim_columns(*columns: Any) -> list[Any]:
     """Claim columns (default: what a claim answer reads) as the current audience may read them."""
-    return visible_columns(columns or _COLUMNS, CLAIM_KEPT, _RESTRICTED, _FIELDS)
+    if columns:
+        return visible_columns(columns, CLAIM_KEPT, _RESTRICTED, _FIELDS)
+    # The default columns, built once per audience: their dozen CASE expressions were built twice per
+    # search request (about half a millisecond of CPU, profiled).
+    audience = current_audience()
+    built = _ANSWER_COLUMNS.get(audience)
+    if built is None:
+        built = _ANSWER_COLUMNS[audience] = visible_columns(_COLUMNS, CLAIM_KEPT, _RESTRICTED, _FIELDS)
+    return list(built)
+
+
+_ANSWER_COLUMNS: dict[Audience, list[Any]] = {}
 
 
 # Claim search: the quote and the subject (FTS5 table `claim_fts`, keyed by the claim's rowid `pk`).
@@ -232,11 +252,20 @@ def claim_count(filters: ClaimFilters, db: Connection) -> Select[Any] | None:
     return count_matches(CLAIM_SEARCH, filters.q or "", db.dialect.name)
 
 
-def _any_restricted(db: Connection) -> bool:
-    """Whether any report is restricted (a look at the report table, which is small beside the claims)."""
+# Spelled as the partial index of the restricted reports is (migration 0012): PostgreSQL's generic plan
+# of a prepared statement would not use that index for a bound parameter, and read every report instead.
+_RESTRICTED_REPORT = text(f"report.access = '{RESTRICTED}'")
+
+
+def any_restricted_query() -> Select[Any]:
+    """One restricted report's id, if any: read from the partial index of the restricted reports."""
     reports: Table = Report.__table__  # type: ignore[attr-defined]
-    found = db.execute(select(reports.c.id).where(reports.c.access == RESTRICTED).limit(1)).first()
-    return found is not None
+    return select(reports.c.id).where(_RESTRICTED_REPORT).limit(1)
+
+
+def _any_restricted(db: Connection) -> bool:
+    """Whether any report is restricted."""
+    return db.execute(any_restricted_query()).first() is not None
 
 
 def claim_reread(
@@ -312,6 +341,7 @@ CLAIMS: Listing[ClaimFilters] = Listing(
     slow=lambda filters: bool(filters.q and filters.q.strip()),
     count=claim_count,
     reread=claim_reread,
+    remember_totals=True,
 )
 
 

@@ -10,9 +10,10 @@ otherwise. Disputed and retracted claims neither agree nor conflict, and their o
 `refresh_support` stores its answer for the facilities a write touched, writing only the rows it changes.
 """
 
-import heapq
+import bisect
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -71,59 +72,334 @@ def claim_range(figure: Figure) -> tuple[float, float]:
     return low, high
 
 
-def _windows(active: Sequence[Figure]) -> Iterator[tuple[int, list[int]]]:
-    """Each active figure's index with the indexes of the figures comparable with it, itself included.
+# The rough cost of a step of a walk in id order, in units of one element of a filtering comprehension:
+# it chooses how `_Window` gathers the listed ids.
+LOOP_STEP = 3
+# An origin with at most this many figures in a window is outlined in the window's pooled bounds; one
+# with more keeps sorted bounds of its own, looked at for each question (there are few such origins).
+FEW = 16
 
-    Undated figures are all comparable with one another; dated ones with those within the window, found
-    by moving two pointers along the figures sorted by date, never by comparing every pair of dates.
-    Yielded one figure at a time, so memory stays linear however dense a window is.
+
+class _Window:
+    """The figures comparable with a claim, kept as sorted bounds, so that most questions are bisections.
+
+    Members are figure indexes; figures are ranked by id, so the smallest indexes are the smallest ids.
+    Ranges are never inverted (a bundle refuses a negative value and a `high` below `value`), so a member
+    that does not agree with `[a, b]` either starts above `b` or ends below `a`, never both: the members
+    agreeing are those starting at or below `b` less those ending below `a`, two bisections.
+
+    Origins are counted the same way, from an outline of each origin's members: its parts (the union of
+    its ranges, split where no range joins them), the gaps between parts, and its core (from its highest
+    low to its lowest high). An origin agrees when one of its parts meets `[a, b]`, counted as the parts
+    that meet it less the gaps lying inside it; it has no conflicting member when its core meets `[a, b]`
+    (or, a core inverted, lies inside it). Only gaps and inverted cores starting within `[a, b]` are
+    read one by one. Answers are kept per range until the window changes (undated figures, and dated
+    ones of one day, share their window).
     """
-    undated = [i for i, figure in enumerate(active) if figure.dated_on is None]
-    days = {i: figure.dated_on.toordinal() for i, figure in enumerate(active) if figure.dated_on is not None}
-    dated = sorted(days, key=days.__getitem__)
-    for i in undated:
-        yield i, undated
-    ordinals = [days[i] for i in dated]
-    low = high = 0
-    for position, i in enumerate(dated):
-        while ordinals[low] < ordinals[position] - WINDOW_DAYS:
-            low += 1
-        high = max(high, position)
-        while high + 1 < len(dated) and ordinals[high + 1] <= ordinals[position] + WINDOW_DAYS:
-            high += 1
-        yield i, dated[low : high + 1]
+
+    def __init__(self, ranges: Sequence[tuple[float, float]], origins: Sequence[str]) -> None:
+        self.lows = [low for low, _high in ranges]
+        self.highs = [high for _low, high in ranges]
+        self.origins = origins
+        self._empty()
+
+    def _empty(self) -> None:
+        """No members."""
+        self.members: list[int] = []
+        # Members sorted by low (the lows and the indexes side by side), and by high likewise.
+        self.by_low: tuple[list[float], list[int]] = ([], [])
+        self.by_high: tuple[list[float], list[int]] = ([], [])
+        self.widths: list[float] = []
+        # Each origin's members' ranges; the outlines of those with few, pooled; sorted bounds of the rest.
+        self.held: dict[str, list[tuple[float, float]]] = {}
+        self.parts: tuple[list[float], list[float]] = ([], [])
+        self.gaps: list[tuple[float, float]] = []
+        self.cores: tuple[list[float], list[float]] = ([], [])
+        self.inverted: list[tuple[float, float]] = []
+        self.many: dict[str, tuple[list[float], list[float]]] = {}
+        self.answers: dict[tuple[float, float], tuple[Any, ...]] = {}
+
+    def change(self, entering: Sequence[int], leaving: Sequence[int]) -> None:
+        """Let figures into the window and out of it: one by one, or (many at once) by sorting afresh."""
+        if len(entering) + len(leaving) <= len(self.members) // 4 + 16:
+            for index in leaving:
+                self._remove(index)
+            for index in entering:
+                self._add(index)
+            self.answers.clear()
+            return
+        members = set(self.members).difference(leaving)
+        members.update(entering)
+        self._empty()
+        self._fill(sorted(members))
+
+    def _fill(self, members: list[int]) -> None:
+        """Build an empty window of the members given (sorted) at once."""
+        lows, highs, origins = self.lows, self.highs, self.origins
+        self.members = members
+        by_low = sorted(members, key=lows.__getitem__)
+        by_high = sorted(members, key=highs.__getitem__)
+        self.by_low = ([lows[j] for j in by_low], by_low)
+        self.by_high = ([highs[j] for j in by_high], by_high)
+        self.widths = sorted(highs[j] - lows[j] for j in members)
+        for j in members:
+            self.held.setdefault(origins[j], []).append((lows[j], highs[j]))
+        parts, cores = [], []
+        for origin, ranges in self.held.items():
+            if len(ranges) > FEW:
+                self.many[origin] = (sorted(low for low, _ in ranges), sorted(high for _, high in ranges))
+                continue
+            outline, gaps, core = _outline(ranges)
+            parts += outline
+            self.gaps += gaps
+            if core[0] <= core[1]:
+                cores.append(core)
+            else:
+                self.inverted.append((core[1], core[0]))
+        self.parts = (sorted(low for low, _ in parts), sorted(high for _, high in parts))
+        self.cores = (sorted(low for low, _ in cores), sorted(high for _, high in cores))
+        self.gaps.sort()
+        self.inverted.sort()
+
+    def _add(self, index: int) -> None:
+        """Let a figure into the window."""
+        low, high = self.lows[index], self.highs[index]
+        bisect.insort(self.members, index)
+        for (keys, indexes), key in ((self.by_low, low), (self.by_high, high)):
+            at = bisect.bisect_right(keys, key)
+            keys.insert(at, key)
+            indexes.insert(at, index)
+        bisect.insort(self.widths, high - low)
+        origin = self.origins[index]
+        ranges = self.held.setdefault(origin, [])
+        self._unmark(origin, ranges)
+        ranges.append((low, high))
+        self._mark(origin, ranges)
+
+    def _remove(self, index: int) -> None:
+        """Let a figure out of the window."""
+        low, high = self.lows[index], self.highs[index]
+        del self.members[bisect.bisect_left(self.members, index)]
+        for (keys, indexes), key in ((self.by_low, low), (self.by_high, high)):
+            at = indexes.index(index, bisect.bisect_left(keys, key), bisect.bisect_right(keys, key))
+            del keys[at], indexes[at]
+        del self.widths[bisect.bisect_left(self.widths, high - low)]
+        origin = self.origins[index]
+        ranges = self.held[origin]
+        self._unmark(origin, ranges)
+        ranges.remove((low, high))
+        if ranges:
+            self._mark(origin, ranges)
+        else:
+            del self.held[origin]
+
+    def _mark(self, origin: str, ranges: list[tuple[float, float]]) -> None:
+        """Enter an origin's members in the pooled outlines, or in sorted bounds of its own."""
+        if len(ranges) > FEW:
+            self.many[origin] = (sorted(low for low, _ in ranges), sorted(high for _, high in ranges))
+            return
+        outline, gaps, (top, bottom) = _outline(ranges)
+        for part in outline:
+            _insort_pair(self.parts, *part)
+        for gap in gaps:
+            bisect.insort(self.gaps, gap)
+        if top <= bottom:
+            _insort_pair(self.cores, top, bottom)
+        else:
+            bisect.insort(self.inverted, (bottom, top))
+
+    def _unmark(self, origin: str, ranges: list[tuple[float, float]]) -> None:
+        """Take an origin's members out of the pooled outlines (or drop its own sorted bounds)."""
+        if not ranges:
+            return
+        if len(ranges) > FEW:
+            del self.many[origin]
+            return
+        outline, gaps, (top, bottom) = _outline(ranges)
+        for part in outline:
+            _remove_pair(self.parts, *part)
+        for gap in gaps:
+            del self.gaps[bisect.bisect_left(self.gaps, gap)]
+        if top <= bottom:
+            _remove_pair(self.cores, top, bottom)
+        else:
+            del self.inverted[bisect.bisect_left(self.inverted, (bottom, top))]
+
+    def support(self, index: int, ids: Sequence[str]) -> Support:
+        """The support of a member of the window (every member of which is comparable with it)."""
+        span = self.lows[index], self.highs[index]
+        answer = self.answers.get(span)
+        if answer is None:
+            answer = self.answers[span] = self._weigh(*span, ids)
+        agree, agreeing, agreeing_ids, conflicting, sources, conflicting_sources = answer
+        # The figure agrees with itself: one more is listed than shown, the figure itself left out.
+        if index in agreeing:
+            at = agreeing.index(index)
+            shown = agreeing_ids[:at] + agreeing_ids[at + 1 :]
+        else:
+            shown = agreeing_ids[:MAX_LISTED]
+        return Support(sources, shown, agree - 1, conflicting, len(self.members) - agree, conflicting_sources)
+
+    def _weigh(self, a: float, b: float, ids: Sequence[str]) -> tuple[Any, ...]:
+        """Of the members against `[a, b]`: how many agree, the first agreeing and conflicting, origins."""
+        size = len(self.members)
+        low_keys, low_members = self.by_low
+        high_keys, high_members = self.by_high
+        # Members starting at or below b: by_low's first `starts`; ending below a: by_high's first `ends`.
+        starts = bisect.bisect_right(low_keys, b)
+        ends = bisect.bisect_left(high_keys, a)
+        agree = starts - ends
+        conflict = size - agree
+        # Gathering every agreeing member costs a filtered pass over those starting below a but no
+        # further below than the widest member is wide (or those ending above b, as far above); walking
+        # the members in id order costs about want * size / agree steps.
+        below = bisect.bisect_left(low_keys, a)
+        above = bisect.bisect_right(high_keys, b)
+        widest = self.widths[-1] if self.widths else 0.0
+        slack = widest + (abs(a) + abs(b) + widest) * 1e-9  # rounding of the widths, generously
+        from_low = bisect.bisect_left(low_keys, a - slack, 0, below)
+        to_high = bisect.bisect_right(high_keys, b + slack, above)
+        want = min(MAX_LISTED + 1, agree)
+        if min(below - from_low, to_high - above) <= LOOP_STEP * want * (size + 1) / (agree + 1):
+            agreeing = sorted(self._agreeing(a, b, (from_low, below, starts), (ends, above, to_high)))[:want]
+        else:
+            agreeing = self._first(want, (size + 1) / (agree + 1), a, b, agreeing=True)
+        want = min(MAX_LISTED, conflict)
+        if conflict <= LOOP_STEP * want * (size + 1) / (conflict + 1):
+            conflicting = sorted(low_members[starts:] + high_members[:ends])[:want]
+        else:
+            conflicting = self._first(want, (size + 1) / (conflict + 1), a, b, agreeing=False)
+        sources, conflicting_sources = self._origins(a, b)
+        named = ids.__getitem__
+        agreeing_ids, conflicting_ids = tuple(map(named, agreeing)), tuple(map(named, conflicting))
+        return agree, agreeing, agreeing_ids, conflicting_ids, sources, conflicting_sources
+
+    def _origins(self, a: float, b: float) -> tuple[int, int]:
+        """How many distinct origins have a member agreeing with `[a, b]`, and how many a conflicting one."""
+        part_lows, part_highs = self.parts
+        core_lows, core_highs = self.cores
+        sources = (
+            bisect.bisect_right(part_lows, b) - bisect.bisect_left(part_highs, a) - _inside(self.gaps, a, b)
+        )
+        agreeing_only = bisect.bisect_right(core_lows, b) - bisect.bisect_left(core_highs, a)
+        conflicting_sources = len(self.held) - len(self.many) - agreeing_only - _inside(self.inverted, a, b)
+        for lows, highs in self.many.values():
+            hits = bisect.bisect_right(lows, b) - bisect.bisect_left(highs, a)
+            sources += hits > 0
+            conflicting_sources += hits < len(lows)
+        return sources, conflicting_sources
+
+    def _agreeing(
+        self, a: float, b: float, by_low: tuple[int, int, int], by_high: tuple[int, int, int]
+    ) -> list[int]:
+        """Every member agreeing with `[a, b]`, by the shorter of two passes.
+
+        Those starting within it, and those starting below a (from `by_low`'s first place on) that end
+        at or above it; or those ending within it, and those ending above b (up to `by_high`'s last
+        place) that start at or below it.
+        """
+        lows, highs = self.lows, self.highs
+        (from_low, below, starts), (ends, above, to_high) = by_low, by_high
+        if below - from_low <= to_high - above:
+            members = self.by_low[1]
+            return members[below:starts] + [j for j in members[from_low:below] if highs[j] >= a]
+        members = self.by_high[1]
+        return members[ends:above] + [j for j in members[above:to_high] if lows[j] <= b]
+
+    def _first(self, want: int, spacing: float, a: float, b: float, *, agreeing: bool) -> list[int]:
+        """The first `want` members in id order that agree with `[a, b]` (or conflict with it).
+
+        Read in runs, each twice the last, the first about as long as `want` of them should take.
+        """
+        lows, highs, members = self.lows, self.highs, self.members
+        found: list[int] = []
+        start, step = 0, max(64, int(want * spacing * 1.25))
+        while len(found) < want and start < len(members):
+            run = members[start : start + step]
+            if agreeing:
+                found += [j for j in run if lows[j] <= b and highs[j] >= a]
+            else:
+                found += [j for j in run if lows[j] > b or highs[j] < a]
+            start, step = start + step, step * 2
+        return found[:want]
+
+
+def _outline(
+    ranges: list[tuple[float, float]],
+) -> tuple[list[tuple[float, float]], list[tuple[float, float]], tuple[float, float]]:
+    """An origin's parts (its ranges joined where they meet), the gaps between them, and its core.
+
+    The core runs from the highest low to the lowest high: inverted (top above bottom) when two of the
+    ranges do not meet.
+    """
+    ordered = sorted(ranges)
+    parts = [ordered[0]]
+    for low, high in ordered[1:]:
+        last_low, last_high = parts[-1]
+        if low <= last_high:
+            parts[-1] = (last_low, max(last_high, high))
+        else:
+            parts.append((low, high))
+    gaps = [(parts[n][1], parts[n + 1][0]) for n in range(len(parts) - 1)]
+    return parts, gaps, (max(low for low, _ in ranges), min(high for _, high in ranges))
+
+
+def _inside(spans: list[tuple[float, float]], a: float, b: float) -> int:
+    """How many of the sorted `(start, end)` spans (start below end) lie within `[a, b]`."""
+    count = 0
+    for start, end in spans[bisect.bisect_left(spans, (a, -math.inf)) :]:
+        if start > b:
+            break
+        count += end <= b
+    return count
+
+
+def _insort_pair(bounds: tuple[list[float], list[float]], low: float, high: float) -> None:
+    """Insert a range into sorted lows and sorted highs."""
+    bisect.insort(bounds[0], low)
+    bisect.insort(bounds[1], high)
+
+
+def _remove_pair(bounds: tuple[list[float], list[float]], low: float, high: float) -> None:
+    """Remove a range from sorted lows and sorted highs (equal values are interchangeable)."""
+    del bounds[0][bisect.bisect_left(bounds[0], low)]
+    del bounds[1][bisect.bisect_left(bounds[1], high)]
 
 
 def support_of(figures: Iterable[Figure]) -> dict[str, Support]:
-    """The support of every `worker_count` claim of one facility, by claim id."""
+    """The support of every `worker_count` claim of one facility, by claim id.
+
+    The undated figures form one window; the dated ones are swept in date order, each figure entering
+    the window when the sweep comes within `WINDOW_DAYS` of its date and leaving when it falls behind.
+    Counts cost bisections; the listed ids and distinct origins are gathered by whichever of a few ways
+    is cheapest for the window (docs/performance.md gives the worst case).
+    """
     figures = list(figures)
     result = {figure.id: NO_SUPPORT for figure in figures if figure.status in SIDELINED}
-    active = [figure for figure in figures if figure.status not in SIDELINED]
-    ranges = [claim_range(figure) for figure in active]
-    lows = [low for low, _high in ranges]
-    highs = [high for _low, high in ranges]
+    active = sorted((figure for figure in figures if figure.status not in SIDELINED), key=lambda f: f.id)
     ids = [figure.id for figure in active]
+    ranges = [claim_range(figure) for figure in active]
     origins = [figure.origin for figure in active]
-    for i, window in _windows(active):
-        low, high = ranges[i]
-        # Plain comprehensions over the window: the inner loop of the rule, kept in C as far as it goes.
-        agreeing = [j for j in window if lows[j] <= high and highs[j] >= low and j != i]
-        agreed = set(agreeing)
-        conflicting = [j for j in window if j not in agreed and j != i]
-        result[ids[i]] = Support(
-            sources=len({origins[i], *(origins[j] for j in agreeing)}),
-            agreeing=_first_ids([ids[j] for j in agreeing]),
-            agreeing_count=len(agreeing),
-            conflicting=_first_ids([ids[j] for j in conflicting]),
-            conflicting_count=len(conflicting),
-            conflicting_sources=len({origins[j] for j in conflicting}),
-        )
+    undated = _Window(ranges, origins)
+    undated.change([index for index, figure in enumerate(active) if figure.dated_on is None], [])
+    for index in undated.members:
+        result[ids[index]] = undated.support(index, ids)
+    days = {i: figure.dated_on.toordinal() for i, figure in enumerate(active) if figure.dated_on is not None}
+    order = sorted(days, key=days.__getitem__)
+    window = _Window(ranges, origins)
+    behind = ahead = 0
+    for index in order:
+        entering, leaving = [], []
+        while ahead < len(order) and days[order[ahead]] <= days[index] + WINDOW_DAYS:
+            entering.append(order[ahead])
+            ahead += 1
+        while days[order[behind]] < days[index] - WINDOW_DAYS:
+            leaving.append(order[behind])
+            behind += 1
+        if entering or leaving:
+            window.change(entering, leaving)
+        result[ids[index]] = window.support(index, ids)
     return result
-
-
-def _first_ids(ids: list[str]) -> tuple[str, ...]:
-    """The `MAX_LISTED` smallest ids, in order (a plain sort when there are no more than that)."""
-    return tuple(sorted(ids) if len(ids) <= MAX_LISTED else heapq.nsmallest(MAX_LISTED, ids))
 
 
 def _id_list(ids: tuple[str, ...]) -> str:

@@ -1,5 +1,6 @@
 """Engine and session factories: SQLite (WAL, immediate write transactions) or PostgreSQL."""
 
+import contextlib
 import math
 import time
 from collections.abc import Iterator
@@ -97,6 +98,35 @@ def describe_database(database_url: str) -> str:
     return shown.render_as_string(hide_password=False)
 
 
+# Which pool a connection was opened for: `Engine.dispose` starts the engine on a new pool.
+_GENERATION = "laborwatch_pool_generation"
+
+
+def close_when_given_back_late(engine: Engine) -> None:
+    """Close a connection given back after `engine.dispose()`, rather than leave it open in its old pool.
+
+    `dispose` closes the connections resting in the pool and starts a new one. A connection checked out
+    at that moment (a read still finishing in a worker thread while the server stops, a stream a client
+    left) is given back later to the old pool, which nothing takes from again: its socket or file would
+    stay open until the garbage collector finds it.
+    """
+    generation = [0]
+
+    @event.listens_for(engine, "engine_disposed")
+    def _disposed(_engine: Engine) -> None:
+        generation[0] += 1
+
+    @event.listens_for(engine, "connect")
+    def _opened(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_GENERATION] = generation[0]
+
+    @event.listens_for(engine, "checkin")
+    def _given_back(dbapi_connection: Any, record: Any) -> None:
+        if dbapi_connection is not None and record.info.get(_GENERATION) != generation[0]:
+            with contextlib.suppress(Exception):  # closing a broken connection may fail; it is gone anyway
+                dbapi_connection.close()
+
+
 def make_engine(settings: Settings, *, read_limit: bool = False, bulk: bool = False) -> Engine:
     """Create the engine for `settings.database_url`, with SQLite set up for safe concurrent use.
 
@@ -110,6 +140,7 @@ def make_engine(settings: Settings, *, read_limit: bool = False, bulk: bool = Fa
     limit_ms = settings.statement_timeout_ms if read_limit else 0
     if url.get_backend_name() != "sqlite":
         engine = create_engine(url, pool_recycle=settings.pool_recycle_s or -1, **_pool_options(settings))
+        close_when_given_back_late(engine)
         ping_when_idle(engine)  # rather than `pool_pre_ping`: a round trip per request saved
         idle_ms = settings.idle_in_transaction_timeout_ms if read_limit else 0
         if limit_ms or idle_ms:
@@ -117,6 +148,7 @@ def make_engine(settings: Settings, *, read_limit: bool = False, bulk: bool = Fa
         return engine
     pool = _pool_options(settings) if _is_file_database(url) else {}
     engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
+    close_when_given_back_late(engine)
     busy_timeout = settings.sqlite_busy_timeout_ms
 
     @event.listens_for(engine, "connect")

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from api.extract.exclusions import not_there_now
+from api.extract.gazetteer import gazetteer
 from api.extract.groups import GROUP_PATTERNS, QUOTED_FROM_START, TRAILING, table_rows
 from api.extract.numbers import HEDGES, NUMBER, UNITS_AFTER, WORDS, WORKERS, parse_number
 from api.extract.sentences import Span, paragraph_spans, sentence_spans, span_at
@@ -14,6 +15,11 @@ _NORTH_KOREANS = r"North\s+Koreans|Koreans"
 _PEOPLE = r"women|men|girls|youths|people|individuals|citizens|nationals|expats|expatriates"
 # Counted people who are workers only when the text says they work: 'four North Korean nationals' may be
 # the defendants of a case; 'four North Korean women' at a plant are its workers.
+# ... and they work when 'are currently working' follows them (the quote stays the count and its noun).
+_AT_WORK_NOW = re.compile(
+    r"\s+(?:are|were|is|was)\s+(?:currently|now|still|also|mostly|mainly)\s+(?:working|employed)\b",
+    re.IGNORECASE,
+)
 _PEOPLE_AT_WORK_ONLY = re.compile(r"people|individuals|citizens|nationals", re.IGNORECASE)
 _WORK_VERBS = (
     r"work|works|worked|working|toil|toils|toiling|labor|labors|laboring|labour|labours|labouring"
@@ -28,7 +34,8 @@ _EMPLOYING = re.compile(
 # Words that cannot stand between a number and the noun it counts ('10% of them', '4 hours a day').
 _BLOCKED = (
     r"of|the|a|an|in|at|on|to|for|from|with|by|per|and|or|but|than|that|which|who|less|other|is|are"
-    r"|was|were|be|been|has|have|had|hours?|days?|weeks?|months?|years?|times|percent|dollars?|yuan|rubles?"
+    r"|was|were|be|been|has|have|had|hours?|days?|weeks?|months?|years?|decades?|centuries|generations"
+    r"|after|before|since|ago|times|percent|dollars?|yuan|rubles?"
     r"|roubles?|won|tons?|tonnes?|kilometers?|kilometres?|miles?|meters?|metres?|square|floors?|units?"
 )
 _FIGURE = re.compile(
@@ -37,7 +44,7 @@ _FIGURE = re.compile(
     (?P<post>-odd\b|\+|-plus\b|\s+or\s+so\b|\s+or\s+more\b|\s+odd\b)?
     (?P<modifiers>(?:\s+["\u201c\u2018']?(?!(?:{_BLOCKED})\b)[^\W\d_][\w\u2019'-]*["\u201d\u2019']?){{0,4}}?)
     \s+(?:(?P<noun>{WORKERS})\b|(?P<koreans>{_NORTH_KOREANS})\b|(?P<people>{_PEOPLE})\b(?!\s+(?:{WORKERS})\b))
-    (?P<origin>\s+from\s+(?:North\s+Korea|the\s+DPRK|DPRK)\b
+    (?P<origin>\s+(?:from|of)\s+(?:North\s+Korea|the\s+DPRK|DPRK|the\s+Democratic\s+People\W?s\s+Republic\s+of\s+Korea)\b
     |,\s+(?:most|all|nearly\s+all|almost\s+all|many)\s+of\s+them\s+(?:North\s+Korean\w*|from\s+North\s+Korea)\b,?)?
     (?P<verb>\s+(?:who\s+|that\s+)?(?:(?:have|had|has)\s+(?:been\s+)?|still\s+|also\s+)?(?:{_WORK_VERBS})\b)?
     """,
@@ -52,7 +59,7 @@ _OF_THEM = re.compile(
     re.IGNORECASE,
 )
 # '... were North Korean', '... come from North Korea': what makes a count the North Korean share.
-_ARE_NORTH_KOREAN = r"\b(?:were|are|was|is|come|came)\s+(?:from\s+)?(?:North\s+Korea|the\s+DPRK)\w*\b"
+_ARE_NORTH_KOREAN = r"\b(?:were|are|was|is|come|came)\s+(?:from\s+)?(?:North\s+Korea|the\s+DPRK|DPRK)\w*\b"
 _SHARE_OF = re.compile(
     rf"(?P<number>{NUMBER})\s+of\s+(?:the|its|their)\s+(?:[\w\u2019']+\s+)?{NUMBER}\b[^.;]{{0,60}}?"
     rf"{_ARE_NORTH_KOREAN}",
@@ -73,6 +80,39 @@ _THERE_WERE = re.compile(
     rf"\b(?:there\s+(?:were|are|was|used\s+to\s+be|had\s+been|have\s+been)\s+(?:(?:{HEDGES})\s+)?"
     rf"(?P<number>{NUMBER})\s+of\s+(?:them|us)\b"
     rf"|\bwe\s+were\s+(?:(?:{HEDGES})\s+)?(?P<number2>{NUMBER})\b(?!\s+(?:{UNITS_AFTER})\b))",
+    re.IGNORECASE,
+)
+# 'The first two dozen arrived in 1998; now there are close to 400': a bare count closing its clause, in a
+# paragraph about workers (the binding is the context's).
+_THERE_ARE_NOW = re.compile(
+    rf"\b(?:now|today)\s+there\s+are\s+(?:(?:{HEDGES}|close\s+to)\s+)?(?P<number>{NUMBER})(?=\s*(?:[.;]|$))"
+    rf"|\bthere\s+are\s+now\s+(?:(?:{HEDGES}|close\s+to)\s+)?(?P<number2>{NUMBER})(?=\s*(?:[.;]|$))",
+    re.IGNORECASE | re.MULTILINE,
+)
+# An estimate of the North Korean workforce: 'estimated the North Korean workforce at about 90', 'put the
+# number of DPRK workers in the region at 3,000'; and 'put it at 4,000 to 5,000' after a sentence on it.
+_ESTIMATED_AT = re.compile(
+    rf"\b(?:estimated?|estimates|put|puts|putting|placed?|places)\s+(?:the\s+)?(?:(?:North\s+Korean|DPRK)\s+)"
+    rf"(?:workforce|labou?r\s+force|headcount|contingent|presence)\s+at\s+(?:(?:{HEDGES}|between)\s+)?"
+    rf"(?:{NUMBER}\s*(?:-|\u2013|to|and)\s*)?(?P<number>{NUMBER})(?![-%]|\s+(?:{UNITS_AFTER})\b)",
+    re.IGNORECASE,
+)
+_PUT_IT_AT = re.compile(
+    rf"\b(?:put|puts|putting|estimated?|estimates|place[sd]?)\s+(?:it|them|the\s+(?:figure|number|total|count))"
+    rf"\s+at\s+(?:(?:{HEDGES}|between)\s+)?"
+    rf"(?:{NUMBER}\s*(?:-|\u2013|to|and)\s*)?(?P<number>{NUMBER})(?![-%]|\s+(?:{UNITS_AFTER})\b)",
+    re.IGNORECASE,
+)
+# 'A smaller workshop in Hronov had 44 of them': a workplace's share of the workers the text speaks of.
+_HAD_OF_THEM = re.compile(
+    rf"\b(?:had|has|have|employed|employs|employ|housed|took|takes|hired|hires)\s+(?:(?:{HEDGES})\s+)?"
+    rf"(?P<number>{NUMBER})\s+of\s+(?:them|these|those)\b",
+    re.IGNORECASE,
+)
+# 'At the peak, the country hosted some 1,500': a country's count, the workers being the paragraph's.
+_COUNTRY_HOSTED = re.compile(
+    rf"\bthe\s+(?:country|kingdom|emirate|sultanate|republic)\s+(?:then\s+|still\s+|once\s+)?"
+    rf"(?:hosted|hosts|housed|had|employed|received)\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})(?=\s*[,.;])",
     re.IGNORECASE,
 )
 # 'its first North Korean seamstresses, 48 in all, in 2014': a count set after its noun.
@@ -133,7 +173,7 @@ _PLACED = re.compile(
 )
 _SENT = re.compile(
     rf"(?P<number>{NUMBER})\s+(?:were|was|have\s+been|has\s+been|had\s+been|are|are\s+being|were\s+being)\s+"
-    rf"(?:sent|dispatched|deployed|brought|hired|recruited|employed|working|registered|supplied"
+    rf"(?:(?:currently|now|still|also|legally|officially)\s+)?(?:sent|dispatched|deployed|brought|hired|recruited|employed|working|registered|supplied"
     rf"|(?:believed|thought|said|reported|understood|estimated|known)\s+to\s+(?:be\s+)?(?:working|employed|engaged"
     rf"|work|live|living|based|there))\b"
     rf"(?!\s+(?:home|back)\b)",
@@ -162,7 +202,7 @@ MAX_HEAD_LOWERCASE_WORDS = 2
 # A bare number compared with a figure before it in the same sentence: 'up from an estimated 150 in 2021'.
 _COMPARED = re.compile(
     rf"(?:\b(?:up|down)\s+from\s+(?:a\s+(?:peak|high|record|low)\s+of\s+)?|\b(?:after\s+|since\s+)?(?:peaking"
-    rf"|having\s+peaked)\s+at\s+)(?:(?:{HEDGES})\s+)?"
+    rf"|having\s+peaked|(?:since|after|when)\s+(?:it|they|the\s+number)\s+(?:had\s+)?peaked)\s+at\s+)(?:(?:{HEDGES})\s+)?"
     rf"(?P<number>{NUMBER})(?!\s*(?:%|percent))",
     re.IGNORECASE,
 )
@@ -202,11 +242,13 @@ _NUMBERING = re.compile(
 )
 # Counts of people who no longer work there: 'died', 'were arrested', 'were sent home', 'defected'.
 _GONE_AFTER = re.compile(
-    r"^\s*(?:[\w-]+\s+){0,2}?(?:have\s+|had\s+|has\s+|were\s+|was\s+|been\s+|have\s+been\s+|had\s+been\s+)*"
+    r"^\s*(?:(?:at|in|on|from)\s+(?:the\s+|a\s+|its\s+)?[\w-]+\s+)?(?:[\w-]+\s+){0,2}?(?:have\s+|had\s+|has\s+|were\s+|was\s+|been\s+|have\s+been\s+|had\s+been\s+)*"
     r"(?:died|killed|arrested|detained|questioned|interrogated|deported|repatriated|sent\s+(?:home|back)|fled"
     r"|defected|escaped|dismissed|fired|murdered|abducted|kidnapped|jailed|imprisoned|convicted|sentenced"
     r"|indicted|charged|fined|(?:forced|ordered|told|made)\s+to\s+(?:return|leave|go\s+home)"
-    r"|(?:flown|flew|went|gone|returned)\s+(?:home|back)|returned\s+to\s+North\s+Korea)\b",
+    r"|(?:flown|flew|went|gone|returned)\s+(?:home|back)|returned\s+to\s+North\s+Korea"
+    r"|(?:seeking|trying|attempting|hoping|planning|wanting|waiting)\s+to\s+(?:defect|flee|escape|leave|go\s+home)"
+    r"|(?:awaiting|await|awaited|facing|face|faced|pending)\s+(?:their\s+)?(?:deportation|repatriation|expulsion|trial))\b",
     re.IGNORECASE,
 )
 _KOREAN = re.compile(r"North\s+Korea|DPRK|\bKoreans?\b", re.IGNORECASE)
@@ -221,10 +263,19 @@ _YEAR = re.compile(r"(?:19|20)\d\d")  # 'in 2019 workers were sent home' counts 
 _LOOK_BACK = 60
 # Smaller counts are people an article mentions ('one woman', 'two former workers'), not a workforce.
 MIN_WORKFORCE = 3
-# Numbers that are not a workforce, told by the words of their sentence.
+# Numbers that are not a workforce, told by the words of their sentence. (What a ministry or an office
+# 'counted' is its register, not a sighting: 'the labour ministry counted 1,214 North Koreans employed'.)
 _SIGHTING = re.compile(
     r"\b(?:(?:could|can|be|were|was|been)\s+seen|(?:had|have|has)\s+seen|saw|could\s+see|can\s+see|spotted"
     r"|glimpsed|visible|counted)\b",
+    re.IGNORECASE,
+)
+# ... but what an institution 'counted' is its register: 'the labour ministry counted 1,214 North Koreans',
+# 'the Public Authority for Manpower counted 1,870'. (A reporter, a guard or a witness who counted saw them.)
+_INSTITUTION_COUNTED = re.compile(
+    r"\b(?:ministry|office|service|authority|authorities|agency|bureau|department|inspectorate|government"
+    r"|census|registry|register|commission|committee|council|administration|statistics|manpower|police)\b"
+    r"[^.;]{0,40}?\bcounted\s+[^.;]{0,20}$",
     re.IGNORECASE,
 )
 # The people a report's authors spoke to: 'interviewed 41 workers', 'spoke with a dozen of them'. The verb
@@ -259,9 +310,11 @@ _ALL_NATIONALITIES = re.compile(
 # ... and '10 percent of the 500 workers', 'most of the 500 workers': a whole, not the North Koreans in it.
 _WHOLE_BEFORE_SHARE = re.compile(
     rf"(?:(?:^|\s[\u2014\u2013-]+\s)Of|\b(?:percent|per\s+cent|half|a\s+third|a\s+quarter|a\s+fifth|most|many|none|all|among)"
-    rf"|%|\b{NUMBER})\s+(?:of\s+)?(?:the|its|their)\s+(?:[\w\u2019']+\s+)?(?:[\w-]+(?:\u2019s|'s)\s+)?(?:(?:{HEDGES})\s+)?$",
+    rf"|%|\b{NUMBER})\s+(?:of\s+)?(?:the|its|their|a|an)\s+(?:[\w\u2019']+\s+)?(?:[\w-]+(?:\u2019s|'s)\s+)?(?:(?:{HEDGES})\s+)?$",
     re.IGNORECASE,
 )
+_COUNTED_NOUN = re.compile(rf"\s+(?:[\w-]+\s+){{0,3}}?(?:{WORKERS}|people|men|women)\b", re.IGNORECASE)
+_PLACED_WHOLE = re.compile(r"\s+(?:in|at)\s+(?:the\s+)?(?-i:[A-Z])[^,;.]{0,40},", re.IGNORECASE)
 _WORKER_CONTEXT = re.compile(rf"\b(?:{WORKERS}|North\s+Koreans?)\b", re.IGNORECASE)
 
 
@@ -350,14 +403,51 @@ def _not_a_workforce(
     # 'Of the 300 North Koreans who arrived, fewer than 100 went to Khabarovsk' splits the whole; '64 of its
     # 150 North Korean workers' names a part of a North Korean workforce, the 150.
     part_first = whole is not None and re.match(rf"\s*{NUMBER}\s", whole.group(), re.IGNORECASE)
-    if _SIGHTING.search(around) or interviewed or (whole and not (north_korean and part_first)):
+    # 'Of the 150 North Korean workers in Sarawak, 120 have overstayed...': a North Korean whole placed in
+    # a town or a region is its workforce there, whatever part the sentence goes on to single out.
+    placed_whole = north_korean and _PLACED_WHOLE.match(text, figure.end, sentence[1])
+    sighting = _SIGHTING.search(around)
+    if sighting is not None and sighting.group().lower() == "counted":
+        sighting = None if _INSTITUTION_COUNTED.search(text, sentence[0], figure.start) else sighting
+    if sighting or interviewed or (whole and not (north_korean and part_first) and not placed_whole):
         return True
     after = text[figure.end : sentence[1] + 60]
     if _WORLDWIDE.search(after) or _GONE_AFTER.search(after) or _WORLDWIDE_BEFORE.search(before):
         return True
     korean = re.search(r"North\s+Korean", modifiers, re.IGNORECASE)
+    if not (korean or north_korean) and _from_another_country(text, figure.end):
+        return True  # 'roughly 400 builders from Uzbekistan' (not 'North Korean welders from Mongolia')
+
     others = _OTHER_NATIONS.search(modifiers) or _NAMED_OTHERS.search(_KOREAN_WORDS.sub("", modifiers))
     return bool((others and not korean) or (_ALL_NATIONALITIES.search(after) and not north_korean))
+
+
+def _others_counted(text: str, end: int, sentence: Span) -> bool:
+    """Tell whether the noun after an 'employs N' counts people other than North Koreans.
+
+    'employs some 40 workers from Kyrgyzstan' counts others; 'The yard employs about 3,200 people' in a
+    sentence that names no North Korean is the whole site; 'has a staff of about 30 people, nearly all of
+    them North Korean women' is the North Korean workforce.
+    """
+    noun = _COUNTED_NOUN.match(text, end)
+    if noun is None:
+        return False
+    return _from_another_country(text, noun.end()) or not _KOREAN.search(text, *sentence)
+
+
+_FROM_A_COUNTRY = re.compile(r"\s+from\s+(?:the\s+)?(?P<name>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,2})")
+
+
+def _from_another_country(text: str, end: int) -> bool:
+    """Tell whether the counted people come from a country other than North Korea ('builders from Nepal')."""
+    match = _FROM_A_COUNTRY.match(text, end)
+    if match is None:
+        return False
+    countries = gazetteer().countries
+    words = match.group("name").split()
+    names = [" ".join(words[:count]) for count in range(len(words), 0, -1)]
+    code = next((countries[name] for name in names if name in countries), None)
+    return code is not None and code != "KP"
 
 
 def _noun_figures(text: str, sentences: list[Span]) -> Iterable[tuple[re.Match[str], WorkerFigure, str]]:
@@ -368,7 +458,9 @@ def _noun_figures(text: str, sentences: list[Span]) -> Iterable[tuple[re.Match[s
         if match.group("people"):
             before = text[max(0, match.start() - _LOOK_BACK) : match.start()]
             korean = re.search(r"North\s+Korean|DPRK", modifiers, re.IGNORECASE) or match.group("origin")
-            working = match.group("verb") or _EMPLOYING.search(before)
+            working = (
+                match.group("verb") or _EMPLOYING.search(before) or _AT_WORK_NOW.match(text, match.end())
+            )
             # '300 women' may be anyone; '300 North Korean women', and '300 women work' in a sentence
             # about North Koreans, are workers.
             if _PEOPLE_AT_WORK_ONLY.fullmatch(match.group("people")):
@@ -394,8 +486,13 @@ def _bare_figures(text: str) -> Iterable[tuple[re.Match[str], WorkerFigure, str]
         (_NATIONWIDE, Binding.noun),
         (_THERE_WERE, Binding.noun),
         (_IN_ALL, Binding.noun),
+        (_ESTIMATED_AT, Binding.noun),
+        (_PUT_IT_AT, Binding.context),
+        (_HAD_OF_THEM, Binding.context),
+        (_COUNTRY_HOSTED, Binding.context),
         (_BRACKETED, Binding.bracketed),
         (_OPENS_WORKING, Binding.context),
+        (_THERE_ARE_NOW, Binding.context),
         (_OF_THOSE_AT, Binding.context),
         (_AND_STOOD, Binding.comparison),  # before _PLACED: 'stood at 800 in March' names no place
     )
@@ -418,6 +515,8 @@ def _bare_figures(text: str) -> Iterable[tuple[re.Match[str], WorkerFigure, str]
                 _THEY_NUMBER,
                 _STRONG,
                 _IN_ALL,
+                _ESTIMATED_AT,
+                _PUT_IT_AT,
             ):
                 figure = WorkerFigure(min(figure.start, match.start()), *_fields_after_start(figure))
             if figure is not None:
@@ -497,8 +596,13 @@ def find_worker_figures(text: str) -> list[WorkerFigure]:
             continue
         if figure.binding is not Binding.noun and not _about_workers(text, paragraphs, figure.number_start):
             continue
-        if match.re is _STAFF and not _KOREAN.search(text, *span_at(paragraphs, figure.number_start)):
-            continue  # 'the yard employed 2,300' says nothing of North Koreans
+        if match.re is _STAFF and (
+            not _KOREAN.search(text, *span_at(paragraphs, figure.number_start))
+            or _others_counted(text, figure.end, sentence)
+        ):
+            # 'the yard employed 2,300' says nothing of North Koreans; and in 'employs some 40 workers from
+            # Kyrgyzstan' the noun after the number tells who is counted (the noun rules decide).
+            continue
         figures[figure.number_start] = figure
     ordered = [figures[key] for key in sorted(figures)]
     if _ALL_ESTIMATES.search(text):  # 'All figures are the institute's estimates': every one is hedged
@@ -506,14 +610,26 @@ def find_worker_figures(text: str) -> list[WorkerFigure]:
     return [
         figure
         for figure in ordered
-        if figure.binding is not Binding.comparison or _after_one(figure, ordered, sentences)
+        if figure.binding is not Binding.comparison or _after_one(text, figure, ordered, sentences)
     ]
 
 
-def _after_one(figure: WorkerFigure, figures: list[WorkerFigure], sentences: list[Span]) -> bool:
+# A sentence that goes on about the figure of the one before: 'The number has fallen since it peaked at ...'.
+_ANAPHOR = re.compile(
+    r"\s*(?:The|Their|That|This|Its)\s+(?:number|figure|total|count|headcount)\b", re.IGNORECASE
+)
+
+
+def _after_one(text: str, figure: WorkerFigure, figures: list[WorkerFigure], sentences: list[Span]) -> bool:
+    """Tell whether a compared figure follows a workforce figure of its sentence.
+
+    ... or of the sentence before, when its own opens on 'The number', 'That figure'.
+    """
     sentence = span_at(sentences, figure.number_start)
+    index = sentences.index(sentence) if sentence in sentences else 0
+    begin = sentences[index - 1][0] if index and _ANAPHOR.match(text, sentence[0]) else sentence[0]
     return any(
-        sentence[0] <= other.number_start < figure.number_start and other.binding is Binding.noun
+        begin <= other.number_start < figure.number_start and other.binding is Binding.noun
         for other in figures
     )
 

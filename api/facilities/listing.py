@@ -335,6 +335,7 @@ FACILITIES: Listing[FacilityFilters] = Listing(
     },
     formats=(Format.json, Format.csv, Format.ndjson, Format.geojson),
     slow=lambda filters: bool(filters.q and filters.q.strip()) or filters.as_of is not None,
+    remember_totals=True,
 )
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Select
 from starlette.datastructures import URL
 from starlette.responses import Response
 
+from api.auth.access import current_audience
 from api.db.reader import Reader
 from api.edge.clients import client_of
 from api.edge.limits import Slots
@@ -25,6 +26,7 @@ from api.errors import InvalidQuery, problem_responses
 from api.kit.export import EXPORT_CONTENT, GEOJSON_CONTENT, Format, Shaper, stream
 from api.kit.paging import Keyset, Kind, Sort, SortKey, fetch_page, parse_sort
 from api.kit.responses import dumps, json_response
+from api.kit.totals import Totals
 from api.kit.urls import public_url
 from api.settings import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
@@ -83,6 +85,9 @@ class Listing(Generic[Filters]):
     # Knowing (filters, db, sort, total, limit), another query of the same rows and columns that reads
     # the page faster in the sort's order, or None (see `api.kit.paging.fetch_page`).
     reread: Callable[[Filters, Connection, Sort, int, int], Select[Any] | None] = lambda *_args: None
+    # Whether a total may be remembered per data version (`api.kit.totals`): true when every write that
+    # changes what the list holds bumps the data version.
+    remember_totals: bool = False
     params: Callable[..., Awaitable[ListRequest]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -265,17 +270,25 @@ def read_page(
         query = listing.reread(filters, db, params.sort, total, params.limit)
         return Keyset(query, params.sort, listing.id_column) if query is not None else None
 
+    version = data_version(request)
+    url = public_url(request)
+    totals: Totals | None = getattr(request.app.state, "totals", None) if listing.remember_totals else None
+    remembered_as = f"{current_audience().value}:{url.path}?{_filters(url)}"
+    known = totals.get(version, remembered_as) if totals is not None else None
     page = fetch_page(
         db,
         keyset,
         limit=params.limit,
         offset=params.offset,
         cursor_token=params.cursor,
-        counted_under=f"{data_version(request)}:{_filters_key(public_url(request))}",
+        counted_under=f"{version}:{_filters_key(url)}",
         id_kind=listing.id_kind,
-        counting=listing.count(filters, db),
+        counting=listing.count(filters, db) if known is None else None,
         reread=reread,
+        known_total=known,
     )
+    if totals is not None and page.counted:
+        totals.put(version, remembered_as, page.total)
     following = page.next.encode() if page.next is not None else None
     return ListedPage(listing.shape(db, page.rows), page.total, page.limit, page.offset, following)
 
@@ -317,9 +330,18 @@ def data_version(request: Request) -> int:
 
 def _filters_key(url: URL) -> str:
     """A digest of the path, filters and sort (not the paging), to tell whether a carried total applies."""
-    params = sorted(
+    return f"{zlib.crc32(dumps([url.path, _filter_params(url)])):08x}"
+
+
+def _filter_params(url: URL) -> list[tuple[str, str]]:
+    """The query parameters that choose a list's rows and order (not the paging), sorted."""
+    return sorted(
         (name, value)
         for name, value in parse_qsl(url.query, keep_blank_values=True)
         if name not in ("cursor", "offset", "limit")
     )
-    return f"{zlib.crc32(dumps([url.path, params])):08x}"
+
+
+def _filters(url: URL) -> str:
+    """The path's filters and sort in full (not a digest: the key of a total shared by every client)."""
+    return dumps(_filter_params(url)).decode()

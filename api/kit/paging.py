@@ -213,6 +213,7 @@ class Page:
     limit: int
     offset: int
     next: Cursor | None
+    counted: bool = False  # whether `total` was counted here (not carried by the cursor, nor known)
 
 
 def fetch_page(
@@ -226,6 +227,7 @@ def fetch_page(
     id_kind: Kind = "str",
     counting: Select[Any] | None = None,
     reread: Callable[[int], Keyset | None] | None = None,
+    known_total: int | None = None,
 ) -> Page:
     """Read one page: by `offset`, or after a keyset `cursor` (then `offset` must be 0).
 
@@ -234,7 +236,8 @@ def fetch_page(
     counts the matches more cheaply than the query can (it must give the same number); `reread(total)`
     may name another keyset over the same rows and order that reads this page faster, knowing the total.
     On PostgreSQL a count is a column of the page's own statement (one round trip, not two; `reread` is
-    then not asked), and only an empty page counts apart.
+    then not asked), and only an empty page counts apart. `known_total` is the total when the caller
+    knows it already (counted under the same data version and filters): nothing is counted then.
     """
     cursor: Cursor | None = None
     position = offset
@@ -249,6 +252,9 @@ def fetch_page(
         position = cursor.position
         if cursor.counted_under == counted_under:
             total = cursor.total
+    if total is None:
+        total = known_total
+    counted = total is None
     if counting is None:
         counting = select(func.count()).select_from(keyset.query.order_by(None).subquery())
     in_page = total is None and db.dialect.name == "postgresql"
@@ -267,7 +273,7 @@ def fetch_page(
     if len(rows) > limit:
         rows = rows[:limit]
         following = keyset.cursor_after(rows[-1], position + limit, total, counted_under)
-    return Page(rows, total, limit, position, following)
+    return Page(rows, total, limit, position, following, counted)
 
 
 def _page_and_total(db: Connection, paged: Select[Any], counting: Select[Any]) -> tuple[list[Any], int]:

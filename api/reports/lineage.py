@@ -35,14 +35,14 @@ def _refuse(msg: str) -> InvalidBundle:
     )
 
 
-def parent_of(db: Connection, report_id: str) -> str | None:
-    """The report `report_id` derives from: declared, else the first earlier report of an identical body."""
+def _link(db: Connection, report_id: str) -> tuple[str | None, bool]:
+    """The report `report_id` links to, and whether the link is declared (else by an identical body)."""
     r = _REPORT.c
     row = db.execute(select(r.derived_from, r.body_key, r.ingested_at).where(r.id == report_id)).first()
     if row is None:
-        return None
+        return None, False
     if row.derived_from is not None:
-        return str(row.derived_from)
+        return str(row.derived_from), True
     first = db.execute(
         select(r.id, r.ingested_at)
         .where(r.body_key == row.body_key, r.id != report_id)
@@ -50,7 +50,33 @@ def parent_of(db: Connection, report_id: str) -> str | None:
         .limit(1)
     ).first()
     if first is not None and (first.ingested_at, first.id) < (row.ingested_at, report_id):
-        return str(first.id)
+        return str(first.id), False
+    return None, False
+
+
+def _leads_back(db: Connection, start: str, report_id: str) -> bool:
+    """Whether the chain of links from `start` comes to `report_id`."""
+    seen: set[str] = set()
+    current: str | None = start
+    for _step in range(MAX_DEPTH):
+        if current is None or current in seen:
+            return False
+        if current == report_id:
+            return True
+        seen.add(current)
+        current = _link(db, current)[0]
+    return False
+
+
+def parent_of(db: Connection, report_id: str) -> str | None:
+    """The report `report_id` derives from: declared, else the first earlier report of an identical body.
+
+    An identical body is no parent when that report's own chain comes back to this one (a reprint that
+    declared this report, whose text this report took later by a replace): both then share this origin.
+    """
+    parent, declared = _link(db, report_id)
+    if parent is None or declared or not _leads_back(db, parent, report_id):
+        return parent
     return None
 
 

@@ -210,6 +210,7 @@ REPORTS: Listing[ReportFilters] = Listing(
         "origin": SortKey("origin_id", "str"),
     },
     slow=lambda filters: bool(filters.q and filters.q.strip()),
+    remember_totals=True,
 )
 
 
