@@ -117,10 +117,15 @@ def test_webhooks_need_an_admin_key(admin: TestClient, keys: dict[str, str], rec
     body = {"url": receiver.url("/ok")}
     anonymous = {"Authorization": ""}
     assert admin.post("/v1/webhooks", json=body, headers=anonymous).status_code == 401
-    assert admin.get("/v1/webhooks", headers=anonymous).status_code == 401
+    keyless = admin.get("/v1/webhooks", headers=anonymous)
+    assert keyless.status_code == 401
+    assert "needs a key" in keyless.json()["detail"]
+    assert "writes" not in keyless.json()["detail"]  # a list of webhooks is read, with an admin key
     editor = {"Authorization": f"Bearer {keys['editor']}"}
     assert admin.post("/v1/webhooks", json=body, headers=editor).status_code == 403
-    assert admin.get("/v1/webhooks", headers=editor).status_code == 403
+    refused = admin.get("/v1/webhooks", headers=editor)
+    assert refused.status_code == 403
+    assert refused.json()["detail"].endswith("this request needs an admin key.")
     assert admin.get("/v1/webhooks/wh_x/deliveries", headers=editor).status_code == 403
 
 

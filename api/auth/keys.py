@@ -114,7 +114,9 @@ def authenticate(session: Session, header: str | None) -> Principal:
     """The key in an `Authorization: Bearer KEY` header, or raise `Unauthorized`."""
     scheme, _, presented = (header or "").partition(" ")
     if scheme.lower() != "bearer" or not presented.strip():
-        raise Unauthorized("This request writes: send `Authorization: Bearer KEY` with a laborwatch key.")
+        raise Unauthorized(
+            "This request needs a key: send `Authorization: Bearer KEY` with a laborwatch key."
+        )
     principal = principal_for(session, presented.strip())
     if principal is None:
         raise Unauthorized("The key is not valid (unknown or revoked).")
@@ -125,4 +127,4 @@ def check_role(principal: Principal, needed: Role) -> None:
     """Raise `Forbidden` unless the key's role allows a write that needs `needed`."""
     if not allows(principal.role, needed):
         may = _MAY.get(Role(principal.role), "read") if principal.role in Role._value2member_map_ else "read"
-        raise Forbidden(f"This key's role ({principal.role}) may {may}; this write needs an {needed} key.")
+        raise Forbidden(f"This key's role ({principal.role}) may {may}; this request needs an {needed} key.")
