@@ -8,24 +8,42 @@ imports nothing more than the command itself, so that its start-up costs what th
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import ModuleType
+from typing import Any
 
 from api.cli import app as cli
 from api.facilities import figures
-from api.ingest import loader
+from api.ingest import batch, loader
+
+
+def _unsupported(_connection: Any, rows: Any, _origins: Any) -> tuple[list[Any], set[str]]:
+    """A batch's claim rows as they come, support left out (in place of `with_support`)."""
+    return list(rows), set()
 
 
 @contextmanager
 def support_switched_off(*, origins: bool = True) -> Iterator[None]:
-    """The loader as it was before support: no support computed, and (`origins`) no origins walked."""
-    kept = vars(figures)["refresh_support"], vars(loader)["settle_new_report"]
-    setattr(figures, "refresh_support", lambda _session, _ids: None)  # noqa: B010 - a module's name
+    """The loader as it was before support: no support computed, and (`origins`) no origins walked.
+
+    Every place the loader computes support or settles origins, bundle by bundle and batch by batch.
+    """
+    switched: list[tuple[ModuleType, str, Any]] = [
+        (figures, "refresh_support", lambda _session, _ids: None),
+        (batch, "with_support", _unsupported),
+    ]
     if origins:
-        setattr(loader, "settle_new_report", lambda *_args: set())  # noqa: B010
+        switched += [
+            (loader, "settle_new_report", lambda *_args: set()),
+            (loader, "settle_new_reports", lambda *_args: set()),
+        ]
+    kept = [(module, name, vars(module)[name]) for module, name, _ in switched]
+    for module, name, replacement in switched:
+        setattr(module, name, replacement)
     try:
         yield
     finally:
-        setattr(figures, "refresh_support", kept[0])  # noqa: B010
-        setattr(loader, "settle_new_report", kept[1])  # noqa: B010
+        for module, name, original in kept:
+            setattr(module, name, original)
 
 
 def main() -> None:
