@@ -308,6 +308,14 @@ _INTERVIEW = re.compile(
     r"(?:(?!(?:that|who|which|there)\b)[\w-]+\s+){0,2}$",
     re.IGNORECASE,
 )
+# The make-up of a group, item by item: 'the crew includes three sculptors, a welder and a doctor'.
+_MEMBERS_BEFORE = re.compile(
+    r"\b(?:includes?|included|including|comprises?|comprised|consists?\s+of|consisted\s+of)\s+[\"\u201c]?$",
+    re.IGNORECASE,
+)
+_MEMBERS_AFTER = re.compile(
+    rf"[\"\u201d]?\s*,\s+(?:an?|one|{WORDS}|\d+)\s+[\w-]+(?:\s+[\w-]+)?\s*(?:,|\band\b)", re.IGNORECASE
+)
 _WORLDWIDE = re.compile(
     r"^[^.;,]{0,30}?\b(?:abroad|worldwide|overseas|around\s+the\s+world)\b", re.IGNORECASE
 )
@@ -435,6 +443,8 @@ def _not_a_workforce(
     if sighting or interviewed or (whole and not (north_korean and part_first) and not placed_whole):
         return True
     after = text[figure.end : sentence[1] + 60]
+    if _MEMBERS_BEFORE.search(before) and _MEMBERS_AFTER.match(after):
+        return True  # 'the crew includes "three sculptors, a welder, two drivers"': who a group counted is
     if _WORLDWIDE.search(after) or _GONE_AFTER.search(after) or _WORLDWIDE_BEFORE.search(before):
         return True
     korean = re.search(r"North\s+Korean", modifiers, re.IGNORECASE)
@@ -488,7 +498,9 @@ def _noun_figures(text: str, sentences: list[Span]) -> Iterable[tuple[re.Match[s
             # about North Koreans, are workers.
             if _PEOPLE_AT_WORK_ONLY.fullmatch(match.group("people")):
                 korean = None
-            if not (korean or (working and _KOREAN.search(text, *span_at(sentences, match.start())))):
+            # ('27 citizens of the Democratic People's Republic of Korea were found working' says where from.)
+            from_north_korea = match.group("origin") or _KOREAN.search(text, *span_at(sentences, match.start()))
+            if not (korean or (working and from_north_korea)):
                 continue
         figure = _figure(text, match.start(), match.group("number"), match.end(), bool(match.group("post")))
         if figure is not None:
