@@ -74,7 +74,9 @@ _SHARE_OF = re.compile(
     rf"{_ARE_NORTH_KOREAN}",
     re.IGNORECASE,
 )
-_SHARE = re.compile(rf"(?P<number>{NUMBER})(?P<post>-odd|\+|\s+or\s+so)?\s+{_ARE_NORTH_KOREAN}", re.IGNORECASE)
+_SHARE = re.compile(
+    rf"(?P<number>{NUMBER})(?P<post>-odd|\+|\s+or\s+so)?\s+{_ARE_NORTH_KOREAN}", re.IGNORECASE
+)
 # 'the 45-strong crew of North Korean builders'; 'they number some 60'; 'about 300 are there today'.
 _STRONG = re.compile(
     rf"(?P<number>{NUMBER})-strong\s+(?:[\w-]+\s+){{0,2}}?(?:crew|team|workforce|brigade|contingent|group|staff)\b",
@@ -345,7 +347,10 @@ _WHOLE_BEFORE_SHARE = re.compile(
     re.IGNORECASE,
 )
 _COUNTED_NOUN = re.compile(rf"\s+(?:[\w-]+\s+){{0,3}}?(?:{WORKERS}|people|men|women)\b", re.IGNORECASE)
-_PLACED_WHOLE = re.compile(r"(?:\s+(?:now|currently|still)\s+(?:working|employed|living))?\s+(?:in|at)\s+(?:the\s+)?(?-i:[A-Z])[^,;.]{0,40},", re.IGNORECASE)
+_PLACED_WHOLE = re.compile(
+    r"(?:\s+(?:now|currently|still)\s+(?:working|employed|living))?\s+(?:in|at)\s+(?:the\s+)?(?-i:[A-Z])[^,;.]{0,40},",
+    re.IGNORECASE,
+)
 _WORKER_CONTEXT = re.compile(rf"\b(?:{WORKERS}|North\s+Koreans?)\b", re.IGNORECASE)
 
 
@@ -499,7 +504,9 @@ def _noun_figures(text: str, sentences: list[Span]) -> Iterable[tuple[re.Match[s
             if _PEOPLE_AT_WORK_ONLY.fullmatch(match.group("people")):
                 korean = None
             # ('27 citizens of the Democratic People's Republic of Korea were found working' says where from.)
-            from_north_korea = match.group("origin") or _KOREAN.search(text, *span_at(sentences, match.start()))
+            from_north_korea = match.group("origin") or _KOREAN.search(
+                text, *span_at(sentences, match.start())
+            )
             if not (korean or (working and from_north_korea)):
                 continue
         figure = _figure(text, match.start(), match.group("number"), match.end(), bool(match.group("post")))
@@ -543,8 +550,8 @@ def _bare_figures(text: str) -> Iterable[tuple[re.Match[str], WorkerFigure, str]
                 or (_DATELINE_HEAD.match(match.group("head")) and ":" not in match.group())
             ):
                 continue
-            post = bool(match.groupdict().get("post"))  # 'forty-odd are North Korean'
-            figure = _figure(text, match.start(group), match.group(group), end, post, binding)
+            hedged = bool(match.groupdict().get("post"))  # 'forty-odd are North Korean'
+            figure = _figure(text, match.start(group), match.group(group), end, hedged, binding)
             if figure is not None and pattern in (
                 _NUMBER_OF,
                 _NUMBERING,
