@@ -13,19 +13,19 @@ from api.extract.sentences import Span, paragraph_spans, sentence_spans, span_at
 
 _NORTH_KOREANS = r"North\s+Koreans|Koreans"
 _PEOPLE = r"women|men|girls|youths|people|individuals|citizens|nationals|expats|expatriates"
+# Verbs of work in progress, after 'are' or 'were': what a part of a workforce is doing there.
+_AT_WORK_ON = (
+    r"working|building|rebuilding|constructing|finishing|repairing|renovating|painting|plastering|sewing"
+    r"|cooking|processing|fishing|laying|erecting|logging|farming"
+)
 # Counted people who are workers only when the text says they work: 'four North Korean nationals' may be
 # the defendants of a case; 'four North Korean women' at a plant are its workers.
 # ... and they work when 'are currently working' follows them (the quote stays the count and its noun).
 # ... or 'at work', or 'were found working' (an inspection's or a court's finding: 'found performing work').
 _AT_WORK_NOW = re.compile(
     r"\s+(?:(?:are|were|is|was)\s+(?:currently|now|still|also|mostly|mainly)\s+(?:working|employed)"
-    r"|at\s+work|(?:are|were|is|was)\s+found\s+(?:working|performing|doing|employed|carrying\s+out))\b",
+    rf"|at\s+work|(?:are|were|is|was)\s+found\s+(?:{_AT_WORK_ON}|performing|doing|employed|carrying\s+out))\b",
     re.IGNORECASE,
-)
-# Verbs of work in progress, after 'are' or 'were': what a part of a workforce is doing there.
-_AT_WORK_ON = (
-    r"working|building|rebuilding|constructing|finishing|repairing|renovating|painting|plastering|sewing"
-    r"|cooking|processing|fishing|laying|erecting|logging|farming"
 )
 _PEOPLE_AT_WORK_ONLY = re.compile(r"people|individuals|citizens|nationals", re.IGNORECASE)
 _WORK_VERBS = (
