@@ -640,9 +640,9 @@ def test_round_three_an_interview_answer() -> None:
     ("body", "expected"),
     [
         (
-            "A crew of 48 North Korean masons is finishing the new theatre. The crew includes two "
-            "engineers, a cook and a doctor, its foreman said.",
-            [(None, 48, False)],
+            "A crew of 48 North Korean masons is finishing the new theatre in Heihe. A Chinese engineer said "
+            'the crew includes "four carpenters, a cook and a doctor".',
+            [("Heihe", 48, False)],
         ),
         (
             "A North Korean crew of 55 welders works at the yard in Nakhodka. Another 30 welders were to "
@@ -665,8 +665,8 @@ def test_round_three_not_a_workforce(body: str, expected: list[tuple[str | None,
             [("Weihai", 140, False)],
         ),
         (
-            "SEOUL (Wire) - Nothing.\n\nTOKYO - On the island of Sakhalin, about 500 North Korean builders "
-            "work in the Sakhalin region, an inspector said. Yuzhno-Sakhalinsk has most of them.",
+            "Builders in the Sakhalin region\n\nTOKYO - About 500 North Korean builders work across the "
+            "island, an inspector said.\n\nYuzhno-Sakhalinsk, the island capital, has the most.\n",
             [("Sakhalin Oblast", 500, True)],
         ),
         (
