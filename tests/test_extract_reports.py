@@ -674,23 +674,11 @@ def test_round_three_not_a_workforce(body: str, expected: list[tuple[str | None,
             "Korean builders is putting up a hotel.",
             [("Heihe", 80, False)],
         ),
-        (
-            "NHA TRANG - A hotel going up on the coast road north of Nha Trang has hired some 40 North "
-            "Korean plasterers.",
-            [("Nha Trang", 40, True)],
-        ),
-        (
-            "NHA TRANG - A hotel going up 60 kilometres north of Nha Trang has hired some 40 North "
-            "Korean plasterers.",
-            [("VN", 40, True)],
-        ),
     ],
     ids=[
         "the-dateline-city-of-the-work",
         "a-bureau-dateline",
         "a-city-in-view-is-no-place",
-        "a-bearing-from-the-dateline-city",
-        "a-distance-from-the-dateline-city",
     ],
 )
 def test_round_three_places(body: str, expected: list[tuple[str | None, int, bool]]) -> None:

@@ -61,9 +61,6 @@ _REFERENCE_BEFORE = re.compile(
     r"(?:[\w-]+\s+){0,3}?$",
     re.IGNORECASE,
 )
-_DISTANCE_BEFORE = re.compile(
-    r"\b(?:kilometres?|kilometers?|km|miles?|hours?|drive|minutes)\b[^.;]{0,30}$", re.IGNORECASE
-)
 _FROM_HEADLINE = "from the report's headline"
 _MOST_NAMED = "named most often in the report"
 # A place only seen from the work, across a river or a border: 'within sight of the towers of Kinshasa',
@@ -417,14 +414,6 @@ class ReportPlaces:
         references = [m for m in self.references if sentence[0] <= m.start < sentence[1]]
         if references:  # the sentence places the work only by its distance from a city: its country
             reference = references[0]
-            # ... but a site just outside the dateline's own city, told by a bearing with no distance ('on the
-            # beach road south of Da Nang' under 'DA NANG -'), is that city's.
-            if (
-                self.dateline is not None
-                and reference.place == self.dateline.place
-                and not _DISTANCE_BEFORE.search(body, max(0, reference.start - _LOOK_BACK), reference.start)
-            ):
-                return Located(reference, "is the dateline's city, which the work lies just outside")
             where = PlaceMention(reference.start, reference.end, country_place(reference.place.country))
             return Located(where, "is the country of the city the sentence measures from", one_workplace=True)
         others = [
