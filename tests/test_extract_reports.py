@@ -683,3 +683,19 @@ def test_round_three_not_a_workforce(body: str, expected: list[tuple[str | None,
 )
 def test_round_three_places(body: str, expected: list[tuple[str | None, int, bool]]) -> None:
     assert placed_figures(body) == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "ERDENET - We met the North Korean brigade leader.\n\nHow many hours do you work each day?\n\n"
+        "Twelve, sometimes fourteen.\n",
+        "North Korean workers build flats in Russia. Of the 20 firms that hire them, 12 are in Moscow and "
+        "5 are in Kazan.",
+        "North Korean workers build flats in Russia. Of what they earn, about 60 percent went to the state, "
+        "300 to Pyongyang.",
+    ],
+    ids=["an-answer-on-hours", "firms-still-in-a-city", "money-that-went-to"],
+)
+def test_round_three_rules_do_not_reach(body: str) -> None:
+    assert placed_figures(body) == []

@@ -145,9 +145,12 @@ _OPENS_WORKING = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 # An interview's answer to a question on how many work: 'How many of you work on the school?' / 'Nineteen,
-# if you count the cook.' The answer opens the line after the question (a speaker's label may head it).
+# if you count the cook.' The answer opens the line after the question (a speaker's label may head it); the
+# question counts people ('How many hours do you work?' does not).
 _ANSWER = re.compile(
-    rf"\bhow\s+many\b[^?\n]{{0,80}}?\b(?:work|works|working|employed|labou?r\w*)\b[^?\n]{{0,60}}\?[ \t]*\n"
+    rf"\bhow\s+many\s+(?:of\s+(?:you|them|us|your\s+\w+)|(?:[\w-]+\s+){{0,2}}?(?:{WORKERS}|people|men|women"
+    rf"|North\s+Koreans|Koreans))\b[^?\n]{{0,80}}?\b(?:work|works|working|employed|labou?r\w*)\b"
+    rf"[^?\n]{{0,60}}\?[ \t]*\n"
     rf"(?:[ \t]*\n)?[ \t]*(?:[A-Z][\w. ]{{0,20}}:[ \t]*)?(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})\b"
     rf"(?![-%]|\s+(?:{UNITS_AFTER})\b)",
     re.IGNORECASE,
@@ -344,6 +347,12 @@ _ALL_NATIONALITIES = re.compile(
 _WHOLE_BEFORE_SHARE = re.compile(
     rf"(?:(?:^|\s[\u2014\u2013-]+\s)Of|\b(?:percent|per\s+cent|half|a\s+third|a\s+quarter|a\s+fifth|most|many|none|all|among)"
     rf"|%|\b{NUMBER})\s+(?:of\s+)?(?:the|its|their|a|an)\s+(?:[\w\u2019']+\s+)?(?:[\w-]+(?:\u2019s|'s)\s+)?(?:(?:{HEDGES})\s+)?$",
+    re.IGNORECASE,
+)
+# A whole of things or of other people that a sentence goes on to split: 'Of the 20 firms that hire them'.
+_OTHER_WHOLE = re.compile(
+    rf"\bOf\s+(?:the|its|their)\s+(?:[\w-]+\s+)?{NUMBER}\s+"
+    rf"(?!(?:[\w-]+\s+){{0,2}}?(?:{WORKERS}|people|men|women|North\s+Koreans|Koreans|DPRK)\b)[\w-]+",
     re.IGNORECASE,
 )
 _COUNTED_NOUN = re.compile(rf"\s+(?:[\w-]+\s+){{0,3}}?(?:{WORKERS}|people|men|women)\b", re.IGNORECASE)
@@ -640,6 +649,9 @@ def find_worker_figures(text: str) -> list[WorkerFigure]:
             continue
         if figure.binding is not Binding.noun and not _about_workers(text, paragraphs, figure.number_start):
             continue
+        if figure.binding is not Binding.noun and _OTHER_WHOLE.search(text, sentence[0], figure.start):
+            continue  # 'Of the 20 firms that hire them, 12 are in Moscow': a whole that is no workforce
+
         if match.re is _STAFF and (
             not _KOREAN.search(text, *span_at(paragraphs, figure.number_start))
             or _others_counted(text, figure.end, sentence)

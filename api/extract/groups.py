@@ -94,9 +94,10 @@ WENT = re.compile(
     r"\s+(?:(?:this|last|that|the\s+same|the\s+next)\s+(?:year|month|spring|summer|autumn|winter)\s+)?(?:to|in)\b",
     re.IGNORECASE,
 )
-# ... and the further parts of such a list: 'about 400 went to Volgograd, fewer than 300 to Voronezh'.
+# ... and the further parts of such a list: 'about 400 went to Volgograd, fewer than 300 to Voronezh' (a count
+# of people heads it: '60 percent went to the state, 300 to ...' is money).
 WENT_MORE = re.compile(
-    rf"\b(?:went|headed|moved|ended\s+up|were\s+posted)\b[^.;]{{0,120}}?,\s+(?:and\s+)?(?:(?:{HEDGES})\s+)?"
+    rf"{NUMBER}\s+(?:went|headed|moved|ended\s+up|were\s+posted)\b[^.;]{{0,120}}?,\s+(?:and\s+)?(?:(?:{HEDGES})\s+)?"
     rf"(?P<number>{NUMBER})\s+(?:to|in)\s+(?-i:[A-Z])",
     re.IGNORECASE,
 )
