@@ -553,3 +553,149 @@ def test_round_two_small_towns(body: str, expected: list[tuple[str, int, bool]])
 )
 def test_round_two_origins(body: str, expected: list[tuple[str, int, bool]]) -> None:
     assert placed_figures(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "KHABAROVSK - Inspectors say some 300 nationals of the DPRK at work on the city's new bridge.",
+            [("Khabarovsk", 300, True)],
+        ),
+        (
+            "TOMSK - The tribunal heard that 16 citizens of North Korea were found laying bricks at a "
+            "warehouse in Tomsk.",
+            [("Tomsk", 16, False)],
+        ),
+        (
+            "ERDENET - Of the mine canteen's 90 cooks, thirty-odd are North Korean, the manager said.",
+            [("Erdenet", 30, True)],
+        ),
+        (
+            "KAZAN - North Korean builders are on several sites in Tatarstan. Some 70 of them are "
+            "finishing a hotel in Kazan.",
+            [("Kazan", 70, True)],
+        ),
+        (
+            "A noodle house in Vientiane employs about 12 people, all of them women from Pyongyang.",
+            [("Vientiane", 12, True)],
+        ),
+        (
+            "Upward of 90 North Korean loggers are working in the forests outside Tynda.",
+            [("Tynda", 90, True)],
+        ),
+        (
+            "IRKUTSK - A second North Korean crew, numbering 45, is building a clinic in Irkutsk.",
+            [("Irkutsk", 45, False)],
+        ),
+    ],
+    ids=[
+        "nationals-at-work",
+        "citizens-found-working",
+        "a-share-odd",
+        "a-part-of-them-at-work-on",
+        "people-from-pyongyang",
+        "upward-of",
+        "a-crew-numbering",
+    ],
+)
+def test_round_three_workforce_found(body: str, expected: list[tuple[str, int, bool]]) -> None:
+    assert placed_figures(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "Of the 5,000 North Koreans now employed in Mongolia, about 600 moved last year to mines "
+            "around Erdenet, fewer than 200 to Darkhan, the report said.",
+            [("MN", 5000, False), ("Erdenet", 600, True), ("Darkhan", 200, True)],
+        ),
+        (
+            "Labour researchers believe some 700 are still in Qatar, most of them on building sites.",
+            [("QA", 700, True)],
+        ),
+        (
+            "A Mongolian official put the overall number of North Koreans employed in the country at "
+            "about 1,200, most of them in construction in Ulaanbaatar.",
+            [("MN", 1200, True)],
+        ),
+    ],
+    ids=["a-list-of-destinations", "are-still-in-a-country", "the-number-in-the-country"],
+)
+def test_round_three_figures_by_country_and_list(body: str, expected: list[tuple[str, int, bool]]) -> None:
+    assert placed_figures(body) == expected
+
+
+def test_round_three_an_interview_answer() -> None:
+    body = (
+        "ERDENET - We met the North Korean brigade leader at the mine's hostel.\n\n"
+        "How many of your men work at the mine?\n\n"
+        "About thirty-five, and a cook. We came by bus, via Ulaanbaatar.\n"
+    )
+    assert placed_figures(body) == [("Erdenet", 35, True)]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "A crew of 48 North Korean masons is finishing the new theatre in Heihe. A Chinese engineer said "
+            'the crew includes "four carpenters, a cook and a doctor".',
+            [("Heihe", 48, False)],
+        ),
+        (
+            "A North Korean crew of 55 welders works at the yard in Nakhodka. Another 30 welders were to "
+            "join them in May.",
+            [("Nakhodka", 55, False)],
+        ),
+    ],
+    ids=["who-a-crew-is-made-of", "were-to-join"],
+)
+def test_round_three_not_a_workforce(body: str, expected: list[tuple[str | None, int, bool]]) -> None:
+    assert placed_figures(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "BEIJING - The fish plant on the waterfront of Weihai employs 140 North Korean women, the "
+            "Ministry said.",
+            [("Weihai", 140, False)],
+        ),
+        (
+            "Builders in the Sakhalin region\n\nTOKYO - About 500 North Korean builders work across the "
+            "island, an inspector said.\n\nYuzhno-Sakhalinsk, the island capital, has the most.\n",
+            [("Sakhalin Oblast", 500, True)],
+        ),
+        (
+            "HEIHE - Within sight of the rooftops of Blagoveshchensk across the river, a crew of 80 North "
+            "Korean builders is putting up a hotel.",
+            [("Heihe", 80, False)],
+        ),
+    ],
+    ids=[
+        "the-dateline-city-of-the-work",
+        "a-bureau-dateline",
+        "a-city-in-view-is-no-place",
+    ],
+)
+def test_round_three_places(body: str, expected: list[tuple[str | None, int, bool]]) -> None:
+    assert placed_figures(body) == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "ERDENET - We met the North Korean brigade leader.\n\nHow many hours do you work each day?\n\n"
+        "Twelve, sometimes fourteen.\n",
+        "North Korean workers build flats in Russia. Of the 20 firms that hire them, 12 are in Moscow and "
+        "5 are in Kazan.",
+        "North Korean workers build flats in Russia. Of what they earn, about 60 percent went to the state, "
+        "300 to Pyongyang.",
+    ],
+    ids=["an-answer-on-hours", "firms-still-in-a-city", "money-that-went-to"],
+)
+def test_round_three_rules_do_not_reach(body: str) -> None:
+    assert placed_figures(body) == []

@@ -31,7 +31,7 @@ _FUTURE_AFTER = re.compile(
     r"(?:arrive|come|join|follow|be\s+(?:sent|hired|brought|deployed|dispatched|recruited|employed|needed|required)"
     # ... and the work of a group still to come: '5,000 construction workers would rebuild infrastructure'
     r"|rebuild|build|help|clear|assist|repair|restore|construct|start|begin|travel|take\s+part)"
-    r"|(?:is|are)\s+(?:due|expected|set|scheduled|to)|(?:was|were)\s+to\s+(?:be|have|arrive|come)"
+    r"|(?:is|are)\s+(?:due|expected|set|scheduled|to)|(?:was|were)\s+to\s+(?:be|have|arrive|come|join|follow|start|begin)"
     r"|to\s+(?:arrive|come|be\s+sent))\b"
     r"(?!\s+(?:to\s+)?(?:leave|depart|return|go\s+home|be\s+sent\s+(?:home|back)|be\s+repatriated))",
     re.IGNORECASE,

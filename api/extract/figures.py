@@ -13,11 +13,18 @@ from api.extract.sentences import Span, paragraph_spans, sentence_spans, span_at
 
 _NORTH_KOREANS = r"North\s+Koreans|Koreans"
 _PEOPLE = r"women|men|girls|youths|people|individuals|citizens|nationals|expats|expatriates"
+# Verbs of work in progress, after 'are' or 'were': what a part of a workforce is doing there.
+_AT_WORK_ON = (
+    r"working|building|rebuilding|constructing|finishing|repairing|renovating|painting|plastering|sewing"
+    r"|cooking|processing|fishing|laying|erecting|logging|farming"
+)
 # Counted people who are workers only when the text says they work: 'four North Korean nationals' may be
 # the defendants of a case; 'four North Korean women' at a plant are its workers.
 # ... and they work when 'are currently working' follows them (the quote stays the count and its noun).
+# ... or 'at work', or 'were found working' (an inspection's or a court's finding: 'found performing work').
 _AT_WORK_NOW = re.compile(
-    r"\s+(?:are|were|is|was)\s+(?:currently|now|still|also|mostly|mainly)\s+(?:working|employed)\b",
+    r"\s+(?:(?:are|were|is|was)\s+(?:currently|now|still|also|mostly|mainly)\s+(?:working|employed)"
+    rf"|at\s+work|(?:are|were|is|was)\s+found\s+(?:{_AT_WORK_ON}|performing|doing|employed|carrying\s+out))\b",
     re.IGNORECASE,
 )
 _PEOPLE_AT_WORK_ONLY = re.compile(r"people|individuals|citizens|nationals", re.IGNORECASE)
@@ -55,7 +62,9 @@ _OF_THEM = re.compile(
     rf"(?P<number>{NUMBER})\s+of\s+(?:them|those|these)\b(?=,?\s+(?:(?:are|were)\s+)?North\s+Korean"
     rf"|,?\s+(?:(?:are|were|come|came)\s+)?from\s+(?:North\s+Korea|the\s+DPRK)\b"
     rf"|\s+(?:(?:are|were)\s+)?(?:still\s+)?in\s+the\s+country\b|\s+(?:(?:are|were)\s+)?in\s+(?:the\s+)?(?-i:[A-Z])"
-    rf"|\s+(?:{_WORK_VERBS})\b)",
+    rf"|\s+(?:{_WORK_VERBS})\b"
+    # ... 'about 40 of them are rebuilding the stadium': a part at work on something named after the verb.
+    rf"|\s+(?:are|were)\s+(?:now\s+|still\s+|also\s+)?(?:{_AT_WORK_ON})\b)",
     re.IGNORECASE,
 )
 # '... were North Korean', '... come from North Korea': what makes a count the North Korean share.
@@ -65,7 +74,9 @@ _SHARE_OF = re.compile(
     rf"{_ARE_NORTH_KOREAN}",
     re.IGNORECASE,
 )
-_SHARE = re.compile(rf"(?P<number>{NUMBER})\s+{_ARE_NORTH_KOREAN}", re.IGNORECASE)
+_SHARE = re.compile(
+    rf"(?P<number>{NUMBER})(?P<post>-odd|\+|\s+or\s+so)?\s+{_ARE_NORTH_KOREAN}", re.IGNORECASE
+)
 # 'the 45-strong crew of North Korean builders'; 'they number some 60'; 'about 300 are there today'.
 _STRONG = re.compile(
     rf"(?P<number>{NUMBER})-strong\s+(?:[\w-]+\s+){{0,2}}?(?:crew|team|workforce|brigade|contingent|group|staff)\b",
@@ -94,7 +105,11 @@ _THERE_ARE_NOW = re.compile(
 _ESTIMATED_AT = re.compile(
     rf"\b(?:estimated?|estimates|put|puts|putting|placed?|places)\s+(?:the\s+)?(?:(?:North\s+Korean|DPRK)\s+)"
     rf"(?:workforce|labou?r\s+force|headcount|contingent|presence)\s+at\s+(?:(?:{HEDGES}|between)\s+)?"
-    rf"(?:{NUMBER}\s*(?:-|\u2013|to|and)\s*)?(?P<number>{NUMBER})(?![-%]|\s+(?:{UNITS_AFTER})\b)",
+    rf"(?:{NUMBER}\s*(?:-|\u2013|to|and)\s*)?(?P<number>{NUMBER})(?![-%]|\s+(?:{UNITS_AFTER})\b)"
+    # ... and 'put the total number of North Koreans working in the country at between 300 and 500'.
+    rf"|\b(?:estimated?|estimates|put|puts|putting|placed?|places)\s+the\s+(?:total\s+|overall\s+)?number\s+of\s+"
+    rf"(?:[\w-]+\s+){{0,2}}?(?:North\s+Koreans?|DPRK)\b[^.;]{{0,60}}?\s+at\s+(?:(?:{HEDGES}|between)\s+)?"
+    rf"(?:{NUMBER}\s*(?:-|\u2013|to|and)\s*)?(?P<number2>{NUMBER})(?![-%]|\s+(?:{UNITS_AFTER})\b)",
     re.IGNORECASE,
 )
 _PUT_IT_AT = re.compile(
@@ -128,6 +143,17 @@ _OPENS_WORKING = re.compile(
     rf"(?:(?:still|now|also|currently)\s+)?(?:work|worked|are\s+employed|were\s+employed|are\s+working"
     rf"|were\s+working|toil|labour|labor)\s+(?:at|in|on|for|near)\b",
     re.IGNORECASE | re.MULTILINE,
+)
+# An interview's answer to a question on how many work: 'How many of you work on the school?' / 'Nineteen,
+# if you count the cook.' The answer opens the line after the question (a speaker's label may head it); the
+# question counts people ('How many hours do you work?' does not).
+_ANSWER = re.compile(
+    rf"\bhow\s+many\s+(?:of\s+(?:you|them|us|your\s+\w+)|(?:[\w-]+\s+){{0,2}}?(?:{WORKERS}|people|men|women"
+    rf"|North\s+Koreans|Koreans))\b[^?\n]{{0,80}}?\b(?:work|works|working|employed|labou?r\w*)\b"
+    rf"[^?\n]{{0,60}}\?[ \t]*\n"
+    rf"(?:[ \t]*\n)?[ \t]*(?:[A-Z][\w. ]{{0,20}}:[ \t]*)?(?:(?:{HEDGES})\s+)?(?P<number>{NUMBER})\b"
+    rf"(?![-%]|\s+(?:{UNITS_AFTER})\b)",
+    re.IGNORECASE,
 )
 # 'Of those, about 120 were at the port of Sohar': a part of a North Korean workforce, placed.
 _OF_THOSE_AT = re.compile(
@@ -168,7 +194,8 @@ _BRACKETED = re.compile(
 _PLACED = re.compile(
     r"(?<!\bberth\s)(?<!\bNo\.\s)(?<!\bno\.\s)(?<!\broom\s)(?<!\bgate\s)(?<!\bpier\s)(?<!\bpage\s)"
     r"(?<!\bplot\s)(?<!\bflat\s)(?<!\bblock\s)(?<!\bunit\s)(?<!\bhall\s)(?<!\broute\s)(?<!\bzone\s)"
-    rf"(?P<number>{NUMBER})(?=\s+(?:in|at)\s+(?:the\s+)?(?-i:[A-Z]))",
+    # ... and 'about 1,500 are still in the Emirates', 'some 300 remain in Laos'.
+    rf"(?P<number>{NUMBER})(?=\s+(?:(?:are|were|remain|remained)\s+(?:still\s+|now\s+)?)?(?:in|at)\s+(?:the\s+)?(?-i:[A-Z]))",
     re.IGNORECASE,
 )
 _SENT = re.compile(
@@ -235,7 +262,7 @@ _NUMBER_OF = re.compile(
     re.IGNORECASE,
 )
 _NUMBERING = re.compile(
-    rf"\b(?:{WORKERS}|crews|teams|brigades|North\s+Koreans)\b,?\s+(?:numbering|totall?ing|estimated\s+at)\s+"
+    rf"\b(?:{WORKERS}|crews?|teams?|brigades?|groups?|contingents?|North\s+Koreans)\b,?\s+(?:numbering|totall?ing|estimated\s+at)\s+"
     rf"(?:(?:{HEDGES})\s+)?"
     rf"(?P<number>{NUMBER})(?![-%]|\s+(?:{UNITS_AFTER})\b)",
     re.IGNORECASE,
@@ -251,7 +278,8 @@ _GONE_AFTER = re.compile(
     r"|(?:awaiting|await|awaited|facing|face|faced|pending)\s+(?:their\s+)?(?:deportation|repatriation|expulsion|trial))\b",
     re.IGNORECASE,
 )
-_KOREAN = re.compile(r"North\s+Korea|DPRK|\bKoreans?\b", re.IGNORECASE)
+# ... 'all young women from Pyongyang': the capital as the people's origin says they are North Korean.
+_KOREAN = re.compile(r"North\s+Korea|DPRK|\bKoreans?\b|\bfrom\s+Pyongyang\b", re.IGNORECASE)
 _HEDGE_BEFORE = re.compile(rf"(?:\b(?:{HEDGES})\s+|~\s*)$", re.IGNORECASE)
 _RANGE_BEFORE = re.compile(
     rf"(?:\bbetween\s+(?P<low1>{NUMBER})\s+and\s+|(?P<low2>{NUMBER})\s*(?:-|\u2013|\u2014|\bto\b|\bor\b"
@@ -285,6 +313,14 @@ _INTERVIEW = re.compile(
     r"(?:(?!(?:that|who|which|there)\b)[\w-]+\s+){0,2}$",
     re.IGNORECASE,
 )
+# The make-up of a group, item by item: 'the crew includes three sculptors, a welder and a doctor'.
+_MEMBERS_BEFORE = re.compile(
+    r"\b(?:includes?|included|including|comprises?|comprised|consists?\s+of|consisted\s+of)\s+[\"\u201c]?$",
+    re.IGNORECASE,
+)
+_MEMBERS_AFTER = re.compile(
+    rf"[\"\u201d]?\s*,\s+(?:an?|one|{WORDS}|\d+)\s+[\w-]+(?:\s+[\w-]+)?\s*(?:,|\band\b)", re.IGNORECASE
+)
 _WORLDWIDE = re.compile(
     r"^[^.;,]{0,30}?\b(?:abroad|worldwide|overseas|around\s+the\s+world)\b", re.IGNORECASE
 )
@@ -313,8 +349,17 @@ _WHOLE_BEFORE_SHARE = re.compile(
     rf"|%|\b{NUMBER})\s+(?:of\s+)?(?:the|its|their|a|an)\s+(?:[\w\u2019']+\s+)?(?:[\w-]+(?:\u2019s|'s)\s+)?(?:(?:{HEDGES})\s+)?$",
     re.IGNORECASE,
 )
+# A whole of things or of other people that a sentence goes on to split: 'Of the 20 firms that hire them'.
+_OTHER_WHOLE = re.compile(
+    rf"\bOf\s+(?:the|its|their)\s+(?:[\w-]+\s+)?{NUMBER}\s+"
+    rf"(?!(?:[\w-]+\s+){{0,2}}?(?:{WORKERS}|people|men|women|North\s+Koreans|Koreans|DPRK)\b)[\w-]+",
+    re.IGNORECASE,
+)
 _COUNTED_NOUN = re.compile(rf"\s+(?:[\w-]+\s+){{0,3}}?(?:{WORKERS}|people|men|women)\b", re.IGNORECASE)
-_PLACED_WHOLE = re.compile(r"\s+(?:in|at)\s+(?:the\s+)?(?-i:[A-Z])[^,;.]{0,40},", re.IGNORECASE)
+_PLACED_WHOLE = re.compile(
+    r"(?:\s+(?:now|currently|still)\s+(?:working|employed|living))?\s+(?:in|at)\s+(?:the\s+)?(?-i:[A-Z])[^,;.]{0,40},",
+    re.IGNORECASE,
+)
 _WORKER_CONTEXT = re.compile(rf"\b(?:{WORKERS}|North\s+Koreans?)\b", re.IGNORECASE)
 
 
@@ -412,6 +457,8 @@ def _not_a_workforce(
     if sighting or interviewed or (whole and not (north_korean and part_first) and not placed_whole):
         return True
     after = text[figure.end : sentence[1] + 60]
+    if _MEMBERS_BEFORE.search(before) and _MEMBERS_AFTER.match(after):
+        return True  # 'the crew includes "three sculptors, a welder, two drivers"': who a group counted is
     if _WORLDWIDE.search(after) or _GONE_AFTER.search(after) or _WORLDWIDE_BEFORE.search(before):
         return True
     korean = re.search(r"North\s+Korean", modifiers, re.IGNORECASE)
@@ -465,7 +512,11 @@ def _noun_figures(text: str, sentences: list[Span]) -> Iterable[tuple[re.Match[s
             # about North Koreans, are workers.
             if _PEOPLE_AT_WORK_ONLY.fullmatch(match.group("people")):
                 korean = None
-            if not (korean or (working and _KOREAN.search(text, *span_at(sentences, match.start())))):
+            # ('27 citizens of the Democratic People's Republic of Korea were found working' says where from.)
+            from_north_korea = match.group("origin") or _KOREAN.search(
+                text, *span_at(sentences, match.start())
+            )
+            if not (korean or (working and from_north_korea)):
                 continue
         figure = _figure(text, match.start(), match.group("number"), match.end(), bool(match.group("post")))
         if figure is not None:
@@ -494,6 +545,7 @@ def _bare_figures(text: str) -> Iterable[tuple[re.Match[str], WorkerFigure, str]
         (_OPENS_WORKING, Binding.context),
         (_THERE_ARE_NOW, Binding.context),
         (_OF_THOSE_AT, Binding.context),
+        (_ANSWER, Binding.context),
         (_AND_STOOD, Binding.comparison),  # before _PLACED: 'stood at 800 in March' names no place
     )
     compared = ((_COMPARED, Binding.comparison), (_COMPARED_THEN, Binding.comparison))
@@ -507,7 +559,8 @@ def _bare_figures(text: str) -> Iterable[tuple[re.Match[str], WorkerFigure, str]
                 or (_DATELINE_HEAD.match(match.group("head")) and ":" not in match.group())
             ):
                 continue
-            figure = _figure(text, match.start(group), match.group(group), end, False, binding)
+            hedged = bool(match.groupdict().get("post"))  # 'forty-odd are North Korean'
+            figure = _figure(text, match.start(group), match.group(group), end, hedged, binding)
             if figure is not None and pattern in (
                 _NUMBER_OF,
                 _NUMBERING,
@@ -596,6 +649,9 @@ def find_worker_figures(text: str) -> list[WorkerFigure]:
             continue
         if figure.binding is not Binding.noun and not _about_workers(text, paragraphs, figure.number_start):
             continue
+        if figure.binding is not Binding.noun and _OTHER_WHOLE.search(text, sentence[0], figure.start):
+            continue  # 'Of the 20 firms that hire them, 12 are in Moscow': a whole that is no workforce
+
         if match.re is _STAFF and (
             not _KOREAN.search(text, *span_at(paragraphs, figure.number_start))
             or _others_counted(text, figure.end, sentence)

@@ -91,7 +91,14 @@ WORKERS_NUMBER = re.compile(
 # 'fewer than 100 went to Khabarovsk', 'about 300 ended up in Tomsk'.
 WENT = re.compile(
     rf"(?P<number>{NUMBER})\s+(?:of\s+(?:[\w\u2019'-]+\s+){{1,3}}?)?(?:went|headed|moved|ended\s+up|were\s+posted)"
-    r"\s+(?:to|in)\b",
+    r"\s+(?:(?:this|last|that|the\s+same|the\s+next)\s+(?:year|month|spring|summer|autumn|winter)\s+)?(?:to|in)\b",
+    re.IGNORECASE,
+)
+# ... and the further parts of such a list: 'about 400 went to Volgograd, fewer than 300 to Voronezh' (a count
+# of people heads it: '60 percent went to the state, 300 to ...' is money).
+WENT_MORE = re.compile(
+    rf"{NUMBER}\s+(?:went|headed|moved|ended\s+up|were\s+posted)\b[^.;]{{0,120}}?,\s+(?:and\s+)?(?:(?:{HEDGES})\s+)?"
+    rf"(?P<number>{NUMBER})\s+(?:to|in)\s+(?-i:[A-Z])",
     re.IGNORECASE,
 )
 # 'A garment maker hired 150 of the new arrivals'.
@@ -144,6 +151,7 @@ GROUP_PATTERNS = (
     OF_THE_WORKERS,
     MEMBER_TEAM,
     WENT,
+    WENT_MORE,
     HIRED_OF,
     INCLUDE_WORKING,
     ARE_LEFT,

@@ -30,7 +30,9 @@ _NOT_WHERE_THEY_WORK = re.compile(
     r"(?:is\s+|was\s+)?(?:registered|based|founded|headquartered)\s+in|head\s+office\s+(?:in|to)"
     r"|offices?\s+in|agency\s+in|exported\s+to|export\s+to|sold\s+to|clients\s+in|accounts\s+in"
     r"|buyers?\s+in|customers?\s+in|orders?\s+from|ships?\s+(?:\w+\s+){0,4}?to"
-    r"|sent\s+(?:back|home)\s+to|returned\s+to|no\s+\w+\s+in|embassy\s+in|consulate\s+in|ministry\s+in)"
+    r"|sent\s+(?:back|home)\s+to|returned\s+to|no\s+\w+\s+in|embassy\s+in|consulate\s+in|ministry\s+in"
+    # ... or a place on their way: 'came by train, through Beijing', 'flew in via Vladivostok'.
+    r"|via|(?:came|come|travell?ed|arrived|flew|train|bus|plane|flight)\b[^.;]{0,30}?\bthrough)"
     r"\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
@@ -57,6 +59,17 @@ _REFERENCE_BEFORE = re.compile(
     # ... and a place describing another in an apposition: 'Artyom, the town beside Vladivostok's airport'.
     r"|,\s+(?:the|a)\s+(?:[\w-]+\s+){0,2}?(?:town|city|village|port|suburb|settlement|district)\s+"
     r"(?:[\w-]+\s+){0,3}?$",
+    re.IGNORECASE,
+)
+_FROM_HEADLINE = "from the report's headline"
+_MOST_NAMED = "named most often in the report"
+# A place only seen from the work, across a river or a border: 'within sight of the towers of Kinshasa',
+# 'across the river from Blagoveshchensk', 'on the opposite bank from Heihe'. It is neither the place of
+# the work nor a distance to measure it by.
+_IN_VIEW_BEFORE = re.compile(
+    r"\b(?:within\s+sight\s+of|in\s+sight\s+of|(?:looks|looking|look)\s+(?:out\s+)?(?:across\s+)?(?:at|to)"
+    r"|across\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?from|opposite|overlooking|facing)\s+"
+    r"(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:of\s+)?$",
     re.IGNORECASE,
 )
 # The items of a list of origins before the last one: 'Ukraine (58), the Philippines (29) and '.
@@ -95,6 +108,7 @@ _IN_THE_COUNTRY = re.compile(
     rf"(?:country|emirate|kingdom|sultanate)(?!\s*(?:'s|\u2019s))|{WHOLE_COUNTRY})\b",
     re.IGNORECASE,
 )
+_COUNTRY_IN_QUOTE = re.compile(r"\b(?:in|across|throughout)\s+the\s+country\b", re.IGNORECASE)
 # 'Laos hosts around 500 North Korean workers', 'Laos also sees about 100-200 workers coming': the country
 # is the subject of the figure.
 _HOSTS = re.compile(
@@ -149,6 +163,9 @@ class ReportPlaces:
             and self._after_in(m)
             and not _FIRM_IN.search(body, max(0, m.start - _LOOK_BACK), m.start)
         ]
+        located = [
+            m for m in located if not _IN_VIEW_BEFORE.search(body, max(0, m.start - _LOOK_BACK), m.start)
+        ]
         self.references = [m for m in located if self._is_reference(m)]
         self.mentions = [m for m in located if self._where_work_is(m) and m not in self.references]
         self.dateline: PlaceMention | None = None
@@ -194,13 +211,15 @@ class ReportPlaces:
         for start, end in self.paragraphs[:6]:
             dateline = find_dateline(self.body, start, end)
             if dateline is not None and dateline.place.country not in REPORTING_COUNTRIES:
+                if self._bureau(dateline):
+                    continue
                 self.dateline = dateline
                 lead = self._lead_place(dateline, (start, end))
                 return lead or Located(dateline, "from the report's dateline")
         if self.paragraphs:
             title = [m for m in self._local(self.paragraphs[0]) if m.place.level is not Precision.country]
             if title:
-                return Located(title[0], "from the report's headline")
+                return Located(title[0], _FROM_HEADLINE)
         for start, end in self.paragraphs[1:3]:  # 'Priamurye Vestnik (Belogorsk), 14 October 2026'
             masthead = [m for m in self._local((start, end)) if m.place.level is not Precision.country]
             if end - start <= MAX_MASTHEAD_CHARS and masthead:
@@ -209,8 +228,22 @@ class ReportPlaces:
         if counts:
             place, _ = counts.most_common(1)[0]
             first = next(m for m in self.mentions if m.place == place)
-            return Located(first, "named most often in the report")
+            return Located(first, _MOST_NAMED)
         return None
+
+    def _bureau(self, dateline: PlaceMention) -> bool:
+        """Tell whether a dateline is only where the reporter files from ('TOKYO - ... on Sakhalin').
+
+        A city in a country the text never names a town or region of again, over a text whose towns and
+        regions all lie in another. (Countries named alone may be where others come from: 'nationals of
+        Ukraine (64)'.)
+        """
+        after = [
+            m
+            for m in (*self.mentions, *self.references)
+            if m.start >= dateline.end and m.place.level is not Precision.country
+        ]
+        return bool(after) and all(m.place.country != dateline.place.country for m in after)
 
     def _lead_place(self, dateline: PlaceMention, paragraph: Span) -> Located | None:
         """The city the lead names when the dateline is only where the reporter filed from.
@@ -306,8 +339,11 @@ class ReportPlaces:
                     if pair is not None:
                         return Located(pair, "is the country of the two cities named right after the figure")
                     return Located(self._within(mention), "named right after the figure")
-        if _IN_THE_COUNTRY.match(body, figure.end, clause[1]) or _IN_THE_COUNTRY.match(
-            body, figure.end, sentence[1]
+        if (
+            _IN_THE_COUNTRY.match(body, figure.end, clause[1])
+            or _IN_THE_COUNTRY.match(body, figure.end, sentence[1])
+            # ... or the figure's own words: 'put the number of North Koreans working in the country at 300'
+            or _COUNTRY_IN_QUOTE.search(body, figure.start, figure.number_start)
         ):
             country = self.country(paragraph, figure.start)
             if country is not None:
@@ -509,7 +545,10 @@ class ReportPlaces:
         ]
         if not countries:
             return None
-        if report is not None and report.mention.place.country == countries[-1].place.country:
+        # (A report place only guessed from the headline or the text's most named town gives way to the
+        # country the paragraph names: 'How many work in Kuwait is disputed. ... put it at 2,500'.)
+        guessed = report is not None and report.how in (_FROM_HEADLINE, _MOST_NAMED)
+        if report is not None and not guessed and report.mention.place.country == countries[-1].place.country:
             return None
         return countries[-1]
 

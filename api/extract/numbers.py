@@ -34,7 +34,7 @@ NUMBER = rf"(?:{DIGITS}|{WORDS})"
 
 HEDGES = (
     r"an\s+estimated|an\s+approximate|estimated|more\s+than|up\s+to|at\s+least|as\s+many\s+as|close\s+to"
-    r"|upwards\s+of|fewer\s+than|less\s+than|no\s+more\s+than|no\s+fewer\s+than|not\s+more\s+than"
+    r"|upwards?\s+of|fewer\s+than|less\s+than|no\s+more\s+than|no\s+fewer\s+than|not\s+more\s+than"
     r"|just\s+over|just\s+under|well\s+over|about|around|some|nearly|roughly|approximately|approx\."
     r"|almost|over|under|circa|c\.|ca\.|an\s+average\s+of|reportedly|maybe|perhaps|possibly|probably|at\s+most"
     r"|something\s+like|in\s+the\s+region\s+of|some\s+estimated"
