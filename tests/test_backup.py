@@ -138,6 +138,12 @@ def test_the_database_line_shows_no_password(url: str) -> None:
     assert "k3y" not in described
 
 
+def _index(index: Any) -> dict[str, Any]:
+    """An index as plain values: a partial index's condition (a SQL text object) as its text."""
+    options = {name: str(value) for name, value in index.get("dialect_options", {}).items()}
+    return {**index, "dialect_options": options}
+
+
 def schema_of(engine: Engine) -> dict[str, Any]:
     """Every table's columns, keys, constraints and indexes, and the triggers, as the inspector sees them."""
     inspector = sa.inspect(engine)
@@ -153,7 +159,7 @@ def schema_of(engine: Engine) -> dict[str, Any]:
             "foreign_keys": sorted(foreign_keys, key=repr),
             "unique": sorted(inspector.get_unique_constraints(table), key=repr),
             "checks": sorted(inspector.get_check_constraints(table), key=repr),
-            "indexes": sorted(inspector.get_indexes(table), key=repr),
+            "indexes": sorted((_index(index) for index in inspector.get_indexes(table)), key=repr),
         }
     with engine.connect() as connection:
         if engine.dialect.name == "sqlite":
