@@ -452,50 +452,56 @@ _STORE = (
 )
 
 
+def _stored_figures(
+    connection: Connection, facility_ids: Sequence[str]
+) -> tuple[list[Any], dict[str, list[Figure]]]:
+    """The stored worker-figure claims of these facilities (with their support columns), and their figures.
+
+    One read (with the reports' origins; the index on claim (facility_id, predicate, dated_on) serves it);
+    the figures are grouped by facility, claims without a number left out of them.
+    """
+    c, r = _CLAIM.c, _REPORT.c
+    columns = (c.id, c.facility_id, c.value_number, c.high, c.approximate, c.dated_on, c.status)
+    rows = connection.execute(
+        select(*columns, r.origin_id, *(c[name] for name in SUPPORT_COLUMNS))
+        .join(_REPORT, r.id == c.report_id)
+        # Only worker figures ever hold support: a claim's predicate never changes once stored.
+        .where(c.facility_id.in_(facility_ids), c.predicate == "worker_count")
+    ).all()
+    by_facility: dict[str, list[Figure]] = {}
+    for row in rows:
+        if row.value_number is not None:
+            figure = Figure(
+                row.id, row.value_number, row.high, bool(row.approximate), row.dated_on, row.status,
+                row.origin_id or "",
+            )  # fmt: skip
+            by_facility.setdefault(row.facility_id, []).append(figure)
+    return list(rows), by_facility
+
+
+def _changed(rows: Iterable[Any], computed: Mapping[str, Support]) -> list[dict[str, Any]]:
+    """The `_STORE` parameters of the stored claims among `rows` whose support differs from `computed`."""
+    changed = []
+    for row in rows:
+        wanted = support_columns(computed.get(row.id))
+        if any(getattr(row, name) != value for name, value in wanted.items()):
+            changed.append({"key": row.id, **wanted})
+    return changed
+
+
 def refresh_support(session: Session, facility_ids: Iterable[str]) -> None:
     """Store the support of the claims of the facilities named, in the caller's transaction.
 
-    Reads each facility's worker figures once (with their reports' origins; the index on claim
-    (facility_id, predicate, dated_on) serves it), applies the rule, and updates only the claims whose
+    Reads each facility's worker figures once, applies the rule, and updates only the claims whose
     stored support differs; claims of other predicates keep none.
     """
     connection = session.connection()
-    c, r = _CLAIM.c, _REPORT.c
-    stored = [c[name] for name in SUPPORT_COLUMNS]
     for chunk in in_chunks(sorted(set(facility_ids))):
-        rows = connection.execute(
-            select(
-                c.id,
-                c.facility_id,
-                c.predicate,
-                c.value_number,
-                c.high,
-                c.approximate,
-                c.dated_on,
-                c.status,
-                r.origin_id,
-                *stored,
-            )
-            .join(_REPORT, r.id == c.report_id)
-            # Only worker figures ever hold support: a claim's predicate never changes once stored.
-            .where(c.facility_id.in_(chunk), c.predicate == "worker_count")
-        ).all()
-        by_facility: dict[str, list[Figure]] = {}
-        for row in rows:
-            if row.value_number is not None:
-                figure = Figure(
-                    row.id, row.value_number, row.high, bool(row.approximate), row.dated_on, row.status,
-                    row.origin_id or "",
-                )  # fmt: skip
-                by_facility.setdefault(row.facility_id, []).append(figure)
+        rows, by_facility = _stored_figures(connection, chunk)
         computed: dict[str, Support] = {}
         for figures in by_facility.values():
             computed.update(support_of(figures))
-        changed = []
-        for row in rows:
-            wanted = support_columns(computed.get(row.id))
-            if any(getattr(row, name) != value for name, value in wanted.items()):
-                changed.append({"key": row.id, **wanted})
+        changed = _changed(rows, computed)
         if changed:
             connection.execute(_STORE, changed)
 
@@ -522,30 +528,13 @@ def with_support(
                 row["status"], origin,
             )  # fmt: skip
             new.setdefault(row["facility_id"], []).append(figure)
-    c, r = _CLAIM.c, _REPORT.c
     computed: dict[str, Support] = {}
     changed: list[dict[str, Any]] = []
     for chunk in in_chunks(sorted(new)):
-        stored: dict[str, list[Figure]] = {}
-        columns = (c.id, c.facility_id, c.value_number, c.high, c.approximate, c.dated_on, c.status)
-        query = (
-            select(*columns, r.origin_id, *(c[name] for name in SUPPORT_COLUMNS))
-            .join(_REPORT, r.id == c.report_id)
-            .where(c.facility_id.in_(chunk), c.predicate == "worker_count")
-        )
-        found = connection.execute(query).all()
-        for f in found:
-            if f.value_number is not None:
-                figure = Figure(
-                    f.id, f.value_number, f.high, bool(f.approximate), f.dated_on, f.status, f.origin_id or ""
-                )
-                stored.setdefault(f.facility_id, []).append(figure)
+        found, stored = _stored_figures(connection, chunk)
         for facility_id in chunk:
             computed.update(support_of([*stored.get(facility_id, ()), *new[facility_id]]))
-        for f in found:
-            wanted = support_columns(computed.get(f.id))
-            if any(getattr(f, name) != value for name, value in wanted.items()):
-                changed.append({"key": f.id, **wanted})
+        changed += _changed(found, computed)
     if changed:
         connection.execute(_STORE, changed)
     return [row | support_columns(computed.get(row["id"])) for row in rows], set(new)
