@@ -431,6 +431,19 @@ def _figure(
     return WorkerFigure(start, end, number_start, value, approximate, high, binding)
 
 
+_QUOTE_WORDS = re.compile(r"(?:[ \t]+[\w\u2019'-]+){0,3}")
+
+
+def figure_at(text: str, match: re.Match[str]) -> WorkerFigure | None:
+    """A number of the text as a possible figure, whatever follows it: its hedge, its range, three words on.
+
+    The learned scorer (`api.extract.learned`) reads every number this way; None for a year, a range's
+    low end (its figure is the high end's) or a number that is not a whole one.
+    """
+    words = _QUOTE_WORDS.match(text, match.end())
+    return _figure(text, match.start(), match.group(), words.end() if words else match.end(), False)
+
+
 def _not_a_workforce(
     text: str, figure: WorkerFigure, sentence: Span, modifiers: str, *, north_korean: bool = False
 ) -> bool:
