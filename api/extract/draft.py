@@ -2,7 +2,9 @@
 
 import re
 import shlex
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from api.extract.credits import (
 from api.extract.describe import Workplace, describe, describe_workplace
 from api.extract.figures import Binding, WorkerFigure, find_worker_figures
 from api.extract.gazetteer import Place, PlaceMention, find_countries
+from api.extract.learned import propose
 from api.extract.locate import Located, ReportPlaces
 from api.extract.sentences import Span, clause_at, span_at
 from api.ingest.bundle import (
@@ -130,17 +133,23 @@ def _note(figure: WorkerFigure, located: Located | None) -> str:
     return f"{EXTRACT_NOTE} {how}"
 
 
-def propose_claims(body: str) -> tuple[list[FacilityIn], list[ClaimIn]]:
-    """Facilities and `worker_count` claims for every worker figure the body states.
+class Scorer(StrEnum):
+    """What decides which numbers are worker figures and where they are: the rules, or the learned model."""
 
-    A figure repeated in one report (in the headline, a caption and the text) for the same place is one
-    claim, quoted from the running text where it appears there.
-    """
-    places = ReportPlaces(body)
-    folded = FoldedBody(body)  # the body as the loader places quotes in it, built once for all claims
-    facilities = _Facilities()
-    proposals: list[_Proposal] = []
-    unplaced: list[ClaimIn] = []
+    rules = "rules"  # the hand-written rules of figures.py, exclusions.py and locate.py (the default)
+    learned = (
+        "learned"  # every number scored by the weights of learned.py (an experiment; bench/extract/README.md)
+    )
+
+
+def _placed_figures(
+    body: str, places: ReportPlaces, scorer: Scorer
+) -> Iterator[tuple[WorkerFigure, Located | None]]:
+    """The worker figures of `body` and their places, as the scorer decides them, in text order."""
+    if scorer is Scorer.learned:
+        for proposal in propose(body, places):
+            yield proposal.figure, proposal.located
+        return
     previous: tuple[WorkerFigure, Located | None] | None = None
     for figure in find_worker_figures(body):
         if places.at_home(figure):
@@ -152,6 +161,21 @@ def propose_claims(body: str) -> tuple[list[FacilityIn], list[ClaimIn]]:
         previous = (figure, located)
         if located is None and figure.binding is not Binding.noun:
             continue
+        yield figure, located
+
+
+def propose_claims(body: str, scorer: Scorer = Scorer.rules) -> tuple[list[FacilityIn], list[ClaimIn]]:
+    """Facilities and `worker_count` claims for every worker figure the body states.
+
+    A figure repeated in one report (in the headline, a caption and the text) for the same place is one
+    claim, quoted from the running text where it appears there.
+    """
+    places = ReportPlaces(body)
+    folded = FoldedBody(body)  # the body as the loader places quotes in it, built once for all claims
+    facilities = _Facilities()
+    proposals: list[_Proposal] = []
+    unplaced: list[ClaimIn] = []
+    for figure, located in _placed_figures(body, places, scorer):
         sentence = span_at(places.sentences, figure.number_start)
         clause = clause_at(body, sentence, figure.number_start)
         quoted = _quote(body, folded, figure, sentence)
@@ -212,10 +236,12 @@ def _one_claim_per_figure(proposals: list[_Proposal]) -> list[_Proposal]:
     )
 
 
-def propose_bundle(body: str, *, body_file: str | None, fallback_id: str) -> Bundle:
+def propose_bundle(
+    body: str, *, body_file: str | None, fallback_id: str, scorer: Scorer = Scorer.rules
+) -> Bundle:
     """A draft bundle for `body`: metadata from its text, a facility per placed figure, a claim per figure."""
     title = propose_title(body)
-    facilities, claims = propose_claims(body)
+    facilities, claims = propose_claims(body, scorer)
     report = ReportIn(
         id=slugify(title or "") or slugify(fallback_id) or "draft-report",
         title=title or _UNTITLED,
@@ -324,8 +350,10 @@ def read_text(path: Path) -> str:
     return text
 
 
-def draft_from_file(path: Path, *, inline: bool = False) -> str:
+def draft_from_file(path: Path, *, inline: bool = False, scorer: Scorer = Scorer.rules) -> str:
     """The YAML draft bundle for the text file at `path`, ready to print."""
     body = read_text(path)
-    bundle = propose_bundle(body, body_file=None if inline else path.name, fallback_id=path.stem)
+    bundle = propose_bundle(
+        body, body_file=None if inline else path.name, fallback_id=path.stem, scorer=scorer
+    )
     return render_yaml(bundle, _header(path, inline=inline, bundle=bundle))
