@@ -251,7 +251,7 @@ def rules_view(places: ReportPlaces) -> Ruled:
 def candidates(body: str, places: ReportPlaces, ruled: Ruled | None = None) -> list[Candidate]:
     """Every number of `body` that could count people (not a year, not below three), with its features."""
     ruled = rules_view(places) if ruled is None else ruled
-    found: list[Candidate] = []
+    figures: list[WorkerFigure] = []
     for match in _NUMBER.finditer(body):
         figure = figure_at(body, match)
         if (
@@ -261,9 +261,18 @@ def candidates(body: str, places: ReportPlaces, ruled: Ruled | None = None) -> l
             or _MONEY_BEFORE.search(body, max(0, match.start() - 5), match.start())
         ):
             continue  # a share, a span of time, a sum of money, a weight: no count of people
-        features = _number_features(body, places, figure, ruled)
-        found.append(Candidate(figure, tuple(features), places.is_lead(figure.number_start)))
-    return found
+        if figure.high is not None:
+            # 'between thirty and forty': the low end is the range's, not a number of its own.
+            figures = [
+                other for other in figures if not figure.start <= other.number_start < figure.number_start
+            ]
+        figures.append(figure)
+    return [
+        Candidate(
+            figure, tuple(_number_features(body, places, figure, ruled)), places.is_lead(figure.number_start)
+        )
+        for figure in figures
+    ]
 
 
 def _where(places: ReportPlaces, position: int, mention: PlaceMention) -> str:
