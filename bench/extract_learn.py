@@ -4,7 +4,9 @@
     python -m bench.extract_learn --write      # also train on every development set and write the weights
 
 Deterministic: a fixed order of texts, a seeded shuffle, no clock. Only the development sets are read
-(`SETS`); a blind held-apart set is never opened here.
+(`SETS`); a blind held-apart set is never opened here. The experiments of bench/extract/README.md (round 4)
+set LEARN_EPOCHS, LEARN_RATE, LEARN_L2, LEARN_MIN_COUNT, LEARN_DROP (feature prefixes left out) and
+LEARN_PLACE (pointwise or ranking); the shipped weights use the defaults.
 """
 
 import argparse
