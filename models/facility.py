@@ -23,6 +23,9 @@ class Facility(SQLModel, table=True):
         Index("ix_facility_region_fold", "region_fold", "id"),
         Index("ix_facility_sector_fold", "sector_fold", "id"),
         Index("ix_facility_kind_fold", "kind_fold", "id"),
+        # `min_sources`: a country's or a city's few corroborated figures, sought rather than filtered.
+        Index("ix_facility_country_city_sources", "country", "city_fold", "workers_sources"),
+        Index("ix_facility_country_sources", "country", "workers_sources"),
     )
 
     id: str = Field(primary_key=True, max_length=SLUG_LENGTH)

@@ -61,3 +61,25 @@ def test_whether_any_report_is_restricted_reads_the_partial_index(sqlite_corpus:
     with sqlite_corpus.connect() as db:
         steps = plan(db, any_restricted_query())
     assert any("USING INDEX ix_report_restricted" in step for step in steps), steps
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        FacilityFilters(country=("RU",), city="irkutsk", min_sources=2),
+        FacilityFilters(country=("RU",), min_sources=2),
+    ],
+    ids=["country and city", "country"],
+)
+def test_corroborated_figures_of_a_place_are_sought_not_filtered(
+    sqlite_corpus: Engine, filters: FacilityFilters
+) -> None:
+    # Few figures have two sources: the list seeks them by the place and `workers_sources` (migration
+    # 0013) rather than reading every facility of the place from the table to test its sources.
+    with sqlite_corpus.connect() as db:
+        query = FACILITIES.query(filters, db)
+        page = Keyset(
+            query, parse_sort(None, FACILITIES.sorts, FACILITIES.default_sort), FACILITIES.id_column
+        )
+        steps = plan(db, page.ordered().limit(51))
+    assert any("workers_sources>?" in step for step in steps), steps
