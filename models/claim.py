@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, Integer, String, Text, false, text
 from sqlmodel import Field, SQLModel
 
 from models.base import SLUG_LENGTH
@@ -14,6 +14,15 @@ class Claim(SQLModel, table=True):
     __table_args__ = (
         # Facility figures pick a facility's best worker_count claim: this index serves that lookup.
         Index("ix_claim_facility_id_predicate", "facility_id", "predicate", "dated_on"),
+        # The claims' full-text rows on SQLite are keyed by `id_order` (migration 0013); PostgreSQL leaves
+        # it null, so there the index is empty.
+        Index(
+            "ix_claim_id_order",
+            "id_order",
+            unique=True,
+            sqlite_where=text("id_order IS NOT NULL"),
+            postgresql_where=text("id_order IS NOT NULL"),
+        ),
         {"sqlite_autoincrement": True},
     )
 
@@ -60,5 +69,8 @@ class Claim(SQLModel, table=True):
     support_conflicting_sources: int | None = None
     # Whether its report is restricted (kept in step by the loader): lists and search need no join.
     restricted: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+    # On SQLite, an integer that sorts as `id` does (api/claims/order.py) and the rowid of the claim's
+    # full-text row, so that a search reads its matches in id order; null on PostgreSQL.
+    id_order: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     # What full-text search reads (kept in step by the loader; indexed by FTS5 or a GIN index).
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))

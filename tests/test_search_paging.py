@@ -6,21 +6,33 @@ These tests hold both shortcuts to the plain query's answer, and check on SQLite
 avoid what they are meant to avoid.
 """
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from api.claims.listing import CLAIMS, ClaimFilters, claim_count, claim_reread
+from api.claims.order import assign_id_order, key_bound, keys_in_id_order, order_key
 from api.db.engine import write_session
 from api.ingest.loader import load_bundle, parse_bundle
-from api.kit.paging import parse_sort
+from api.kit.paging import KeyOrderedKeyset, parse_sort
 from models import Claim
 
 CLAIMS_TABLE = Claim.__table__  # type: ignore[attr-defined]
 # Invented sentences: every claim says "tally"; two in three say "harvest"; one in nine says "lantern".
 CLAIM_COUNT = 180
+# Constant SQL: a copy of the first "lantern" claim under another id, straight into the table (as no loader
+# writes it: no `id_order`).
+COPY_CLAIM = (
+    "INSERT INTO claim (id, report_id, facility_id, position, subject, predicate, value_number, value_text, "
+    "unit, approximate, period_start, period_end, quote, span_start, span_end, attributed_to, evidence, "
+    "status, notes, dated_on, search_text) SELECT :id, report_id, facility_id, position + 1000, subject, "
+    "predicate, value_number, value_text, unit, approximate, period_start, period_end, quote, span_start, "
+    "span_end, attributed_to, evidence, status, notes, dated_on, search_text FROM claim "
+    "WHERE quote LIKE 'Tally 0 %'"
+)
 
 
 def _sentence(index: int) -> str:
@@ -137,7 +149,7 @@ def _plan(engine: Engine, statement: Any) -> list[str]:
         return [row[-1] for row in db.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
 
 
-def test_sqlite_counts_from_the_index_and_reads_a_broad_search_in_id_order(
+def test_sqlite_counts_from_the_index_and_reads_a_search_in_id_order(
     orchard: TestClient, engine: Engine, backend: str
 ) -> None:
     if backend != "sqlite":
@@ -150,15 +162,73 @@ def test_sqlite_counts_from_the_index_and_reads_a_broad_search_in_id_order(
         assert count is not None
         assert total is not None
         assert db.scalar(count) == total == len(_expected(engine, "harvest"))
-        reread = claim_reread(filters, db, sort, total, 10)
+        broad = claim_reread(filters, db, sort, total, 10)
         narrow = claim_reread(ClaimFilters(q="lantern"), db, sort, 1, 10)
-        assert claim_count(ClaimFilters(q="harvest", report_id="orchard-ledger"), db) is None
+        filtered = ClaimFilters(q="harvest", report_id="orchard-ledger")
+        walked = claim_reread(filtered, db, sort, total, 10)
+        assert claim_reread(replace(filtered, q="lantern"), db, sort, 1, 10) is None
+        assert claim_count(filtered, db) is None
     count_plan = _plan(engine, count)
     assert not any(" claim " in f" {step} " for step in count_plan), count_plan  # the FTS5 table alone
-    assert reread is not None
-    assert narrow is None
-    steps = _plan(engine, reread.order_by(CLAIMS_TABLE.c.id).limit(11))
-    assert not any("TEMP B-TREE" in step for step in steps), steps
+    # `q` alone, broad or narrow: the FTS5 table read in rowid order, which is the id's, and no sort
+    for keyset in (broad, narrow):
+        assert isinstance(keyset, KeyOrderedKeyset)
+        steps = _plan(engine, keyset.ordered().limit(11))
+        assert "claim_fts" in steps[0], steps
+        assert not any("TEMP B-TREE" in step for step in steps), steps
+    # another filter beside `q`, and many matches: the matches tested while walking the id order
+    assert walked is not None
+    assert not isinstance(walked, KeyOrderedKeyset)
+
+
+def test_a_claim_whose_key_does_not_sort_as_its_id_leaves_search_answers_unchanged(
+    orchard: TestClient, engine: Engine, backend: str
+) -> None:
+    # A claim whose id is not `clm-` and 20 hex digits (or whose key another claim holds) gets minus its
+    # pk as its key (api/claims/order.py): searches then read their pages the slower way, same answers.
+    with engine.begin() as connection:
+        connection.execute(text(COPY_CLAIM), {"id": "zz-copy-of-a-lantern-claim"})
+    expected = _expected(engine, "lantern")
+    assert "zz-copy-of-a-lantern-claim" in expected
+    with engine.connect() as db:
+        assert keys_in_id_order(db) is (backend != "sqlite")
+        keys = db.execute(select(Claim.id_order).where(Claim.id == "zz-copy-of-a-lantern-claim")).scalar()
+        assert (keys is not None and keys < 0) if backend == "sqlite" else keys is None
+    for sort in ("id", "-id"):
+        seen, totals = _walk(orchard, q="lantern", limit=4, sort=sort)
+        assert seen == (expected if sort == "id" else expected[::-1])
+        assert totals == {len(expected)}
+
+
+def test_keys_sort_as_ids() -> None:
+    ids = sorted(f"clm-{index * 0x9E3779B97F4A7C15 % 16**20:020x}" for index in range(1, 200))
+    keys = [order_key(claim_id) for claim_id in ids]
+    assert keys == sorted(keys)
+    assert len(set(keys)) == len(keys)
+    assert order_key("clm-0123456789abcdef0123") == 0x0123456789ABCDE
+    assert order_key("clm-0123456789ABCDEF0123") is None  # not as the loader writes ids
+    assert order_key("figure-1") is None
+    assert key_bound("clm-0123456789abcdef") == 0x0123456789ABCDE  # a cursor's id, cut short
+    assert key_bound("clm-0123") is None
+
+
+def test_a_key_held_by_another_claim_is_not_given_again(
+    orchard: TestClient, engine: Engine, backend: str
+) -> None:
+    with engine.connect() as db:
+        stored = db.execute(select(Claim.id, Claim.id_order).limit(1)).one()
+        rows = [
+            {"id": stored.id[:-5] + "fffff" if stored.id[-5:] != "fffff" else stored.id[:-5] + "00000"},
+            {"id": "clm-abcdefabcdefabc00000"},
+            {"id": "clm-abcdefabcdefabc00001"},
+            {"id": stored.id},
+        ]
+        assign_id_order(db, rows)
+    if backend != "sqlite":
+        assert all("id_order" not in row for row in rows)  # PostgreSQL leaves the key null
+        return
+    assert stored.id_order == order_key(stored.id)
+    assert [row["id_order"] for row in rows] == [None, 0xABCDEFABCDEFABC, None, stored.id_order]
 
 
 def _second_bundle() -> dict[str, Any]:

@@ -19,12 +19,13 @@ from api.auth.access import (
     visible_rows,
     withhold,
 )
+from api.claims.order import key_bound, keys_in_id_order
 from api.claims.schemas import ClaimPublic
 from api.claims.support import support_record
 from api.facilities.merges import follow_merges
 from api.kit.inlist import is_any_of
 from api.kit.listing import Listing
-from api.kit.paging import Sort, SortKey
+from api.kit.paging import KeyOrderedKeyset, Keyset, Sort, SortKey
 from api.kit.params import MAX_FILTER_VALUES, any_of_text, distinct
 from api.kit.planner import rare
 from api.kit.schemas import as_number, iso
@@ -33,6 +34,7 @@ from api.kit.search import (
     count_matches,
     matches,
     matches_in_key_order,
+    matches_in_rowid_order,
     with_bigrams,
     worth_reading_in_order,
 )
@@ -80,8 +82,9 @@ def claim_columns(*columns: Any) -> list[Any]:
 _ANSWER_COLUMNS: dict[Audience, list[Any]] = {}
 
 
-# Claim search: the quote and the subject (FTS5 table `claim_fts`, keyed by the claim's rowid `pk`).
-CLAIM_SEARCH = SearchIndex("claim_fts", "rowid", col(Claim.pk), col(Claim.search_text))
+# Claim search: the quote and the subject (FTS5 table `claim_fts`, keyed by the claim's `id_order`, an
+# integer that sorts as the id does: `api.claims.order`).
+CLAIM_SEARCH = SearchIndex("claim_fts", "rowid", col(Claim.id_order), col(Claim.search_text))
 
 
 def claim_search_text(quote: str, subject: str | None) -> str:
@@ -268,21 +271,27 @@ def _any_restricted(db: Connection) -> bool:
     return db.execute(any_restricted_query()).first() is not None
 
 
-def claim_reread(
-    filters: ClaimFilters, db: Connection, sort: Sort, total: int, limit: int
-) -> Select[Any] | None:
-    """On SQLite, a search page sorted by id read in id order when the matches are many (else None).
+def claim_reread(filters: ClaimFilters, db: Connection, sort: Sort, total: int, limit: int) -> Keyset | None:
+    """On SQLite, a search page sorted by id read faster than `claim_query` reads it (else None).
 
-    `claim_query` makes SQLite collect and sort every match before it sends a page; when a large share
-    of the claims match, walking the id index and looking each claim up in the FTS5 index is faster.
+    `claim_query` makes SQLite collect and sort every match before it sends a page. When `q` is the
+    only filter and every claim's full-text rowid sorts as its id (`api.claims.order`), the page is read
+    from the FTS5 table in rowid order and stops after it. Otherwise, when a large share of the claims
+    match, walking the id index and looking each claim up among the matches is faster than sorting.
     """
     if db.dialect.name != "sqlite" or not (filters.q and filters.q.strip()) or sort.key.column != "id":
         return None
-    rows = db.scalar(select(func.max(_CLAIM.c.pk))) or 0  # the rowid's maximum: one seek
-    if not worth_reading_in_order(total, rows, limit):
+    if _text_only(filters) and keys_in_id_order(db):
+        rows = select(*claim_columns()).where(visible_rows(_RESTRICTED))
+        query, rowid = matches_in_rowid_order(CLAIM_SEARCH, filters.q, rows)
+        return KeyOrderedKeyset(query, sort, "id", rowid, key_bound)
+    count = db.scalar(select(func.max(_CLAIM.c.pk))) or 0  # the rowid's maximum: one seek
+    if not worth_reading_in_order(total, count, limit):
         return None
     query = claim_query(replace(filters, q=None), db)
-    return query.where(matches_in_key_order(CLAIM_SEARCH, filters.q), visible_rows(_RESTRICTED))
+    return Keyset(
+        query.where(matches_in_key_order(CLAIM_SEARCH, filters.q), visible_rows(_RESTRICTED)), sort, "id"
+    )
 
 
 def claim_record(row: Any) -> dict[str, Any]:

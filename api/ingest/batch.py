@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Connection, String, any_, bindparam, selec
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import SQLModel, col
 
+from api.claims.order import assign_id_order
 from api.claims.support import with_support
 from api.facilities.merges import follow_merges
 from api.ingest.rows import CLAIM_FTS, fts_after, insert_rows
@@ -88,6 +89,7 @@ class BatchWrite:
             rows = self.rows.pop(model, [])
             if model is Claim and rows:
                 rows, self.supported = with_support(connection, rows, origins)
+                assign_id_order(connection, rows)
                 with fts_after(connection, CLAIM_FTS):
                     insert_rows(connection, model.__table__, rows)  # type: ignore[attr-defined]
             else:

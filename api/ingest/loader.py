@@ -18,6 +18,7 @@ from sqlmodel import SQLModel, col, select
 from api.auth.access import RESTRICTED, Access
 from api.changes.audit import CLI_ACTOR, record_change, record_changes, report_summary
 from api.claims.listing import claim_search_text
+from api.claims.order import assign_id_order
 from api.errors import Conflict, InvalidBundle, ReportExists, validation_errors
 from api.facilities.figures import dated_on, refresh_facility_figures
 from api.facilities.merges import follow_merges
@@ -598,6 +599,8 @@ def _write(
 
 def _insert(connection: Connection, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
     """Insert `rows` into `model`'s table in the session's transaction (COPY on PostgreSQL: `rows.py`)."""
+    if model is Claim:
+        assign_id_order(connection, rows)
     insert_rows(connection, model.__table__, rows)  # type: ignore[attr-defined]  # Core: no ORM bookkeeping
 
 

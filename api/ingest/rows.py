@@ -116,11 +116,16 @@ def _sqlite_insert(dialect: Dialect, table: Table, names: tuple[str, ...], count
 
 @dataclass(frozen=True)
 class FullText:
-    """An FTS5 table kept by triggers on its content table: the insert trigger, as migration 0002 made it."""
+    """An FTS5 table kept by triggers on its content table: the insert trigger, as migration 0013 made it.
+
+    `key` is the content table's ingest order (new rows have a larger one); `rowid` the column each
+    full-text row is keyed by, which a row inserted without one gets as minus its `key`.
+    """
 
     table: str
     fts: str
     key: str
+    rowid: str
     column: str
 
     @property
@@ -132,11 +137,18 @@ class FullText:
     def trigger_sql(self) -> str:
         """The insert trigger, as `sqlite_master` holds it."""
         # Names from the dataclass, never from input.
-        insert = f"INSERT INTO {self.fts}(rowid, {self.column}) VALUES (new.{self.key}, new.{self.column})"  # noqa: S608
-        return f"CREATE TRIGGER {self.trigger} AFTER INSERT ON {self.table} BEGIN {insert}; END"
+        fill = (
+            f"UPDATE {self.table} SET {self.rowid} = -new.{self.key} "  # noqa: S608
+            f"WHERE {self.key} = new.{self.key} AND new.{self.rowid} IS NULL"
+        )
+        insert = (
+            f"INSERT INTO {self.fts}(rowid, {self.column}) "  # noqa: S608
+            f"VALUES (coalesce(new.{self.rowid}, -new.{self.key}), new.{self.column})"
+        )
+        return f"CREATE TRIGGER {self.trigger} AFTER INSERT ON {self.table} BEGIN {fill}; {insert}; END"
 
 
-CLAIM_FTS = FullText("claim", "claim_fts", "pk", "search_text")
+CLAIM_FTS = FullText("claim", "claim_fts", "pk", "id_order", "search_text")
 
 
 @contextmanager
@@ -148,7 +160,7 @@ def fts_after(connection: Connection, index: FullText) -> Iterator[None]:
     fraction of the time. The trigger is dropped for the block and created again after it, inside the
     caller's transaction: other connections never see it missing (the write lock is held, and DDL is
     transactional in SQLite), and should the block fail, the caller's rollback brings everything back.
-    Elsewhere (PostgreSQL, or a trigger not as migration 0002 made it) the block runs as it is.
+    Elsewhere (PostgreSQL, or a trigger not as migration 0013 made it) the block runs as it is.
     """
     stored = None
     if connection.dialect.name == "sqlite":
@@ -164,8 +176,13 @@ def fts_after(connection: Connection, index: FullText) -> Iterator[None]:
     try:
         yield
         connection.exec_driver_sql(
+            f"UPDATE {index.table} SET {index.rowid} = -{index.key} "  # noqa: S608
+            f"WHERE {index.key} > ? AND {index.rowid} IS NULL",
+            (last,),
+        )
+        connection.exec_driver_sql(
             f"INSERT INTO {index.fts}(rowid, {index.column}) "  # noqa: S608
-            f"SELECT {index.key}, {index.column} FROM {index.table} WHERE {index.key} > ?",
+            f"SELECT {index.rowid}, {index.column} FROM {index.table} WHERE {index.key} > ?",
             (last,),
         )
     finally:

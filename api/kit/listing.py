@@ -82,9 +82,9 @@ class Listing(Generic[Filters]):
     slow: Callable[[Filters], bool] = lambda _filters: False
     # A cheaper count of the matches for these filters (the same number), or None to count the query.
     count: Callable[[Filters, Connection], Select[Any] | None] = lambda _filters, _db: None
-    # Knowing (filters, db, sort, total, limit), another query of the same rows and columns that reads
-    # the page faster in the sort's order, or None (see `api.kit.paging.fetch_page`).
-    reread: Callable[[Filters, Connection, Sort, int, int], Select[Any] | None] = lambda *_args: None
+    # Knowing (filters, db, sort, total, limit), another keyset of the same rows, columns and order that
+    # reads the page faster, or None (see `api.kit.paging.fetch_page`).
+    reread: Callable[[Filters, Connection, Sort, int, int], Keyset | None] = lambda *_args: None
     # Whether a total may be remembered per data version (`api.kit.totals`): true when every write that
     # changes what the list holds bumps the data version.
     remember_totals: bool = False
@@ -267,8 +267,7 @@ def read_page(
     keyset = Keyset(listing.query(filters, db), params.sort, listing.id_column)
 
     def reread(total: int) -> Keyset | None:
-        query = listing.reread(filters, db, params.sort, total, params.limit)
-        return Keyset(query, params.sort, listing.id_column) if query is not None else None
+        return listing.reread(filters, db, params.sort, total, params.limit)
 
     version = data_version(request)
     url = public_url(request)

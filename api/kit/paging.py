@@ -200,6 +200,40 @@ class Keyset:
         )
 
 
+class KeyOrderedKeyset(Keyset):
+    """A keyset sorted by id, read in the order of `key`: an integer column that sorts as the id does.
+
+    `bound(last_id)` gives a key every id after `last_id` (before it, descending) has reached, or None
+    when it cannot tell: the cursor's condition on the id is then kept alone.
+    """
+
+    def __init__(
+        self,
+        query: Select[Any],
+        sort: Sort,
+        id_column: str,
+        key: ColumnElement[Any],
+        bound: Callable[[Any], int | None],
+    ) -> None:
+        super().__init__(query, sort, id_column)
+        if not self.by_id:
+            raise ValueError("a key ordered keyset is sorted by id")
+        self.key = key
+        self.bound = bound
+
+    def ordered(self) -> Select[Any]:
+        """The query in the key's order, which is the id's."""
+        return self.query.order_by(self.key.desc() if self.sort.descending else self.key.asc())
+
+    def after(self, cursor: "Cursor") -> ColumnElement[bool]:
+        """The id's condition, and the key's bound that lets the read start there."""
+        beyond = super().after(cursor)
+        bound = self.bound(cursor.last_id)
+        if bound is None:
+            return beyond
+        return and_(self.key <= bound if self.sort.descending else self.key >= bound, beyond)
+
+
 # The column of a page's statement that carries the total of matches (PostgreSQL, see `fetch_page`).
 TOTAL_COLUMN = "laborwatch_total"
 

@@ -14,7 +14,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, literal_column, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    column,
+    false,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
 
 # PostgreSQL's column holding each row's `to_tsvector('english', search_text)` (migration 0011).
 SEARCH_VECTOR = "search_vector"
@@ -122,6 +134,22 @@ def matches_in_key_order(index: SearchIndex, query: str) -> ColumnElement[bool]:
         return false()
     key: ColumnElement[Any] = literal_column(f"+{index.key.table.name}.{index.key.name}")
     return key.in_(_fts_keys(index, terms))
+
+
+def matches_in_rowid_order(
+    index: SearchIndex, query: str, rows: Select[Any]
+) -> tuple[Select[Any], ColumnElement[Any]]:
+    """`rows` (of `index.key`'s table) kept to those matching `query`, read from the FTS5 table (SQLite).
+
+    Returns the statement and the FTS5 rowid to order it by: FTS5 hands its matches out in rowid order,
+    so with `ORDER BY rowid LIMIT n` the read stops after the page instead of collecting every match.
+    The table is joined on `index.key` = rowid, which must be the FTS5 table's `content_rowid`.
+    """
+    fts = table(index.fts_table, column("rowid"))
+    rowid: ColumnElement[Any] = fts.c.rowid
+    terms = search_terms(query)
+    joined = rows.select_from(fts.join(index.key.table, index.key == rowid))
+    return joined.where(_fts_match(index, terms) if terms else false()), rowid
 
 
 # Walking an index costs about a tenth of fetching and sorting a match (measured on 100,000 claims).
