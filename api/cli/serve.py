@@ -54,9 +54,16 @@ def server_options(settings: Settings) -> dict[str, Any]:
 
     Proxy headers are off: the client address comes from `LABORWATCH_TRUSTED_PROXIES` only. The app
     logs each request itself (`api.requestlog`), so uvicorn's access log is off.
+
+    The event loop is asyncio's, not uvloop (which uvicorn's "auto" picks when it is installed): under
+    load, uvloop served some connections seconds late while others went on (measured at 32 connections:
+    p99 10 to 20 times the median on the list and the detail, against about 2 times on asyncio's loop,
+    for the same requests per second and CPU time a request; the same with a bare Starlette app whose
+    handler computes 3 ms). See docs/performance.md.
     """
     return {
         "http": protocol_for(settings),
+        "loop": "asyncio",
         "proxy_headers": False,
         "server_header": False,
         "access_log": False,
