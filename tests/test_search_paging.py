@@ -192,7 +192,9 @@ def test_a_claim_whose_key_does_not_sort_as_its_id_leaves_search_answers_unchang
     assert "zz-copy-of-a-lantern-claim" in expected
     with engine.connect() as db:
         assert keys_in_id_order(db) is (backend != "sqlite")
-        keys = db.execute(select(Claim.id_order).where(Claim.id == "zz-copy-of-a-lantern-claim")).scalar()
+        keys = db.execute(
+            select(CLAIMS_TABLE.c.id_order).where(CLAIMS_TABLE.c.id == "zz-copy-of-a-lantern-claim")
+        ).scalar()
         assert (keys is not None and keys < 0) if backend == "sqlite" else keys is None
     for sort in ("id", "-id"):
         seen, totals = _walk(orchard, q="lantern", limit=4, sort=sort)
@@ -203,7 +205,8 @@ def test_a_claim_whose_key_does_not_sort_as_its_id_leaves_search_answers_unchang
 def test_keys_sort_as_ids() -> None:
     ids = sorted(f"clm-{index * 0x9E3779B97F4A7C15 % 16**20:020x}" for index in range(1, 200))
     keys = [order_key(claim_id) for claim_id in ids]
-    assert keys == sorted(keys)
+    assert None not in keys
+    assert keys == sorted(key for key in keys if key is not None)
     assert len(set(keys)) == len(keys)
     assert order_key("clm-0123456789abcdef0123") == 0x0123456789ABCDE
     assert order_key("clm-0123456789ABCDEF0123") is None  # not as the loader writes ids
@@ -216,7 +219,7 @@ def test_a_key_held_by_another_claim_is_not_given_again(
     orchard: TestClient, engine: Engine, backend: str
 ) -> None:
     with engine.connect() as db:
-        stored = db.execute(select(Claim.id, Claim.id_order).limit(1)).one()
+        stored = db.execute(select(CLAIMS_TABLE.c.id, CLAIMS_TABLE.c.id_order).limit(1)).one()
         rows = [
             {"id": stored.id[:-5] + "fffff" if stored.id[-5:] != "fffff" else stored.id[:-5] + "00000"},
             {"id": "clm-abcdefabcdefabc00000"},
