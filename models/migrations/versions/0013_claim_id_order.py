@@ -45,11 +45,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_claim_id_order", table_name="claim")
+    with op.batch_alter_table("claim") as batch:  # on SQLite a copy of the table, without its triggers
+        batch.drop_column("id_order")
     if op.get_bind().dialect.name == "sqlite":
         _fts_keyed_by("pk")
-    op.drop_index("ix_claim_id_order", table_name="claim")
-    with op.batch_alter_table("claim") as batch:
-        batch.drop_column("id_order")
 
 
 def _fill_keys(bind: sa.Connection) -> None:
