@@ -14,7 +14,7 @@ class Claim(SQLModel, table=True):
     __table_args__ = (
         # Facility figures pick a facility's best worker_count claim: this index serves that lookup.
         Index("ix_claim_facility_id_predicate", "facility_id", "predicate", "dated_on"),
-        # The claims' full-text rows on SQLite are keyed by `id_order` (migration 0013); PostgreSQL leaves
+        # The claims' full-text rows on SQLite are keyed by `id_order` (migration 0014); PostgreSQL leaves
         # it null, so there the index is empty.
         Index(
             "ix_claim_id_order",

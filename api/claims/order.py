@@ -51,7 +51,7 @@ def assign_id_order(connection: Connection, rows: Iterable[dict[str, Any]]) -> N
     """Give each claim row about to be inserted its `id_order` (SQLite; PostgreSQL leaves it null).
 
     A key already held by another stored claim or an earlier row here, and an id of another shape, get
-    none: the insert then gives the claim minus its `pk` (the trigger of migration 0013, or `fts_after`),
+    none: the insert then gives the claim minus its `pk` (the trigger of migration 0014, or `fts_after`),
     so keys stay unique.
     """
     if connection.dialect.name != "sqlite":

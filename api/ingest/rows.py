@@ -116,7 +116,7 @@ def _sqlite_insert(dialect: Dialect, table: Table, names: tuple[str, ...], count
 
 @dataclass(frozen=True)
 class FullText:
-    """An FTS5 table kept by triggers on its content table: the insert trigger, as migration 0013 made it.
+    """An FTS5 table kept by triggers on its content table: the insert trigger, as migration 0014 made it.
 
     `key` is the content table's ingest order (new rows have a larger one); `rowid` the column each
     full-text row is keyed by, which a row inserted without one gets as minus its `key`.
@@ -160,7 +160,7 @@ def fts_after(connection: Connection, index: FullText) -> Iterator[None]:
     fraction of the time. The trigger is dropped for the block and created again after it, inside the
     caller's transaction: other connections never see it missing (the write lock is held, and DDL is
     transactional in SQLite), and should the block fail, the caller's rollback brings everything back.
-    Elsewhere (PostgreSQL, or a trigger not as migration 0013 made it) the block runs as it is.
+    Elsewhere (PostgreSQL, or a trigger not as migration 0014 made it) the block runs as it is.
     """
     stored = None
     if connection.dialect.name == "sqlite":

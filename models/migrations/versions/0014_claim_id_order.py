@@ -5,8 +5,8 @@ The key of each stored claim is computed here as the loader computes it for new 
 table is made again with `id_order` as its rowid and filled by `'rebuild'` (about 15 s for 100,000 claims
 on a busy 2-core machine). PostgreSQL gets the column, null, and its (empty) index, nothing else.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-08
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013"
-down_revision: str | None = "0012"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
