@@ -18,6 +18,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from api.cli.serve import LOOP
+
 PAYLOAD_ENV = "BENCH_BARE_PAYLOAD"
 
 
@@ -82,12 +84,17 @@ def main(argv: list[str] | None = None) -> int:
         os.environ[PAYLOAD_ENV] = str(args.payload.resolve())
     if args.workers > 1:
         uvicorn.run(
-            "bench.bare:app", host=args.host, port=args.port, proxy_headers=False, workers=args.workers
+            "bench.bare:app",
+            host=args.host,
+            port=args.port,
+            proxy_headers=False,
+            workers=args.workers,
+            loop=LOOP,
         )
     else:
         global PAYLOAD  # noqa: PLW0603 (the module is already imported; read the file given now)
         PAYLOAD = _load_payload()
-        uvicorn.run(app, host=args.host, port=args.port, proxy_headers=False)
+        uvicorn.run(app, host=args.host, port=args.port, proxy_headers=False, loop=LOOP)
     return 0
 
 

@@ -29,6 +29,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 from sqlalchemy import create_engine, text
 
+from api.cli.serve import LOOP
 from api.settings import PROJECT_ROOT
 from bench import bundles, report, servers
 from bench.corpus import create_schema, drop_schema, schema_url, sqlite_url
@@ -50,11 +51,12 @@ REQUESTS = ("list", "sources", "detail", "search", "broad", "first", "deep")
 WITHOUT_SUPPORT = (sys.executable, "-m", "bench.without_support")
 DATABASES = ("sqlite", "postgresql")
 # uvicorn's (loop, http) for Datasette: its own default stack (`pip install datasette` brings neither uvloop
-# nor httptools, so uvicorn's "auto" falls back to these), and laborwatch's stack (its dependencies).
-DATASETTE_STACKS = {"own": ("asyncio", "h11"), "same": ("uvloop", "httptools")}
+# nor httptools, so uvicorn's "auto" falls back to these), and laborwatch's stack (the loop `laborwatch
+# serve` asks for, and httptools, its dependency).
+DATASETTE_STACKS = {"own": ("asyncio", "h11"), "same": (LOOP, "httptools")}
 DATASETTE_LABELS = {
     "own": "Datasette, own stack (asyncio, h11)",
-    "same": "Datasette, laborwatch's stack (uvloop, httptools)",
+    "same": f"Datasette, laborwatch's stack ({LOOP}, httptools)",
 }
 
 
@@ -207,8 +209,8 @@ def _parser() -> argparse.ArgumentParser:
         type=_stacks,
         default=list(DATASETTE_STACKS),
         metavar="S,S",
-        help="own: Datasette on asyncio and h11, what `pip install datasette` alone runs; same: on uvloop "
-        "and httptools, laborwatch's stack (default own,same; empty: no Datasette)",
+        help="own: Datasette on asyncio and h11, what `pip install datasette` alone runs; same: on "
+        f"{LOOP} and httptools, laborwatch's stack (default own,same; empty: no Datasette)",
     )
     parser.add_argument(
         "--bare-workers",

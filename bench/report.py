@@ -27,7 +27,7 @@ reports, 10,000 facilities, 100,000 claims; `make bench BENCH_ARGS="--scale 10"`
   PostgreSQL schema (dropped afterwards), as claims per second;
 - **reads**: `wrk` with the same settings (one thread, 32 connections, 8 s after a 1 s warm-up per URL)
   against laborwatch (1 and 2 workers), then Datasette serving the same SQLite file on its own stack
-  (asyncio, h11) and on laborwatch's (uvloop, httptools), then a bare Starlette app under uvicorn
+  (asyncio, h11) and on laborwatch's (asyncio's loop, httptools), then a bare Starlette app under uvicorn
   answering a fixed JSON page of the same size (the ceiling of this machine), one server at a time.
 
 See `bench/README.md` for what each request is on each server and the options
@@ -110,7 +110,7 @@ def markdown(figures: "Figures") -> str:
         )
     legend = (
         "Below, 1w and 2w are workers; Datasette own is Datasette on asyncio and h11 (what "
-        "`pip install datasette` alone runs), Datasette same is Datasette on uvloop and httptools "
+        "`pip install datasette` alone runs), Datasette same is Datasette on laborwatch's loop and httptools "
         "(laborwatch's stack)."
     )
     return "\n".join(

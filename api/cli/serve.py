@@ -49,6 +49,10 @@ def run(settings: Settings, *, host: str, port: int, workers: int) -> None:
     uvicorn.run(WORKER_FACTORY, factory=True, host=host, port=port, workers=workers, **options)
 
 
+# uvicorn's event loop for every laborwatch process (and the benchmark's ceiling and Datasette "same stack").
+LOOP = "asyncio"
+
+
 def server_options(settings: Settings) -> dict[str, Any]:
     """The uvicorn settings of laborwatch: its protocol and timeouts, JSON logs, no `server` header.
 
@@ -63,7 +67,7 @@ def server_options(settings: Settings) -> dict[str, Any]:
     """
     return {
         "http": protocol_for(settings),
-        "loop": "asyncio",
+        "loop": LOOP,
         "proxy_headers": False,
         "server_header": False,
         "access_log": False,
