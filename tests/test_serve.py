@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.cli.serve import server_options
+from api.cli.serve import PARENT_ENV, server_options
 from api.settings import Settings
 from tests.conftest import Database
 from tests.helpers.serving import wait_until_serving
@@ -137,3 +137,21 @@ def test_serve_runs_on_asyncios_event_loop_not_uvloop() -> None:
     # Under load uvloop answered some connections seconds late while others went on (docs/performance.md:
     # p99 10 to 20 times the median at 32 connections, against about 2 times on asyncio's loop).
     assert server_options(Settings())["loop"] == "asyncio"
+
+
+def test_a_worker_whose_server_died_before_it_started_stops_instead_of_serving() -> None:
+    # A worker that finished importing after its server was SIGKILLed once took init for its parent and
+    # served on; it is told its server's id (PARENT_ENV) and stops at once when that process is gone.
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    env = {**os.environ, PARENT_ENV: str(gone.pid)}
+    worker = subprocess.run(
+        [sys.executable, "-c", "from api.cli.serve import worker_app; worker_app(); print('serving')"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert worker.returncode == -signal.SIGTERM, worker
+    assert "serving" not in worker.stdout

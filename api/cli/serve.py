@@ -17,6 +17,9 @@ from api.kit.processes import exit_with_parent
 from api.settings import Settings, get_settings
 
 WORKER_FACTORY = "api.cli.serve:worker_app"
+# The serving process's id, handed to its workers: a worker that read `os.getppid()` after its parent was
+# killed would take init for its parent and serve on, an orphan.
+PARENT_ENV = "LABORWATCH_SERVE_PARENT"
 
 
 def prepare(settings: Settings, echo: Callable[[str], None]) -> None:
@@ -46,6 +49,7 @@ def run(settings: Settings, *, host: str, port: int, workers: int) -> None:
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, **options)
         return
+    os.environ[PARENT_ENV] = str(os.getpid())
     uvicorn.run(WORKER_FACTORY, factory=True, host=host, port=port, workers=workers, **options)
 
 
@@ -78,5 +82,5 @@ def server_options(settings: Settings) -> dict[str, Any]:
 
 def worker_app() -> FastAPI:
     """The app of one worker process: settings from the environment, its own engine, and no orphans."""
-    exit_with_parent(os.getppid())
+    exit_with_parent(int(os.environ.get(PARENT_ENV) or os.getppid()))
     return create_app(get_settings())
