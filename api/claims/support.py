@@ -421,7 +421,10 @@ def _by_pairs(active: Sequence[Figure], ranges: Sequence[tuple[float, float]]) -
         day = days[i]
         for j in range(i + 1, len(active)):
             other = days[j]
-            if (day is None) != (other is None) or (day is not None and abs(day - other) > WINDOW_DAYS):
+            if day is None:
+                if other is not None:
+                    continue
+            elif other is None or abs(day - other) > WINDOW_DAYS:
                 continue
             other_low, other_high = ranges[j]
             pairs = agreeing if other_low <= high and low <= other_high else conflicting
