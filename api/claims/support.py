@@ -449,9 +449,9 @@ def _id_list(ids: tuple[str, ...]) -> str:
 
 
 def support_columns(support: Support | None) -> dict[str, Any]:
-    """The claim columns that store `support` (all None for a claim that has none)."""
+    """The claim columns that store `support` (all None for a claim that has none; not to be changed)."""
     if support is None:
-        return dict.fromkeys(SUPPORT_COLUMNS)
+        return _NO_SUPPORT_COLUMNS
     return {
         "support_sources": support.sources,
         "support_agreeing": _id_list(support.agreeing),
@@ -470,6 +470,7 @@ SUPPORT_COLUMNS = (
     "support_conflicting_count",
     "support_conflicting_sources",
 )
+_NO_SUPPORT_COLUMNS: dict[str, Any] = dict.fromkeys(SUPPORT_COLUMNS)
 
 
 def support_record(row: Any) -> dict[str, Any] | None:
