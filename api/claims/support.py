@@ -559,8 +559,8 @@ def with_support(
     whose support the new ones change are updated here; the new rows come back with theirs, with the
     facilities whose support is thus current. A bulk load so writes each new claim once, where inserting
     it bare and then storing its support wrote it twice (on PostgreSQL an UPDATE writes a new row version
-    and every index entry again, the full-text vector computed anew). Should the batch's lineage then
-    give a report another origin than `origins` said, `refresh_origins` names the facilities to refresh.
+    and every index entry again, the full-text vector computed anew). `origins` are settled before the
+    insert (`settle_pending_reports`), so the support computed here is final.
     """
     new: dict[str, list[Figure]] = {}
     for row in rows:
