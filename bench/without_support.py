@@ -34,7 +34,7 @@ def support_switched_off(*, origins: bool = True) -> Iterator[None]:
     if origins:
         switched += [
             (loader, "settle_new_report", lambda *_args: set()),
-            (loader, "settle_new_reports", lambda *_args: set()),
+            (batch, "settle_pending_reports", lambda *_args: ({}, set())),
         ]
     kept = [(module, name, vars(module)[name]) for module, name, _ in switched]
     for module, name, replacement in switched:

@@ -258,8 +258,9 @@ def test_stored_support_is_the_rule_after_every_write(engine: Engine, steps: lis
             check_support(session)
 
 
-def test_the_sweep_agrees_with_every_pair_on_a_dense_facility() -> None:
+def test_the_sweep_agrees_with_every_pair_on_a_dense_facility(monkeypatch: pytest.MonkeyPatch) -> None:
     """The windowed sweep of `support_of` gives what comparing every pair gives (no database needed)."""
+    monkeypatch.setattr("api.claims.support.PAIRWISE_UP_TO", 0)  # 60 figures: swept, not read by pairs
     days = [date(2020, 1, 1) + timedelta(days=37 * n) for n in range(60)]
     figures = [
         Figure(
@@ -333,27 +334,28 @@ pure_figures = st.tuples(
 @given(
     drawn=st.lists(pure_figures, max_size=260, unique_by=lambda drawn: drawn[0]),
     origins=st.sampled_from([1, 3, 1000]),
-    costs=st.sampled_from([(0, 0), (3, 16), (10**6, 10**6)]),
+    costs=st.sampled_from([(0, 0, 0), (3, 16, 0), (10**6, 10**6, 0), (3, 16, 64)]),
 )
 def test_the_sweep_gives_what_every_pair_gives(
-    drawn: list[tuple[Any, ...]], origins: int, costs: tuple[int, int]
+    drawn: list[tuple[Any, ...]], origins: int, costs: tuple[int, int, int]
 ) -> None:
     """`support_of` (bisections, pooled origins, walks in id order) gives what comparing every pair gives.
 
     Corpora of up to 260 figures, so that more than 100 agree or conflict; few origins or many; the
-    tuning costs forced to either end, so that every way of gathering ids and origins is taken.
+    tuning costs forced to either end, so that every way of gathering ids and origins is taken (with
+    `PAIRWISE_UP_TO` 0, the sweep for every size; as shipped, its own pairwise reading for a few).
     """
     figures = [
         Figure(f"c{key:05}", value, None if spread is None else value + spread, approximate, day, status,
                f"o{origin % origins}")
         for key, value, spread, approximate, day, status, origin in drawn
     ]  # fmt: skip
-    kept = support.LOOP_STEP, support.FEW
-    support.LOOP_STEP, support.FEW = costs
+    kept = support.LOOP_STEP, support.FEW, support.PAIRWISE_UP_TO
+    support.LOOP_STEP, support.FEW, support.PAIRWISE_UP_TO = costs
     try:
         swept = support_of(figures)
     finally:
-        support.LOOP_STEP, support.FEW = kept
+        support.LOOP_STEP, support.FEW, support.PAIRWISE_UP_TO = kept
     assert swept == support_by_pairs(figures)
 
 

@@ -75,6 +75,8 @@ def claim_range(figure: Figure) -> tuple[float, float]:
 # The rough cost of a step of a walk in id order, in units of one element of a filtering comprehension:
 # it chooses how `_Window` gathers the listed ids.
 LOOP_STEP = 3
+# Up to this many active figures, `support_of` compares every pair rather than sweeping windows.
+PAIRWISE_UP_TO = 64
 # An origin with at most this many figures in a window is outlined in the window's pooled bounds; one
 # with more keeps sorted bounds of its own, looked at for each question (there are few such origins).
 FEW = 16
@@ -372,13 +374,17 @@ def support_of(figures: Iterable[Figure]) -> dict[str, Support]:
     The undated figures form one window; the dated ones are swept in date order, each figure entering
     the window when the sweep comes within `WINDOW_DAYS` of its date and leaving when it falls behind.
     Counts cost bisections; the listed ids and distinct origins are gathered by whichever of a few ways
-    is cheapest for the window (docs/performance.md gives the worst case).
+    is cheapest for the window (docs/performance.md gives the worst case). A facility of a few figures
+    (most of them) is read pair by pair instead: the same answers, without building the windows.
     """
     figures = list(figures)
     result = {figure.id: NO_SUPPORT for figure in figures if figure.status in SIDELINED}
     active = sorted((figure for figure in figures if figure.status not in SIDELINED), key=lambda f: f.id)
-    ids = [figure.id for figure in active]
     ranges = [claim_range(figure) for figure in active]
+    if len(active) <= PAIRWISE_UP_TO:
+        result.update(_by_pairs(active, ranges))
+        return result
+    ids = [figure.id for figure in active]
     origins = [figure.origin for figure in active]
     undated = _Window(ranges, origins)
     undated.change([index for index, figure in enumerate(active) if figure.dated_on is None], [])
@@ -402,14 +408,50 @@ def support_of(figures: Iterable[Figure]) -> dict[str, Support]:
     return result
 
 
+def _by_pairs(active: Sequence[Figure], ranges: Sequence[tuple[float, float]]) -> dict[str, Support]:
+    """`support_of` for a few figures (sorted by id, none sidelined), comparing every pair once.
+
+    The same answers as the sweep; for the few worker figures most facilities have, cheaper than
+    building a window's sorted bounds.
+    """
+    days = [None if figure.dated_on is None else figure.dated_on.toordinal() for figure in active]
+    agreeing: list[list[int]] = [[] for _ in active]
+    conflicting: list[list[int]] = [[] for _ in active]
+    for i, (low, high) in enumerate(ranges):
+        day = days[i]
+        for j in range(i + 1, len(active)):
+            other = days[j]
+            if day is None:
+                if other is not None:
+                    continue
+            elif other is None or abs(day - other) > WINDOW_DAYS:
+                continue
+            other_low, other_high = ranges[j]
+            pairs = agreeing if other_low <= high and low <= other_high else conflicting
+            pairs[i].append(j)
+            pairs[j].append(i)
+    result = {}
+    for i, figure in enumerate(active):
+        agree, conflict = agreeing[i], conflicting[i]  # in index order: each pair appended in turn
+        result[figure.id] = Support(
+            len({figure.origin, *(active[j].origin for j in agree)}),
+            tuple(active[j].id for j in agree[:MAX_LISTED]),
+            len(agree),
+            tuple(active[j].id for j in conflict[:MAX_LISTED]),
+            len(conflict),
+            len({active[j].origin for j in conflict}),
+        )
+    return result
+
+
 def _id_list(ids: tuple[str, ...]) -> str:
     return json.dumps(list(ids)) if ids else "[]"
 
 
 def support_columns(support: Support | None) -> dict[str, Any]:
-    """The claim columns that store `support` (all None for a claim that has none)."""
+    """The claim columns that store `support` (all None for a claim that has none; not to be changed)."""
     if support is None:
-        return dict.fromkeys(SUPPORT_COLUMNS)
+        return _NO_SUPPORT_COLUMNS
     return {
         "support_sources": support.sources,
         "support_agreeing": _id_list(support.agreeing),
@@ -428,6 +470,7 @@ SUPPORT_COLUMNS = (
     "support_conflicting_count",
     "support_conflicting_sources",
 )
+_NO_SUPPORT_COLUMNS: dict[str, Any] = dict.fromkeys(SUPPORT_COLUMNS)
 
 
 def support_record(row: Any) -> dict[str, Any] | None:
@@ -516,8 +559,8 @@ def with_support(
     whose support the new ones change are updated here; the new rows come back with theirs, with the
     facilities whose support is thus current. A bulk load so writes each new claim once, where inserting
     it bare and then storing its support wrote it twice (on PostgreSQL an UPDATE writes a new row version
-    and every index entry again, the full-text vector computed anew). Should the batch's lineage then
-    give a report another origin than `origins` said, `refresh_origins` names the facilities to refresh.
+    and every index entry again, the full-text vector computed anew). `origins` are settled before the
+    insert (`settle_pending_reports`), so the support computed here is final.
     """
     new: dict[str, list[Figure]] = {}
     for row in rows:

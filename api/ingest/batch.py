@@ -21,6 +21,7 @@ from api.claims.support import with_support
 from api.facilities.merges import follow_merges
 from api.ingest.rows import CLAIM_FTS, fts_after, insert_rows
 from api.kit.inlist import in_chunks
+from api.reports.lineage import settle_pending_reports
 from models import Claim, Facility, FacilityAlias, Report, ReportContributor, ReportFacility
 
 if TYPE_CHECKING:
@@ -52,8 +53,10 @@ class BatchWrite:
     fingerprints: dict[str, str] = field(default_factory=dict)
     taken_claims: set[str] = field(default_factory=set)
     rows: dict[type[SQLModel], list[dict[str, Any]]] = field(default_factory=dict)
-    # Facilities whose claims' support `write` brought up to date (`with_support`).
+    # Facilities whose claims' support `write` brought up to date (`with_support`), and those whose
+    # stored claims' origins it changed (`settle_pending_reports`), whose support must follow.
     supported: set[str] = field(default_factory=set)
+    relinked: set[str] = field(default_factory=set)
 
     @classmethod
     def look_up(cls, connection: Connection, bundles: Sequence["PreparedBundle"]) -> "BatchWrite":
@@ -81,10 +84,13 @@ class BatchWrite:
     def write(self, connection: Connection) -> None:
         """Insert every kept row, one bulk insert per table, in foreign-key order.
 
-        The claims go in with their support computed (`with_support`), and on SQLite with their full-text
-        rows added in one statement after them (`fts_after`).
+        The reports go in with their origins settled (`settle_pending_reports`), the claims with their
+        support computed from them (`with_support`), and on SQLite with their full-text rows added in one
+        statement after them (`fts_after`).
         """
-        origins = self._origins(connection)
+        reports = self.rows.get(Report, [])
+        origins, self.relinked = settle_pending_reports(connection, reports) if reports else ({}, set())
+        self.rows[Report] = [row | {"origin_id": origins.get(row["id"], row["origin_id"])} for row in reports]
         for model in WRITE_ORDER:
             rows = self.rows.pop(model, [])
             if model is Claim and rows:
@@ -94,27 +100,6 @@ class BatchWrite:
                     insert_rows(connection, model.__table__, rows)  # type: ignore[attr-defined]
             else:
                 insert_rows(connection, model.__table__, rows)  # type: ignore[attr-defined]
-
-    def _origins(self, connection: Connection) -> dict[str, str]:
-        """The origin each new report of the batch will most likely have: its parent's, or itself.
-
-        A guess for `with_support` (a report sharing its body with another is settled later, by
-        `Deferred.finish`).
-        """
-        reports = self.rows.get(Report, [])
-        ids = {row["id"] for row in reports}
-        outside = sorted({row["derived_from"] for row in reports if row["derived_from"]} - ids)
-        stored: dict[str, str] = {}
-        for chunk in in_chunks(outside):
-            query = select(col(Report.id), col(Report.origin_id)).where(col(Report.id).in_(chunk))
-            stored.update((report_id, origin) for report_id, origin in connection.execute(query))
-        origins: dict[str, str] = {}
-        for row in reports:
-            parent = row["derived_from"]
-            origins[row["id"]] = (
-                (origins.get(parent) or stored.get(parent) or parent) if parent else row["id"]
-            )
-        return origins
 
 
 def _any_of(connection: Connection, column: Any, values: list[str]) -> list[ColumnElement[bool]]:

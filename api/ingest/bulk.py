@@ -158,6 +158,7 @@ def _load_set_wise(
                     outcomes.append(_load_one(session, piece[0], piece[1], actor, deferred, rows))
             rows.write(session.connection())
             deferred.supported |= rows.supported
+            deferred.facility_ids |= rows.relinked
     except (DataError, IntegrityError):
         return None
     return outcomes

@@ -30,7 +30,7 @@ from api.ingest.quotes import fold as fold_space
 from api.ingest.rows import insert_rows
 from api.kit.inlist import in_chunks
 from api.kit.search import fold
-from api.reports.lineage import body_key, check_derivation, settle_new_report, settle_new_reports
+from api.reports.lineage import body_key, check_derivation, settle_new_report
 from api.reports.listing import report_search_text
 from api.settings import Settings, get_settings
 from models import (
@@ -211,22 +211,13 @@ class Deferred:
 
     facility_ids: set[str] = field(default_factory=set)
     changes: list[dict[str, Any]] = field(default_factory=list)
-    # Reports whose rows a batch inserts at its end: (id, derived_from, body key), their origins unsettled.
-    lineage: list[tuple[str, str | None, str]] = field(default_factory=list)
-    # Facilities whose support a batch's bulk insert stored already (`with_support`): not computed again
-    # unless the batch's lineage changes an origin among their claims.
+    # Facilities whose support a batch's bulk insert stored already (`with_support`, the batch's origins
+    # settled before it): not computed again.
     supported: set[str] = field(default_factory=set)
 
     def finish(self, session: Session) -> None:
-        """Settle the batch's origins, recompute the figures of every facility it touched, log its writes."""
-        relinked: set[str] = set()
-        if self.lineage:
-            relinked = settle_new_reports(session, self.lineage)
-        self.facility_ids |= relinked
-        self.lineage.clear()
-        refresh_facility_figures(
-            session, self.facility_ids, support=(self.facility_ids - self.supported) | relinked
-        )
+        """Recompute the figures of every facility the batch touched, and log its writes."""
+        refresh_facility_figures(session, self.facility_ids, support=self.facility_ids - self.supported)
         record_changes(session, self.changes)
         self.facility_ids.clear()
         self.supported.clear()
@@ -480,11 +471,9 @@ def load_prepared(
         batch.stored_facilities.update(facility_ids)
         batch.taken_claims.update(claim_ids)
     # Origins this report changes (its own, its copies', its derivatives'): their facilities' support too.
-    # A batch's rows are inserted at its end: their origins are settled then (`Deferred.finish`).
+    # A batch's rows are inserted at its end, with their origins settled then (`BatchWrite.write`).
     relinked: set[str] = set()
-    if batch is not None and deferred is not None:
-        deferred.lineage.append((report.id, report.derived_from, report.body_key))
-    else:
+    if batch is None:
         relinked = settle_new_report(session, report.id, report.derived_from, report.body_key)
         relinked -= set(facility_ids)
     summary = report_summary(report, result.claim_ids, result.facility_ids)

@@ -8,7 +8,10 @@ facilities' support must follow.
 """
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.orm import Session
@@ -35,37 +38,148 @@ def _refuse(msg: str) -> InvalidBundle:
     )
 
 
-def _link(db: Connection, report_id: str) -> tuple[str | None, bool]:
-    """The report `report_id` links to, and whether the link is declared (else by an identical body)."""
-    r = _REPORT.c
-    row = db.execute(select(r.derived_from, r.body_key, r.ingested_at).where(r.id == report_id)).first()
-    if row is None:
+def _instant(moment: datetime) -> datetime:
+    """An ingest time comparable with any other: naive UTC (SQLite gives naive ones, PostgreSQL aware)."""
+    return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """What the lineage rule reads of a report."""
+
+    derived_from: str | None
+    body_key: str
+    ingested: tuple[datetime, str]  # (ingest time, id): the order in which identical bodies came
+
+
+class Links:
+    """The reports' links as the lineage rule reads them, read from the database a set at a time and kept.
+
+    Report rows about to be inserted (`pending`) count as stored. Valid while no report's id, body or
+    `derived_from` changes (writing `origin_id` changes no link): one write's walks share one.
+    """
+
+    def __init__(self, db: Connection, pending: Iterable[Mapping[str, Any]] = ()) -> None:
+        self.db = db
+        self.rows: dict[str, _Stored | None] = {}
+        # Every report of a body key read, by (ingest time, id); the pending rows' children by parent.
+        self.keyed: dict[str, list[tuple[datetime, str]]] = {}
+        self.pending = {row["id"]: self._stored(row) for row in pending}
+        self.pending_children: dict[str, set[str]] = {}
+        for report_id, row in self.pending.items():
+            if row.derived_from is not None:
+                self.pending_children.setdefault(row.derived_from, set()).add(report_id)
+        self.rows.update(self.pending)
+
+    @staticmethod
+    def _stored(row: Mapping[Any, Any]) -> _Stored:
+        return _Stored(row["derived_from"], row["body_key"], (_instant(row["ingested_at"]), row["id"]))
+
+    def load(self, report_ids: Iterable[str]) -> None:
+        """Read the links of these reports, and of every report sharing a body with one, where not known."""
+        r = _REPORT.c
+        unknown = sorted(set(report_ids).difference(self.rows))
+        for chunk in in_chunks(unknown):
+            query = select(r.id, r.derived_from, r.body_key, r.ingested_at).where(r.id.in_(chunk))
+            self.rows.update((row.id, self._stored(row._mapping)) for row in self.db.execute(query))
+        self.rows.update(dict.fromkeys(set(unknown).difference(self.rows)))  # no such report
+        self._load_keys(row.body_key for row_id in unknown if (row := self.rows[row_id]) is not None)
+
+    def _load_keys(self, keys: Iterable[str]) -> None:
+        r = _REPORT.c
+        wanted = sorted(set(keys).difference(self.keyed))
+        for key in wanted:
+            self.keyed[key] = []
+        for chunk in in_chunks(wanted):
+            query = select(r.id, r.derived_from, r.body_key, r.ingested_at).where(r.body_key.in_(chunk))
+            for found in self.db.execute(query):
+                stored = self.rows[found.id] = self.pending.get(found.id) or self._stored(found._mapping)
+                self.keyed[found.body_key].append(stored.ingested)
+        chosen = set(wanted)
+        for pending in self.pending.values():
+            if pending.body_key in chosen:
+                self.keyed[pending.body_key].append(pending.ingested)
+        for key in wanted:
+            self.keyed[key] = sorted(set(self.keyed[key]))
+
+    def row(self, report_id: str) -> _Stored | None:
+        """The report's links (None: no such report)."""
+        if report_id not in self.rows:
+            self.load([report_id])
+        row = self.rows[report_id]
+        if row is not None and row.body_key not in self.keyed:  # a pending report's body
+            self._load_keys([row.body_key])
+        return row
+
+    def sharing(self, keys: Iterable[str]) -> set[str]:
+        """Every report whose body has one of these keys."""
+        keys = set(keys)
+        self._load_keys(keys)
+        return {report_id for key in keys for _at, report_id in self.keyed[key]}
+
+    def derivatives(self, report_ids: Iterable[str]) -> set[str]:
+        """Every report declaring one of these as the report it derives from."""
+        r = _REPORT.c
+        ids = sorted(set(report_ids))
+        found: set[str] = set()
+        for chunk in in_chunks(ids):
+            found.update(self.db.scalars(select(r.id).where(r.derived_from.in_(chunk))))
+        found.update(child for parent in ids for child in self.pending_children.get(parent, ()))
+        return found
+
+    def link(self, report_id: str) -> tuple[str | None, bool]:
+        """The report `report_id` links to, and whether the link is declared (else by an identical body)."""
+        row = self.row(report_id)
+        if row is None:
+            return None, False
+        if row.derived_from is not None:
+            return row.derived_from, True
+        for ingested in self.keyed[row.body_key]:  # the earliest other report of the same body
+            if ingested[1] != report_id:
+                return (ingested[1], False) if ingested < row.ingested else (None, False)
         return None, False
-    if row.derived_from is not None:
-        return str(row.derived_from), True
-    first = db.execute(
-        select(r.id, r.ingested_at)
-        .where(r.body_key == row.body_key, r.id != report_id)
-        .order_by(r.ingested_at, r.id)
-        .limit(1)
-    ).first()
-    if first is not None and (first.ingested_at, first.id) < (row.ingested_at, report_id):
-        return str(first.id), False
-    return None, False
 
+    def leads_back(self, start: str, report_id: str) -> bool:
+        """Whether the chain of links from `start` comes to `report_id`."""
+        seen: set[str] = set()
+        current: str | None = start
+        for _step in range(MAX_DEPTH):
+            if current is None or current in seen:
+                return False
+            if current == report_id:
+                return True
+            seen.add(current)
+            current = self.link(current)[0]
+        return False
 
-def _leads_back(db: Connection, start: str, report_id: str) -> bool:
-    """Whether the chain of links from `start` comes to `report_id`."""
-    seen: set[str] = set()
-    current: str | None = start
-    for _step in range(MAX_DEPTH):
-        if current is None or current in seen:
-            return False
-        if current == report_id:
-            return True
-        seen.add(current)
-        current = _link(db, current)[0]
-    return False
+    def parent(self, report_id: str) -> str | None:
+        """`parent_of`, read from the links."""
+        parent, declared = self.link(report_id)
+        if parent is None or declared or not self.leads_back(parent, report_id):
+            return parent
+        return None
+
+    def origin(self, report_id: str) -> str:
+        """`origin_of`, read from the links."""
+        seen = {report_id}
+        current = report_id
+        for _step in range(MAX_DEPTH):
+            parent = self.parent(current)
+            if parent is None or parent in seen:
+                return current
+            seen.add(parent)
+            current = parent
+        return current
+
+    def load_chains(self, report_ids: Iterable[str]) -> None:
+        """Read, a level at a time, the links of these reports and of every report up their chains."""
+        frontier = set(report_ids)
+        for _step in range(MAX_DEPTH + 1):
+            self.load(frontier)
+            frontier = {parent for report_id in frontier if (parent := self.link(report_id)[0])}
+            frontier.difference_update(self.rows)
+            if not frontier:
+                return
 
 
 def parent_of(db: Connection, report_id: str) -> str | None:
@@ -74,23 +188,26 @@ def parent_of(db: Connection, report_id: str) -> str | None:
     An identical body is no parent when that report's own chain comes back to this one (a reprint that
     declared this report, whose text this report took later by a replace): both then share this origin.
     """
-    parent, declared = _link(db, report_id)
-    if parent is None or declared or not _leads_back(db, parent, report_id):
-        return parent
-    return None
+    return Links(db).parent(report_id)
 
 
-def check_derivation(db: Connection, report_id: str, derived_from: str | None) -> None:
-    """Refuse (422 naming `report.derived_from`) an unknown report, or a chain back to the report itself."""
+def check_derivation(
+    db: Connection, report_id: str, derived_from: str | None, links: Links | None = None
+) -> None:
+    """Refuse (422 naming `report.derived_from`) an unknown report, or a chain back to the report itself.
+
+    `links`: those of the caller's write, when it has read some already.
+    """
     if derived_from is None:
         return
     if derived_from == report_id:
         raise _refuse("a report cannot derive from itself")
-    if db.execute(select(_REPORT.c.id).where(_REPORT.c.id == derived_from)).first() is None:
+    links = links or Links(db)
+    if links.row(derived_from) is None:
         raise _refuse(f"unknown report {derived_from!r}: load it first")
     current: str | None = derived_from
     for _step in range(MAX_DEPTH):
-        current = parent_of(db, current) if current is not None else None
+        current = links.parent(current) if current is not None else None
         if current is None:
             return
         if current == report_id:
@@ -100,43 +217,63 @@ def check_derivation(db: Connection, report_id: str, derived_from: str | None) -
 
 def origin_of(db: Connection, report_id: str) -> str:
     """The root of the report's chain (its own id when it derives from nothing)."""
-    seen = {report_id}
-    current = report_id
-    for _step in range(MAX_DEPTH):
-        parent = parent_of(db, current)
-        if parent is None or parent in seen:
-            return current
-        seen.add(parent)
-        current = parent
-    return current
+    return Links(db).origin(report_id)
 
 
-def _affected(db: Connection, report_ids: Iterable[str], keys: Iterable[str]) -> set[str]:
+def _affected(links: Links, report_ids: Iterable[str], keys: Iterable[str]) -> set[str]:
     """The reports whose origin a write of `report_ids` can change.
 
     The reports themselves, those with a body of `keys` or sharing a body with any found, and every
     report deriving from any found.
     """
-    r = _REPORT.c
     found: set[str] = set()
     frontier = set(report_ids)
     keys = set(keys)
-    done_keys: set[str] = set()
+    done: set[str] = set()
     while frontier or keys:
-        new: set[str] = set()
-        for chunk in in_chunks(sorted(keys - done_keys)):
-            new.update(db.scalars(select(r.id).where(r.body_key.in_(chunk))))
-        done_keys |= keys
-        for chunk in in_chunks(sorted(frontier)):
-            new.update(db.scalars(select(r.id).where(r.derived_from.in_(chunk))))
-            keys |= set(db.scalars(select(r.body_key).where(r.id.in_(chunk))))
+        new = links.sharing(keys)
+        done |= keys
+        new |= links.derivatives(frontier)
+        links.load(frontier)
+        keys = {row.body_key for report_id in frontier if (row := links.row(report_id)) is not None}
         found |= frontier
         frontier = new - found
-        keys -= done_keys
+        keys -= done
     return found
 
 
 _SET_ORIGIN = update(_REPORT).where(_REPORT.c.id == bindparam("key")).values(origin_id=bindparam("origin"))
+
+
+def _settle(db: Connection, links: Links, affected: set[str], stored: Mapping[str, str]) -> dict[str, str]:
+    """Every affected report's origin by the rule; those differing from `stored` (id -> origin) written."""
+    links.load_chains(affected)
+    origins = {report_id: links.origin(report_id) for report_id in sorted(affected)}
+    changed = [
+        {"key": report_id, "origin": origins[report_id]}
+        for report_id, old in stored.items()
+        if origins[report_id] != old
+    ]
+    if changed:
+        db.execute(_SET_ORIGIN, changed)
+    return origins
+
+
+def _stored_origins(db: Connection, report_ids: Iterable[str]) -> dict[str, str]:
+    stored: dict[str, str] = {}
+    for chunk in in_chunks(sorted(report_ids)):
+        for row in db.execute(select(_REPORT.c.id, _REPORT.c.origin_id).where(_REPORT.c.id.in_(chunk))):
+            stored[row.id] = row.origin_id
+    return stored
+
+
+def _facilities_of(db: Connection, report_ids: Iterable[str]) -> set[str]:
+    """The facilities the claims of these reports name."""
+    facilities: set[str] = set()
+    for chunk in in_chunks(sorted(report_ids)):
+        query = select(_CLAIM.c.facility_id).where(_CLAIM.c.report_id.in_(chunk)).distinct()
+        facilities.update(f for f in db.scalars(query) if f)
+    return facilities
 
 
 def refresh_origins(session: Session, report_ids: Iterable[str], keys: Iterable[str] = ()) -> set[str]:
@@ -146,27 +283,11 @@ def refresh_origins(session: Session, report_ids: Iterable[str], keys: Iterable[
     """
     session.flush()
     db = session.connection()
-    affected = _affected(db, report_ids, keys)
-    stored: dict[str, str] = {}
-    for chunk in in_chunks(sorted(affected)):
-        for row in db.execute(select(_REPORT.c.id, _REPORT.c.origin_id).where(_REPORT.c.id.in_(chunk))):
-            stored[row.id] = row.origin_id
-    changed = [
-        {"key": report_id, "origin": origin}
-        for report_id, old in stored.items()
-        if (origin := origin_of(db, report_id)) != old
-    ]
-    if not changed:
-        return set()
-    db.execute(_SET_ORIGIN, changed)
-    facilities: set[str] = set()
-    for chunk in in_chunks([row["key"] for row in changed]):
-        facilities.update(
-            f
-            for f in db.scalars(select(_CLAIM.c.facility_id).where(_CLAIM.c.report_id.in_(chunk)).distinct())
-            if f
-        )
-    return facilities
+    links = Links(db)
+    affected = _affected(links, report_ids, keys)
+    stored = _stored_origins(db, affected)
+    origins = _settle(db, links, affected, stored)
+    return _facilities_of(db, [report_id for report_id, old in stored.items() if origins[report_id] != old])
 
 
 _OTHERS_OF_BODY = (
@@ -197,44 +318,23 @@ def settle_new_report(session: Session, report_id: str, derived_from: str | None
     return set()
 
 
-def settle_new_reports(session: Session, reports: Sequence[tuple[str, str | None, str]]) -> set[str]:
-    """`settle_new_report` for the reports (id, derived_from, body key) a batch just wrote, set-wise.
+def settle_pending_reports(db: Connection, rows: Sequence[dict[str, Any]]) -> tuple[dict[str, str], set[str]]:
+    """The origins of report rows about to be inserted (a batch's), and of the stored reports they change.
 
-    Two look-ups for the whole batch say which reports share a body with another report or have
-    derivatives: those are walked as `refresh_origins` walks them, in order; every other report takes
-    its parent's origin (read once for all of them, after the walks), or keeps its own id. Returns the
-    facilities whose claims' origins changed.
+    The walk `refresh_origins` makes for a write, made once for every row of the batch, the rows counted
+    as stored; links are read a set at a time. The rows can then go in with their `origin_id`, and their
+    claims with their support, settled: nothing is updated after the insert. Stored reports whose origin
+    changes (one whose body a new report shares, should the new one come first) are written here.
+    Returns the origin of each row's report (by id) and the facilities whose stored claims' origins
+    changed, whose support must follow.
     """
-    db = session.connection()
-    r = _REPORT.c
-    ids = [report_id for report_id, _parent, _key in reports]
-    holders: dict[str, set[str]] = {}
-    for chunk in in_chunks(sorted({key for _id, _parent, key in reports})):
-        for row in db.execute(select(r.body_key, r.id).where(r.body_key.in_(chunk))):
-            holders.setdefault(row.body_key, set()).add(row.id)
-    parents: set[str] = set()
-    for chunk in in_chunks(ids):
-        parents.update(db.scalars(select(r.derived_from).where(r.derived_from.in_(chunk)).distinct()))
-    relinked: set[str] = set()
-    simple: list[tuple[str, str]] = []
-    for report_id, derived_from, key in reports:
-        if holders.get(key, set()) - {report_id} or report_id in parents:
-            relinked |= refresh_origins(session, [report_id], [key])
-        elif derived_from is not None:
-            simple.append((report_id, derived_from))
-    origins: dict[str, str] = {}
-    for chunk in in_chunks(sorted({parent for _id, parent in simple})):
-        origins.update(
-            (row.id, row.origin_id) for row in db.execute(select(r.id, r.origin_id).where(r.id.in_(chunk)))
-        )
-    changed = [
-        {"key": report_id, "origin": origins.get(parent) or parent}
-        for report_id, parent in simple
-        if (origins.get(parent) or parent) != report_id
-    ]
-    if changed:
-        db.execute(_SET_ORIGIN, changed)
-    return relinked
+    links = Links(db, rows)
+    ids = [row["id"] for row in rows]
+    affected = _affected(links, ids, [row["body_key"] for row in rows])
+    stored = _stored_origins(db, affected.difference(ids))
+    origins = _settle(db, links, affected, stored)
+    relinked = [report_id for report_id, old in stored.items() if origins[report_id] != old]
+    return {report_id: origins[report_id] for report_id in ids}, _facilities_of(db, relinked)
 
 
 def detach_derivatives(session: Session, report_id: str) -> list[str]:
