@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from api.cli.serve import LOOP
+from api.cli.serve import loop_for
 
 PAYLOAD_ENV = "BENCH_BARE_PAYLOAD"
 
@@ -89,12 +89,12 @@ def main(argv: list[str] | None = None) -> int:
             port=args.port,
             proxy_headers=False,
             workers=args.workers,
-            loop=LOOP,
+            loop=loop_for(args.workers),
         )
     else:
         global PAYLOAD  # noqa: PLW0603 (the module is already imported; read the file given now)
         PAYLOAD = _load_payload()
-        uvicorn.run(app, host=args.host, port=args.port, proxy_headers=False, loop=LOOP)
+        uvicorn.run(app, host=args.host, port=args.port, proxy_headers=False, loop=loop_for(1))
     return 0
 
 

@@ -29,7 +29,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 from sqlalchemy import create_engine, text
 
-from api.cli.serve import LOOP
+from api.cli.serve import loop_for
 from api.settings import PROJECT_ROOT
 from bench import bundles, report, servers
 from bench.corpus import create_schema, drop_schema, schema_url, sqlite_url
@@ -53,10 +53,11 @@ DATABASES = ("sqlite", "postgresql")
 # uvicorn's (loop, http) for Datasette: its own default stack (`pip install datasette` brings neither uvloop
 # nor httptools, so uvicorn's "auto" falls back to these), and laborwatch's stack (the loop `laborwatch
 # serve` asks for, and httptools, its dependency).
-DATASETTE_STACKS = {"own": ("asyncio", "h11"), "same": (LOOP, "httptools")}
+# Datasette is one process: the loop of one laborwatch process.
+DATASETTE_STACKS = {"own": ("asyncio", "h11"), "same": (loop_for(1), "httptools")}
 DATASETTE_LABELS = {
     "own": "Datasette, own stack (asyncio, h11)",
-    "same": f"Datasette, laborwatch's stack ({LOOP}, httptools)",
+    "same": f"Datasette, laborwatch's stack ({loop_for(1)}, httptools)",
 }
 
 
@@ -210,7 +211,7 @@ def _parser() -> argparse.ArgumentParser:
         default=list(DATASETTE_STACKS),
         metavar="S,S",
         help="own: Datasette on asyncio and h11, what `pip install datasette` alone runs; same: on "
-        f"{LOOP} and httptools, laborwatch's stack (default own,same; empty: no Datasette)",
+        f"{loop_for(1)} and httptools, laborwatch's stack (default own,same; empty: no Datasette)",
     )
     parser.add_argument(
         "--bare-workers",
@@ -545,7 +546,10 @@ def read_benchmarks(
     figures.deep_page = min(args.deep_page, pages) if "deep" in args.requests else 1
     payload = work / "bare-payload.json"
     configs = server_configs(args, figures, postgres=postgres_url is not None)
-    metadata = {"databases": {DB_NAME: {"tables": {"claim": {"fts_table": "claim_fts", "fts_pk": "pk"}}}}}
+    # claim_fts is keyed by the claims' `id_order` (migration 0014), not by their rowid.
+    metadata = {
+        "databases": {DB_NAME: {"tables": {"claim": {"fts_table": "claim_fts", "fts_pk": "id_order"}}}}
+    }
     immutable = not args.datasette_mutable
     if not any(config.kind == "laborwatch" for config in configs):
         raise SystemExit("--laborwatch-workers must name at least one worker count")
@@ -596,7 +600,7 @@ def _datasette_reference(
     immutable = figures.options["datasette_immutable"]
     with servers.datasette(db_file, log, metadata, immutable) as server:
         detail_ids = [path.rsplit("/", 1)[1] for path in figures.urls["laborwatch"]["detail"]]
-        paths = datasette_paths(server.base_url, detail_ids, figures.deep_page)
+        paths = datasette_paths(server.base_url, detail_ids, figures.deep_page, figures.matches)
         figures.servers["datasette-serve"] = {
             "label": "`datasette serve` (reference answers, not loaded)",
             "kind": "Datasette",
@@ -698,8 +702,14 @@ def laborwatch_paths(
                    "first": [first], "deep": [deep]})  # fmt: skip
 
 
-def datasette_paths(base_url: str, detail_ids: list[str], deep_page: int) -> dict[str, list[str]]:
-    """Datasette's equivalents on the same file (table JSON, rows as objects), checked once."""
+def datasette_paths(
+    base_url: str, detail_ids: list[str], deep_page: int, matches: dict[str, int] | None = None
+) -> dict[str, list[str]]:
+    """Datasette's equivalents on the same file (table JSON, rows as objects), checked once.
+
+    With laborwatch's `matches`, Datasette must count the same rows for each request, or the pairing
+    compares different work (as when the full-text table's key changed under the metadata).
+    """
     table = f"{base_url}/{DB_NAME}"
     objects = {"_shape": "objects"}
     with httpx.Client(timeout=30) as client:
@@ -721,6 +731,13 @@ def datasette_paths(base_url: str, detail_ids: list[str], deep_page: int) -> dic
             f"search {found['filtered_table_rows_count']} matches, "
             f"broad search {many['filtered_table_rows_count']}"
         )
+        counted = {"list": page, "search": found, "broad": many}
+        for request, body in counted.items():
+            if matches and request in matches and body["filtered_table_rows_count"] != matches[request]:
+                raise RuntimeError(
+                    f"Datasette counts {body['filtered_table_rows_count']} for {request}, "
+                    f"laborwatch {matches[request]}: not the same query"
+                )
         first = f"{table}/claim.json?_size={PAGE_LIMIT}&_shape=objects"
         # Following skips the count of every page (`_nocount`); the page loaded under wrk counts, as the
         # first page does. Datasette's `_next` is the last primary key seen: the same keyset paging.

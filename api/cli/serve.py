@@ -45,7 +45,7 @@ def run(settings: Settings, *, host: str, port: int, workers: int) -> None:
     `.env` file itself and builds its own app and connection pool; the app keeps no state of its own
     between requests, so any worker can answer any request.
     """
-    options = server_options(settings)
+    options = server_options(settings, workers)
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, **options)
         return
@@ -53,25 +53,30 @@ def run(settings: Settings, *, host: str, port: int, workers: int) -> None:
     uvicorn.run(WORKER_FACTORY, factory=True, host=host, port=port, workers=workers, **options)
 
 
-# uvicorn's event loop for every laborwatch process (and the benchmark's ceiling and Datasette "same stack").
-LOOP = "asyncio"
+def loop_for(workers: int) -> str:
+    """The event loop of `laborwatch serve --workers N`: asyncio's for one process, uvloop for several.
+
+    One process on uvloop served some connections seconds late while others went on (at 32 connections,
+    p99 10 to 20 times the median on the list and the detail, against about 2 times on asyncio's loop, for
+    the same CPU time a request). Several workers on asyncio's loop do not share the load: a worker woken
+    by the listening socket accepts every pending connection at once, so under keep-alive one worker
+    serves most of them (the filtered list at 32 connections, 2 workers: 324 req/s with the workers at 22%
+    and 65% of a core, against 573 req/s at 64% each on uvloop). See docs/performance.md, "Tail latency".
+    """
+    return "asyncio" if workers == 1 else "uvloop"
 
 
-def server_options(settings: Settings) -> dict[str, Any]:
+def server_options(settings: Settings, workers: int = 1) -> dict[str, Any]:
     """The uvicorn settings of laborwatch: its protocol and timeouts, JSON logs, no `server` header.
 
     Proxy headers are off: the client address comes from `LABORWATCH_TRUSTED_PROXIES` only. The app
     logs each request itself (`api.requestlog`), so uvicorn's access log is off.
 
-    The event loop is asyncio's, not uvloop (which uvicorn's "auto" picks when it is installed): under
-    load, uvloop served some connections seconds late while others went on (measured at 32 connections:
-    p99 10 to 20 times the median on the list and the detail, against about 2 times on asyncio's loop,
-    for the same requests per second and CPU time a request; the same with a bare Starlette app whose
-    handler computes 3 ms). See docs/performance.md.
+    The event loop depends on the number of worker processes (`loop_for`).
     """
     return {
         "http": protocol_for(settings),
-        "loop": LOOP,
+        "loop": loop_for(workers),
         "proxy_headers": False,
         "server_header": False,
         "access_log": False,
