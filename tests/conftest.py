@@ -9,11 +9,12 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from typer.testing import CliRunner, Result
 
 from api.app import create_app
@@ -96,11 +97,59 @@ def database(backend: str, tmp_path: Path) -> Iterator[Database]:
     db.drop()
 
 
+TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "ROLLBACK"}
+
+
+class Migrated:
+    """The statements that migrate an empty database, recorded once per backend and test process, and sent
+    again to each test's own database: the schema and rows the migrations make (tests/test_migrations.py
+    compares them), without alembic's start-up and revision scripts for every test.
+    """
+
+    def __init__(self, backend: str, folder: Path) -> None:
+        self.statements: list[tuple[str, str, Any]] = []  # how the DB-API was called, with what
+        database = Database(backend, folder)
+        engine = make_engine(database.settings())
+        try:
+            event.listen(engine, "do_execute", self._record("execute"))
+            event.listen(engine, "do_execute_no_params", self._record("no params"))
+            event.listen(engine, "do_executemany", self._record("executemany"))
+            migrate(engine)
+        finally:
+            engine.dispose()
+            database.drop()
+
+    def _record(self, how: str) -> Any:
+        def record(_cursor: Any, statement: str, *rest: Any) -> None:
+            if statement.split(None, 1)[0].upper() not in TRANSACTION_CONTROL:  # `into` has its own
+                self.statements.append((how, statement, rest[0] if how != "no params" else None))
+
+        return record
+
+    def into(self, engine: Engine) -> None:
+        """Send the statements to the new, empty database of `engine`, in one transaction."""
+        with engine.begin() as connection:
+            cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            for how, statement, parameters in self.statements:
+                if how == "executemany":
+                    cursor.executemany(statement, parameters)
+                elif how == "execute":
+                    cursor.execute(statement, parameters)
+                else:
+                    cursor.execute(statement)
+
+
+@pytest.fixture(scope="session")
+def migrated(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Migrated:
+    """How the migrations make this backend's schema, for `engine` to make it again."""
+    return Migrated(backend, tmp_path_factory.mktemp("migrated"))
+
+
 @pytest.fixture
-def engine(database: Database) -> Iterator[Engine]:
+def engine(database: Database, migrated: Migrated) -> Iterator[Engine]:
     """An engine on a freshly migrated, empty database."""
     engine = make_engine(database.settings())
-    migrate(engine)
+    migrated.into(engine)
     yield engine
     engine.dispose()
 
