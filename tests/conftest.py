@@ -208,11 +208,20 @@ def run(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
     get_settings.cache_clear()
 
 
-@pytest.fixture
-def big(database: Database) -> Iterator[Engine]:
-    """A migrated database holding many facilities (the command line's engine wrote them)."""
+@contextmanager
+def many_facilities(database: Database, migrated: Migrated) -> Iterator[Engine]:
+    """`database` migrated and holding many facilities (the command line's engine wrote them)."""
     loader = make_engine(database.settings())
-    migrate(loader)
-    bulk_facilities(loader, FACILITIES)
-    yield loader
-    loader.dispose()
+    try:
+        migrated.into(loader)
+        bulk_facilities(loader, FACILITIES)
+        yield loader
+    finally:
+        loader.dispose()
+
+
+@pytest.fixture
+def big(database: Database, migrated: Migrated) -> Iterator[Engine]:
+    """A migrated database holding many facilities (the command line's engine wrote them)."""
+    with many_facilities(database, migrated) as loader:
+        yield loader
