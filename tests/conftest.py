@@ -118,6 +118,8 @@ class Migrated:
         finally:
             engine.dispose()
             database.drop()
+        if backend == "postgresql":
+            self.statements = _batched(self.statements)
 
     def _record(self, how: str) -> Any:
         def record(_cursor: Any, statement: str, *rest: Any) -> None:
@@ -137,6 +139,24 @@ class Migrated:
                     cursor.execute(statement, parameters)
                 else:
                     cursor.execute(statement)
+
+
+def _batched(statements: list[tuple[str, str, Any]]) -> list[tuple[str, str, Any]]:
+    """Consecutive statements without parameters joined into one text, sent in one round trip (psycopg
+    takes several statements in one call when there are none); a `%` keeps its statement apart, since
+    psycopg reads `%%` as `%` when a call has (even empty) parameters."""
+    batched: list[tuple[str, str, Any]] = []
+    run: list[str] = []
+    for how, statement, parameters in [*statements, ("end", "", None)]:
+        if how in ("execute", "no params") and not parameters and "%" not in statement:
+            run.append(statement.strip().rstrip(";"))
+            continue
+        if run:
+            batched.append(("no params", ";\n".join(run), None))
+            run = []
+        if how != "end":
+            batched.append((how, statement, parameters))
+    return batched
 
 
 @pytest.fixture(scope="session")
