@@ -4,7 +4,7 @@ from functools import lru_cache
 from ipaddress import ip_network
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, PositiveFloat, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.edge.limits import parse_limits
@@ -224,6 +224,18 @@ class Settings(BaseSettings):
         le=120,
         description="Seconds a webhook receiver has to answer a delivery (connecting included); longer "
         "counts as a failed attempt, retried later.",
+    )
+    webhook_retry_delays_s: list[PositiveFloat] = Field(
+        default=[5, 30, 120, 600, 1800, 3600, 7200, 14400, 21600],
+        min_length=1,
+        description="Seconds before each retry of a failed webhook delivery, in turn (the last repeats), "
+        "each stretched by a random 0-25 %; retries go on until the event is a day old.",
+    )
+    webhook_lease_margin_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a claimed webhook event stays claimed beyond `webhook_timeout_s` (recording an "
+        "attempt takes milliseconds): a server killed mid-delivery lets it go for another to send then.",
     )
     webhook_delivery: bool = Field(
         default=True,

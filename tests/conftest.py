@@ -9,11 +9,12 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from typer.testing import CliRunner, Result
 
 from api.app import create_app
@@ -96,11 +97,79 @@ def database(backend: str, tmp_path: Path) -> Iterator[Database]:
     db.drop()
 
 
+TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "ROLLBACK"}
+
+
+class Migrated:
+    """The statements that migrate an empty database, recorded once per backend and test process, and sent
+    again to each test's own database: the schema and rows the migrations make (tests/test_migrations.py
+    compares them), without alembic's start-up and revision scripts for every test.
+    """
+
+    def __init__(self, backend: str, folder: Path) -> None:
+        self.statements: list[tuple[str, str, Any]] = []  # how the DB-API was called, with what
+        database = Database(backend, folder)
+        engine = make_engine(database.settings())
+        try:
+            event.listen(engine, "do_execute", self._record("execute"))
+            event.listen(engine, "do_execute_no_params", self._record("no params"))
+            event.listen(engine, "do_executemany", self._record("executemany"))
+            migrate(engine)
+        finally:
+            engine.dispose()
+            database.drop()
+        if backend == "postgresql":
+            self.statements = _batched(self.statements)
+
+    def _record(self, how: str) -> Any:
+        def record(_cursor: Any, statement: str, *rest: Any) -> None:
+            if statement.split(None, 1)[0].upper() not in TRANSACTION_CONTROL:  # `into` has its own
+                self.statements.append((how, statement, rest[0] if how != "no params" else None))
+
+        return record
+
+    def into(self, engine: Engine) -> None:
+        """Send the statements to the new, empty database of `engine`, in one transaction."""
+        with engine.begin() as connection:
+            cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            for how, statement, parameters in self.statements:
+                if how == "executemany":
+                    cursor.executemany(statement, parameters)
+                elif how == "execute":
+                    cursor.execute(statement, parameters)
+                else:
+                    cursor.execute(statement)
+
+
+def _batched(statements: list[tuple[str, str, Any]]) -> list[tuple[str, str, Any]]:
+    """Consecutive statements without parameters joined into one text, sent in one round trip (psycopg
+    takes several statements in one call when there are none); a `%` keeps its statement apart, since
+    psycopg reads `%%` as `%` when a call has (even empty) parameters."""
+    batched: list[tuple[str, str, Any]] = []
+    run: list[str] = []
+    for how, statement, parameters in [*statements, ("end", "", None)]:
+        if how in ("execute", "no params") and not parameters and "%" not in statement:
+            run.append(statement.strip().rstrip(";"))
+            continue
+        if run:
+            batched.append(("no params", ";\n".join(run), None))
+            run = []
+        if how != "end":
+            batched.append((how, statement, parameters))
+    return batched
+
+
+@pytest.fixture(scope="session")
+def migrated(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Migrated:
+    """How the migrations make this backend's schema, for `engine` to make it again."""
+    return Migrated(backend, tmp_path_factory.mktemp("migrated"))
+
+
 @pytest.fixture
-def engine(database: Database) -> Iterator[Engine]:
+def engine(database: Database, migrated: Migrated) -> Iterator[Engine]:
     """An engine on a freshly migrated, empty database."""
     engine = make_engine(database.settings())
-    migrate(engine)
+    migrated.into(engine)
     yield engine
     engine.dispose()
 
@@ -159,11 +228,20 @@ def run(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
     get_settings.cache_clear()
 
 
-@pytest.fixture
-def big(database: Database) -> Iterator[Engine]:
-    """A migrated database holding many facilities (the command line's engine wrote them)."""
+@contextmanager
+def many_facilities(database: Database, migrated: Migrated) -> Iterator[Engine]:
+    """`database` migrated and holding many facilities (the command line's engine wrote them)."""
     loader = make_engine(database.settings())
-    migrate(loader)
-    bulk_facilities(loader, FACILITIES)
-    yield loader
-    loader.dispose()
+    try:
+        migrated.into(loader)
+        bulk_facilities(loader, FACILITIES)
+        yield loader
+    finally:
+        loader.dispose()
+
+
+@pytest.fixture
+def big(database: Database, migrated: Migrated) -> Iterator[Engine]:
+    """A migrated database holding many facilities (the command line's engine wrote them)."""
+    with many_facilities(database, migrated) as loader:
+        yield loader

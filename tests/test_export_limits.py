@@ -2,6 +2,7 @@
 
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any
 
@@ -13,11 +14,26 @@ from sqlalchemy import Engine
 from api.app import create_app
 from api.db.engine import make_engine
 from api.settings import Settings
-from tests.conftest import Database
+from tests.conftest import Database, Migrated, many_facilities
 from tests.helpers.limits import EXPORT, FACILITIES, stalled_export, wait_for
 from tests.helpers.postgres import pg_sessions
 from tests.helpers.problems import assert_time_limit_problem
 from tests.served import serving
+
+
+# One big database for the module's tests, per backend: they only read it, each through an app of its own
+# (its own limits and export slots), so none sees what another did; 150,000 facilities are written once.
+@pytest.fixture(scope="module")
+def database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    shared = Database(backend, tmp_path_factory.mktemp("big"))
+    yield shared
+    shared.drop()
+
+
+@pytest.fixture(scope="module")
+def big(database: Database, migrated: Migrated) -> Iterator[Engine]:
+    with many_facilities(database, migrated) as loader:
+        yield loader
 
 
 def test_an_export_past_the_time_limit_in_its_first_rows_is_a_503(database: Database, big: Engine) -> None:

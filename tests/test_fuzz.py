@@ -7,6 +7,8 @@ document; and a refused write leaves every table as it was.
 """
 
 import json
+import os
+import random
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,10 +27,17 @@ from tests.conftest import CORPUS_SOURCES, Database, loaded_database
 from tests.helpers.bundles import FUZZ_FACILITY, FUZZ_REPORT, fuzz_bundle
 from tests.helpers.fuzzing import data_digest, example_of
 from tests.helpers.problems import problem_faults
-from tests.hostile import URL_VALUES, VALUES, b64, crafted_cursors, paths, splice
+from tests.hostile import URL_VALUES, VALUES, Hostile, b64, crafted_cursors, paths, splice
 
 # Random examples per backend (the sweeps come on top).
 EXAMPLES = 1_500
+# Each place a sweep fills (a body place, a query parameter, a path segment) takes a share of the hostile
+# values of each kind, not all of them: every value and every place is still sent in each run, and the
+# seed, new each run, moves the shares on, so that every value meets every place within a few runs.
+# FUZZ_SEED=N sends the shares of a run again (its seed is in the test's output and in a failure).
+SWEEP_SEED = int(os.environ.get("FUZZ_SEED") or random.SystemRandom().randrange(1_000_000))
+BODY_SHARE = {"text": 2, "json": 3}
+URL_SHARE = {"url": 2, "text": 4, "json": 3}
 WRITES = ("PUT", "DELETE", "POST", "PATCH")
 MAX_URL = 65_000  # httpx sends no longer URL; longer ones are the transport's 414, tested with it
 PATH_PARAM = re.compile(r"\{([^}]+)\}")
@@ -277,10 +286,30 @@ def assert_clean(findings: Findings, what: str) -> None:
     """Fail with every distinct fault found, after saying how many requests were sent."""
     report = "\n".join(f"{key}\n    {fault}" for key, fault in sorted(findings.faults.items()))
     print(
-        f"\n{what}: {findings.requests} requests ({findings.skipped} too long to send), "
-        f"{findings.server_errors} answered 5xx, {len(findings.faults)} distinct faults\n{report}"
+        f"\n{what} (FUZZ_SEED={SWEEP_SEED}): {findings.requests} requests "
+        f"({findings.skipped} too long to send), {findings.server_errors} answered 5xx, "
+        f"{len(findings.faults)} distinct faults\n{report}"
     )
-    assert not findings.faults, f"{len(findings.faults)} faults in {findings.requests} requests:\n{report}"
+    assert not findings.faults, (
+        f"{len(findings.faults)} faults in {findings.requests} requests (FUZZ_SEED={SWEEP_SEED}):\n{report}"
+    )
+
+
+def share(values: list[Hostile], place: int, counts: dict[str, int]) -> list[Hostile]:
+    """The values the `place`-th place of a sweep takes: of each kind, `counts[kind]` in a row, from where
+    the seed and the place say; consecutive places take consecutive runs, so a sweep of at least
+    (values of a kind / their count) places sends each value of that kind."""
+    chosen: list[Hostile] = []
+    for kind, count in counts.items():
+        of_kind = [value for value in values if value.kind == kind]
+        start = SWEEP_SEED + place * count
+        chosen += [of_kind[(start + offset) % len(of_kind)] for offset in range(min(count, len(of_kind)))]
+    return chosen
+
+
+def assert_all_sent(sent: set[str], values: list[Hostile]) -> None:
+    """The shares of a sweep added up to every value: none is left out whatever the seed."""
+    assert sent == {value.name for value in values}, f"never sent: {sorted({v.name for v in values} - sent)}"
 
 
 # The values each body field, query parameter and path segment is swept with, one at a time.
@@ -307,38 +336,50 @@ BODY_SWEEP = [
 
 
 def test_every_body_field_takes_every_hostile_value(target: Target) -> None:
-    """Each place of each operation's body (the root included) gets each hostile value, alone."""
+    """Each place of each operation's body (the root included) gets hostile values of each kind, alone;
+    every hostile value goes to some place, and over runs to every place."""
     target.findings = Findings()
     serial = 0
+    place = 0
+    sent: set[str] = set()
     for method, template, operation in target.operations:
         schema = body_schema(operation)
         if schema is None or method == "PUT":  # PUT validates its bundle as POST does
             continue
         path = real_path(target, method, template)
         for where in paths(body_for(target, schema, method, path, serial)):
-            for value in BODY_SWEEP:
+            place += 1
+            for value in share(BODY_SWEEP, place, BODY_SHARE):
                 serial += 1
+                sent.add(value.name)
                 document = body_for(target, schema, method, path, serial)
                 body = splice(document, where, value.json).encode("utf-8", "surrogatepass")
                 check(target, method, path, body, f"body {'.'.join(map(str, where))}=<{value.name}>")
+    assert_all_sent(sent, BODY_SWEEP)
     assert_clean(target.findings, "body sweep")
 
 
 def test_every_query_parameter_and_path_segment_takes_every_hostile_value(target: Target) -> None:
-    """Each query parameter and path parameter of each operation gets each hostile value, alone."""
+    """Each query parameter and path parameter of each operation gets hostile values of each kind, alone;
+    every hostile value goes to some parameter, and over runs to every parameter."""
     target.findings = Findings()
+    place = 0
+    sent: set[str] = set()
     for method, template, operation in target.operations:
         path = real_path(target, method, template)
         schema = body_schema(operation)
         body = None if schema is None else json.dumps(body_for(target, schema, method, path, 0)).encode()
         for parameter in operation.get("parameters", []):
             name = parameter["name"]
-            for value in URL_VALUES:
+            place += 1
+            for value in share(URL_VALUES, place, URL_SHARE):
+                sent.add(value.name)
                 if parameter["in"] == "query":
                     url = f"{path}?{name}={value.query}"
                 else:
                     url = real_path(target, method, template, **{name: value.query})
                 check(target, method, url, body, f"{parameter['in']} {name}=<{value.name}>")
+    assert_all_sent(sent, URL_VALUES)
     assert_clean(target.findings, "query and path sweep")
 
 

@@ -12,6 +12,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,22 +36,18 @@ _WEBHOOK: Table = Webhook.__table__  # type: ignore[attr-defined]
 _EVENT: Table = WebhookEvent.__table__  # type: ignore[attr-defined]
 _DELIVERY: Table = WebhookDelivery.__table__  # type: ignore[attr-defined]
 
-# Seconds before each retry (the last repeats), each stretched by a random 0-25 % so that receivers coming
-# back are not hit by every deliverer at once. Retries go on until the event is a day old.
-RETRY_DELAYS_S = (5, 30, 120, 600, 1800, 3600, 7200, 14400, 21600)
+# Each retry's delay (`webhook_retry_delays_s`, the last repeating) is stretched by a random 0-25 % so that
+# receivers coming back are not hit by every deliverer at once. Retries go on until the event is a day old.
 JITTER = 0.25
 RETRY_FOR = timedelta(hours=24)
 POLL_S = 0.5  # how often a deliverer looks for due events: first delivery within about a second
 WORKERS = 8  # deliveries in flight per deliverer; a hanging receiver holds one of them
-# A claimed event is held this long past the receiver's time limit (recording the attempt takes
-# milliseconds); a deliverer killed mid-delivery lets it go for another to claim after that.
-LEASE_MARGIN_S = 10
 USER_AGENT = "laborwatch-webhooks/1"
 
 
-def retry_delay(attempts: int) -> float:
-    """Seconds to wait after the `attempts`-th failed attempt (1 for the first)."""
-    base = RETRY_DELAYS_S[min(attempts, len(RETRY_DELAYS_S)) - 1]
+def retry_delay(attempts: int, delays: Sequence[float]) -> float:
+    """Seconds to wait after the `attempts`-th failed attempt (1 for the first), `delays` in turn."""
+    base = delays[min(attempts, len(delays)) - 1]
     return base * (1 + random.uniform(0, JITTER))  # noqa: S311 - jitter, not a secret
 
 
@@ -87,7 +84,7 @@ class Deliverer:
         self.writer = engine.execution_options(**{WRITE_OPTION: True})
         self.settings = settings
         self.workers = workers
-        self.lease = timedelta(seconds=settings.webhook_timeout_s + LEASE_MARGIN_S)
+        self.lease = timedelta(seconds=settings.webhook_timeout_s + settings.webhook_lease_margin_s)
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._busy = 0
@@ -287,7 +284,9 @@ class Deliverer:
         elif now - event.created_at >= RETRY_FOR:
             values["state"] = "failed"  # tried for a day: the webhook's next events go ahead
         else:
-            values["next_attempt_at"] = now + timedelta(seconds=retry_delay(attempt))
+            values["next_attempt_at"] = now + timedelta(
+                seconds=retry_delay(attempt, self.settings.webhook_retry_delays_s)
+            )
         with Session(self.writer) as session, session.begin():
             session.execute(
                 insert(_DELIVERY).values(
