@@ -100,13 +100,17 @@ def test_serve_with_two_workers_reads_settings_from_dotenv_and_stops_cleanly(
         for name, value in os.environ.items()
         if not name.startswith("LABORWATCH_") and name != "DATABASE_URL"
     }
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-c", "from api.cli import app; app()", *arguments],
-        env=env,
-        cwd=workdir,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    # Output to a file, not a pipe: a worker that outlived the server would hold a pipe open and its
+    # read would wait for ever, where this test should fail on the assertion below.
+    log = tmp_path / "serve.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-c", "from api.cli import app; app()", *arguments],
+            env=env,
+            cwd=workdir,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(process, base)
@@ -127,9 +131,7 @@ def test_serve_with_two_workers_reads_settings_from_dotenv_and_stops_cleanly(
         if process.poll() is None:
             process.kill()
             process.wait(timeout=30)
-        output = process.stdout.read().decode() if process.stdout else ""
-        if process.stdout:
-            process.stdout.close()
+    output = log.read_text(encoding="utf-8", errors="replace")
     assert output.count("seeded dailynk-garment-orders-russia") == 1  # seeded once, by the parent
 
 
