@@ -13,7 +13,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.responses import Response
 
 from api.db.reader import Reader
-from api.db.version import PENDING_KEY, STATE_KEY, PendingVersion
 from api.errors import problem, problem_responses
 from api.kit.responses import json_response
 from models import Report
@@ -82,10 +81,7 @@ async def get_health(request: Request) -> Response:
     the database answers is `GET /health/ready`'s question.
     """
     reader: Reader = request.app.state.reader
-    pending = getattr(request.state, PENDING_KEY, None)
-    if isinstance(pending, PendingVersion):
-        await pending.settle()  # in a worker thread, as the ETag middleware reads it up front elsewhere
-    version = getattr(request.state, STATE_KEY, None)
+    version = getattr(request.state, "data_version", None)
     reports = _report_count(request).read(reader, version if isinstance(version, int) else None)
     name = reader.engine.dialect.name
     return json_response({"status": "ok", "database": name, "reports": reports})

@@ -17,7 +17,6 @@ from sqlalchemy.pool import QueuePool
 from starlette.requests import ClientDisconnect
 from starlette.types import Receive
 
-from api.db.version import PENDING_KEY, PendingVersion
 from api.edge.clients import client_of
 from api.edge.limits import HeavyReadSlots
 from api.errors import LaborwatchError
@@ -146,26 +145,13 @@ class Reader:
         self.heavy_slots = heavy_slots
         self.receive: Receive | None = None
         self.client: str | None = None
-        self.version: PendingVersion | None = None
 
     def for_request(self, request: Request, client: str | None = None) -> "Reader":
-        """Return this reader `request`'s client for a disconnect while a read runs in a thread.
-
-        A data version the request has still to read (`api.db.version.PendingVersion`) is read by its
-        first read, on that read's connection, before anything else.
-        """
+        """Return this reader `request`'s client for a disconnect while a read runs in a thread."""
         bound = copy(self)
         bound.receive = request.receive
         bound.client = client
-        pending = request.scope.get("state", {}).get(PENDING_KEY)
-        bound.version = pending if isinstance(pending, PendingVersion) else None
         return bound
-
-    def _versioned(self, db: Connection) -> Connection:
-        """Read the request's pending data version on `db` (before the route's statements), if any."""
-        if self.version is not None:
-            self.version.read_on(db)
-        return db
 
     async def __call__(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
@@ -174,7 +160,7 @@ class Reader:
 
         def run(running: _Running) -> T:
             with self.engine.connect() as db, running.on(db):
-                return work(self._versioned(db), *args, **kwargs)
+                return work(db, *args, **kwargs)
 
         return await self._heavy(run)
 
@@ -189,7 +175,7 @@ class Reader:
             db = self.engine.connect()
             try:
                 with running.on(db):
-                    return work(self._versioned(db))
+                    return work(db)
             except BaseException:
                 db.close()
                 raise
@@ -273,7 +259,7 @@ class Reader:
             def run(running: _Running) -> T:
                 with self.engine.connect() as db, running.on(db):
                     db.execution_options(isolation_level="AUTOCOMMIT")
-                    return work(self._versioned(db), *args, **kwargs)
+                    return work(db, *args, **kwargs)
 
             return await self._in_thread(run, self.cheap)
         if not self._connection_free():

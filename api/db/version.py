@@ -3,9 +3,7 @@
 Writers bump it in their own transaction. Readers ask a `VersionReader` once per request: on SQLite it
 keeps a connection of its own, outside the engine's pool, and rereads the counter only when
 `PRAGMA data_version` says another connection committed since its last look (no table read on most
-requests); elsewhere it reads the row on a pooled connection. On PostgreSQL that read is a thread hop, a
-pooled connection and a round trip of its own, so a request's version is a `PendingVersion` there: read
-on the connection of the request's first read, in that read's worker thread, just before its statements.
+requests); elsewhere it reads the row on a pooled connection.
 """
 
 import contextlib
@@ -13,9 +11,8 @@ import sqlite3
 import threading
 from typing import Any
 
-import anyio.to_thread
-from sqlalchemy import Connection, Engine, update
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -33,11 +30,6 @@ def bump_data_version(session: Session) -> None:
         .where(col(DataVersion.id) == 1)
         .values(version=DataVersion.version + 1, changed_at=utc_now())
     )
-
-
-# Where a request's version is kept in its ASGI scope's state: the number, and a pending read of it.
-STATE_KEY = "data_version"
-PENDING_KEY = "data_version_pending"
 
 
 class VersionReader:
@@ -88,52 +80,3 @@ class VersionReader:
             raw, self._raw, self._seen = self._raw, None, None
             with contextlib.suppress(sqlite3.Error):
                 raw.close()
-
-
-class PendingVersion:
-    """The data version one request is answered under, read once, with the request's first database read.
-
-    The read runs on that read's own connection (`read_on`), before its statements, so a write landing
-    meanwhile can only make the version older than the data, never newer (the ETag's rule). A request
-    that reads nothing through the reader has it read on a connection of its own (`settle`). The number
-    goes into the request's state under `STATE_KEY`, where the ETag, the lists' totals and `/health`
-    find it.
-    """
-
-    __slots__ = ("_state", "failed", "versions")
-
-    def __init__(self, versions: VersionReader, state: dict[str, Any]) -> None:
-        self.versions = versions
-        self._state = state
-        self.failed = False  # the database did not answer: the answer goes untagged, as when read up front
-
-    @property
-    def value(self) -> int | None:
-        """The version once read, else None."""
-        value = self._state.get(STATE_KEY)
-        return value if isinstance(value, int) else None
-
-    @property
-    def pending(self) -> bool:
-        """Whether it is still to be read."""
-        return self.value is None and not self.failed
-
-    def read_on(self, connection: Connection) -> None:
-        """Read it on `connection` (the request's read connection) unless done; a failure propagates."""
-        if self.pending:
-            self._state[STATE_KEY] = int(connection.exec_driver_sql(_READ).scalar() or 0)
-
-    def read(self) -> int | None:
-        """Read it on a connection of its own unless done (from a worker thread); None if that failed."""
-        if self.pending:
-            try:
-                self._state[STATE_KEY] = self.versions.read()
-            except SQLAlchemyError:
-                self.failed = True
-        return self.value
-
-    async def settle(self) -> int | None:
-        """`read`, from the event loop: in a worker thread when it is still to be read."""
-        if self.pending:
-            return await anyio.to_thread.run_sync(self.read)
-        return self.value

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth.access import Audience
-from api.db.version import PENDING_KEY, STATE_KEY, PendingVersion, VersionReader
+from api.db.version import VersionReader
 
 CACHE_CONTROL = "no-cache"  # store, but revalidate with the ETag before each reuse
 # Answers that change without a data write (webhooks and their deliveries): no ETag, never stored.
@@ -62,10 +62,8 @@ class ETagMiddleware:
 
     HEAD is answered as GET without the body (the route stops once the headers are out).
 
-    The version is read before the route reads its data, so a write landing meanwhile can only make the
-    tag older than the body: the next revalidation then misses and fetches afresh, never the reverse. On
-    SQLite, and on a request that revalidates (`If-None-Match`), it is read before the route runs; else,
-    on other databases, with the route's first read (`api.db.version.PendingVersion`): one round trip less.
+    The version is read before the route runs, so a write landing meanwhile can only make the tag older
+    than the body: the next revalidation then misses and fetches afresh, never the reverse.
     """
 
     def __init__(self, app: ASGIApp, versions: Callable[[], VersionReader]) -> None:
@@ -80,37 +78,25 @@ class ETagMiddleware:
             await self.app(scope, receive, _no_store(send))
             return
         versions = self.versions()
-        state = scope.setdefault("state", {})
-        candidates = _candidates(Headers(scope=scope).get("if-none-match", ""))
-        pending: PendingVersion | None = None
         if versions.engine.dialect.name == "sqlite":
             version = _read_version(versions)  # a PRAGMA on a connection of its own: microseconds
-        elif candidates == [""]:
-            # Nothing to revalidate: the version is read with the route's first read, on its connection
-            # and in its worker thread (`api.db.reader`), not in a thread hop and a round trip of its own.
-            version = None
-            pending = PendingVersion(versions, state)
-            state[PENDING_KEY] = pending
         else:
             version = await anyio.to_thread.run_sync(_read_version, versions)
-        if version is None and pending is None:
+        if version is None:
             await self.app(scope, receive, send)
             return
-        if version is not None:
-            state[STATE_KEY] = version  # the lists' carried totals use it too
+        scope.setdefault("state", {})["data_version"] = version  # the lists' carried totals use it too
         target = scope["path"] + "?" + scope.get("query_string", b"").decode("latin-1")
         # The audience (`api.edge.readkeys`) is part of the tag: a public and a full answer to one URL
         # differ, so a tag of one never revalidates the other. A full answer is for one key's holder.
-        full = state.get("audience") == Audience.FULL
-
-        def tagged(version: int) -> dict[str, str]:
-            etag = f'"v{version}-{zlib.crc32(target.encode()):08x}{"-k" if full else ""}"'
-            return {"ETag": etag, "Cache-Control": PRIVATE_CACHE_CONTROL if full else CACHE_CONTROL}
-
+        full = scope["state"].get("audience") == Audience.FULL
+        etag = f'"v{version}-{zlib.crc32(target.encode()):08x}{"-k" if full else ""}"'
+        tagged = {"ETag": etag, "Cache-Control": PRIVATE_CACHE_CONTROL if full else CACHE_CONTROL}
+        candidates = _candidates(Headers(scope=scope).get("if-none-match", ""))
         # The tag is only ever given with a 200, and answers are deterministic per URL, version and
         # audience, so a client holding this very tag would get the same 200: answer 304 without the route.
-        if version is not None and tagged(version)["ETag"] in candidates:
-            response = Response(status_code=304, headers=tagged(version))
+        if etag in candidates:
+            response = Response(status_code=304, headers=tagged)
             response.headers.add_vary_header("Authorization")
             await response(scope, receive, send)
             return
@@ -123,16 +109,14 @@ class ETagMiddleware:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 headers.add_vary_header("Authorization")  # every read's answer may depend on the key
-                known = version
-                if pending is not None and message["status"] == 200:
-                    known = await pending.settle()  # read by the route's first read, else now (it read none)
-                if message["status"] == 200 and known is not None:
+                if message["status"] == 200:
                     if star:
-                        not_modified = Response(status_code=304, headers=tagged(known))
+                        not_modified = Response(status_code=304, headers=tagged)
                         not_modified.headers.add_vary_header("Authorization")
                         await not_modified(scope, receive, send)
                         raise _Head
-                    headers.update(tagged(known))
+                    headers["ETag"] = etag
+                    headers["Cache-Control"] = tagged["Cache-Control"]
                 await send(message)
                 if head:
                     await send({"type": "http.response.body", "body": b"", "more_body": False})

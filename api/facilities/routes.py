@@ -117,10 +117,10 @@ async def get_facility_workers(
     marks the claim that gives the facility's `workers` now. Paged like every list (`limit`, `next` and
     a `Link: rel="next"` header), 500 figures a page by default.
     """
+    counted_under = f"{data_version(request)}:{facility_id}"
 
     def figures(db: Connection) -> dict[str, Any]:
         require_facility(db, facility_id)
-        counted_under = f"{data_version(request)}:{facility_id}"  # read by now, with this read
         return worker_history(db, facility_id, limit=limit, cursor=cursor, counted_under=counted_under)
 
     history = await read(figures)

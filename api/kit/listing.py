@@ -20,7 +20,6 @@ from starlette.responses import Response
 
 from api.auth.access import current_audience
 from api.db.reader import Reader
-from api.db.version import PENDING_KEY, STATE_KEY, PendingVersion
 from api.edge.clients import client_of
 from api.edge.limits import Slots
 from api.errors import InvalidQuery, problem_responses
@@ -320,16 +319,10 @@ def answer(
 
 
 def data_version(request: Request) -> int:
-    """The data version this request is answered under: as the ETag middleware or its first read read it.
-
-    Else it is read now (blocking: call it from a read's worker thread).
-    """
-    version = getattr(request.state, STATE_KEY, None)
+    """The data version this request is answered under: as the ETag middleware read it, else read now."""
+    version = getattr(request.state, "data_version", None)
     if isinstance(version, int):
         return version
-    pending = getattr(request.state, PENDING_KEY, None)
-    if isinstance(pending, PendingVersion) and (settled := pending.read()) is not None:
-        return settled
     read: int = request.app.state.versions.read()
     return read
 
