@@ -23,7 +23,16 @@ from pathlib import Path
 
 from api.extract.draft import read_text
 from api.extract.gazetteer import Place
-from api.extract.learned import WEIGHTS, Ruled, candidates, place_candidates, place_options, rules_view
+from api.extract.learned import (
+    WEIGHTS,
+    Ruled,
+    candidates,
+    logistic,
+    place_candidates,
+    place_options,
+    rules_view,
+    score,
+)
 from api.extract.locate import ReportPlaces
 from api.vocabulary import Precision
 from bench.extract import Gold, Pair, _country_names, is_match, match_pairs, read_gold
@@ -135,7 +144,7 @@ def train(examples: Sequence[tuple[list[str], bool]]) -> dict[str, float]:
         for index in order:
             features, label = rows[index]
             total = sum(weights[f] for f in features)
-            probability = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, total))))
+            probability = logistic(total)
             error = probability - (1.0 if label else 0.0)
             for feature in features:
                 gradient = error + L2 * weights[feature]
@@ -196,18 +205,13 @@ def fit(texts: Sequence[Text], *, rules: bool) -> dict[str, dict[str, float]]:
     return {"figure": train(figure_rows), "place": train([row for group in place_groups for row in group])}
 
 
-def _probability(weights: dict[str, float], features: list[str]) -> float:
-    total = weights.get("<bias>", 0.0) + sum(weights.get(f, 0.0) for f in features)
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, total))))
-
-
 def predict(text: Text, model: dict[str, dict[str, float]], threshold: float) -> list[Pair]:
     """The pairs a draft would propose (one per place and value, the running text's over the headline's)."""
     proposals: list[tuple[Pair, bool]] = []
     for number in text.numbers:
-        if not number.options or _probability(model["figure"], number.features) < threshold:
+        if not number.options or score(model["figure"], number.features) < threshold:
             continue
-        best = max(number.options, key=lambda o: _probability(model["place"], o.features))
+        best = max(number.options, key=lambda o: score(model["place"], o.features))
         proposals.append((pair_of(best.place, number.value, number.approximate), number.lead))
     kept: dict[tuple[str | None, str | None, float], tuple[Pair, bool]] = {}
     for pair, lead in sorted(proposals, key=lambda item: item[1]):
@@ -270,11 +274,11 @@ def _diagnose(by_set: dict[str, list[Text]], models: dict[str, dict[str, dict[st
             )
             for number in text.numbers:
                 if number.label and any(o.label for o in number.options):
-                    best = max(number.options, key=lambda o: _probability(model["place"], o.features))
+                    best = max(number.options, key=lambda o: score(model["place"], o.features))
                     right += best.label
                     wrong_place += not best.label
             wrong_figure += sum(
-                1 for n in text.numbers if not n.label and _probability(model["figure"], n.features) >= 0.5
+                1 for n in text.numbers if not n.label and score(model["figure"], n.features) >= 0.5
             )
     print(f"gold pairs reachable by a candidate and a place option: {ceiling}")
     print(f"place model on gold-valued candidates: right {right}, wrong {wrong_place}")

@@ -416,10 +416,14 @@ def place_candidates(
     ]
 
 
+def logistic(total: float) -> float:
+    """The logistic function of a model's summed weights (clamped so that `exp` cannot overflow)."""
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, total))))
+
+
 def score(weights: dict[str, float], features: Iterable[str]) -> float:
     """The logistic model's probability for a set of binary features."""
-    total = weights.get("<bias>", 0.0) + sum(weights.get(feature, 0.0) for feature in features)
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, total))))
+    return logistic(weights.get("<bias>", 0.0) + sum(weights.get(feature, 0.0) for feature in features))
 
 
 @cache
