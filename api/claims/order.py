@@ -69,13 +69,10 @@ def assign_id_order(connection: Connection, rows: Iterable[dict[str, Any]]) -> N
 
 
 def keys_in_id_order(connection: Connection) -> bool:
-    """Whether every stored claim's key sorts as its id does (no negative key): one index seek."""
-    lowest = _lowest_key(connection)
-    return lowest is None or lowest >= 0
+    """Whether every stored claim's key sorts as its id does (no negative key): one index seek.
 
-
-def _lowest_key(connection: Connection) -> int | None:
-    """The lowest key stored, read from the partial index of the keys (hence the `IS NOT NULL`)."""
+    The lowest key is read from the partial index of the keys (hence the `IS NOT NULL`).
+    """
     keys = _CLAIM.c.id_order
     lowest: int | None = connection.scalar(select(func.min(keys)).where(keys.is_not(None)))
-    return lowest
+    return lowest is None or lowest >= 0

@@ -191,18 +191,13 @@ def parent_of(db: Connection, report_id: str) -> str | None:
     return Links(db).parent(report_id)
 
 
-def check_derivation(
-    db: Connection, report_id: str, derived_from: str | None, links: Links | None = None
-) -> None:
-    """Refuse (422 naming `report.derived_from`) an unknown report, or a chain back to the report itself.
-
-    `links`: those of the caller's write, when it has read some already.
-    """
+def check_derivation(db: Connection, report_id: str, derived_from: str | None) -> None:
+    """Refuse (422 naming `report.derived_from`) an unknown report, or a chain back to the report itself."""
     if derived_from is None:
         return
     if derived_from == report_id:
         raise _refuse("a report cannot derive from itself")
-    links = links or Links(db)
+    links = Links(db)
     if links.row(derived_from) is None:
         raise _refuse(f"unknown report {derived_from!r}: load it first")
     current: str | None = derived_from
